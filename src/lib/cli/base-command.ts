@@ -1,0 +1,187 @@
+import { Command, Interfaces } from '@oclif/core'
+
+import { ErpError, ErrorKind, isErpError } from './errors.js'
+import { ExitCode } from './exit-codes.js'
+import { noColorFlag, profileFlag } from './flags.js'
+import { listOptionsFrom } from './list-flags.js'
+import { renderList, renderRecord, type Column } from './render.js'
+import { colorEnabled, isInteractive } from './terminal.js'
+import { startProgress, type Progress } from './progress.js'
+import type { Db } from '../db/connect.js'
+import { translateDbError } from '../db/sqlstate.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** The --json envelope, for success and failure alike. */
+export interface JsonEnvelope<T> {
+  status: number
+  result?: T
+  warnings: string[]
+  error?: { name: string; message: string; kind: string; actions: string[]; data?: unknown }
+}
+
+/**
+ * Every erp command: --json with one envelope, errors mapped to exit codes, the database opened
+ * lazily and closed at the end, and an audit record for commands that change tenants.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+  static baseFlags = {
+    profile: profileFlag,
+    'no-color': noColorFlag,
+  }
+
+  /** Commands that change a tenant or the registry set this: they leave an audit record. */
+  static audited = false
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  /** Set by the command when a partial success should exit 1 although run() returned data. */
+  protected exitStatus: ExitCode = ExitCode.OK
+  /** The tenant the audit record is about. */
+  protected auditTenant?: string
+  private warnings: string[] = []
+  private database?: Db
+  private startedAt = performance.now()
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The database, connected on first use. Admin connections bring the registry up to date. */
+  protected async db(options: { poolMax?: number } = {}): Promise<Db> {
+    if (!this.database) {
+      const { connect } = await import('../db/connect.js')
+      this.database = await connect({
+        profile: this.flags.profile,
+        poolMax: options.poolMax,
+        log: (m) => this.note(m),
+      })
+      if (this.database.scope.kind === 'admin') {
+        const { ensureRegistry } = await import('../db/registry.js')
+        await ensureRegistry(this.database.knex)
+      }
+    }
+    return this.database
+  }
+
+  /** The tenant to act on: --tenant / ERP_TENANT, or a tenant profile's own. */
+  protected async tenantSlug(flag: string | undefined): Promise<string> {
+    const db = await this.db()
+    const slug = flag ?? (db.scope.kind === 'tenant' ? db.scope.tenant : undefined)
+    if (!slug) {
+      throw new ErpError(ErrorKind.USAGE, 'No tenant given.', { actions: ['Pass --tenant <slug> or set ERP_TENANT.'] })
+    }
+    this.auditTenant = slug
+    return slug
+  }
+
+  protected get color(): boolean {
+    return colorEnabled(this.argv)
+  }
+
+  protected get interactive(): boolean {
+    return isInteractive() && !this.jsonEnabled()
+  }
+
+  /** A spinner on a terminal, nothing otherwise. */
+  protected progress(text: string): Promise<Progress> {
+    return startProgress(text, { enabled: this.interactive })
+  }
+
+  /** A side remark for a person (stderr); silent under --json. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  /** A warning: on stderr for a person, in the envelope's `warnings` for --json. */
+  protected warning(message: string): void {
+    this.warnings.push(message)
+    if (!this.jsonEnabled()) process.stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${message}\n`)
+  }
+
+  /** Render rows with the shared list flags (--columns, --sort, --filter, --output...). */
+  protected printList<R extends object>(rows: R[], columns: Column<R>[], empty: string): void {
+    if (this.jsonEnabled()) return
+    const options = listOptionsFrom(this.flags as Record<string, unknown>, this.color)
+    const text = renderList(rows, columns, options)
+    if (text) this.log(text.replace(/\n$/, ''))
+    else if (options.output === 'table') this.note(empty)
+  }
+
+  protected printRecord(record: Record<string, unknown>): void {
+    if (!this.jsonEnabled()) this.log(renderRecord(record, { color: this.color }))
+  }
+
+  protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
+    return { status: this.exitStatus, result, warnings: this.warnings }
+  }
+
+  public override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const error = normaliseError(err)
+    process.exitCode = error.exitCode
+    if (this.jsonEnabled()) {
+      const envelope: JsonEnvelope<never> = {
+        status: error.exitCode,
+        warnings: this.warnings,
+        error: { name: error.name, message: error.message, kind: error.kind, actions: error.actions, data: error.data },
+      }
+      this.logJson(envelope)
+      return
+    }
+    const red = (s: string) => (this.color ? `\u001B[31m${s}\u001B[39m` : s)
+    process.stderr.write(`${red('Error:')} ${error.message}\n`)
+    for (const action of error.actions) process.stderr.write(`  → ${action}\n`)
+    if (process.env.ERP_DEBUG) process.stderr.write(`${(err as Error).stack}\n`)
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    try {
+      if (!err && this.exitStatus !== ExitCode.OK) process.exitCode = this.exitStatus
+      if ((this.ctor as typeof BaseCommand).audited && this.database) await this.writeAudit(err)
+    } finally {
+      await this.database?.close()
+      await super.finally(err)
+    }
+  }
+
+  private async writeAudit(err: Error | undefined): Promise<void> {
+    const { recordAudit } = await import('../audit/audit.js')
+    const exitCode = err ? normaliseError(err).exitCode : this.exitStatus
+    try {
+      await recordAudit(this.database!.knex, {
+        profile: this.database!.profile,
+        tenant: this.auditTenant,
+        command: this.id ?? 'unknown',
+        args: { args: this.args ?? {}, flags: this.flags ?? {} },
+        outcome: exitCode === ExitCode.OK ? 'ok' : 'error',
+        exitCode,
+        error: err?.message,
+        durationMs: performance.now() - this.startedAt,
+      })
+    } catch (auditErr) {
+      this.warning(`Could not write the audit record: ${(auditErr as Error).message}`)
+    }
+  }
+}
+
+/** Any error as an ErpError: oclif's parse errors are usage errors, driver errors get a kind. */
+function normaliseError(err: Error & { oclif?: { exit?: number }; code?: string }): ErpError {
+  const translated = translateDbError(err)
+  if (isErpError(translated)) return translated
+  if (err.oclif?.exit === 2 || err.name === 'CLIError' && /flag|argument|Unexpected/i.test(err.message)) {
+    return new ErpError(ErrorKind.USAGE, err.message, { actions: ['See --help for the flags this command takes.'], cause: err })
+  }
+  if (err.code === 'ENOENT') return new ErpError(ErrorKind.FILE_NOT_FOUND, err.message, { cause: err })
+  return new ErpError(ErrorKind.FAILED, err.message, { cause: err })
+}

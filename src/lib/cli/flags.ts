@@ -1,0 +1,42 @@
+import { Flags } from '@oclif/core'
+
+/** Flags shared by many commands, defined once. */
+
+export const tenantFlag = Flags.string({
+  char: 't',
+  description: "Tenant slug (a tenant profile's own tenant by default)",
+  env: 'ERP_TENANT',
+  helpValue: '<slug>',
+})
+
+export const allTenantsFlag = Flags.boolean({
+  description: 'Act on every tenant',
+  exclusive: ['tenant'],
+})
+
+export const concurrencyFlag = Flags.integer({
+  description: 'How many tenants to work on at once',
+  default: 4,
+  min: 1,
+  max: 64,
+})
+
+export const dryRunFlag = Flags.boolean({
+  description: 'Show what would change, change nothing',
+})
+
+export const yesFlag = Flags.boolean({
+  char: 'y',
+  description: 'Do not ask for confirmation (scripts)',
+})
+
+export const profileFlag = Flags.string({
+  description: 'Connection profile to use (see erp auth list); ERP_PROFILE works too',
+  helpGroup: 'GLOBAL',
+  helpValue: '<name>',
+})
+
+export const noColorFlag = Flags.boolean({
+  description: 'Turn colour off (NO_COLOR works too)',
+  helpGroup: 'GLOBAL',
+})

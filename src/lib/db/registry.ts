@@ -1,0 +1,43 @@
+import type { Knex } from 'knex'
+
+import { ErpError, ErrorKind } from '../cli/errors.js'
+import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
+import { loadMigrations, migrateUp, type MigrationOutcome } from './migrator.js'
+
+/**
+ * The registry schema (`erp`): tenants and the audit log. Admin connections bring it up to date on
+ * first use, so a fresh server needs no setup step; the advisory lock in migrateUp keeps concurrent
+ * first uses safe.
+ */
+export async function ensureRegistry(knex: Knex): Promise<MigrationOutcome | undefined> {
+  if (await registryIsCurrent(knex)) return undefined
+  return migrateRegistry(knex)
+}
+
+export async function migrateRegistry(knex: Knex): Promise<MigrationOutcome> {
+  return knex.transaction(async (trx) => {
+    await trx.raw(`create schema if not exists ${quoteIdent(REGISTRY_SCHEMA)}`)
+    await trx.raw(`set local search_path to ${quoteIdent(REGISTRY_SCHEMA)}`)
+    return migrateUp(trx, REGISTRY_SCHEMA, 'registry')
+  })
+}
+
+async function registryIsCurrent(knex: Knex): Promise<boolean> {
+  const { rows } = await knex.raw(
+    `select to_regclass(?) is not null as present`,
+    [`${REGISTRY_SCHEMA}.knex_migrations`],
+  )
+  if (!rows[0].present) return false
+  const applied = await knex.raw(`select name from ${quoteIdent(REGISTRY_SCHEMA)}.knex_migrations`)
+  const names = new Set(applied.rows.map((r: { name: string }) => r.name))
+  return (await loadMigrations('registry')).every((m) => names.has(m.name))
+}
+
+/** The admin check done before registry-wide work: a tenant login cannot manage tenants. */
+export function requireAdmin(scope: { kind: string }, what: string): void {
+  if (scope.kind !== 'admin') {
+    throw new ErpError(ErrorKind.NOT_ALLOWED, `${what} needs an admin profile; this profile is scoped to one tenant.`, {
+      actions: ['Use an admin profile: erp --profile <admin> …, or unset ERP_PROFILE.'],
+    })
+  }
+}

@@ -1,0 +1,66 @@
+import type { Knex } from 'knex'
+
+import { notAllowed } from '../cli/errors.js'
+import { getTenant, type Tenant } from '../tenants/tenant.js'
+import type { Db, Scope } from './connect.js'
+import { quoteIdent } from './identifiers.js'
+import { translateDbError } from './sqlstate.js'
+
+export interface TenantWorkOptions {
+  /**
+   * 'read' work runs in a READ ONLY transaction and is allowed on a suspended tenant (listing,
+   * backups); 'write' work is refused there.
+   */
+  access?: 'read' | 'write'
+  /** Suspension does not stop this work (resume itself). */
+  ignoreSuspension?: boolean
+}
+
+/** The CLI's own refusal; PostgreSQL's grants refuse the same thing a second time underneath. */
+export function assertInScope(scope: Scope, slug: string): void {
+  if (scope.kind === 'tenant' && scope.tenant !== slug) {
+    throw notAllowed(`This profile is scoped to tenant "${scope.tenant}" and cannot act on "${slug}".`, {
+      actions: ['Use a profile for that tenant, or an admin profile (erp auth list).'],
+      data: { profileTenant: scope.tenant, tenant: slug },
+    })
+  }
+}
+
+/**
+ * Run one unit of tenant work in one transaction. search_path is set to the tenant's schema with
+ * SET LOCAL, and an admin drops to the tenant's owner role, so nothing leaks across a pooled
+ * connection and even an admin's work is held to the tenant's grants.
+ */
+export async function withTenant<T>(
+  db: Db,
+  slug: string,
+  work: (trx: Knex.Transaction, tenant: Tenant) => Promise<T>,
+  options: TenantWorkOptions = {},
+): Promise<T> {
+  assertInScope(db.scope, slug)
+  const access = options.access ?? 'write'
+  try {
+    return await db.knex.transaction(
+      async (trx) => {
+        const tenant = await getTenant(trx, db.scope, slug)
+        if (tenant.status === 'suspended' && access === 'write' && !options.ignoreSuspension) {
+          throw notAllowed(`Tenant "${slug}" is suspended: only resume, backups and read-only listing are allowed.`, {
+            actions: [`Resume it first: erp tenants resume ${slug}`],
+            data: { tenant: slug, status: tenant.status },
+          })
+        }
+        await enterTenant(trx, db.scope, tenant)
+        return work(trx, tenant)
+      },
+      { readOnly: access === 'read' },
+    )
+  } catch (err) {
+    throw translateDbError(err)
+  }
+}
+
+/** Switch a transaction to a tenant: its role (for admins) and its schema, for this transaction only. */
+export async function enterTenant(trx: Knex.Transaction, scope: Scope, tenant: Tenant): Promise<void> {
+  if (scope.kind === 'admin') await trx.raw(`set local role ${quoteIdent(tenant.ownerRole)}`)
+  await trx.raw(`set local search_path to ${quoteIdent(tenant.schema)}`)
+}

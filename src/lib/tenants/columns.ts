@@ -1,0 +1,12 @@
+import type { Column } from '../cli/render.js'
+import type { Tenant } from './tenant.js'
+
+/** How tenants show in a list; --columns picks among these. */
+export const TENANT_COLUMNS: Column<Tenant>[] = [
+  { key: 'slug' },
+  { key: 'name' },
+  { key: 'status' },
+  { key: 'plan' },
+  { key: 'schema' },
+  { key: 'createdAt', header: 'created' },
+]

@@ -1,0 +1,66 @@
+import type { Db } from '../db/connect.js'
+import { appliedBySchema, loadMigrations, migrateDown, migrateUp, type MigrationOutcome } from '../db/migrator.js'
+import { requireAdmin } from '../db/registry.js'
+import { assertInScope, withTenant } from '../db/tenant-scope.js'
+import { forEachTenant, type TenantOutcome } from './fleet.js'
+import { getTenant, listTenants, type Tenant } from './tenant.js'
+
+export type Direction = 'latest' | 'rollback'
+
+export interface MigrateOptions {
+  direction: Direction
+  concurrency?: number
+  onTenantDone?: (outcome: TenantOutcome<MigrationOutcome>, finished: number) => void
+}
+
+/** The tenants a fleet command works on: the named one, or all of them. */
+export async function selectTenants(db: Db, selection: { tenant?: string; all?: boolean }): Promise<Tenant[]> {
+  if (selection.all) {
+    requireAdmin(db.scope, 'Working on all tenants')
+    return listTenants(db.knex, db.scope)
+  }
+  assertInScope(db.scope, selection.tenant!)
+  return [await getTenant(db.knex, db.scope, selection.tenant!)]
+}
+
+/**
+ * Migrate tenants, each in its own transaction under its own advisory lock (see migrateUp). A
+ * suspended tenant is migrated too: its schema must keep up with the code for the day it resumes.
+ */
+export async function migrateTenants(db: Db, slugs: string[], options: MigrateOptions): Promise<TenantOutcome<MigrationOutcome>[]> {
+  return forEachTenant(
+    slugs,
+    options.concurrency ?? 4,
+    (slug) =>
+      withTenant(
+        db,
+        slug,
+        (trx, tenant) => (options.direction === 'latest' ? migrateUp : migrateDown)(trx, tenant.schema, 'tenant'),
+        { ignoreSuspension: true },
+      ),
+    options.onTenantDone,
+  )
+}
+
+export interface TenantMigrationStatus {
+  tenant: string
+  applied: number
+  pending: string[]
+  /** The newest applied migration, the schema's "version". */
+  version: string | null
+}
+
+/** Applied and pending migrations of many tenants, in one query over their bookkeeping tables. */
+export async function tenantMigrationStatus(db: Db, tenants: Tenant[]): Promise<TenantMigrationStatus[]> {
+  const applied = await appliedBySchema(db.knex, tenants.map((t) => t.schema))
+  const all = (await loadMigrations('tenant')).map((m) => m.name)
+  return tenants.map((t) => {
+    const done = new Set(applied.get(t.schema))
+    return {
+      tenant: t.slug,
+      applied: done.size,
+      pending: all.filter((name) => !done.has(name)),
+      version: [...done].sort().at(-1) ?? null,
+    }
+  })
+}

@@ -1,0 +1,108 @@
+import type { Knex } from 'knex'
+
+import { conflict } from '../cli/errors.js'
+import type { Db } from '../db/connect.js'
+import { quoteIdent, tenantNames } from '../db/identifiers.js'
+import { migrateUp } from '../db/migrator.js'
+import { requireAdmin } from '../db/registry.js'
+import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
+import { enterTenant } from '../db/tenant-scope.js'
+import { getTenant, type Tenant } from './tenant.js'
+
+export interface CreateTenantInput {
+  slug: string
+  name?: string
+  plan?: string
+}
+
+export interface CreatedTenant extends Tenant {
+  migrations: string[]
+}
+
+/**
+ * Provision a tenant in one transaction: its registry row, its owner role, its schema and every
+ * tenant migration. A failure anywhere leaves nothing behind (roles and schemas are transactional).
+ */
+export async function createTenant(
+  db: Db,
+  input: CreateTenantInput,
+  /** More work in the same transaction (clone, restore), run as the admin, after the migrations. */
+  within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
+): Promise<CreatedTenant> {
+  requireAdmin(db.scope, 'Creating a tenant')
+  const names = tenantNames(input.slug)
+  try {
+    return await db.knex.transaction(async (trx) => {
+      await trx.withSchema('erp').table('tenants').insert({
+        slug: names.slug,
+        name: input.name ?? names.slug,
+        plan: input.plan ?? null,
+        schema_name: names.schema,
+        owner_role: names.ownerRole,
+        login_role: names.loginRole,
+      })
+      await trx.raw(`create role ${quoteIdent(names.ownerRole)} nologin`)
+      // Lets a non-superuser admin (CREATEROLE) switch to the role; a superuser needs no grant.
+      await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
+      await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
+      const tenant = await getTenant(trx, db.scope, names.slug)
+      await enterTenant(trx, db.scope, tenant)
+      const outcome = await migrateUp(trx, names.schema, 'tenant')
+      await trx.raw('reset role')
+      if (within) await within(trx, tenant)
+      return { ...tenant, migrations: outcome.applied }
+    // One snapshot for everything read: a clone copies all tables as of one moment.
+    }, { isolationLevel: 'repeatable read' })
+  } catch (err) {
+    throw explainCreateFailure(err, names.slug)
+  }
+}
+
+function explainCreateFailure(err: unknown, slug: string): unknown {
+  const state = sqlStateOf(err)
+  if (state === SqlState.UNIQUE_VIOLATION) {
+    return conflict(`Tenant "${slug}" already exists`, { actions: [`See it with: erp tenants show ${slug}`], cause: err })
+  }
+  if (state === SqlState.DUPLICATE_OBJECT || state === SqlState.DUPLICATE_SCHEMA) {
+    return conflict(`A role or schema for "${slug}" already exists on this server, though the registry has no such tenant`, {
+      actions: ['Another erp registry on this server may use this slug: choose another slug, or drop the leftover role/schema.'],
+      cause: err,
+    })
+  }
+  return translateDbError(err)
+}
+
+/**
+ * Drop a tenant: its schema with everything in it, its roles, and its registry row. The audit log
+ * keeps the history.
+ */
+export async function deleteTenant(db: Db, slug: string): Promise<Tenant> {
+  requireAdmin(db.scope, 'Deleting a tenant')
+  try {
+    return await db.knex.transaction(async (trx) => {
+      const tenant = await getTenant(trx, db.scope, slug)
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`erp.migrate:${tenant.schema}`])
+      await terminateSessions(trx, tenant)
+      await trx.raw(`drop schema if exists ${quoteIdent(tenant.schema)} cascade`)
+      for (const role of [tenant.loginRole, tenant.ownerRole]) {
+        const { rowCount } = await trx.raw('select 1 from pg_roles where rolname = ?', [role])
+        if (!rowCount) continue
+        await trx.raw(`drop owned by ${quoteIdent(role)}`)
+        await trx.raw(`drop role ${quoteIdent(role)}`)
+      }
+      await trx.withSchema('erp').table('tenants').where('slug', slug).delete()
+      return tenant
+    })
+  } catch (err) {
+    throw translateDbError(err)
+  }
+}
+
+/** End the sessions of a tenant's login role (suspend, delete): they must not go on working. */
+export async function terminateSessions(trx: Knex.Transaction, tenant: Tenant): Promise<number> {
+  const { rows } = await trx.raw(
+    'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = ? and pid <> pg_backend_pid()',
+    [tenant.loginRole],
+  )
+  return rows[0].n
+}
