@@ -7,7 +7,11 @@ import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
 import { colorEnabled, isInteractive } from './terminal.js'
 import { startProgress, type Progress } from './progress.js'
+import type { Knex } from 'knex'
+
 import type { Db } from '../db/connect.js'
+import type { TenantWorkOptions } from '../db/tenant-scope.js'
+import type { Tenant } from '../tenants/tenant.js'
 import { translateDbError } from '../db/sqlstate.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -84,6 +88,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     this.auditTenant = slug
     return slug
+  }
+
+  /**
+   * Run one service call inside the tenant's scope (see withTenant): the tenant comes from
+   * --tenant / ERP_TENANT or the tenant profile.
+   */
+  protected async inTenant<R>(
+    work: (trx: Knex.Transaction, tenant: Tenant) => Promise<R>,
+    options: TenantWorkOptions & { tenant?: string } = {},
+  ): Promise<R> {
+    const db = await this.db()
+    const slug = await this.tenantSlug(options.tenant ?? (this.flags as { tenant?: string }).tenant)
+    const { withTenant } = await import('../db/tenant-scope.js')
+    return withTenant(db, slug, work, options)
   }
 
   protected get color(): boolean {

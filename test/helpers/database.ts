@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+import { connect, type Db } from '../../src/lib/db/connect.js'
+import { ensureEmbeddedServer } from '../../src/lib/db/embedded-server.js'
+import { ensureRegistry } from '../../src/lib/db/registry.js'
+
+/**
+ * Each test run gets a database of its own on the server under test: the embedded server by
+ * default, or the one TEST_DATABASE_URL names. Tenant roles are cluster-wide, so tests use unique
+ * slugs (uniqueSlug) and the run drops its roles at the end.
+ */
+
+let serverUrl: string | undefined
+let databaseUrl: string | undefined
+
+export async function setUpTestDatabase(): Promise<string> {
+  serverUrl = process.env.TEST_DATABASE_URL ?? (await ensureEmbeddedServer())
+  const name = `erp_test_${process.pid}_${randomBytes(3).toString('hex')}`
+  await withServer(serverUrl, (c) => c.query(`create database ${name}`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  databaseUrl = url.toString()
+  process.env.DATABASE_URL = databaseUrl
+  const db = await connect({})
+  try {
+    await ensureRegistry(db.knex)
+  } finally {
+    await db.close()
+  }
+  return databaseUrl
+}
+
+export async function tearDownTestDatabase(): Promise<void> {
+  if (!serverUrl || !databaseUrl) return
+  const name = new URL(databaseUrl).pathname.slice(1)
+  await withServer(databaseUrl, async (c) => {
+    const { rows } = await c.query('select owner_role, login_role from erp.tenants')
+    await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name])
+    for (const row of rows) {
+      for (const role of [row.login_role, row.owner_role]) {
+        const exists = await c.query('select 1 from pg_roles where rolname = $1', [role])
+        if (exists.rowCount) {
+          await c.query(`drop owned by "${role}"`)
+          await c.query(`drop role "${role}"`)
+        }
+      }
+    }
+  })
+  await withServer(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`))
+}
+
+async function withServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** An admin connection to the test database, as a command would open it. */
+export function openTestDb(): Promise<Db> {
+  return connect({})
+}
+
+/** A slug no other test (or earlier run) uses: roles are shared by the whole server. */
+export function uniqueSlug(prefix = 't'): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`
+}
