@@ -46,12 +46,14 @@ export function translateDbError(err: unknown): unknown {
         cause: err,
       })
     case SqlState.INVALID_PASSWORD:
-    case SqlState.INVALID_AUTHORIZATION:
       return new ErpError(ErrorKind.CONFIG, `The database refused the login: ${message}`, {
-        actions: [
-          'Check the profile (erp auth whoami), or log in again (erp auth login).',
-          'A suspended tenant cannot log in: ask an operator to resume it.',
-        ],
+        actions: ['Check the profile (erp auth whoami), or log in again (erp auth login).'],
+        cause: err,
+      })
+    case SqlState.INVALID_AUTHORIZATION:
+      // The role exists and the password was right, but it may not log in: a suspended tenant.
+      return new ErpError(ErrorKind.NOT_ALLOWED, `The database refused the login: ${message}`, {
+        actions: ['A suspended tenant cannot log in: an operator can resume it (erp tenants resume <slug>).'],
         cause: err,
       })
     case SqlState.LOCK_NOT_AVAILABLE:
