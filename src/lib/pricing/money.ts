@@ -1,4 +1,4 @@
-import DecimalJs from 'decimal.js'
+import { Decimal as DecimalJs } from 'decimal.js'
 
 /**
  * Exact decimal arithmetic for money. Amounts travel as decimal strings (as pg returns `numeric`);
