@@ -96,3 +96,30 @@ export async function listPriceLists(trx: Knex.Transaction): Promise<PriceList[]
   const { rows } = await trx.raw(`${SELECT} order by l.code`)
   return rows
 }
+
+export interface GroupPriceList {
+  group: string
+  priceList: string | null
+}
+
+/**
+ * Point customer groups at a price list (or, with `list` null, back at the default list). Every
+ * unknown group is reported at once and nothing changes then.
+ */
+export async function assignPriceList(trx: Knex.Transaction, list: string | null, groups: string[]): Promise<GroupPriceList[]> {
+  const problems = new Problems()
+  if (groups.length === 0) problems.add('group', 'name at least one customer group')
+  const { rows: found } = await trx.raw('select code from customer_groups where code = any(?::text[])', [groups])
+  const known = new Set(found.map((r: { code: string }) => r.code))
+  for (const group of groups) if (!known.has(group)) problems.add('group', `no customer group "${group}"`, { action: 'See them with: erp customer-groups list' })
+  const target = list === null ? null : await trx('price_lists').where({ code: list }).first('id')
+  if (list !== null && !target) problems.add('list', `no price list "${list}"`, { action: 'See them with: erp price-lists list' })
+  problems.throwIfAny(list === null ? 'Price lists were not unassigned' : `Price list "${list}" was not assigned`)
+  await trx('customer_groups').whereIn('code', groups).update({ price_list_id: target?.id ?? null })
+  const { rows } = await trx.raw(
+    `select g.code as "group", l.code as "priceList" from customer_groups g left join price_lists l on l.id = g.price_list_id
+      where g.code = any(?::text[]) order by g.code`,
+    [groups],
+  )
+  return rows
+}
