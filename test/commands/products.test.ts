@@ -39,10 +39,16 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
     expect(list.map((a: any) => a.code)).to.deep.equal(['color', 'fragile', 'length_mm'])
     expect(list[0]).to.include({ type: 'enum' }).and.to.have.deep.property('enumValues', ['red', 'blue', 'black'])
 
-    failed(await erp(tenant, ['attributes', 'create', 'color', '--type', 'text']), 1, /already exists/)
-    failed(await erp(tenant, ['attributes', 'create', 'size', '--type', 'enum']), 65, /needs its allowed values/)
-    failed(await erp(tenant, ['attributes', 'create', 'Bad Code', '--type', 'text']), 65, /not an attribute code/)
-    failed(await erp(tenant, ['attributes', 'create', 'size', '--type', 'colour']), 2, /Expected --type=colour to be one of/)
+    const [again, noValues, badCode, badType] = await Promise.all([
+      erp(tenant, ['attributes', 'create', 'color', '--type', 'text']),
+      erp(tenant, ['attributes', 'create', 'size', '--type', 'enum']),
+      erp(tenant, ['attributes', 'create', 'Bad Code', '--type', 'text']),
+      erp(tenant, ['attributes', 'create', 'size', '--type', 'colour']),
+    ])
+    failed(again, 1, /already exists/)
+    failed(noValues, 65, /needs its allowed values/)
+    failed(badCode, 65, /not an attribute code/)
+    failed(badType, 2, /Expected --type=colour to be one of/)
   })
 
   it('creates categories as a tree, refuses a missing parent and duplicates', async () => {
@@ -94,12 +100,18 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
       .and.to.match(/color: "purple" is not one of red, blue, black/)
       .and.to.match(/length_mm: "long" is not a number/)
       .and.to.match(/unknown attribute "size"/)
-    failed(await erp(tenant, ['products', 'show', 'BAD-1']), 1, /No product with SKU "BAD-1"/)
-
-    failed(await erp(tenant, ['products', 'create', 'BOLT-M8', '--name', 'Again']), 1, /SKU "BOLT-M8" already exists/)
-    failed(await erp(tenant, ['products', 'create', 'X-1', '--name', 'X', '--attr', 'color']), 2, /not code=value/)
-    failed(await erp(tenant, ['products', 'update', 'NOPE', '--name', 'X']), 1, /No product with SKU "NOPE"/)
-    failed(await erp(tenant, ['products', 'update', 'BOLT-M8', '--weight', '1', '--unset', 'weight']), 2, /contradict/)
+    const [show, duplicate, malformed, unknown, contradiction] = await Promise.all([
+      erp(tenant, ['products', 'show', 'BAD-1']),
+      erp(tenant, ['products', 'create', 'BOLT-M8', '--name', 'Again']),
+      erp(tenant, ['products', 'create', 'X-1', '--name', 'X', '--attr', 'color']),
+      erp(tenant, ['products', 'update', 'NOPE', '--name', 'X']),
+      erp(tenant, ['products', 'update', 'BOLT-M8', '--weight', '1', '--unset', 'weight']),
+    ])
+    failed(show, 1, /No product with SKU "BAD-1"/)
+    failed(duplicate, 1, /SKU "BOLT-M8" already exists/)
+    failed(malformed, 2, /not code=value/)
+    failed(unknown, 1, /No product with SKU "NOPE"/)
+    failed(contradiction, 2, /contradict/)
   })
 
   it('refuses a duplicate barcode', async () => {
@@ -117,16 +129,22 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
       ok(await erp(tenant, ['products', 'create', sku, '--name', `Item ${sku}`, '--category', category, '--attr', `color=${color}`]))
     }
     const skus = (page: any) => page.items.map((p: any) => p.sku)
-    const hardwareRed = ok(await erp(tenant, ['products', 'list', '--category', 'Hardware', '--attr', 'color=red']))
-    expect(skus(hardwareRed)).to.deep.equal(['BOLT-M8', 'SCR-1', 'SCR-3', 'BOLT-M10'])
-    expect(hardwareRed.nextCursor).to.equal(null)
-
-    const activeRed = ok(await erp(tenant, ['products', 'list', '--category', 'Hardware', '--attr', 'color=red', '--active']))
-    expect(skus(activeRed)).to.deep.equal(['SCR-1', 'SCR-3', 'BOLT-M10'])
-    expect(skus(ok(await erp(tenant, ['products', 'list', '--inactive'])))).to.deep.equal(['BOLT-M8'])
-    expect(skus(ok(await erp(tenant, ['products', 'list', '--search', 'bolt'])))).to.deep.equal(['BOLT-M8', 'BOLT-M10'])
-    expect(skus(ok(await erp(tenant, ['products', 'list', '--search', 'item scr'])))).to.deep.equal(['SCR-1', 'SCR-2', 'SCR-3'])
-    expect(skus(ok(await erp(tenant, ['products', 'list', '--search', '%'])))).to.deep.equal([])
+    // Read-only queries, run side by side.
+    const [hardwareRed, activeRed, inactive, bolt, itemScr, percent] = await Promise.all([
+      erp(tenant, ['products', 'list', '--category', 'Hardware', '--attr', 'color=red']),
+      erp(tenant, ['products', 'list', '--category', 'Hardware', '--attr', 'color=red', '--active']),
+      erp(tenant, ['products', 'list', '--inactive']),
+      erp(tenant, ['products', 'list', '--search', 'bolt']),
+      erp(tenant, ['products', 'list', '--search', 'item scr']),
+      erp(tenant, ['products', 'list', '--search', '%']),
+    ])
+    expect(skus(ok(hardwareRed))).to.deep.equal(['BOLT-M8', 'SCR-1', 'SCR-3', 'BOLT-M10'])
+    expect(ok(hardwareRed).nextCursor).to.equal(null)
+    expect(skus(ok(activeRed))).to.deep.equal(['SCR-1', 'SCR-3', 'BOLT-M10'])
+    expect(skus(ok(inactive))).to.deep.equal(['BOLT-M8'])
+    expect(skus(ok(bolt))).to.deep.equal(['BOLT-M8', 'BOLT-M10'])
+    expect(skus(ok(itemScr))).to.deep.equal(['SCR-1', 'SCR-2', 'SCR-3'])
+    expect(skus(ok(percent))).to.deep.equal([])
 
     const first = ok(await erp(tenant, ['products', 'list', '--limit', '3']))
     expect(skus(first)).to.deep.equal(['BOLT-M8', 'NUT-M8', 'SCR-1'])
@@ -141,10 +159,16 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
     expect(human.stdout).to.match(/^SCR-1\s+Hardware\/Fasteners\/Screws$/m)
     expect(human.stderr).to.include(`More products: --after ${first.nextCursor}`)
 
-    failed(await erp(tenant, ['products', 'list', '--category', 'Nowhere']), 1, /No category "Nowhere"/)
-    failed(await erp(tenant, ['products', 'list', '--attr', 'color=purple']), 65, /"purple" is not one of/)
-    failed(await erp(tenant, ['products', 'list', '--attr', 'shade=red']), 65, /unknown attribute "shade"/)
-    failed(await erp(tenant, ['products', 'list', '--after', 'NO-SUCH-SKU']), 2, /neither a product id nor a known SKU/)
+    const [nowhere, purple, shade, after] = await Promise.all([
+      erp(tenant, ['products', 'list', '--category', 'Nowhere']),
+      erp(tenant, ['products', 'list', '--attr', 'color=purple']),
+      erp(tenant, ['products', 'list', '--attr', 'shade=red']),
+      erp(tenant, ['products', 'list', '--after', 'NO-SUCH-SKU']),
+    ])
+    failed(nowhere, 1, /No category "Nowhere"/)
+    failed(purple, 65, /"purple" is not one of/)
+    failed(shade, 65, /unknown attribute "shade"/)
+    failed(after, 2, /neither a product id nor a known SKU/)
   })
 
   it('archives and restores a product', async () => {

@@ -63,11 +63,18 @@ describe('erp users (through bin/run.js)', () => {
   })
 
   it('refuses malformed emails, duplicates (ignoring case), unknown roles and short passwords', async () => {
-    failed(await erp(tenant, ['users', 'create', 'ana@', '--name', 'X']), 65, /not a valid email address/)
-    failed(await erp(tenant, ['users', 'create', 'ANA@acme.example', '--name', 'X']), 1, /already exists/)
-    failed(await erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--role', 'owner']), 2, /Expected --role=owner/)
-    failed(await erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--password-stdin'], 'short'), 65, /at least 10 characters/)
-    failed(await erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--password-stdin', '--generate']), 2, /cannot also be provided/)
+    const [malformed, duplicate, role, short, both] = await Promise.all([
+      erp(tenant, ['users', 'create', 'ana@', '--name', 'X']),
+      erp(tenant, ['users', 'create', 'ANA@acme.example', '--name', 'X']),
+      erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--role', 'owner']),
+      erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--password-stdin'], 'short'),
+      erp(tenant, ['users', 'create', 'x@acme.example', '--name', 'X', '--password-stdin', '--generate']),
+    ])
+    failed(malformed, 65, /not a valid email address/)
+    failed(duplicate, 1, /already exists/)
+    failed(role, 2, /Expected --role=owner/)
+    failed(short, 65, /at least 10 characters/)
+    failed(both, 2, /cannot also be provided/)
     expect(ok(await erp(tenant, ['users', 'list'])).map((u: any) => u.email)).to.not.include('x@acme.example')
   })
 
