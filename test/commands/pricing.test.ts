@@ -85,6 +85,12 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(many.data.problems.map((p: { field: string }) => p.field)).to.have.members(['price', 'from', 'list', 'sku'])
     failed(periodRun, 65, 'INVALID_DATA')
 
+    ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '3', '--min-qty', '5'))
+    const remove = ['prices', 'remove', '--list', 'RETAIL', '--sku', 'NAILS', '--min-qty', '5']
+    failed(await erp(...remove), 2, 'USAGE') // no terminal to confirm: --yes is required
+    expect(ok(await erp(...remove, '--yes'))).to.include({ sku: 'NAILS', minQty: '5', price: '3.0000' })
+    failed(await erp(...remove, '--yes'), 1, 'NOT_FOUND')
+
     const retail = ok(await erp('prices', 'list', '--list', 'RETAIL'))
     expect(retail.map((i: { sku: string; minQty: string; price: string; validFrom: string | null }) => [i.sku, i.minQty, i.price, i.validFrom])).to.deep.equal([
       ['DRILL', '0', '119.9900', null], ['HAMMER', '0', '12.0000', null], ['HAMMER', '0', '9.0000', '2026-12-01'], ['HAMMER', '10', '10.5000', null],
