@@ -105,13 +105,14 @@ describe('erp customers and customer-groups (through bin/run.js)', () => {
 
     const oldBilling = addresses.find((a: any) => a.kind === 'billing' && !a.isDefault)
     ok(await erp(tenant, ['customers', 'address', 'default', 'C-1001', oldBilling.id]))
-    ok(await erp(tenant, ['customers', 'address', 'remove', 'C-1001', oldBilling.id]))
+    failed(await erp(tenant, ['customers', 'address', 'remove', 'C-1001', oldBilling.id]), 2, /pass --yes/)
+    ok(await erp(tenant, ['customers', 'address', 'remove', 'C-1001', oldBilling.id, '--yes']))
     addresses = ok(await erp(tenant, ['customers', 'show', 'C-1001'])).addresses
     // The removed default's place goes to the remaining billing address.
     expect(addresses.filter((a: any) => a.kind === 'billing')).to.have.length(1)
     expect(addresses.find((a: any) => a.kind === 'billing')).to.include({ id: added.id, isDefault: true })
 
-    failed(await erp(tenant, ['customers', 'address', 'remove', 'C-1001', '999999']), 1, /no address with id "999999"/)
+    failed(await erp(tenant, ['customers', 'address', 'remove', 'C-1001', '999999', '--yes']), 1, /no address with id "999999"/)
     failed(await erp(tenant, ['customers', 'address', 'add', 'C-1001', '--kind', 'billing', '--line1', 'x', '--city', 'y', '--country', 'USA']),
       65, /not a 2-letter ISO country code/)
   })

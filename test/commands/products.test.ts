@@ -119,6 +119,9 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
     failed(await erp(tenant, ['products', 'create', 'NUT-M10', '--name', 'Nut M10', '--barcode', '5012345678900']), 1,
       /barcode "5012345678900" already belongs to product "NUT-M8"/)
     failed(await erp(tenant, ['products', 'update', 'BOLT-M8', '--barcode', '5012345678900']), 1, /already belongs/)
+    failed(await erp(tenant, ['products', 'update', 'NUT-M8', '--new-sku', 'BOLT-M8']), 1, /SKU "BOLT-M8" already exists/)
+    expect(ok(await erp(tenant, ['products', 'update', 'NUT-M8', '--new-sku', 'NUT-M8-ZN'])).sku).to.equal('NUT-M8-ZN')
+    ok(await erp(tenant, ['products', 'update', 'NUT-M8-ZN', '--new-sku', 'NUT-M8']))
   })
 
   it('lists with category (sub-categories included), attribute, active and search filters, page by page', async () => {
