@@ -8,6 +8,7 @@
  * Uses a throwaway database on TEST_DATABASE_URL's server, or the embedded server, and drops it after.
  */
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,16 +41,26 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; ms: number; stdout: string; stderr: string }> {
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+const CPU_LINE = /^erp-cpu (\d+\.\d+) (\d+\.\d+)$/m
+
+/** Run erp; with /usr/bin/time at hand, also the process's user + system CPU time (load-independent). */
+function runCli(args: string[]): Promise<{ code: number | null; ms: number; cpuMs?: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [BIN, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [command, argv] = TIME
+      ? [TIME, ['-f', 'erp-cpu %U %S', process.execPath, BIN, ...args]]
+      : [process.execPath, [BIN, ...args]]
+    const child = spawn(command, argv, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, ms: performance.now() - started, stdout, stderr }))
+    child.on('close', (code) => {
+      const cpu = CPU_LINE.exec(stderr)
+      resolve({ code, ms: performance.now() - started, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined, stdout, stderr })
+    })
   })
 }
 
@@ -115,14 +126,21 @@ async function main(): Promise<void> {
     if (warm.code !== 0) throw new Error(`quote failed: ${warm.stdout}${warm.stderr}`)
     const result = JSON.parse(warm.stdout).result
     const times: number[] = []
+    const cpu: number[] = []
     for (let i = 0; i < RUNS; i++) {
       const run = await runCli(args)
       if (run.code !== 0) throw new Error(`quote failed: ${run.stdout}${run.stderr}`)
       times.push(run.ms)
+      if (run.cpuMs !== undefined) cpu.push(run.cpuMs)
       log(`  run ${i + 1}: ${run.ms.toFixed(0)} ms`)
     }
     const startup: number[] = []
-    for (let i = 0; i < RUNS; i++) startup.push((await runCli(['--version'])).ms)
+    const startupCpu: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const run = await runCli(['--version'])
+      startup.push(run.ms)
+      if (run.cpuMs !== undefined) startupCpu.push(run.cpuMs)
+    }
     // The service alone, in this process, for the share start-up takes.
     const service: number[] = []
     const parsed = lines.map((l) => ({ sku: l.split(':')[0], qty: l.split(':')[1] }))
@@ -141,7 +159,9 @@ async function main(): Promise<void> {
       quoteCliMedianMs: Math.round(median(times)),
       quoteCliMinMs: Math.round(Math.min(...times)),
       quoteCliMaxMs: Math.round(Math.max(...times)),
+      quoteCliCpuMedianMs: cpu.length ? Math.round(median(cpu)) : null,
       cliStartupMedianMs: Math.round(median(startup)),
+      cliStartupCpuMedianMs: startupCpu.length ? Math.round(median(startupCpu)) : null,
       quoteServiceMedianMs: Math.round(median(service) * 10) / 10,
       targetMs: 500,
       withinTarget: median(times) <= 500,
@@ -158,7 +178,8 @@ async function main(): Promise<void> {
         ['price list items', figures.priceItems.toLocaleString('en')],
         [`erp prices quote, ${LINES} lines, median of ${RUNS} (CLI process)`, `${figures.quoteCliMedianMs} ms`],
         ['  min / max', `${figures.quoteCliMinMs} / ${figures.quoteCliMaxMs} ms`],
-        ['erp --version (process start alone), median', `${figures.cliStartupMedianMs} ms`],
+        ['  CPU time of the process (user + system), median', figures.quoteCliCpuMedianMs === null ? 'n/a' : `${figures.quoteCliCpuMedianMs} ms`],
+        ['erp --version (process start alone), median', `${figures.cliStartupMedianMs} ms (CPU ${figures.cliStartupCpuMedianMs ?? 'n/a'} ms)`],
         ['quote() service in-process, median', `${figures.quoteServiceMedianMs} ms`],
         ['target', `≤ ${figures.targetMs} ms: ${figures.withinTarget ? 'met' : 'NOT met'}`],
         ['machine', `${figures.cpus} CPUs, load average ${figures.loadAverage1m} while measuring`],
