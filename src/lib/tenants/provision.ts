@@ -60,7 +60,7 @@ export async function createTenant(
 
 function explainCreateFailure(err: unknown, slug: string): unknown {
   const state = sqlStateOf(err)
-  if (state === SqlState.UNIQUE_VIOLATION) {
+  if (state === SqlState.UNIQUE_VIOLATION && (err as { constraint?: string }).constraint === 'tenants_pkey') {
     return conflict(`Tenant "${slug}" already exists`, { actions: [`See it with: erp tenants show ${slug}`], cause: err })
   }
   if (state === SqlState.DUPLICATE_OBJECT || state === SqlState.DUPLICATE_SCHEMA) {

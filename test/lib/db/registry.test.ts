@@ -1,7 +1,6 @@
 import { expect } from 'chai'
-import pg from 'pg'
 
-import { connect } from '../../../src/lib/db/connect.js'
+import { createKnex } from '../../../src/lib/db/knex.js'
 import { ensureRegistry } from '../../../src/lib/db/registry.js'
 import { adminQuery } from '../../helpers/database.js'
 
@@ -11,20 +10,14 @@ describe('the registry', () => {
     await adminQuery(`create database ${name}`)
     const url = new URL(process.env.DATABASE_URL!)
     url.pathname = `/${name}`
-    const saved = process.env.DATABASE_URL
-    process.env.DATABASE_URL = url.toString()
+    const pools = await Promise.all(Array.from({ length: 20 }, () => createKnex({ connection: url.toString(), poolMax: 1 })))
     try {
-      const dbs = await Promise.all(Array.from({ length: 20 }, () => connect({})))
-      const outcomes = await Promise.all(dbs.map((db) => ensureRegistry(db.knex)))
-      await Promise.all(dbs.map((db) => db.close()))
+      const outcomes = await Promise.all(pools.map((knex) => ensureRegistry(knex)))
       expect(outcomes.filter((o) => o && o.applied.length > 0)).to.have.length(1)
-      const client = new pg.Client({ connectionString: url.toString() })
-      await client.connect()
-      const { rows } = await client.query('select count(*)::int as n, count(distinct name)::int as d from erp.knex_migrations')
-      await client.end()
+      const { rows } = await pools[0].raw('select count(*)::int as n, count(distinct name)::int as d from erp.knex_migrations')
       expect(rows[0].n).to.equal(rows[0].d)
     } finally {
-      process.env.DATABASE_URL = saved
+      await Promise.all(pools.map((knex) => knex.destroy()))
       await adminQuery(`drop database ${name} with (force)`)
     }
   })
