@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
 import tar from 'tar-stream'
 
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { sqlStateOf } from '../db/sqlstate.js'
 import {
   ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY, PARTIAL_SUFFIX, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,
   entryBytes, type Manifest, type ManifestTable,
@@ -210,7 +211,9 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}): Pr
   } catch (err) {
     extract.destroy()
     await feeding.catch(() => undefined)
-    throw err
+    // Database errors and our own pass through; anything else came from reading the file.
+    if (isErpError(err) || sqlStateOf(err)) throw err
+    throw damaged(file, `unreadable (${(err as Error).message})`, err)
   }
   if (!manifest) throw damaged(file, 'no manifest')
   if (!schemaSeen) throw damaged(file, `no ${SCHEMA_ENTRY}`)
@@ -235,19 +238,14 @@ async function readTable(file: string, table: ManifestTable, entry: Readable, co
       await pipeline(inflated, tap, new Writable({ write: (_c, _e, done) => done() }))
     }
   } catch (err) {
-    if (zlibError(err)) throw damaged(file, `${table.entry} (table ${table.name}) does not decompress: ${(err as Error).message}`, err)
-    throw err
+    if (isErpError(err) || sqlStateOf(err)) throw err
+    throw damaged(file, `${table.entry} (table ${table.name}) does not read back: ${(err as Error).message}`, err)
   }
   const digest = tap.hash.digest('hex')
   if (tap.bytes !== table.bytes || digest !== table.sha256) {
     throw damaged(file, `the data of table ${table.name} does not match its checksum`)
   }
   if (tap.lines !== table.rows) throw damaged(file, `table ${table.name} has ${tap.lines} rows, the manifest says ${table.rows}`)
-}
-
-function zlibError(err: unknown): boolean {
-  const code = (err as { code?: string })?.code
-  return typeof code === 'string' && code.startsWith('Z_')
 }
 
 async function readSmall(entry: Readable, file: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
@@ -296,6 +294,9 @@ export async function peekArchive(file: string): Promise<{ manifest: Manifest; w
       manifest = parseManifest(file, await readSmall(entry as unknown as Readable, file))
       break
     }
+  } catch (err) {
+    if (isErpError(err)) throw err
+    throw damaged(file, `unreadable (${(err as Error).message})`, err)
   } finally {
     source.destroy()
     extract.destroy()

@@ -43,18 +43,22 @@ export interface DefaultAcl {
   grants: AclGrant[]
 }
 
-export interface SearchPathSetting {
+/** A function's SET clauses, in their order; search_path may name the tenant schema. */
+export interface FunctionSettings {
   /** 'FUNCTION "f"(integer)' */
   target: string
-  /** Entries of the search_path; { self: true } is the tenant schema, whatever it is called. */
-  path: Array<{ self: true } | { name: string }>
+  settings: Array<
+    | { name: string; value: string }
+    /** Entries of a search_path; { self: true } is the tenant schema, whatever it is called. */
+    | { name: 'search_path'; path: Array<{ self: true } | { name: string }> }
+  >
 }
 
 export interface SchemaDoc {
   statements: DdlStatement[]
   acls: ObjectAcl[]
   defaultAcls: DefaultAcl[]
-  searchPaths: SearchPathSetting[]
+  functionSettings: FunctionSettings[]
   schemaComment: string | null
 }
 
@@ -198,7 +202,7 @@ export async function describeSchema(sql: Sql, schema: string, roles: TenantRole
       where p.pronamespace = $1 and p.prokind in ('f', 'p', 'w') order by p.proname, p.oid`,
     [nsp],
   )
-  const searchPaths: SearchPathSetting[] = []
+  const functionSettings: FunctionSettings[] = []
   const functionTarget = new Map<number, string>()
   for (const f of functions) {
     const word = f.prokind === 'p' ? 'PROCEDURE' : 'FUNCTION'
@@ -217,14 +221,18 @@ export async function describeSchema(sql: Sql, schema: string, roles: TenantRole
       if (f.proretset) parts.push(`ROWS ${f.prorows}`)
     }
     if (f.prosecdef) parts.push('SECURITY DEFINER')
-    for (const setting of (f.proconfig ?? []) as string[]) {
-      const eq = setting.indexOf('=')
-      const [key, value] = [setting.slice(0, eq), setting.slice(eq + 1)]
-      if (key.toLowerCase() === 'search_path') {
-        searchPaths.push({ target, path: splitSearchPath(value).map((n) => (n === schema ? { self: true as const } : { name: n })) })
-      } else {
-        parts.push(`SET ${quoteIdent(key)} TO ${quoteLiteral(value)}`)
-      }
+    if (f.proconfig?.length) {
+      // Set after creation, in their order: search_path must name the schema restored into.
+      functionSettings.push({
+        target,
+        settings: (f.proconfig as string[]).map((setting) => {
+          const eq = setting.indexOf('=')
+          const [name, value] = [setting.slice(0, eq), setting.slice(eq + 1)]
+          return name.toLowerCase() === 'search_path'
+            ? { name: 'search_path' as const, path: splitSearchPath(value).map((n) => (n === schema ? { self: true as const } : { name: n })) }
+            : { name, value }
+        }),
+      })
     }
     parts.push(f.sqlbody ?? `AS ${dollarQuote(f.prosrc)}`)
     pre.set(`fn:${f.oid}`, { phase: 'pre', kind: f.prokind === 'p' ? 'procedure' : 'function', name: f.proname, sql: parts.join('\n  ') })
@@ -329,7 +337,7 @@ export async function describeSchema(sql: Sql, schema: string, roles: TenantRole
       statements,
       acls: await objectAcls(sql, nsp, roleRef, functionTarget),
       defaultAcls: await defaultAcls(sql, nsp, roleRef),
-      searchPaths,
+      functionSettings,
       schemaComment: ns.comment,
     },
     tables,

@@ -8,7 +8,7 @@ import type { Db } from '../db/connect.js'
 import { quoteIdent, tenantNames, type TenantNames } from '../db/identifiers.js'
 import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
-import { translateDbError } from '../db/sqlstate.js'
+import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, insertTenant, terminateSessions } from '../tenants/provision.js'
 import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
@@ -147,11 +147,12 @@ async function emptyTenant(trx: Knex.Transaction, db: Db, existing: Tenant): Pro
 async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable): Promise<number> {
   const { from: copyFrom } = await import('pg-copy-streams')
   const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
-  const copy = conn.query(copyFrom(`COPY ${quoteIdent(table.name)}${columns} FROM STDIN`))
+  const copy = conn.query(copyFrom(`COPY ${quoteIdent(table.name)}${columns} FROM STDIN WITH (FREEZE)`))
   try {
     await pipeline(data, copy)
   } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('Z_')) throw err
+    // A failing source (a damaged archive) is reported by the reader; the server's refusals here.
+    if (!sqlStateOf(err)) throw err
     throw new ErpError(ErrorKind.FAILED, `Loading table ${table.name} failed: ${(err as Error).message}`, { cause: err })
   }
   return copy.rowCount
@@ -218,9 +219,13 @@ async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, names: Ten
       if (to) out.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT ${g.privilege} ON ${acl.objectType} TO ${to}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
     }
   }
-  for (const setting of doc.searchPaths) {
-    const path = setting.path.map((p) => ('self' in p ? schema : quoteIdent(p.name))).join(', ')
-    out.push(`ALTER ${setting.target} SET search_path TO ${path}`)
+  for (const { target, settings } of doc.functionSettings) {
+    for (const setting of settings) {
+      const value = 'path' in setting
+        ? setting.path.map((p) => ('self' in p ? schema : quoteIdent(p.name))).join(', ')
+        : quoteLiteral(setting.value)
+      out.push(`ALTER ${target} SET ${quoteIdent(setting.name)} TO ${value}`)
+    }
   }
   if (doc.schemaComment !== null) out.push(`COMMENT ON SCHEMA ${schema} IS ${quoteLiteral(doc.schemaComment)}`)
   return out
