@@ -241,7 +241,7 @@ describe('erp backup (through bin/run.js)', function () {
     const slug = uniqueSlug('kill')
     await createTenant(db, { slug })
     await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
-      insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 300000) i`)
+      insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
     const out = tmpDir('kill')
     const child = spawnCli(['backup', 'create', '--tenant', slug, '--out', out, '--jobs', '1'])
     const exited = new Promise((resolve) => child.on('close', resolve))
@@ -260,7 +260,7 @@ describe('erp backup (through bin/run.js)', function () {
     const slug = uniqueSlug('killr')
     await createTenant(db, { slug })
     await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
-      insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 300000) i`)
+      insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
     const out = tmpDir('killr')
     const created = await runCli(['backup', 'create', '--tenant', slug, '--out', out, '--json'])
     const target = uniqueSlug('killr_copy')

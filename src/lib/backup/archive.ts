@@ -51,6 +51,7 @@ export async function writeArchive(target: string, manifest: Manifest, schemaJso
   const pack = tar.pack()
   const tap = new TrailerTap()
   const written = pipeline(pack, tap, createWriteStream(partial, { flags: 'w', mode: 0o600 }))
+  written.catch(() => undefined) // awaited below; an early failure must not go unhandled meanwhile
   try {
     let offset = entryBytes(manifestJson.length) + entryBytes(schemaJson.length)
     await addEntry(pack, { name: MANIFEST_ENTRY, size: manifestJson.length, mtime }, manifestJson)
@@ -176,8 +177,10 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}): Pr
     },
   })
   const extract = tar.extract()
+  let feedError: unknown
+  // Settles, never rejects: a read error is looked at once the entries have been walked.
   const feeding = pipeline(createReadStream(file), hashing, extract).catch((err) => {
-    throw damaged(file, `unreadable tar structure (${(err as Error).message})`, err)
+    feedError ??= err
   })
 
   let manifest: Manifest | undefined
@@ -208,12 +211,13 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}): Pr
       }
     }
     await feeding
+    if (feedError) throw feedError
   } catch (err) {
     extract.destroy()
-    await feeding.catch(() => undefined)
+    await feeding
     // Database errors and our own pass through; anything else came from reading the file.
     if (isErpError(err) || sqlStateOf(err)) throw err
-    throw damaged(file, `unreadable (${(err as Error).message})`, err)
+    throw damaged(file, `cut short or unreadable (${(err as Error).message})`, err)
   }
   if (!manifest) throw damaged(file, 'no manifest')
   if (!schemaSeen) throw damaged(file, `no ${SCHEMA_ENTRY}`)

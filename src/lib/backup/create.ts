@@ -89,7 +89,13 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
         throw err
       }
     }
-    const workers = [worker(main)]
+    // Each worker's failure is collected by settleAll, after all have been started.
+    const start = (conn: pg.Client) => {
+      const running = worker(conn)
+      running.catch(() => undefined)
+      return running
+    }
+    const workers = [start(main)]
     for (let i = 1; i < Math.min(jobs, tables.length); i++) {
       const conn = await acquire(db.knex, connections)
       const w = sqlOn(conn)
@@ -97,7 +103,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       await w(`set transaction snapshot ${quoteLiteralSnapshot(snapshot!)}`)
       await w(`set local search_path to ${quoteIdent(tenant.schema)}`)
       await w('set local statement_timeout = 0')
-      workers.push(worker(conn))
+      workers.push(start(conn))
     }
     await settleAll(workers)
     for (const conn of connections) await conn.query('commit')
