@@ -147,7 +147,7 @@ async function emptyTenant(trx: Knex.Transaction, db: Db, existing: Tenant): Pro
 async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable): Promise<number> {
   const { from: copyFrom } = await import('pg-copy-streams')
   const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
-  const copy = conn.query(copyFrom(`COPY ${quoteIdent(table.name)}${columns} FROM STDIN WITH (FREEZE)`))
+  const copy = conn.query(copyFrom(`COPY ${quoteIdent(table.name)}${columns} FROM STDIN`))
   try {
     await pipeline(data, copy)
   } catch (err) {
@@ -219,7 +219,7 @@ async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, names: Ten
       if (to) out.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT ${g.privilege} ON ${acl.objectType} TO ${to}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
     }
   }
-  for (const { target, settings } of doc.functionSettings) {
+  for (const { target, settings } of doc.functionSettings ?? []) {
     for (const setting of settings) {
       const value = 'path' in setting
         ? setting.path.map((p) => ('self' in p ? schema : quoteIdent(p.name))).join(', ')
