@@ -368,6 +368,26 @@ describe('erp backup (through bin/run.js)', function () {
     expect(audit.json.result[0]).to.include({ command: 'backup create', outcome: 'error', exitCode: 1 })
   })
 
+  it("a tenant's own login can back its tenant up, but not restore or touch another tenant", async () => {
+    const slug = uniqueSlug('self')
+    const other = uniqueSlug('other')
+    await createTenant(db, { slug })
+    await createTenant(db, { slug: other })
+    await populate(db, slug)
+    const profile = `p_${slug}`
+    const issued = await runCli(['tenants', 'credentials', slug, '--save-profile', profile, '--json'])
+    expect(issued.code, issued.stdout + issued.stderr).to.equal(0)
+    const out = tmpDir('self')
+    const own = await runCli(['backup', 'create', '--profile', profile, '--out', out, '--json'])
+    expect(own.code, own.stdout + own.stderr).to.equal(0)
+    expect(own.json.result.tenants[0]).to.include({ tenant: slug, status: 'ok' })
+    const foreign = await runCli(['backup', 'create', '--profile', profile, '--tenant', other, '--out', out, '--json'])
+    expect(foreign.code).to.equal(77)
+    const restore = await runCli(['backup', 'restore', own.json.result.tenants[0].file, '--as', uniqueSlug('self_copy'), '--profile', profile, '--json'])
+    expect(restore.code).to.equal(77)
+    expect(archivesIn(out)).to.have.length(1)
+  })
+
   it('rejects bad input with clear errors and changes nothing', async () => {
     const missing = await runCli(['backup', 'verify', '/nonexistent/x.erp.tar', '--json'])
     expect(missing.code).to.equal(66)
