@@ -81,7 +81,12 @@ async function populate(db: Db, slug: string, extraRole?: string): Promise<void>
     `)
 }
 
-const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `erp-backup-test-${prefix}-`))
+const created: string[] = []
+const tmpDir = (prefix: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `erp-backup-test-${prefix}-`))
+  created.push(dir)
+  return dir
+}
 const archivesIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.erp.tar')).map((f) => path.join(dir, f))
 
 async function tenantExists(db: Db, slug: string): Promise<{ registry: boolean; schema: boolean; role: boolean }> {
@@ -103,6 +108,7 @@ describe('erp backup (through bin/run.js)', function () {
   })
   after(async () => {
     await db.close()
+    for (const dir of created) fs.rmSync(dir, { recursive: true, force: true })
   })
 
   it('round trip: backup, restore under a new slug, same catalogs, rows, sequences and grants', async () => {

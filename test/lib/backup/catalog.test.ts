@@ -36,10 +36,19 @@ async function makeArchive(dir: string, slug: string, createdAt: string): Promis
   return file
 }
 
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'erp-prune-test-'))
+const created: string[] = []
+const tmpDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-prune-test-'))
+  created.push(dir)
+  return dir
+}
 const at = (day: string, time = '03:00') => `${day}T${time}:00.000Z`
 
 describe('backup catalog: list and prune', () => {
+  after(() => {
+    for (const dir of created) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
   it('computes ISO weeks in UTC', () => {
     expect(isoWeek(new Date('2026-11-23T00:00:00Z'))).to.equal('2026-W48')
     expect(isoWeek(new Date('2026-11-22T23:59:59Z'))).to.equal('2026-W47')
