@@ -158,7 +158,7 @@ async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable):
   return copy.rowCount
 }
 
-async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
+export async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
   try {
     await conn.query(sql)
   } catch (err) {
@@ -175,7 +175,7 @@ async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
  * and the schema's comment, rendered for the tenant being restored. The old tenant's roles become
  * the new tenant's; other roles are kept when the server has them, and skipped with a warning if not.
  */
-async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, names: TenantNames, warnings: string[]): Promise<string[]> {
+export async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, names: TenantNames, warnings: string[]): Promise<string[]> {
   const others = new Set<string>()
   const collect = (r: RoleRef) => r.kind === 'role' && others.add(r.name)
   for (const acl of doc.acls) acl.grants.forEach((g) => collect(g.grantee))
