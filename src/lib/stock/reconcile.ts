@@ -21,7 +21,7 @@ import { queryRows } from './sql.js'
 export interface ReconcileInput {
   /** Path of the count CSV. */
   file: string
-  /** Restrict the count to this warehouse; bare location codes in the file are codes in it. */
+  /** Restrict the count to this warehouse; bare location codes in the file are looked up in it first. */
   warehouse?: string
   apply?: boolean
   /** Apply the valid lines even though some are invalid. */
@@ -176,10 +176,7 @@ async function buildReport(
   await trx.raw(
     `create temp table ${REPORT_TABLE} on commit drop as
      with c as (
-       select c.*,
-              case when ?::text is not null and position('/' in c.location) = 0 then ?::text || '/' || c.location
-                   else c.location end as loc_ref,
-              case when ? then replace(c.counted, ',', '.') else c.counted end as counted_text
+       select c.*, case when ? then replace(c.counted, ',', '.') else c.counted end as counted_text
          from ${COUNT_TABLE} c
      ), r as (
        select c.line, c.sku, c.location, c.lot, c.counted, c.counted_text, c.problem as shape_problem,
@@ -189,9 +186,13 @@ async function buildReport(
               s.on_hand
          from c
          left join products p on p.sku = c.sku
-         left join warehouses wd on position('/' in c.loc_ref) = 0 and wd.code = c.loc_ref
+         -- A bare code is a location of --warehouse when there is one; else a warehouse (its default
+         -- location) or a virtual location, as everywhere else.
+         left join locations lw on ?::text is not null and position('/' in c.location) = 0 and lw.full_code = ?::text || '/' || c.location
+         left join warehouses wd on position('/' in c.location) = 0 and wd.code = c.location
          left join locations d on d.id = wd.default_location_id
-         left join locations l on l.full_code = coalesce(d.full_code, c.loc_ref)
+         left join locations lg on lg.full_code = coalesce(d.full_code, c.location)
+         left join locations l on l.id = coalesce(lw.id, lg.id)
          left join lots lo on p.tracking = 'lot' and lo.product_id = p.id and lo.code = c.lot
          left join serials se on p.tracking = 'serial' and se.product_id = p.id and se.serial = c.lot
          left join locations sl on sl.id = se.location_id
@@ -234,7 +235,7 @@ async function buildReport(
             round((counted_qty - system_qty) * cost, 2) as value,
             null::bigint as move_id
        from q`,
-    [warehouse, warehouse, decimalComma, warehouseId, warehouseId, warehouse],
+    [decimalComma, warehouse, warehouse, warehouseId, warehouseId, warehouse],
   )
   await trx.raw(`create index on ${REPORT_TABLE} (line)`)
 }
