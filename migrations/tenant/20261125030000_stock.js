@@ -101,7 +101,15 @@ export async function up(knex) {
       check (from_location_id <> to_location_id)
     )
   `)
-  await knex.raw('create index stock_moves_product_id_idx on stock_moves (product_id, id)')
+  // The ledger per product × location × lot, in key order with the quantities (index-only):
+  // erp stock verify merges these with the level cache's unique index instead of hashing a
+  // million moves; they also serve the lookups of one product's moves.
+  await knex.raw(`
+    create index stock_moves_in_idx on stock_moves (product_id, to_location_id, (coalesce(lot_id, 0))) include (qty, lot_id)
+  `)
+  await knex.raw(`
+    create index stock_moves_out_idx on stock_moves (product_id, from_location_id, (coalesce(lot_id, 0))) include (qty, lot_id)
+  `)
   await knex.raw('create index stock_moves_from_location_id_idx on stock_moves (from_location_id, id)')
   await knex.raw('create index stock_moves_to_location_id_idx on stock_moves (to_location_id, id)')
   await knex.raw('create index stock_moves_reference_idx on stock_moves (reference) where reference is not null')

@@ -57,7 +57,7 @@ describe('erp stock reconcile (CLI)', () => {
       'PHONE,STOCK,SN3,1',
     ].join('\n'))
     const before = await moveCount(db, slug)
-    const result = await reconcile('--counts', file, '--warehouse', 'WH1', '--json')
+    const result = await reconcile('--counts', file, '--warehouse', 'WH1', '--all', '--json')
     expect(result.code, result.stdout + result.stderr).to.equal(0)
     const report = result.json.result
     expect(report).to.include({ applied: false, moves: 0, warehouse: 'WH1', delimiter: ',' })
@@ -77,7 +77,7 @@ describe('erp stock reconcile (CLI)', () => {
     })
     expect(await moveCount(db, slug)).to.equal(before)
 
-    const csv = await reconcile('--counts', file, '--warehouse', 'WH1', '--differences-only', '--output', 'csv', '--columns', 'line,sku,difference,value')
+    const csv = await reconcile('--counts', file, '--warehouse', 'WH1', '--output', 'csv', '--columns', 'line,sku,difference,value')
     expect(csv.code).to.equal(0)
     expect(csv.stdout.trim().split(/\r?\n/)).to.deep.equal(['line,sku,difference,value', '2,BOLT,-3,-0.75', '4,NUT,2.5,0.25', '6,MILK,4,3.20', '8,PHONE,-1,-300.00', '9,PHONE,1,300.00'])
     expect(csv.stderr).to.match(/8 lines: 8 valid, 0 invalid, 5 with a difference/)
@@ -197,7 +197,7 @@ describe('erp stock reconcile (CLI)', () => {
     expect(result.json.result.totals.withoutCost).to.equal(1)
 
     const quoted = write('quoted.csv', 'sku,"loc ation",counted\n"BOLT, M8","WH1",7\n"BOLT, M8",WH1/A-01,"1"\n')
-    const q = await reconcile('--counts', quoted, '--json')
+    const q = await reconcile('--counts', quoted, '--all', '--json')
     expect(q.code, q.stdout).to.equal(0)
     expect(q.json.result.lines.map((l: any) => [l.sku, l.location, l.difference])).to.deep.equal([
       ['BOLT, M8', 'WH1', '0'],
@@ -205,7 +205,7 @@ describe('erp stock reconcile (CLI)', () => {
     ])
 
     const tabbed = write('tabbed.tsv', 'sku\tlocation\tcounted\nNUT\tWH1\t50\n')
-    const t = await reconcile('--counts', tabbed, '--json')
+    const t = await reconcile('--counts', tabbed, '--all', '--json')
     expect(t.json.result.delimiter).to.equal('\t')
     expect(t.json.result.lines[0]).to.include({ sku: 'NUT', difference: '0' })
   })

@@ -53,7 +53,8 @@ export async function listMoves(trx: Knex.Transaction, query: MoveQuery = {}): P
        left join lots lo on lo.id = m.lot_id
       where (?::text is null or p.sku = ?)
         and (?::text is null or exists (select 1 from warehouses w where w.code = ? and w.id in (f.warehouse_id, t.warehouse_id)))
-        and (?::text is null or ? in (f.full_code, t.full_code))
+        and (?::text is null or m.from_location_id = (select id from locations where full_code = ?)
+                             or m.to_location_id = (select id from locations where full_code = ?))
         and (?::text is null or lo.code = ?)
         and (?::text is null or exists (select 1 from stock_move_serials ms join serials s on s.id = ms.serial_id
                                          where ms.move_id = m.id and s.serial = ?))
@@ -65,7 +66,7 @@ export async function listMoves(trx: Knex.Transaction, query: MoveQuery = {}): P
       order by m.id desc
       limit ?`,
     [
-      ...v(query.sku), ...v(query.warehouse), ...v(query.location), ...v(query.lot), ...v(query.serial),
+      ...v(query.sku), ...v(query.warehouse), ...v(query.location), query.location ?? null, ...v(query.lot), ...v(query.serial),
       ...v(query.reference), ...v(query.reason), ...v(query.since), ...v(query.until), ...v(query.beforeId),
       query.limit ?? 50,
     ],

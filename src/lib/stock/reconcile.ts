@@ -28,8 +28,8 @@ export interface ReconcileInput {
   skipInvalid?: boolean
   /** Reference of the count's moves; COUNT-<date>-<checksum prefix> by default. */
   reference?: string
-  /** Only lines with a difference or a problem in `lines`. */
-  differencesOnly?: boolean
+  /** List matching lines too; by default `lines` holds the lines with a difference or a problem. */
+  allLines?: boolean
   createdBy?: string
 }
 
@@ -129,7 +129,7 @@ export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInpu
       throw err
     }
   }
-  const lines = await reportLines(trx, { differencesOnly: input.differencesOnly })
+  const lines = await reportLines(trx, { differencesOnly: input.allLines !== true })
   return {
     file: input.file,
     checksum: loaded.checksum,

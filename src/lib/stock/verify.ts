@@ -39,36 +39,45 @@ export interface VerifyResult {
   serialDrift: SerialDrift[]
 }
 
-/** Expected levels per product × internal location × lot, from the ledger and reservations. */
-const EXPECTED = `
-  ledger as (
-    select x.product_id, x.location_id, x.lot_key, sum(x.qty) as on_hand
-      from (
-        select product_id, to_location_id as location_id, coalesce(lot_id, 0) as lot_key, sum(qty) as qty
-          from stock_moves group by 1, 2, 3
-        union all
-        select product_id, from_location_id, coalesce(lot_id, 0), -sum(qty)
-          from stock_moves group by 1, 2, 3
-      ) x
-      join locations l on l.id = x.location_id and l.kind = 'internal'
-     group by 1, 2, 3
-  ), held as (
-    select product_id, location_id, coalesce(lot_id, 0) as lot_key, sum(qty) as reserved
-      from reservations group by 1, 2, 3
-  ), expected as (
-    select coalesce(g.product_id, h.product_id) as product_id, coalesce(g.location_id, h.location_id) as location_id,
-           coalesce(g.lot_key, h.lot_key) as lot_key, coalesce(g.on_hand, 0) as on_hand, coalesce(h.reserved, 0) as reserved
-      from ledger g
-      full join held h on h.product_id = g.product_id and h.location_id = g.location_id and h.lot_key = g.lot_key
-  ), drift as (
-    select coalesce(e.product_id, s.product_id) as product_id, coalesce(e.location_id, s.location_id) as location_id,
-           coalesce(e.lot_key, s.lot_key) as lot_key,
-           s.on_hand as cached_on_hand, s.reserved as cached_reserved,
-           coalesce(e.on_hand, 0) as on_hand, coalesce(e.reserved, 0) as reserved
-      from expected e
-      full join stock_levels s on s.product_id = e.product_id and s.location_id = e.location_id and s.lot_key = e.lot_key
-     where coalesce(s.on_hand, 0) <> coalesce(e.on_hand, 0) or coalesce(s.reserved, 0) <> coalesce(e.reserved, 0)
-  )`
+/**
+ * Drifted levels: every cached row compared with its moves (in, out) and reservations, plus the
+ * keys the ledger or the reservations have and the cache lacks. The moves are aggregated in key
+ * order from the covering indexes (stock_moves_in_idx / _out_idx) and merged with the cache's
+ * unique index, so the whole ledger streams through once without hash tables; see
+ * STREAMING_PLAN. Bindings: the ids of the virtual locations, twice.
+ */
+const DRIFT = `
+  with i as (
+    select product_id, to_location_id as location_id, coalesce(lot_id, 0) as lot_key, sum(qty) as qty
+      from stock_moves where to_location_id <> all(?::bigint[]) group by 1, 2, 3
+  ), o as (
+    select product_id, from_location_id as location_id, coalesce(lot_id, 0) as lot_key, sum(qty) as qty
+      from stock_moves where from_location_id <> all(?::bigint[]) group by 1, 2, 3
+  ), h as (
+    select product_id, location_id, coalesce(lot_id, 0) as lot_key, sum(qty) as qty from reservations group by 1, 2, 3
+  )
+  select s.product_id, s.location_id, s.lot_key, s.on_hand as cached_on_hand, s.reserved as cached_reserved,
+         coalesce(i.qty, 0) - coalesce(o.qty, 0) as on_hand, coalesce(h.qty, 0) as reserved
+    from stock_levels s
+    left join i on i.product_id = s.product_id and i.location_id = s.location_id and i.lot_key = s.lot_key
+    left join o on o.product_id = s.product_id and o.location_id = s.location_id and o.lot_key = s.lot_key
+    left join h on h.product_id = s.product_id and h.location_id = s.location_id and h.lot_key = s.lot_key
+   where s.on_hand <> coalesce(i.qty, 0) - coalesce(o.qty, 0) or s.reserved <> coalesce(h.qty, 0)
+  union all
+  select k.product_id, k.location_id, k.lot_key, null, null, sum(k.on_hand), sum(k.reserved)
+    from (select product_id, location_id, lot_key, qty as on_hand, 0::numeric as reserved from i
+          union all select product_id, location_id, lot_key, -qty, 0::numeric from o
+          union all select product_id, location_id, lot_key, 0::numeric, qty from h) k
+   where not exists (select 1 from stock_levels s
+                      where s.product_id = k.product_id and s.location_id = k.location_id and s.lot_key = k.lot_key)
+   group by 1, 2, 3
+  having sum(k.on_hand) <> 0 or sum(k.reserved) <> 0`
+
+/**
+ * Merge joins and group aggregates over index order: about a third less CPU than hash
+ * aggregation of a million moves, and a few MB of memory instead of hundreds.
+ */
+const STREAMING_PLAN = ['enable_hashagg', 'enable_hashjoin', 'enable_nestloop']
 
 const SERIAL_DRIFT = `
   last_move as (
@@ -84,36 +93,29 @@ const SERIAL_DRIFT = `
   )`
 
 export async function verifyLevels(trx: Knex.Transaction, options: { repair?: boolean; limit?: number } = {}): Promise<VerifyResult> {
-  await trx.raw("set local work_mem = '256MB'")
   const limit = options.limit ?? 1000
   if (options.repair) {
     // Writers of levels (moves, reservations) wait until the repair commits; readers go on.
     await trx.raw("set local lock_timeout = '30s'")
     await trx.raw('lock table stock_levels, serials in share row exclusive mode')
   }
-  // Rows written to a temporary table only when repairing: a plain check runs read-only.
-  const source = options.repair ? 'stock_drift' : 'drift'
+  const [{ ids: virtual }] = await queryRows<{ ids: string[] }>(trx, `select array_agg(id) as ids from locations where kind <> 'internal'`)
+  await trx.raw("set local work_mem = '64MB'")
+  await trx.raw('set local max_parallel_workers_per_gather = 0')
+  for (const setting of STREAMING_PLAN) await trx.raw(`set local ${setting} = off`)
+  let drifted: Array<DriftKey & { total: number }>
   if (options.repair) {
-    await trx.raw(`create temp table stock_drift on commit drop as with ${EXPECTED} select * from drift`)
-    await trx.raw(`create temp table serial_drift_rows on commit drop as with ${SERIAL_DRIFT} select * from serial_drift`)
+    // The repair writes what the report shows, so the drift is kept (temporary tables need a
+    // read-write transaction: a plain check does without).
+    await trx.raw(`create temp table stock_drift on commit drop as ${DRIFT}`, [virtual, virtual])
+    drifted = await queryRows(trx, 'select *, count(*) over ()::int as total from stock_drift order by 1, 2, 3 limit ?', [limit])
+  } else {
+    drifted = await queryRows(trx, `select *, count(*) over ()::int as total from (${DRIFT}) d order by 1, 2, 3 limit ?`, [virtual, virtual, limit])
   }
-  const prefix = options.repair ? '' : `with ${EXPECTED}`
-  const drift = await queryRows<LevelDrift & { total: number }>(
-    trx,
-    `${prefix}
-     select p.sku, l.full_code as location, lo.code as lot,
-            trim_scale(coalesce(d.cached_on_hand, 0))::text as "cachedOnHand",
-            trim_scale(coalesce(d.cached_reserved, 0))::text as "cachedReserved",
-            trim_scale(d.on_hand)::text as "ledgerOnHand", trim_scale(d.reserved)::text as "ledgerReserved",
-            count(*) over ()::int as total
-       from ${source} d
-       join products p on p.id = d.product_id
-       join locations l on l.id = d.location_id
-       left join lots lo on lo.id = nullif(d.lot_key, 0)
-      order by p.sku, l.full_code, lo.code nulls first
-      limit ?`,
-    [limit],
-  )
+  for (const setting of STREAMING_PLAN) await trx.raw(`set local ${setting} = on`)
+
+  const drift = await describeDrift(trx, drifted)
+  if (options.repair) await trx.raw(`create temp table serial_drift_rows on commit drop as with ${SERIAL_DRIFT} select * from serial_drift`)
   const serialDrift = await queryRows<SerialDrift & { total: number }>(
     trx,
     `${options.repair ? '' : `with ${SERIAL_DRIFT}`}
@@ -130,18 +132,50 @@ export async function verifyLevels(trx: Knex.Transaction, options: { repair?: bo
     trx,
     'select (select count(*) from stock_moves)::int as moves, (select count(*) from stock_levels)::int as levels',
   )
-  const drifted = drift[0]?.total ?? 0
+  const levelsDrifted = drifted[0]?.total ?? 0
   const serialsDrifted = serialDrift[0]?.total ?? 0
-  if (options.repair && (drifted > 0 || serialsDrifted > 0)) await repair(trx)
+  if (options.repair && (levelsDrifted > 0 || serialsDrifted > 0)) await repair(trx)
   return {
     moves: counts.moves,
     levels: counts.levels,
-    drifted,
+    drifted: levelsDrifted,
     serialsDrifted,
-    repaired: options.repair === true && (drifted > 0 || serialsDrifted > 0),
-    drift: drift.map(({ total: _total, ...row }) => row),
+    repaired: options.repair === true && (levelsDrifted > 0 || serialsDrifted > 0),
+    drift,
     serialDrift: serialDrift.map(({ total: _total, ...row }) => row),
   }
+}
+
+interface DriftKey {
+  product_id: string
+  location_id: string
+  lot_key: string
+  cached_on_hand: string | null
+  cached_reserved: string | null
+  on_hand: string
+  reserved: string
+}
+
+/** Names for the drifted keys, in a statement of its own (the streaming plan settings are off by then). */
+async function describeDrift(trx: Knex.Transaction, keys: DriftKey[]): Promise<LevelDrift[]> {
+  if (keys.length === 0) return []
+  return queryRows<LevelDrift>(
+    trx,
+    `select p.sku, l.full_code as location, lo.code as lot,
+            trim_scale(coalesce(k.cached_on_hand, 0))::text as "cachedOnHand",
+            trim_scale(coalesce(k.cached_reserved, 0))::text as "cachedReserved",
+            trim_scale(k.on_hand)::text as "ledgerOnHand", trim_scale(k.reserved)::text as "ledgerReserved"
+       from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[])
+              with ordinality as k(product_id, location_id, lot_key, cached_on_hand, cached_reserved, on_hand, reserved, n)
+       join products p on p.id = k.product_id
+       join locations l on l.id = k.location_id
+       left join lots lo on lo.id = nullif(k.lot_key, 0)
+      order by p.sku, l.full_code, lo.code nulls first`,
+    [
+      keys.map((k) => k.product_id), keys.map((k) => k.location_id), keys.map((k) => k.lot_key),
+      keys.map((k) => k.cached_on_hand), keys.map((k) => k.cached_reserved), keys.map((k) => k.on_hand), keys.map((k) => k.reserved),
+    ],
+  )
 }
 
 async function repair(trx: Knex.Transaction): Promise<void> {
