@@ -264,7 +264,7 @@ class BackendCpu {
         if (!this.seen.has(pid)) {
           const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
           const leader = /parallel worker for PID (\d+)/.exec(cmdline)
-          const mine = cmdline.startsWith('postgres: ') && (cmdline.includes(` ${this.database} `) || (leader && ours.has(Number(leader[1]))))
+          const mine = cmdline.startsWith('postgres: ') && !cmdline.includes('autovacuum') && (cmdline.includes(` ${this.database} `) || (leader && ours.has(Number(leader[1]))))
           if (!mine) {
             // A backend that is still starting shows the server's own command line: look again.
             if (!cmdline.includes('postgres')) this.others.add(pid)

@@ -19,7 +19,6 @@ export async function up(knex) {
                                     and lower(code) not in ('supplier', 'customer', 'adjustment', 'scrap')),
       name                 text not null check (name <> ''),
       active               boolean not null default true,
-      default_location_id  bigint null,
       created_at           timestamptz not null default now(),
       updated_at           timestamptz not null default now()
     )
@@ -27,6 +26,11 @@ export async function up(knex) {
 
   // full_code is how operators name a location: WH1/A-01-02 inside a warehouse, or the kind of
   // a virtual location. Warehouse codes never change, so it is written once, at insert.
+  // is_default marks the location stock goes to when only the warehouse is named (one per
+  // warehouse): a flag here rather than a column of warehouses, so that no foreign keys go round
+  // in a circle (tenant clones and restores copy tables in dependency order).
+  // Virtual locations are not seeded here but created on first use (refs.ts), so that a copy of a
+  // tenant's rows into freshly migrated tables meets no rows of the migration's own.
   await knex.raw(`
     create table locations (
       id            bigint generated always as identity primary key,
@@ -36,6 +40,7 @@ export async function up(knex) {
       name          text null,
       kind          text not null default 'internal'
                       check (kind in ('internal', 'supplier', 'customer', 'adjustment', 'scrap')),
+      is_default    boolean not null default false check (not is_default or kind = 'internal'),
       active        boolean not null default true,
       created_at    timestamptz not null default now(),
       updated_at    timestamptz not null default now(),
@@ -44,17 +49,7 @@ export async function up(knex) {
     )
   `)
   await knex.raw('create index locations_warehouse_id_idx on locations (warehouse_id)')
-  await knex.raw(`
-    alter table warehouses add constraint warehouses_default_location_fk
-      foreign key (default_location_id) references locations deferrable initially deferred
-  `)
-  await knex.raw(`
-    insert into locations (code, full_code, name, kind) values
-      ('supplier', 'supplier', 'Suppliers (receipts)', 'supplier'),
-      ('customer', 'customer', 'Customers (shipments, returns)', 'customer'),
-      ('adjustment', 'adjustment', 'Inventory adjustments and counts', 'adjustment'),
-      ('scrap', 'scrap', 'Scrapped stock', 'scrap')
-  `)
+  await knex.raw('create unique index locations_one_default_idx on locations (warehouse_id) where is_default')
 
   await knex.raw(`
     create table lots (
@@ -207,15 +202,11 @@ export async function up(knex) {
     )
   `)
 
-  await knex.raw(`
-    insert into settings (key, value) values ('stock.allow_negative', 'false'::jsonb)
-    on conflict (key) do nothing
-  `)
 }
 
 /** @param {import('knex').Knex} knex */
 export async function down(knex) {
-  await knex.raw(`delete from settings where key = 'stock.allow_negative'`)
+  await knex.raw(`delete from settings where key like 'stock.%'`)
   await knex.raw('drop table stock_counts')
   await knex.raw('drop table reorder_points')
   await knex.raw('drop table reservations')
@@ -225,7 +216,6 @@ export async function down(knex) {
   await knex.raw('drop function stock_moves_append_only()')
   await knex.raw('drop table serials')
   await knex.raw('drop table lots')
-  await knex.raw('alter table warehouses drop constraint warehouses_default_location_fk')
   await knex.raw('drop table locations')
   await knex.raw('drop table warehouses')
 }

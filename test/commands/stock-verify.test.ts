@@ -4,7 +4,7 @@ import type { Db } from '../../src/lib/db/connect.js'
 import { postMoves } from '../../src/lib/stock/moves.js'
 import { reserve } from '../../src/lib/stock/reservations.js'
 import { runCli } from '../helpers/cli.js'
-import { openTestDb } from '../helpers/database.js'
+import { openTestDb, uniqueSlug } from '../helpers/database.js'
 import { inTenant, onHand, rows, stockTenant } from '../lib/stock/fixtures.js'
 
 describe('erp stock verify (CLI)', () => {
@@ -95,5 +95,18 @@ describe('erp stock verify (CLI)', () => {
       error = err
     }
     expect(String(error)).to.match(/append-only ledger: DELETE is not allowed/)
+  })
+
+  it('survives a tenant clone: the copy has the same stock and verifies clean', async () => {
+    const copy = uniqueSlug('stkcopy')
+    const cloned = await runCli(['tenants', 'clone', slug, copy, '--json'])
+    expect(cloned.code, cloned.stdout + cloned.stderr).to.equal(0)
+    const levels = (s: string) => rows(db, s, `select p.sku, l.full_code, trim_scale(s.on_hand)::text as on_hand, trim_scale(s.reserved)::text as reserved
+      from stock_levels s join products p on p.id = s.product_id join locations l on l.id = s.location_id order by 1, 2`)
+    expect(await levels(copy)).to.deep.equal(await levels(slug))
+    const result = await runCli(['stock', 'verify', '--tenant', copy, '--json'])
+    expect(result.json.result).to.include({ drifted: 0, serialsDrifted: 0 })
+    const moved = await runCli(['stock', 'receive', '--tenant', copy, '--sku', 'BOLT', '--qty', '1', '--location', 'WH1', '--json'])
+    expect(moved.code, moved.stdout).to.equal(0)
   })
 })

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { conflict, invalidData, notAllowed, notFound, usageError } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import type { LocationKind } from './refs.js'
-import { locationCodeProblem, warehouseNotFound } from './warehouses.js'
+import { locationCodeProblem, makeDefaultLocation, warehouseNotFound } from './warehouses.js'
 import { queryRows } from './sql.js'
 
 export interface Location {
@@ -39,7 +39,7 @@ export async function listLocations(trx: Knex.Transaction, query: LocationQuery 
   const rows = await queryRows<Location>(
       trx,
     `select l.full_code as "fullCode", w.code as warehouse, l.code, l.name, l.kind, l.active,
-            (w.default_location_id = l.id) is true as "isDefault",
+            l.is_default as "isDefault",
             coalesce(s.products, 0)::int as products, trim_scale(coalesce(s.on_hand, 0))::text as "onHand"
        from locations l
        left join warehouses w on w.id = l.warehouse_id
@@ -66,7 +66,7 @@ export async function getLocation(trx: Knex.Transaction, fullCode: string): Prom
   const rows = await queryRows<Location>(
       trx,
     `select l.full_code as "fullCode", w.code as warehouse, l.code, l.name, l.kind, l.active,
-            (w.default_location_id = l.id) is true as "isDefault",
+            l.is_default as "isDefault",
             (select count(*) filter (where on_hand <> 0) from stock_levels where location_id = l.id)::int as products,
             trim_scale(coalesce((select sum(on_hand) from stock_levels where location_id = l.id), 0))::text as "onHand"
        from locations l left join warehouses w on w.id = l.warehouse_id
@@ -97,7 +97,7 @@ export async function createLocation(trx: Knex.Transaction, input: CreateLocatio
     const [row] = await trx('locations')
       .insert({ warehouse_id: found.id, code, full_code: `${warehouse}/${code}`, name: input.name ?? null, kind: 'internal' })
       .returning('id')
-    if (input.makeDefault) await trx('warehouses').where({ id: found.id }).update({ default_location_id: row.id, updated_at: trx.fn.now() })
+    if (input.makeDefault) await makeDefaultLocation(trx, found.id, row.id)
   } catch (err) {
     if (sqlStateOf(err) === SqlState.UNIQUE_VIOLATION) {
       throw conflict(`Location ${warehouse}/${code} already exists`, { actions: [`See it with: erp locations list --warehouse ${warehouse}`], cause: err })
@@ -137,7 +137,7 @@ export async function updateLocation(trx: Knex.Transaction, fullCode: string, in
   if (input.active !== undefined) changes.active = input.active
   await trx('locations').where({ id: location.id }).update(changes)
   if (input.makeDefault) {
-    await trx('warehouses').where({ id: location.warehouse_id }).update({ default_location_id: location.id, updated_at: trx.fn.now() })
+    await makeDefaultLocation(trx, location.warehouse_id, location.id)
   }
   return getLocation(trx, fullCode)
 }
@@ -178,7 +178,7 @@ interface LockedLocation {
 async function lockInternalLocation(trx: Knex.Transaction, fullCode: string): Promise<LockedLocation> {
   const rows = await queryRows<LockedLocation & { kind: string }>(
       trx,
-    `select l.id, l.warehouse_id, w.code as warehouse, l.active, l.kind, (w.default_location_id = l.id) is true as is_default
+    `select l.id, l.warehouse_id, w.code as warehouse, l.active, l.kind, l.is_default
        from locations l left join warehouses w on w.id = l.warehouse_id
       where l.full_code = ?
       for update of l`,

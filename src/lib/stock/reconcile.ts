@@ -5,7 +5,7 @@ import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { COUNT_TABLE, loadCountFile, type Delimiter } from './count-file.js'
 import { applyBatchToLevels, newBatch } from './ledger.js'
-import { allowNegativeStock, resolveWarehouses } from './refs.js'
+import { allowNegativeStock, resolveWarehouses, virtualLocationId } from './refs.js'
 import { queryRows } from './sql.js'
 
 /**
@@ -190,7 +190,7 @@ async function buildReport(
          -- location) or a virtual location, as everywhere else.
          left join locations lw on ?::text is not null and position('/' in c.location) = 0 and lw.full_code = ?::text || '/' || c.location
          left join warehouses wd on position('/' in c.location) = 0 and wd.code = c.location
-         left join locations d on d.id = wd.default_location_id
+         left join locations d on d.warehouse_id = wd.id and d.is_default
          left join locations lg on lg.full_code = coalesce(d.full_code, c.location)
          left join locations l on l.id = coalesce(lw.id, lg.id)
          left join lots lo on p.tracking = 'lot' and lo.product_id = p.id and lo.code = c.lot
@@ -301,7 +301,7 @@ async function applyReport(trx: Knex.Transaction, options: { reference: string; 
       where r.line = n.line`,
   )
   const batch = await newBatch(trx)
-  const [adjustment] = await queryRows<{ id: string }>(trx, `select id from locations where kind = 'adjustment'`)
+  const adjustment = { id: await virtualLocationId(trx, 'adjustment') }
   const [{ moves }] = await queryRows<{ moves: number }>(
     trx,
     `with ins as (

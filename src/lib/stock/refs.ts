@@ -31,17 +31,48 @@ export interface ResolvedLocation {
 export async function resolveLocations(trx: Knex.Transaction, refs: string[]): Promise<Map<string, ResolvedLocation>> {
   const unique = [...new Set(refs)]
   if (unique.length === 0) return new Map()
+  let found = await findLocations(trx, unique)
+  if (unique.some((ref) => isVirtualKind(ref) && !found.has(ref))) {
+    await ensureVirtualLocations(trx)
+    found = await findLocations(trx, unique)
+  }
+  return found
+}
+
+async function findLocations(trx: Knex.Transaction, refs: string[]): Promise<Map<string, ResolvedLocation>> {
   const rows = await queryRows<ResolvedLocation>(
-      trx,
+    trx,
     `select r.ref, l.id, l.full_code as "fullCode", l.kind, l.active, l.warehouse_id as "warehouseId",
             w.code as warehouse, w.active as "warehouseActive"
        from unnest(?::text[]) as r(ref)
        left join warehouses wd on position('/' in r.ref) = 0 and wd.code = r.ref
-       join locations l on l.full_code = r.ref or l.id = wd.default_location_id
+       join locations l on l.full_code = r.ref or (l.warehouse_id = wd.id and l.is_default)
        left join warehouses w on w.id = l.warehouse_id`,
-    [unique],
+    [refs],
   )
   return new Map(rows.map((row) => [row.ref, row]))
+}
+
+const isVirtualKind = (ref: string): ref is VirtualKind => (VIRTUAL_KINDS as readonly string[]).includes(ref)
+
+/**
+ * The virtual locations, created on first use rather than by the migration: a tenant's rows
+ * copied into freshly migrated tables (clone, restore) then meet none of the migration's own.
+ */
+export async function ensureVirtualLocations(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(
+    `insert into locations (code, full_code, name, kind)
+     select kind, kind, name, kind
+       from (values ('supplier', 'Suppliers (receipts)'), ('customer', 'Customers (shipments, returns)'),
+                    ('adjustment', 'Inventory adjustments and counts'), ('scrap', 'Scrapped stock')) as v(kind, name)
+     on conflict (full_code) do nothing`,
+  )
+}
+
+/** The id of a virtual location, created if need be. */
+export async function virtualLocationId(trx: Knex.Transaction, kind: VirtualKind): Promise<string> {
+  const found = (await resolveLocations(trx, [kind])).get(kind)
+  return found!.id
 }
 
 export interface ResolvedWarehouse {
@@ -49,14 +80,13 @@ export interface ResolvedWarehouse {
   id: string
   name: string
   active: boolean
-  defaultLocationId: string | null
 }
 
 export async function resolveWarehouses(trx: Knex.Transaction, codes: string[]): Promise<Map<string, ResolvedWarehouse>> {
   const unique = [...new Set(codes)]
   if (unique.length === 0) return new Map()
   const rows: ResolvedWarehouse[] = await trx('warehouses')
-    .select({ code: 'code', id: 'id', name: 'name', active: 'active', defaultLocationId: 'default_location_id' })
+    .select({ code: 'code', id: 'id', name: 'name', active: 'active' })
     .whereIn('code', unique)
   return new Map(rows.map((row) => [row.code, row]))
 }

@@ -99,7 +99,7 @@ export async function verifyLevels(trx: Knex.Transaction, options: { repair?: bo
     await trx.raw("set local lock_timeout = '30s'")
     await trx.raw('lock table stock_levels, serials in share row exclusive mode')
   }
-  const [{ ids: virtual }] = await queryRows<{ ids: string[] }>(trx, `select array_agg(id) as ids from locations where kind <> 'internal'`)
+  const [{ ids: virtual }] = await queryRows<{ ids: string[] }>(trx, `select coalesce(array_agg(id), '{}') as ids from locations where kind <> 'internal'`)
   await trx.raw("set local work_mem = '64MB'")
   await trx.raw('set local max_parallel_workers_per_gather = 0')
   for (const setting of STREAMING_PLAN) await trx.raw(`set local ${setting} = off`)

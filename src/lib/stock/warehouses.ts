@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 
 import { conflict, invalidData, notFound } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
+import { ensureVirtualLocations } from './refs.js'
 import { queryRows } from './sql.js'
 
 export interface Warehouse {
@@ -44,12 +45,13 @@ export async function createWarehouse(trx: Knex.Transaction, input: CreateWareho
   if (input.name !== undefined && input.name.trim() === '') problems.push('The warehouse name must not be empty')
   if (problems.length) throw invalidData(problems.join('; '), { data: { problems } })
   try {
-    // Three statements: the rows a data-modifying CTE inserts are invisible to its main UPDATE.
     const [warehouse] = await trx('warehouses').insert({ code: input.code, name: input.name ?? input.code }).returning('id')
-    const [location] = await trx('locations')
-      .insert({ warehouse_id: warehouse.id, code: defaultCode, full_code: `${input.code}/${defaultCode}`, name: 'Default location', kind: 'internal' })
-      .returning('id')
-    await trx('warehouses').where({ id: warehouse.id }).update({ default_location_id: location.id })
+    // Receipts, shipments, adjustments and scrap need their other side from the first move on.
+    await ensureVirtualLocations(trx)
+    await trx('locations').insert({
+      warehouse_id: warehouse.id, code: defaultCode, full_code: `${input.code}/${defaultCode}`,
+      name: 'Default location', kind: 'internal', is_default: true,
+    })
   } catch (err) {
     if (sqlStateOf(err) === SqlState.UNIQUE_VIOLATION) {
       throw conflict(`Warehouse "${input.code}" already exists`, { actions: ['See warehouses with: erp warehouses list'], cause: err })
@@ -67,7 +69,7 @@ export async function listWarehouses(trx: Knex.Transaction, options: { includeIn
             coalesce(s.products, 0)::int as products, trim_scale(coalesce(s.on_hand, 0))::text as "onHand",
             w.created_at as "createdAt"
        from warehouses w
-       left join locations d on d.id = w.default_location_id
+       left join locations d on d.warehouse_id = w.id and d.is_default
        left join lateral (
          select count(distinct sl.product_id) filter (where sl.on_hand <> 0) as products, sum(sl.on_hand) as on_hand
            from stock_levels sl join locations l on l.id = sl.location_id
@@ -111,7 +113,7 @@ export async function updateWarehouse(trx: Knex.Transaction, code: string, input
       })
     }
     if (!location.active) throw conflict(`Location ${code}/${input.defaultLocation} is inactive and cannot be the default`)
-    changes.default_location_id = location.id
+    await makeDefaultLocation(trx, current.id, location.id)
   }
   await trx('warehouses').where({ id: current.id }).update(changes)
   return getWarehouse(trx, code)
@@ -133,9 +135,14 @@ export async function deleteWarehouse(trx: Knex.Transaction, code: string): Prom
     })
   }
   // No moves means no levels worth keeping: only empty cache rows can be left to clear.
-  await trx('warehouses').where({ id }).update({ default_location_id: null })
   await trx.raw('delete from stock_levels where location_id in (select id from locations where warehouse_id = ?)', [id])
   await trx('locations').where({ warehouse_id: id }).delete()
   await trx('warehouses').where({ id }).delete()
   return warehouse
+}
+
+/** One default per warehouse (a unique partial index): the old flag goes first. */
+export async function makeDefaultLocation(trx: Knex.Transaction, warehouseId: string, locationId: string): Promise<void> {
+  await trx('locations').where({ warehouse_id: warehouseId, is_default: true }).whereNot({ id: locationId }).update({ is_default: false, updated_at: trx.fn.now() })
+  await trx('locations').where({ id: locationId }).update({ is_default: true, updated_at: trx.fn.now() })
 }
