@@ -62,6 +62,11 @@ describe('erp stock verify (CLI)', () => {
     expect(found.json.warnings[0]).to.match(/3 levels and 1 serial numbers drifted/)
     expect(await onHand(db, slug, 'BOLT', 'WH1/STOCK')).to.equal('30')
 
+    const fleet = await runCli(['stock', 'verify', '--all-tenants', '--json'])
+    expect(fleet.code).to.equal(1)
+    const mine = fleet.json.result.tenants.find((t: { tenant: string }) => t.tenant === slug)
+    expect(mine).to.include({ status: 'drift', drifted: 3, serialsDrifted: 1, moves: 6 })
+
     const table = await runCli(['stock', 'verify', '--tenant', slug])
     expect(table.code).to.equal(1)
     expect(table.stdout).to.match(/^BOLT\s+WH1\/STOCK\s+30\s+25\s+0\s+5$/m)

@@ -6,7 +6,7 @@ import type { PostedMove } from './moves.js'
 import type { CountLine, ReconcileResult } from './reconcile.js'
 import type { ReorderPoint } from './reorder.js'
 import type { Reservation } from './reservations.js'
-import type { LevelDrift, SerialDrift } from './verify.js'
+import type { LevelDrift, SerialDrift, TenantVerifyOutcome } from './verify.js'
 import type { Warehouse } from './warehouses.js'
 
 /** How stock data shows in lists; --columns picks among these. */
@@ -180,4 +180,15 @@ export const SERIAL_DRIFT_COLUMNS: Column<SerialDrift>[] = [
   { key: 'serial' },
   { key: 'cachedLocation', header: 'recorded at' },
   { key: 'ledgerLocation', header: 'last move to' },
+]
+
+export const TENANT_VERIFY_COLUMNS: Column<TenantVerifyOutcome>[] = [
+  { key: 'tenant' },
+  { key: 'status' },
+  { key: 'moves', align: 'right' },
+  { key: 'levels', align: 'right' },
+  { key: 'drifted', align: 'right' },
+  { key: 'serialsDrifted', header: 'serials drifted', align: 'right' },
+  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'error' },
 ]

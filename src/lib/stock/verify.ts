@@ -1,5 +1,8 @@
 import type { Knex } from 'knex'
 
+import type { Db } from '../db/connect.js'
+import { withTenant } from '../db/tenant-scope.js'
+import { forEachTenant } from '../tenants/fleet.js'
 import { queryRows } from './sql.js'
 
 /**
@@ -190,4 +193,45 @@ async function repair(trx: Knex.Transaction): Promise<void> {
     `update serials s set location_id = d.expected, updated_at = now()
        from serial_drift_rows d where d.id = s.id`,
   )
+}
+
+export interface TenantVerifyOutcome {
+  tenant: string
+  status: 'ok' | 'drift' | 'repaired' | 'failed'
+  moves: number | null
+  levels: number | null
+  drifted: number | null
+  serialsDrifted: number | null
+  error: string | null
+  durationMs: number
+}
+
+/**
+ * verifyLevels for many tenants (the nightly job), `concurrency` at a time, each in its own
+ * transaction; one tenant's failure is recorded and the others go on.
+ */
+export async function verifyTenants(
+  db: Db,
+  slugs: string[],
+  options: { repair?: boolean; concurrency?: number } = {},
+): Promise<TenantVerifyOutcome[]> {
+  const outcomes = await forEachTenant(slugs, options.concurrency ?? 4, (slug) =>
+    withTenant(db, slug, (trx) => verifyLevels(trx, { repair: options.repair, limit: 1 }), {
+      access: options.repair ? 'write' : 'read',
+    }),
+  )
+  return outcomes.map((o) => {
+    const r = o.result
+    const drifted = r ? r.drifted + r.serialsDrifted > 0 : false
+    return {
+      tenant: o.tenant,
+      status: !o.ok ? 'failed' : r!.repaired ? 'repaired' : drifted ? 'drift' : 'ok',
+      moves: r?.moves ?? null,
+      levels: r?.levels ?? null,
+      drifted: r?.drifted ?? null,
+      serialsDrifted: r?.serialsDrifted ?? null,
+      error: o.error ?? null,
+      durationMs: o.durationMs,
+    }
+  })
 }
