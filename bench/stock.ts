@@ -230,8 +230,8 @@ function runStep(step: string, args: string[], note: string): Promise<Figure> {
  * Null when the server is not on this machine.
  */
 class BackendCpu {
-  private readonly seen = new Map<number, number>()
-  private readonly others = new Set<number>()
+  private readonly seen = new Map<string, number>()
+  private readonly others = new Set<string>()
   private readonly timer?: NodeJS.Timeout
   private readonly tick = 100 // USER_HZ: clock ticks per second on Linux
 
@@ -256,23 +256,26 @@ class BackendCpu {
     } catch {
       return
     }
-    const ours = new Set(this.seen.keys())
+    const leaders = new Set([...this.seen.keys()].map((key) => Number(key.split(':')[0])))
     for (const name of pids) {
       const pid = Number(name)
-      if (this.others.has(pid)) continue
+      if (this.others.has(name)) continue
       try {
-        if (!this.seen.has(pid)) {
+        // Keyed by pid and start time: a pid the system hands to another process later is not ours.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+        const key = `${pid}:${fields[19]}`
+        if (!this.seen.has(key)) {
           const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
           const leader = /parallel worker for PID (\d+)/.exec(cmdline)
-          const mine = cmdline.startsWith('postgres: ') && !cmdline.includes('autovacuum') && (cmdline.includes(` ${this.database} `) || (leader && ours.has(Number(leader[1]))))
+          const mine = cmdline.startsWith('postgres: ') && !cmdline.includes('autovacuum') &&
+            (cmdline.includes(` ${this.database} `) || (leader !== null && leaders.has(Number(leader[1]))))
           if (!mine) {
             // A backend that is still starting shows the server's own command line: look again.
-            if (!cmdline.includes('postgres')) this.others.add(pid)
+            if (!cmdline.includes('postgres')) this.others.add(name)
             continue
           }
         }
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-        this.seen.set(pid, Number(fields[11]) + Number(fields[12]))
+        this.seen.set(key, Number(fields[11]) + Number(fields[12]))
       } catch {
         // The process ended between readdir and read: its last sample stands.
       }

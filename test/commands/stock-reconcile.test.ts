@@ -221,5 +221,8 @@ describe('erp stock reconcile (CLI)', () => {
     expect(broken.json.error.message).to.match(/^broken\.csv:\d+: /)
     const empty = await reconcile('--counts', write('empty.csv', ''), '--json')
     expect(empty.code).to.equal(65)
+    const bare = await reconcile('--counts', write('bare.csv', 'sku,location,counted\nBOLT,A-01,20\n'), '--json')
+    expect(bare.code).to.equal(65)
+    expect(bare.json.result.lines[0].problem).to.equal('unknown location "A-01": write WAREHOUSE/LOCATION, or pass --warehouse')
   })
 })

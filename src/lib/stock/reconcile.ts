@@ -205,6 +205,8 @@ async function buildReport(
                 when sku is null then 'no SKU'
                 when product_id is null then format('unknown SKU "%s"', sku)
                 when location is null then 'no location'
+                when location_id is null and position('/' in location) = 0 and ?::text is null
+                  then format('unknown location "%s": write WAREHOUSE/LOCATION, or pass --warehouse', location)
                 when location_id is null then format('unknown location "%s"', location)
                 when kind <> 'internal' then format('%s is not a warehouse location', full_code)
                 when ?::bigint is not null and warehouse_id <> ?::bigint then format('%s is not in warehouse %s', full_code, ?::text)
@@ -235,7 +237,7 @@ async function buildReport(
             round((counted_qty - system_qty) * cost, 2) as value,
             null::bigint as move_id
        from q`,
-    [decimalComma, warehouse, warehouse, warehouseId, warehouseId, warehouse],
+    [decimalComma, warehouse, warehouse, warehouse, warehouseId, warehouseId, warehouse],
   )
   await trx.raw(`create index on ${REPORT_TABLE} (line)`)
 }
