@@ -152,6 +152,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) this.log(renderRecord(record, { color: this.color }))
   }
 
+  /**
+   * The envelope as plain JSON. oclif's own logJson colourises by tokenizing the whole document
+   * with regular expressions, slicing the string once per token: quadratic, and hundreds of MB and
+   * tens of seconds for a report of 100,000 lines. Colour is kept for a terminal and small results.
+   */
+  public override logJson(json: unknown): void {
+    const text = JSON.stringify(json, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2)
+    if (process.stdout.isTTY && this.color && text.length < 1_000_000) super.logJson(json)
+    else process.stdout.write(`${text}\n`)
+  }
+
   protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
     return { status: this.exitStatus, result, warnings: this.warnings }
   }
