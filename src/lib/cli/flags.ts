@@ -40,3 +40,12 @@ export const noColorFlag = Flags.boolean({
   description: 'Turn colour off (NO_COLOR works too)',
   helpGroup: 'GLOBAL',
 })
+
+/** A duration flag ('5s', '15m', '7d'), parsed to milliseconds. */
+export const durationFlag = Flags.custom<number>({
+  parse: async (input) => {
+    const { parseDuration } = await import('./duration.js')
+    return parseDuration(input)
+  },
+  helpValue: '<duration>',
+})

@@ -7,9 +7,18 @@ import { getTenant, listTenants, type Tenant } from './tenant.js'
 
 export type Direction = 'latest' | 'rollback'
 
+/** Per-transaction safety limits of a tenant migration, in milliseconds. */
+export interface MigrationLimits {
+  lockTimeoutMs: number
+  statementTimeoutMs: number
+}
+
+export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 15 * 60_000 }
+
 export interface MigrateOptions {
   direction: Direction
   concurrency?: number
+  limits?: MigrationLimits
   onTenantDone?: (outcome: TenantOutcome<MigrationOutcome>, finished: number) => void
 }
 
@@ -31,14 +40,34 @@ export async function migrateTenants(db: Db, slugs: string[], options: MigrateOp
   return forEachTenant(
     slugs,
     options.concurrency ?? 4,
-    (slug) =>
-      withTenant(
-        db,
-        slug,
-        (trx, tenant) => (options.direction === 'latest' ? migrateUp : migrateDown)(trx, tenant.schema, 'tenant'),
-        { ignoreSuspension: true },
-      ),
+    (slug) => migrateTenant(db, slug, options.direction, options.limits ?? DEFAULT_LIMITS),
     options.onTenantDone,
+  )
+}
+
+/**
+ * One tenant's migration in one transaction, with `lock_timeout` and `statement_timeout` set for
+ * that transaction only. The lock timeout covers the wait for the per-schema advisory lock too
+ * (advisory lock waits are lock waits): a busy tenant fails fast with SQLSTATE 55P03 instead of
+ * queueing behind a long transaction and blocking every query that comes after it.
+ */
+export async function migrateTenant(
+  db: Db,
+  slug: string,
+  direction: Direction,
+  limits: MigrationLimits = DEFAULT_LIMITS,
+): Promise<MigrationOutcome> {
+  return withTenant(
+    db,
+    slug,
+    async (trx, tenant) => {
+      await trx.raw("select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)", [
+        `${Math.round(limits.lockTimeoutMs)}ms`,
+        `${Math.round(limits.statementTimeoutMs)}ms`,
+      ])
+      return (direction === 'latest' ? migrateUp : migrateDown)(trx, tenant.schema, 'tenant')
+    },
+    { ignoreSuspension: true },
   )
 }
 

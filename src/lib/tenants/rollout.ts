@@ -1,0 +1,395 @@
+import type { Knex } from 'knex'
+
+import { notFound, usageError } from '../cli/errors.js'
+import type { Db } from '../db/connect.js'
+import { requireAdmin } from '../db/registry.js'
+import { SqlState, sqlStateOf } from '../db/sqlstate.js'
+import { DEFAULT_LIMITS, migrateTenant, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
+import { listTenants, type Tenant } from './tenant.js'
+
+/**
+ * A fleet rollout of pending tenant migrations: canary tenants first, then waves, stopping when
+ * failures pass a threshold. The run is recorded in the registry (erp.migration_runs and one
+ * erp.migration_run_items row per tenant that had work), so `--retry-failed` and `--continue` can
+ * pick up from it, and an operator can see afterwards which tenants succeeded, failed with what, or
+ * were not reached. Tenants with nothing pending are decided from one status query and not touched.
+ */
+
+export type ItemState = 'succeeded' | 'failed' | 'lock_timeout' | 'not_reached'
+export type RunStatus = 'running' | 'completed' | 'completed_with_failures' | 'stopped'
+
+export interface RolloutItem {
+  tenant: string
+  /** 0 is the canary wave. */
+  wave: number
+  state: ItemState
+  attempts: number
+  /** How many attempts ended in a lock timeout (each was retried later in the run while attempts remained). */
+  lockTimeouts: number
+  applied: string[]
+  error?: string
+  durationMs: number
+}
+
+export interface RolloutOptions {
+  concurrency: number
+  /** Tenants migrated first, on their own; any failure among them stops the rollout. 0: none. */
+  canary: number
+  /** Tenants per wave after the canary; 0: all in one wave. */
+  wave: number
+  /** Stop dispatching when more tenants than this have failed; undefined: never stop. */
+  maxFailures?: number
+  limits: MigrationLimits
+  /** Attempts per tenant when its lock times out (1 = no retry). */
+  lockAttempts: number
+  /** Pause before retrying tenants whose lock timed out, per retry round (grows linearly). */
+  retryDelayMs: number
+  /** Record the run in the registry (admin fleet runs). */
+  record: boolean
+  resumedFrom?: number
+  /**
+   * Items of the resumed run that this run does not attempt, carried over as they were (not reached
+   * on --retry-failed alone, failed on --continue alone), so the latest run always holds the whole
+   * picture and the next --retry-failed / --continue still finds them.
+   */
+  carried?: RolloutItem[]
+  onTenantDone?: (item: RolloutItem, finished: number, total: number) => void
+}
+
+export interface RolloutResult {
+  runId?: number
+  status: RunStatus
+  stopReason?: string
+  resumedFrom?: number
+  /** Tenants that had nothing pending. */
+  upToDate: string[]
+  items: RolloutItem[]
+  counts: Record<ItemState, number> & { up_to_date: number }
+}
+
+export const ROLLOUT_DEFAULTS = {
+  canary: 0,
+  wave: 0,
+  lockAttempts: 3,
+  retryDelayMs: 1_000,
+  limits: DEFAULT_LIMITS,
+}
+
+class Stop {
+  reason?: string
+}
+
+/** Migrate `tenants` (slug order is kept) in canary + waves. */
+export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions): Promise<RolloutResult> {
+  const status = await tenantMigrationStatus(db, tenants)
+  const todo = status.filter((s) => s.pending.length > 0).map((s) => s.tenant)
+  const upToDate = status.filter((s) => s.pending.length === 0).map((s) => s.tenant)
+  const waves = planWaves(todo, options.canary, options.wave)
+
+  const carried = options.carried ?? []
+  const runId = options.record ? await startRun(db.knex, options, waves, carried, upToDate.length) : undefined
+  const items = new Map<string, RolloutItem>()
+  const stop = new Stop()
+  let finished = 0
+  const failures = () => [...items.values()].filter((i) => i.state === 'failed' || i.state === 'lock_timeout').length
+  const overThreshold = () => options.maxFailures !== undefined && failures() > options.maxFailures
+
+  for (const [index, wave] of waves.entries()) {
+    if (stop.reason) break
+    const waveNo = options.canary > 0 ? index : index + 1
+    let queue = wave
+    for (let round = 1; queue.length > 0; round++) {
+      const retry: string[] = []
+      await pool(queue, options.concurrency, () => stop.reason !== undefined, async (slug) => {
+        const item = await attempt(db, slug, waveNo, items.get(slug), options.limits)
+        items.set(slug, item)
+        if (item.state === 'lock_timeout' && item.attempts < options.lockAttempts) {
+          retry.push(slug)
+          return
+        }
+        if (runId !== undefined) await recordItem(db.knex, runId, item)
+        options.onTenantDone?.(item, ++finished, todo.length)
+        if (!stop.reason && overThreshold()) {
+          stop.reason = `${failures()} tenant(s) failed, more than --max-failures ${options.maxFailures}`
+        }
+      })
+      queue = retry
+      if (queue.length > 0 && stop.reason) {
+        // Out of time for them: they stay lock-timed-out.
+        for (const slug of queue) {
+          const item = items.get(slug)!
+          if (runId !== undefined) await recordItem(db.knex, runId, item)
+          options.onTenantDone?.(item, ++finished, todo.length)
+        }
+        queue = []
+      }
+      if (queue.length > 0) await sleep(options.retryDelayMs * round)
+    }
+    if (!stop.reason && waveNo === 0 && wave.some((slug) => items.get(slug)!.state !== 'succeeded')) {
+      stop.reason = 'a canary tenant failed: the rollout stopped before the first wave'
+    }
+  }
+
+  for (const [index, wave] of waves.entries()) {
+    const waveNo = options.canary > 0 ? index : index + 1
+    for (const slug of wave) {
+      if (!items.has(slug)) {
+        items.set(slug, { tenant: slug, wave: waveNo, state: 'not_reached', attempts: 0, lockTimeouts: 0, applied: [], durationMs: 0 })
+      }
+    }
+  }
+  const ordered = [...waves.flat().map((slug) => items.get(slug)!), ...carried]
+  const counts = { succeeded: 0, failed: 0, lock_timeout: 0, not_reached: 0, up_to_date: upToDate.length }
+  for (const item of ordered) counts[item.state]++
+  const runStatus: RunStatus = stop.reason
+    ? 'stopped'
+    : counts.failed + counts.lock_timeout > 0 ? 'completed_with_failures' : 'completed'
+  if (runId !== undefined) await finishRun(db.knex, runId, runStatus, stop.reason)
+  return { runId, status: runStatus, stopReason: stop.reason, resumedFrom: options.resumedFrom, upToDate, items: ordered, counts }
+}
+
+/** The canary (first `canary` tenants), then waves of `wave` tenants (all the rest when 0). */
+export function planWaves(slugs: string[], canary: number, wave: number): string[][] {
+  const waves: string[][] = []
+  let rest = slugs
+  if (canary > 0) {
+    waves.push(rest.slice(0, canary))
+    rest = rest.slice(canary)
+  }
+  const size = wave > 0 ? wave : Math.max(rest.length, 1)
+  for (let i = 0; i < rest.length; i += size) waves.push(rest.slice(i, i + size))
+  return waves
+}
+
+async function attempt(
+  db: Db,
+  slug: string,
+  wave: number,
+  previous: RolloutItem | undefined,
+  limits: MigrationLimits,
+): Promise<RolloutItem> {
+  const started = performance.now()
+  const base = { tenant: slug, wave, attempts: (previous?.attempts ?? 0) + 1, lockTimeouts: previous?.lockTimeouts ?? 0 }
+  const elapsed = () => Math.round(performance.now() - started) + (previous?.durationMs ?? 0)
+  try {
+    const outcome = await migrateTenant(db, slug, 'latest', limits)
+    return { ...base, state: 'succeeded', applied: outcome.applied, durationMs: elapsed() }
+  } catch (err) {
+    if (isLockTimeout(err)) {
+      return { ...base, state: 'lock_timeout', lockTimeouts: base.lockTimeouts + 1, applied: [], error: (err as Error).message, durationMs: elapsed() }
+    }
+    return { ...base, state: 'failed', applied: [], error: (err as Error).message, durationMs: elapsed() }
+  }
+}
+
+/** SQLSTATE 55P03 anywhere in the cause chain (the migrator and withTenant wrap driver errors). */
+export function isLockTimeout(err: unknown): boolean {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) {
+    if (sqlStateOf(e) === SqlState.LOCK_NOT_AVAILABLE) return true
+  }
+  return false
+}
+
+/** Run `work` over `slugs`, `concurrency` at a time, dispatching nothing more once `stopped()`. */
+async function pool(slugs: string[], concurrency: number, stopped: () => boolean, work: (slug: string) => Promise<void>) {
+  let next = 0
+  const worker = async () => {
+    while (next < slugs.length && !stopped()) await work(slugs[next++])
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, slugs.length) }, worker))
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// ---------------------------------------------------------------------------------------------
+// The run record
+
+async function startRun(
+  knex: Knex,
+  options: RolloutOptions,
+  waves: string[][],
+  carried: RolloutItem[],
+  upToDate: number,
+): Promise<number> {
+  return knex.transaction(async (trx) => {
+    const [{ id }] = await trx
+      .withSchema('erp')
+      .table('migration_runs')
+      .insert({
+        resumed_from: options.resumedFrom ?? null,
+        up_to_date: upToDate,
+        options: JSON.stringify({
+          canary: options.canary,
+          wave: options.wave,
+          maxFailures: options.maxFailures ?? null,
+          concurrency: options.concurrency,
+          lockTimeoutMs: options.limits.lockTimeoutMs,
+          statementTimeoutMs: options.limits.statementTimeoutMs,
+          lockAttempts: options.lockAttempts,
+        }),
+      })
+      .returning('id')
+    const rows = [
+      ...waves.flatMap((wave, index) => wave.map((tenant) => ({ run_id: id, tenant, wave: options.canary > 0 ? index : index + 1 }))),
+      ...carried.map((item) => ({
+        run_id: id, tenant: item.tenant, wave: item.wave, state: item.state, attempts: item.attempts,
+        lock_timeouts: item.lockTimeouts, error: item.error ?? null, duration_ms: item.durationMs,
+      })),
+    ].map((row, position) => ({ ...row, position }))
+    for (let i = 0; i < rows.length; i += 5000) await trx.withSchema('erp').table('migration_run_items').insert(rows.slice(i, i + 5000))
+    return Number(id)
+  })
+}
+
+async function recordItem(knex: Knex, runId: number, item: RolloutItem): Promise<void> {
+  await knex
+    .withSchema('erp')
+    .table('migration_run_items')
+    .where({ run_id: runId, tenant: item.tenant })
+    .update({
+      state: item.state,
+      attempts: item.attempts,
+      lock_timeouts: item.lockTimeouts,
+      applied: item.applied,
+      error: item.error ?? null,
+      duration_ms: item.durationMs,
+      finished_at: knex.fn.now(),
+    })
+}
+
+async function finishRun(knex: Knex, runId: number, status: RunStatus, stopReason: string | undefined): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await trx.withSchema('erp').table('migration_run_items').where({ run_id: runId, state: 'pending' }).update({ state: 'not_reached' })
+    await trx
+      .withSchema('erp')
+      .table('migration_runs')
+      .where('id', runId)
+      .update({ status, stop_reason: stopReason ?? null, finished_at: trx.fn.now() })
+  })
+}
+
+export interface RunSummary {
+  id: number
+  startedAt: Date
+  finishedAt: Date | null
+  dbUser: string
+  status: RunStatus
+  stopReason: string | null
+  resumedFrom: number | null
+  upToDate: number
+  succeeded: number
+  failed: number
+  lockTimeout: number
+  notReached: number
+  options: Record<string, unknown>
+}
+
+function runsQuery(knex: Knex) {
+  return knex
+    .withSchema('erp')
+    .from('migration_runs as r')
+    .select({
+      id: 'r.id', startedAt: 'r.started_at', finishedAt: 'r.finished_at', dbUser: 'r.db_user', status: 'r.status',
+      stopReason: 'r.stop_reason', resumedFrom: 'r.resumed_from', upToDate: 'r.up_to_date', options: 'r.options',
+    })
+    .select(
+      knex.raw(`(select count(*) filter (where state = 'succeeded') from erp.migration_run_items i where i.run_id = r.id)::int as succeeded`),
+      knex.raw(`(select count(*) filter (where state = 'failed') from erp.migration_run_items i where i.run_id = r.id)::int as failed`),
+      knex.raw(`(select count(*) filter (where state = 'lock_timeout') from erp.migration_run_items i where i.run_id = r.id)::int as "lockTimeout"`),
+      knex.raw(`(select count(*) filter (where state in ('not_reached', 'pending')) from erp.migration_run_items i where i.run_id = r.id)::int as "notReached"`),
+    )
+}
+
+const toSummary = (row: RunSummary): RunSummary => ({ ...row, id: Number(row.id), resumedFrom: row.resumedFrom === null ? null : Number(row.resumedFrom) })
+
+/** Recorded runs, newest first. */
+export async function listRuns(db: Db, limit = 20): Promise<RunSummary[]> {
+  requireAdmin(db.scope, 'Reading migration runs')
+  const rows = await runsQuery(db.knex).orderBy('r.id', 'desc').limit(limit)
+  return rows.map(toSummary)
+}
+
+export interface RunDetail extends RunSummary {
+  items: RolloutItem[]
+}
+
+/** One run with its per-tenant items; the latest run when `id` is undefined. */
+export async function getRun(db: Db, id?: number): Promise<RunDetail> {
+  requireAdmin(db.scope, 'Reading migration runs')
+  const query = runsQuery(db.knex)
+  const row = await (id === undefined ? query.orderBy('r.id', 'desc') : query.where('r.id', id)).first()
+  if (!row) {
+    throw notFound(id === undefined ? 'No migration run recorded yet.' : `No migration run ${id}`, {
+      actions: ['List runs with: erp migrate runs'],
+    })
+  }
+  const items = await db.knex
+    .withSchema('erp')
+    .from('migration_run_items')
+    .where('run_id', row.id)
+    .orderBy('position')
+    .select({
+      tenant: 'tenant', wave: 'wave', state: 'state', attempts: 'attempts', lockTimeouts: 'lock_timeouts',
+      applied: 'applied', error: 'error', durationMs: 'duration_ms',
+    })
+  return {
+    ...toSummary(row),
+    items: items.map((i) => ({
+      ...i,
+      state: i.state === 'pending' ? 'not_reached' : i.state,
+      error: i.error ?? undefined,
+      durationMs: i.durationMs ?? 0,
+    })),
+  }
+}
+
+/**
+ * The tenants to pick up from the latest run: its failed (and lock-timed-out) tenants for
+ * --retry-failed, those it never reached for --continue. Deleted tenants are left out.
+ */
+export async function tenantsToResume(
+  db: Db,
+  which: { retryFailed: boolean; continue: boolean },
+): Promise<{ runId: number; tenants: Tenant[]; carried: RolloutItem[] }> {
+  requireAdmin(db.scope, 'Resuming a migration run')
+  if (!which.retryFailed && !which.continue) throw usageError('Pass --retry-failed, --continue, or both.')
+  const last = await db.knex.withSchema('erp').from('migration_runs').orderBy('id', 'desc').first('id', 'status')
+  if (!last) throw notFound('No migration run recorded yet: there is nothing to pick up.', { actions: ['Start one: erp migrate latest --all-tenants'] })
+  const states = [
+    ...(which.retryFailed ? ['failed', 'lock_timeout'] : []),
+    ...(which.continue ? ['not_reached', 'pending'] : []),
+  ]
+  const { items } = await getRun(db, Number(last.id))
+  const live = new Map((await listTenants(db.knex, db.scope)).map((t) => [t.slug, t]))
+  const left = items.filter((i) => i.state !== 'succeeded' && live.has(i.tenant))
+  return {
+    runId: Number(last.id),
+    tenants: left.filter((i) => states.includes(i.state)).map((i) => live.get(i.tenant)!),
+    carried: left.filter((i) => !states.includes(i.state)),
+  }
+}
+
+export interface FleetSelection {
+  tenant?: string
+  all?: boolean
+  retryFailed?: boolean
+  continue?: boolean
+}
+
+/**
+ * `migrate latest`: one tenant, all tenants, or what the latest run left (failed / not reached).
+ * Fleet runs (all tenants or a resumed run) are recorded; a single tenant's is not.
+ */
+export async function migrateLatest(
+  db: Db,
+  selection: FleetSelection,
+  options: Omit<RolloutOptions, 'record' | 'resumedFrom'>,
+): Promise<RolloutResult> {
+  if (selection.retryFailed || selection.continue) {
+    const { runId, tenants, carried } = await tenantsToResume(db, { retryFailed: !!selection.retryFailed, continue: !!selection.continue })
+    return rollout(db, tenants, { ...options, record: true, resumedFrom: runId, carried })
+  }
+  const { selectTenants } = await import('./migrate.js')
+  const tenants = await selectTenants(db, selection)
+  return rollout(db, tenants, { ...options, record: !!selection.all })
+}

@@ -1,0 +1,199 @@
+import { expect } from 'chai'
+import pg from 'pg'
+
+import { runCli } from '../helpers/cli.js'
+import { openTestDb, uniqueSlug } from '../helpers/database.js'
+import { migrationsWith } from '../helpers/migrations.js'
+import type { Db } from '../../src/lib/db/connect.js'
+import { forEachTenant } from '../../src/lib/tenants/fleet.js'
+import { createTenant } from '../../src/lib/tenants/provision.js'
+
+async function query(sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await client.connect()
+  try {
+    return await client.query(sql, params)
+  } finally {
+    await client.end()
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A fleet of two dozen tenants. Their slugs start with `a0_`, which sorts before every other test's
+ * tenants, so they are the first in slug order: the canary and the first waves are theirs.
+ * Each scenario adds one migration to the tree of the scenarios before it.
+ */
+describe('erp migrate latest over a fleet (waves, canary, max failures, resume, lock timeouts)', function () {
+  this.timeout(120_000)
+  const FLEET = 24
+  const fleet = Array.from({ length: FLEET }, () => uniqueSlug('a0')).sort()
+  const extra: Array<{ stamp: string; name: string; up: string }> = []
+  let db: Db
+
+  const migrationDir = (name: string, up: string) => {
+    extra.push({ stamp: `2999060${extra.length}000000`, name, up })
+    return migrationsWith(extra)
+  }
+  const latest = (dir: string, ...args: string[]) =>
+    runCli(['migrate', 'latest', ...args, '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
+  const mine = (tenants: Array<{ tenant: string }>) => tenants.filter((t) => fleet.includes(t.tenant))
+  const byTenant = (tenants: Array<{ tenant: string }>) => Object.fromEntries(tenants.map((t) => [t.tenant, t])) as Record<string, any>
+
+  before(async () => {
+    db = await openTestDb()
+    await forEachTenant(fleet, 4, (slug) => createTenant(db, { slug }))
+  })
+  after(async () => {
+    await db.close()
+  })
+
+  it('rolls out canary first, then waves, records the run, and a second run touches nothing', async () => {
+    const dir = migrationDir('note_one', 'alter table settings add column note1 text')
+    const r = await latest(dir, '--all-tenants', '--canary', '3', '--wave', '5', '--concurrency', '2')
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(r.json.result.runStatus).to.equal('completed')
+    const rows = mine(r.json.result.tenants)
+    expect(rows).to.have.length(FLEET)
+    expect(rows.map((t: any) => t.wave)).to.deep.equal([0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5])
+    for (const t of rows) expect(t).to.include({ status: 'ok', attempts: 1 })
+
+    const shown = await runCli(['migrate', 'runs', 'show', String(r.json.result.runId), '--json'])
+    expect(shown.code).to.equal(0)
+    expect(shown.json.result.status).to.equal('completed')
+    expect(mine(shown.json.result.items).every((i: any) => i.state === 'succeeded')).to.equal(true)
+    const listed = await runCli(['migrate', 'runs', '--json'])
+    expect(listed.json.result[0].id).to.equal(r.json.result.runId)
+
+    const again = await latest(dir, '--all-tenants')
+    expect(again.code).to.equal(0)
+    expect(again.json.result.upToDate).to.be.at.least(FLEET)
+    for (const t of mine(again.json.result.tenants)) expect(t).to.deep.include({ status: 'ok', applied: [] })
+    // No transaction was opened on an up-to-date tenant: nothing shows as attempted.
+    expect(mine(again.json.result.tenants).every((t: any) => t.attempts === undefined)).to.equal(true)
+  })
+
+  it('a failing canary stops the rollout; --retry-failed then --continue finish it', async () => {
+    const dir = migrationDir('gizmos', 'create table gizmos (id bigint generated always as identity primary key)')
+    await query(`create table tenant_${fleet[1]}.gizmos (x int)`)
+    const r = await latest(dir, '--all-tenants', '--canary', '3', '--wave', '5')
+    expect(r.code).to.equal(1)
+    expect(r.json.result.runStatus).to.equal('stopped')
+    expect(r.json.result.stopReason).to.contain('canary')
+    expect(r.json.warnings.join(' ')).to.contain('--retry-failed')
+    const rows = byTenant(r.json.result.tenants)
+    expect(rows[fleet[0]].status).to.equal('ok')
+    expect(rows[fleet[1]].status).to.equal('failed')
+    expect(rows[fleet[1]].error).to.contain('gizmos')
+    expect(rows[fleet[2]].status).to.equal('ok')
+    for (const slug of fleet.slice(3)) expect(rows[slug].status).to.equal('not_reached')
+    expect((await query('select to_regclass($1) as t', [`tenant_${fleet[5]}.gizmos`])).rows[0].t).to.equal(null)
+
+    await query(`drop table tenant_${fleet[1]}.gizmos`)
+    const retried = await latest(dir, '--retry-failed')
+    // The failed tenant is done; the ones never reached are carried over, so the run is not complete.
+    expect(retried.code).to.equal(1)
+    expect(retried.json.result.resumedFrom).to.equal(r.json.result.runId)
+    const retriedRows = byTenant(retried.json.result.tenants)
+    expect(retriedRows[fleet[1]]).to.include({ status: 'ok' })
+    expect(retriedRows[fleet[1]].applied).to.deep.equal(['29990601000000_gizmos.js'])
+    expect(retriedRows[fleet[10]].status).to.equal('not_reached')
+
+    const continued = await latest(dir, '--continue', '--wave', '10')
+    expect(continued.code, continued.stdout).to.equal(0)
+    expect(continued.json.result.resumedFrom).to.equal(retried.json.result.runId)
+    for (const slug of fleet.slice(3)) expect(byTenant(continued.json.result.tenants)[slug].status).to.equal('ok')
+    for (const slug of fleet) expect((await query('select to_regclass($1) as t', [`tenant_${slug}.gizmos`])).rows[0].t).to.not.equal(null)
+  })
+
+  it('stops once failures pass --max-failures; --retry-failed --continue picks up both kinds at once', async () => {
+    const dir = migrationDir('gadgets', 'create table gadgets (id int)')
+    for (const i of [4, 6, 8]) await query(`create table tenant_${fleet[i]}.gadgets (x int)`)
+    const r = await latest(dir, '--all-tenants', '--wave', '4', '--max-failures', '1', '--concurrency', '1')
+    expect(r.code).to.equal(1)
+    expect(r.json.result.runStatus).to.equal('stopped')
+    expect(r.json.result.stopReason).to.contain('--max-failures 1')
+    const rows = byTenant(r.json.result.tenants)
+    expect(fleet.slice(0, 10).map((slug) => rows[slug].status)).to.deep.equal([
+      'ok', 'ok', 'ok', 'ok', 'failed', 'ok', 'failed', 'not_reached', 'not_reached', 'not_reached',
+    ])
+    const shown = await runCli(['migrate', 'runs', 'show', '--json'])
+    const items = byTenant(shown.json.result.items)
+    expect(items[fleet[4]].state).to.equal('failed')
+    expect(items[fleet[8]].state).to.equal('not_reached')
+
+    for (const i of [4, 6, 8]) await query(`drop table tenant_${fleet[i]}.gadgets`)
+    const resumed = await latest(dir, '--retry-failed', '--continue')
+    expect(resumed.code, resumed.stdout).to.equal(0)
+    expect(resumed.json.result.runStatus).to.equal('completed')
+    const done = byTenant(resumed.json.result.tenants)
+    for (const i of [4, 6, 7, 8, 23]) expect(done[fleet[i]].status).to.equal('ok')
+    expect(done[fleet[0]]).to.equal(undefined)
+  })
+
+  it('a tenant whose table is locked times out, is retried later in the run, and succeeds once the lock is gone', async () => {
+    const dir = migrationDir('note_four', 'alter table settings add column note4 text')
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await holder.connect()
+    const target = fleet[2]
+    try {
+      await holder.query('begin')
+      await holder.query(`lock table tenant_${target}.settings in access exclusive mode`)
+      const waiting = () =>
+        query(`select count(*)::int as n from pg_locks where relation = to_regclass($1) and not granted`, [`tenant_${target}.settings`])
+      const run = latest(dir, '--all-tenants', '--lock-timeout', '300ms', '--retry-delay', '1s', '--lock-attempts', '5', '--concurrency', '2')
+      // Release the lock only after a first attempt has waited for it and given up.
+      while ((await waiting()).rows[0].n === 0) await sleep(20)
+      while ((await waiting()).rows[0].n > 0) await sleep(20)
+      await holder.query('rollback')
+      const r = await run
+      expect(r.code, r.stdout).to.equal(0)
+      const row = byTenant(r.json.result.tenants)[target]
+      expect(row.status).to.equal('ok')
+      expect(row.lockTimeouts).to.be.at.least(1)
+      expect(row.attempts).to.equal(row.lockTimeouts + 1)
+      expect(row.applied).to.deep.equal(['29990603000000_note_four.js'])
+    } finally {
+      await holder.end()
+    }
+  })
+
+  it('a lock held for the whole run is reported lock-timed-out after the attempts; the advisory lock wait obeys lock_timeout too', async () => {
+    const dir = migrationDir('note_five', 'alter table settings add column note5 text')
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await holder.connect()
+    const [locked, busy] = [fleet[3], fleet[5]]
+    try {
+      await holder.query('begin')
+      await holder.query(`lock table tenant_${locked}.settings in access exclusive mode`)
+      // Another migration run holding a tenant's advisory lock.
+      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`erp.migrate:tenant_${busy}`])
+      const r = await latest(dir, '--all-tenants', '--lock-timeout', '200ms', '--retry-delay', '100ms', '--lock-attempts', '2')
+      expect(r.code).to.equal(1)
+      expect(r.json.result.runStatus).to.equal('completed_with_failures')
+      expect(r.json.result.lockTimedOut).to.equal(2)
+      const rows = byTenant(r.json.result.tenants)
+      for (const slug of [locked, busy]) {
+        expect(rows[slug]).to.include({ status: 'lock_timeout', attempts: 2, lockTimeouts: 2 })
+        expect(rows[slug].error).to.match(/lock timeout/i)
+      }
+      expect(rows[fleet[4]].status).to.equal('ok')
+    } finally {
+      await holder.query('rollback')
+      await holder.end()
+    }
+    const retried = await latest(dir, '--retry-failed')
+    expect(retried.code, retried.stdout).to.equal(0)
+    expect(byTenant(retried.json.result.tenants)[locked].status).to.equal('ok')
+  })
+
+  it('refuses bad flag combinations and durations', async () => {
+    const dir = migrationsWith(extra)
+    const bad = await latest(dir, '--all-tenants', '--lock-timeout', 'soon')
+    expect(bad.code).to.equal(2)
+    expect(bad.json.error.message).to.contain('soon')
+    const both = await latest(dir, '--tenant', fleet[0], '--retry-failed')
+    expect(both.code).to.equal(2)
+  })
+})
