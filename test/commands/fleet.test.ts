@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import fs from 'node:fs'
 import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
@@ -195,5 +196,75 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(bad.json.error.message).to.contain('soon')
     const both = await latest(dir, '--tenant', fleet[0], '--retry-failed')
     expect(both.code).to.equal(2)
+  })
+})
+
+describe('erp migrate lint', function () {
+  this.timeout(60_000)
+  const big = uniqueSlug('lint')
+  let scratch: string
+
+  before(async () => {
+    expect((await runCli(['tenants', 'create', big])).code).to.equal(0)
+    await query(`insert into tenant_${big}.settings (key, value) select 'k' || g, to_jsonb(g) from generate_series(1, 3000) g`)
+    await query(`analyze tenant_${big}.settings`)
+    scratch = migrationsWith([])
+  })
+
+  const write = (name: string, body: string) => {
+    const file = `${scratch}/tenant/${name}`
+    fs.writeFileSync(file, body)
+    return file
+  }
+
+  it('flags rewrites, blocking index builds and NOT NULL columns on a large table, and passes what is safe', async () => {
+    const file = write('29990701000000_risky.js', `
+      export async function up(knex) {
+        await knex.raw(\`alter table settings alter column value type text;
+          create index settings_updated on settings (updated_at);
+          alter table settings add column label text default 'x', add column token uuid default gen_random_uuid();
+          -- a new table is no risk
+          create table fresh (id int); create index fresh_id on fresh (id);\`)
+        await knex.schema.alterTable('settings', (t) => { t.integer('must').notNullable() })
+      }`)
+    const r = await runCli(['migrate', 'lint', '--file', file, '--row-threshold', '1000', '--json'])
+    expect(r.code, r.stdout + r.stderr).to.equal(1)
+    const rules = r.json.result.findings.map((f: { rule: string; table: string }) => `${f.rule}:${f.table}`)
+    expect(rules).to.have.members([
+      'alter-column-type:settings',
+      'index-without-concurrently:settings',
+      'volatile-default:settings',
+      'not-null-without-default:settings',
+    ])
+    const index = r.json.result.findings.find((f: { rule: string }) => f.rule === 'index-without-concurrently')
+    expect(index.rows).to.be.at.least(3000)
+    expect(index.statement).to.contain('create index settings_updated')
+    // Nothing ran for real: no tenant has the new table or index.
+    expect((await query(`select to_regclass($1) as t`, [`tenant_${big}.settings_updated`])).rows[0].t).to.equal(null)
+
+    const small = await runCli(['migrate', 'lint', '--file', file, '--row-threshold', '1000000', '--json'])
+    expect(small.json.result.findings.map((f: { rule: string }) => f.rule)).to.deep.equal(['not-null-without-default'])
+  })
+
+  it('lints the pending migrations of the tree, and exits 0 when they are safe', async () => {
+    write('29990702000000_safe.js', `export async function up(knex) { await knex.raw("alter table settings add column memo text default 'none'") }`)
+    fs.rmSync(`${scratch}/tenant/29990701000000_risky.js`)
+    const r = await runCli(['migrate', 'lint', '--row-threshold', '1000', '--json'], { env: { ERP_MIGRATIONS_DIR: scratch } })
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(r.json.result.migrations).to.include('29990702000000_safe.js')
+    expect(r.json.result.findings).to.deep.equal([])
+    write('29990703000000_rewrite.js', `export async function up(knex) { await knex.raw('alter table settings alter column key type varchar(20)') }`)
+    const bad = await runCli(['migrate', 'lint', '--row-threshold', '1000'], { env: { ERP_MIGRATIONS_DIR: scratch } })
+    expect(bad.code).to.equal(1)
+    expect(bad.stdout).to.match(/29990703000000_rewrite\.js\s+alter-column-type\s+settings/)
+  })
+
+  it('reports a missing file and a migration that fails', async () => {
+    const missing = await runCli(['migrate', 'lint', '--file', '/nonexistent/29990101000000_x.js', '--json'])
+    expect(missing.code).to.equal(66)
+    const broken = write('29990704000000_broken.js', `export async function up(knex) { await knex.raw('alter table nosuch add column x int') }`)
+    const r = await runCli(['migrate', 'lint', '--file', broken, '--json'])
+    expect(r.code).to.equal(1)
+    expect(r.json.error.message).to.contain('nosuch')
   })
 })
