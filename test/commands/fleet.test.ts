@@ -268,3 +268,113 @@ describe('erp migrate lint', function () {
     expect(r.json.error.message).to.contain('nosuch')
   })
 })
+
+describe('erp tenants delete with a grace period, undelete, purge-deleted', function () {
+  this.timeout(60_000)
+  const create = async (slug: string) => expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
+  const status = async (slug: string) => (await query('select status from erp.tenants where slug = $1', [slug])).rows[0]?.status
+
+  it('keeps a deleted tenant out of use and out of listings, refuses its slug, and undelete brings it back as it was', async () => {
+    const slug = uniqueSlug('gone')
+    await create(slug)
+    await query(`insert into tenant_${slug}.settings (key, value) values ('kept', '"yes"')`)
+    await runCli(['tenants', 'suspend', slug])
+    const deleted = await runCli(['tenants', 'delete', slug, '--grace', '30d', '--yes', '--json'])
+    expect(deleted.code, deleted.stdout).to.equal(0)
+    const days = (new Date(deleted.json.result.purgeAfter).getTime() - new Date(deleted.json.result.deletedAt).getTime()) / 86_400_000
+    expect(days).to.be.closeTo(30, 0.001)
+
+    const listed = await runCli(['tenants', 'list', '--json'])
+    expect(listed.json.result.map((t: { slug: string }) => t.slug)).not.to.include(slug)
+    const deletedList = await runCli(['tenants', 'list', '--deleted', '--json'])
+    expect(deletedList.json.result.map((t: { slug: string }) => t.slug)).to.include(slug)
+    const work = await runCli(['migrate', 'latest', '--tenant', slug, '--json'])
+    expect(work.json.error.kind).to.equal('NOT_FOUND')
+    const again = await runCli(['tenants', 'create', slug, '--json'])
+    expect(again.code).to.equal(1)
+    expect(again.json.error.kind).to.equal('CONFLICT')
+    expect(again.json.error.actions.join(' ')).to.contain(`undelete ${slug}`)
+
+    const back = await runCli(['tenants', 'undelete', slug, '--json'])
+    expect(back.code, back.stdout).to.equal(0)
+    expect(back.json.result).to.include({ status: 'suspended', schema: `tenant_${slug}` })
+    expect((await query(`select value from tenant_${slug}.settings where key = 'kept'`)).rows[0].value).to.equal('yes')
+    expect((await runCli(['tenants', 'resume', slug])).code).to.equal(0)
+    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`erp_tenant_${slug}_login`])).rows).to.satisfy(
+      (rows: Array<{ rolcanlogin: boolean }>) => rows.every((r) => r.rolcanlogin),
+    )
+    const notDeleted = await runCli(['tenants', 'undelete', slug, '--json'])
+    expect(notDeleted.json.error.kind).to.equal('CONFLICT')
+  })
+
+  it('undelete refuses when the schema name has been taken meanwhile', async () => {
+    const slug = uniqueSlug('taken')
+    await create(slug)
+    expect((await runCli(['tenants', 'delete', slug, '--yes'])).code).to.equal(0)
+    await query(`create schema tenant_${slug}`)
+    const r = await runCli(['tenants', 'undelete', slug, '--json'])
+    expect(r.code).to.equal(1)
+    expect(r.json.error.message).to.contain(`tenant_${slug}`)
+    expect(await status(slug)).to.equal('deleted')
+    await query(`drop schema tenant_${slug}`)
+  })
+
+  it('purge-deleted drops only tenants past their grace period (dry run first), with their schema and roles', async () => {
+    const [due, notDue] = [uniqueSlug('due'), uniqueSlug('notdue')]
+    for (const slug of [due, notDue]) {
+      await create(slug)
+      expect((await runCli(['tenants', 'delete', slug, '--yes'])).code).to.equal(0)
+    }
+    await query(`update erp.tenants set deleted_at = now() - interval '8 days', purge_after = now() - interval '1 day' where slug = $1`, [due])
+    const dry = await runCli(['tenants', 'purge-deleted', '--dry-run', '--json'])
+    expect(dry.code).to.equal(0)
+    const slugs = dry.json.result.tenants.map((t: { slug: string }) => t.slug)
+    expect(slugs).to.include(due)
+    expect(slugs).not.to.include(notDue)
+    expect(await status(due)).to.equal('deleted')
+
+    const unconfirmed = await runCli(['tenants', 'purge-deleted', '--json'])
+    expect(unconfirmed.code).to.equal(2)
+    const r = await runCli(['tenants', 'purge-deleted', '--yes', '--json'])
+    expect(r.code, r.stdout).to.equal(0)
+    expect(r.json.result.tenants.find((t: { slug: string }) => t.slug === due).purged).to.equal(true)
+    expect(await status(due)).to.equal(undefined)
+    expect(await status(notDue)).to.equal('deleted')
+    expect((await query("select 1 from pg_namespace where nspname like $1", [`deleted_${due}_%`])).rowCount).to.equal(0)
+    expect((await query('select 1 from pg_roles where rolname like $1', [`erp_tenant_${due}%`])).rowCount).to.equal(0)
+  })
+})
+
+describe('erp tenants usage', function () {
+  this.timeout(60_000)
+  const [small, large] = [uniqueSlug('use'), uniqueSlug('use')]
+
+  before(async () => {
+    for (const slug of [small, large]) expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
+    await query(`insert into tenant_${small}.settings (key, value) select 'k' || g, to_jsonb(g) from generate_series(1, 10) g`)
+    await query(`insert into tenant_${large}.settings (key, value) select 'k' || g, to_jsonb(repeat('x', 200)) from generate_series(1, 5000) g`)
+    await query(`analyze tenant_${small}.settings; analyze tenant_${large}.settings`)
+  })
+
+  it('reports size, row estimates and last activity of every tenant, largest first', async () => {
+    const r = await runCli(['tenants', 'usage', '--json'])
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const rows = r.json.result as Array<any>
+    const [s, l] = [rows.find((u) => u.slug === small), rows.find((u) => u.slug === large)]
+    expect(l.sizeBytes).to.be.greaterThan(s.sizeBytes)
+    expect(rows.indexOf(l)).to.be.lessThan(rows.indexOf(s))
+    expect(l.tableRows.settings).to.equal(5000)
+    expect(s.tableRows.settings).to.equal(10)
+    expect(l.tableRows).not.to.have.property('knex_migrations')
+    expect(l.writes).to.be.at.least(0)
+    expect(l.lastCommandAt).to.be.a('string')
+    expect(l.lastMaintenanceAt).to.be.a('string')
+    expect(l.lastActivityAt).to.be.a('string')
+
+    const asc = await runCli(['tenants', 'usage', '--sort', 'size', '--columns', 'slug,size', '--output', 'csv'])
+    const order = asc.stdout.trim().split('\n').slice(1).map((line) => line.split(',')[0])
+    expect(order.indexOf(small)).to.be.lessThan(order.indexOf(large))
+    const one = await runCli(['tenants', 'usage', '--tenant', small, '--json'])
+    expect(one.json.result.map((u: { slug: string }) => u.slug)).to.deep.equal([small])
+  })
+})

@@ -66,6 +66,13 @@ export async function findTenant(
 export async function getTenant(knex: Knex, scope: Scope, slug: string): Promise<Tenant> {
   const tenant = await findTenant(knex, scope, slug)
   if (!tenant) {
+    const deleted = scope.kind === 'admin' ? await findTenant(knex, scope, slug, { deleted: true }) : undefined
+    if (deleted) {
+      throw notFound(`Tenant "${slug}" was deleted at ${deleted.deletedAt!.toISOString()}; it is kept until ${deleted.purgeAfter!.toISOString()}.`, {
+        actions: [`Bring it back with: erp tenants undelete ${slug}`, 'See deleted tenants with: erp tenants list --deleted'],
+        data: { tenant: slug, status: 'deleted' },
+      })
+    }
     throw notFound(`No tenant "${slug}"`, { actions: ['List tenants with: erp tenants list'], data: { tenant: slug } })
   }
   return tenant
