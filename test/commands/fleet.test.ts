@@ -378,3 +378,54 @@ describe('erp tenants usage', function () {
     expect(one.json.result.map((u: { slug: string }) => u.slug)).to.deep.equal([small])
   })
 })
+
+describe('erp tenants check-distributable', function () {
+  this.timeout(60_000)
+  const [clean, messy, other] = [uniqueSlug('cit'), uniqueSlug('cit'), uniqueSlug('cit')]
+
+  before(async () => {
+    for (const slug of [clean, messy, other]) expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
+    await query(`
+      set role erp_tenant_${clean};
+      create table tenant_${clean}.parent (id bigint generated always as identity primary key);
+      create table tenant_${clean}.child (id bigint generated always as identity primary key, parent_id bigint references tenant_${clean}.parent);
+      reset role;
+      set role erp_tenant_${messy};
+      create table tenant_${messy}.items (id serial primary key, settings_key text references tenant_${messy}.settings);
+      create table tenant_${messy}.base (id bigint generated always as identity primary key);
+      create table tenant_${messy}.derived (extra text) inherits (tenant_${messy}.base);
+      reset role;
+      create table tenant_${messy}.audit_copy (id bigint, registry_slug text references erp.tenants (slug));
+      create table tenant_${other}.refs (key text references tenant_${messy}.settings);
+    `)
+  })
+
+  it('finds foreign keys across schemas, inheritance, narrow ids and foreign owners, and passes a clean tenant', async () => {
+    const r = await runCli(['tenants', 'check-distributable', messy, '--json'])
+    expect(r.code, r.stdout + r.stderr).to.equal(1)
+    const checks = r.json.result.findings.map((f: { check: string; object: string }) => `${f.check} ${f.object}`)
+    expect(checks).to.include.members([
+      `foreign-key-out tenant_${messy}.audit_copy`,
+      `foreign-key-in tenant_${messy}.settings`,
+      `inheritance tenant_${messy}.derived`,
+      `table-owner tenant_${messy}.audit_copy`,
+      `narrow-id-sequence tenant_${messy}.items.id`,
+    ])
+    expect(r.json.result.findings.find((f: { check: string }) => f.check === 'narrow-id-sequence').severity).to.equal('risk')
+    expect(r.json.result.blocked).to.deep.equal([messy])
+
+    const ok = await runCli(['tenants', 'check-distributable', clean, '--json'])
+    expect(ok.code, ok.stdout).to.equal(0)
+    expect(ok.json.result).to.deep.equal({ checked: 1, blocked: [], findings: [] })
+  })
+
+  it('checks the whole fleet in one go, and refuses an ambiguous selection', async () => {
+    const r = await runCli(['tenants', 'check-distributable', '--all-tenants', '--json'])
+    expect(r.code).to.equal(1)
+    expect(r.json.result.blocked).to.include.members([messy, other])
+    expect(r.json.result.blocked).not.to.include(clean)
+    expect(r.json.result.checked).to.be.at.least(3)
+    expect((await runCli(['tenants', 'check-distributable', '--json'])).code).to.equal(2)
+    expect((await runCli(['tenants', 'check-distributable', clean, '--all-tenants', '--json'])).code).to.equal(2)
+  })
+})
