@@ -76,8 +76,8 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
   })
 
   it('a failing canary stops the rollout; --retry-failed then --continue finish it', async () => {
-    const dir = migrationDir('gizmos', 'create table gizmos (id bigint generated always as identity primary key)')
-    await query(`create table tenant_${fleet[1]}.gizmos (x int)`)
+    const dir = migrationDir('gizmos', 'create table fleet_gizmos (id bigint generated always as identity primary key)')
+    await query(`create table tenant_${fleet[1]}.fleet_gizmos (x int)`)
     const r = await latest(dir, '--all-tenants', '--canary', '3', '--wave', '5')
     expect(r.code).to.equal(1)
     expect(r.json.result.runStatus).to.equal('stopped')
@@ -86,12 +86,12 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     const rows = byTenant(r.json.result.tenants)
     expect(rows[fleet[0]].status).to.equal('ok')
     expect(rows[fleet[1]].status).to.equal('failed')
-    expect(rows[fleet[1]].error).to.contain('gizmos')
+    expect(rows[fleet[1]].error).to.contain('fleet_gizmos')
     expect(rows[fleet[2]].status).to.equal('ok')
     for (const slug of fleet.slice(3)) expect(rows[slug].status).to.equal('not_reached')
-    expect((await query('select to_regclass($1) as t', [`tenant_${fleet[5]}.gizmos`])).rows[0].t).to.equal(null)
+    expect((await query('select to_regclass($1) as t', [`tenant_${fleet[5]}.fleet_gizmos`])).rows[0].t).to.equal(null)
 
-    await query(`drop table tenant_${fleet[1]}.gizmos`)
+    await query(`drop table tenant_${fleet[1]}.fleet_gizmos`)
     const retried = await latest(dir, '--retry-failed')
     // The failed tenant is done; the ones never reached are carried over, so the run is not complete.
     expect(retried.code).to.equal(1)
@@ -105,12 +105,12 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(continued.code, continued.stdout).to.equal(0)
     expect(continued.json.result.resumedFrom).to.equal(retried.json.result.runId)
     for (const slug of fleet.slice(3)) expect(byTenant(continued.json.result.tenants)[slug].status).to.equal('ok')
-    for (const slug of fleet) expect((await query('select to_regclass($1) as t', [`tenant_${slug}.gizmos`])).rows[0].t).to.not.equal(null)
+    for (const slug of fleet) expect((await query('select to_regclass($1) as t', [`tenant_${slug}.fleet_gizmos`])).rows[0].t).to.not.equal(null)
   })
 
   it('stops once failures pass --max-failures; --retry-failed --continue picks up both kinds at once', async () => {
-    const dir = migrationDir('gadgets', 'create table gadgets (id int)')
-    for (const i of [4, 6, 8]) await query(`create table tenant_${fleet[i]}.gadgets (x int)`)
+    const dir = migrationDir('gadgets', 'create table fleet_gadgets (id int)')
+    for (const i of [4, 6, 8]) await query(`create table tenant_${fleet[i]}.fleet_gadgets (x int)`)
     const r = await latest(dir, '--all-tenants', '--wave', '4', '--max-failures', '1', '--concurrency', '1')
     expect(r.code).to.equal(1)
     expect(r.json.result.runStatus).to.equal('stopped')
@@ -124,7 +124,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(items[fleet[4]].state).to.equal('failed')
     expect(items[fleet[8]].state).to.equal('not_reached')
 
-    for (const i of [4, 6, 8]) await query(`drop table tenant_${fleet[i]}.gadgets`)
+    for (const i of [4, 6, 8]) await query(`drop table tenant_${fleet[i]}.fleet_gadgets`)
     const resumed = await latest(dir, '--retry-failed', '--continue')
     expect(resumed.code, resumed.stdout).to.equal(0)
     expect(resumed.json.result.runStatus).to.equal('completed')

@@ -68,7 +68,28 @@ async function readMigrations(dir: string): Promise<MigrationFile[]> {
 
 /** Lock key for one schema's migrations: concurrent runs on one schema queue up, others go on. */
 export const migrationLock = (trx: Knex.Transaction, schema: string) =>
-  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`erp.migrate:${schema}`])
+  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [migrationLockKey(schema)])
+
+/** The advisory lock key text of a schema's migrations (hashtextextended(key, 0)). */
+export const migrationLockKey = (schema: string) => `erp.migrate:${schema}`
+
+/** Another run holds the schema's migration lock (migrateUp with `lock: 'try'`). */
+export class MigrationLockBusy extends ErpError {
+  constructor(readonly schema: string) {
+    super(ErrorKind.TEMPORARY, `Another migration run is working on schema ${schema}`, {
+      actions: ['It finishes on its own; run migrate latest again to check.'],
+    })
+  }
+}
+
+export interface MigrateUpOptions {
+  /**
+   * 'wait' (the default) queues behind another run holding the schema's lock (bounded by the
+   * transaction's lock_timeout); 'try' gives up at once with MigrationLockBusy, so a fleet run can
+   * do other tenants first and come back; 'held' when the caller took it already (migrationLockKey).
+   */
+  lock?: 'wait' | 'try' | 'held'
+}
 
 async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void> {
   await trx.raw(
@@ -76,6 +97,18 @@ async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void>
        id serial primary key, name varchar(255) not null unique, batch integer not null,
        migration_time timestamptz not null default now())`,
   )
+}
+
+/** ensureTable and appliedNames in one round trip (a fleet run does this for every tenant). */
+async function ensureTableAndRead(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
+  const table = `${quoteIdent(schema)}.${MIGRATIONS_TABLE}`
+  const results = await trx.raw(
+    `create table if not exists ${table} (
+       id serial primary key, name varchar(255) not null unique, batch integer not null,
+       migration_time timestamptz not null default now());
+     select name, batch from ${table} order by id`,
+  )
+  return (results as Array<{ rows: Array<{ name: string; batch: number }> }>).at(-1)!.rows
 }
 
 async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
@@ -87,10 +120,19 @@ async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Arra
  * Apply every pending migration of `set` to `schema`, inside the caller's transaction, which must
  * already have the schema on its search_path (and the role that should own what is created).
  */
-export async function migrateUp(trx: Knex.Transaction, schema: string, set: MigrationSet): Promise<MigrationOutcome> {
-  await migrationLock(trx, schema)
-  await ensureTable(trx, schema)
-  const done = await appliedNames(trx, schema)
+export async function migrateUp(
+  trx: Knex.Transaction,
+  schema: string,
+  set: MigrationSet,
+  options: MigrateUpOptions = {},
+): Promise<MigrationOutcome> {
+  if (options.lock === 'try') {
+    const { rows } = await trx.raw('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [migrationLockKey(schema)])
+    if (!rows[0].locked) throw new MigrationLockBusy(schema)
+  } else if (options.lock !== 'held') {
+    await migrationLock(trx, schema)
+  }
+  const done = await ensureTableAndRead(trx, schema)
   const doneNames = new Set(done.map((m) => m.name))
   const pending = (await loadMigrations(set)).filter((m) => !doneNames.has(m.name))
   if (pending.length === 0) return { schema, applied: [] }

@@ -1,5 +1,12 @@
 import type { Db } from '../db/connect.js'
-import { appliedBySchema, loadMigrations, migrateDown, migrateUp, type MigrationOutcome } from '../db/migrator.js'
+import type { Knex } from 'knex'
+
+import { quoteIdent } from '../db/identifiers.js'
+import {
+  appliedBySchema, loadMigrations, MigrationLockBusy, migrateDown, migrateUp, migrationLockKey,
+  type MigrationOutcome,
+} from '../db/migrator.js'
+import { translateDbError } from '../db/sqlstate.js'
 import { requireAdmin } from '../db/registry.js'
 import { assertInScope, withTenant } from '../db/tenant-scope.js'
 import { forEachTenant, type TenantOutcome } from './fleet.js'
@@ -61,14 +68,54 @@ export async function migrateTenant(
     db,
     slug,
     async (trx, tenant) => {
-      await trx.raw("select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)", [
-        `${Math.round(limits.lockTimeoutMs)}ms`,
-        `${Math.round(limits.statementTimeoutMs)}ms`,
-      ])
-      return (direction === 'latest' ? migrateUp : migrateDown)(trx, tenant.schema, 'tenant')
+      await setLimits(trx, limits)
+      return direction === 'latest' ? migrateUp(trx, tenant.schema, 'tenant') : migrateDown(trx, tenant.schema, 'tenant')
     },
     { ignoreSuspension: true },
   )
+}
+
+/**
+ * The fleet's fast path: a tenant already read from the registry (by the run's one listing) is
+ * entered with a single statement: its owner role, its schema, the limits. A schema deleted or
+ * renamed since then fails on its first statement and is reported like any failure.
+ */
+export async function migrateListedTenant(
+  db: Db,
+  tenant: Tenant,
+  limits: MigrationLimits,
+  options: { lock?: 'wait' | 'try' } = {},
+): Promise<MigrationOutcome> {
+  requireAdmin(db.scope, 'Migrating the fleet')
+  try {
+    return await db.knex.transaction(async (trx) => {
+      // One round trip: the settings are evaluated left to right, so the lock wait already obeys
+      // lock_timeout. synchronous_commit off: a server crash can lose the last few commits, each
+      // whole (the DDL with its knex_migrations row), and the next run simply applies them again.
+      const lock = options.lock === 'try' ? 'pg_try_advisory_xact_lock' : 'pg_advisory_xact_lock'
+      const { rows } = await trx.raw(
+        `select set_config('role', ?, true), set_config('search_path', ?, true),
+                set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true),
+                set_config('synchronous_commit', 'off', true),
+                ${lock}(hashtextextended(?, 0))::text as locked`,
+        [
+          tenant.ownerRole, quoteIdent(tenant.schema), `${Math.round(limits.lockTimeoutMs)}ms`,
+          `${Math.round(limits.statementTimeoutMs)}ms`, migrationLockKey(tenant.schema),
+        ],
+      )
+      if (rows[0].locked === 'false') throw new MigrationLockBusy(tenant.schema)
+      return migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+    })
+  } catch (err) {
+    throw translateDbError(err)
+  }
+}
+
+async function setLimits(trx: Knex.Transaction, limits: MigrationLimits): Promise<void> {
+  await trx.raw("select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)", [
+    `${Math.round(limits.lockTimeoutMs)}ms`,
+    `${Math.round(limits.statementTimeoutMs)}ms`,
+  ])
 }
 
 export interface TenantMigrationStatus {

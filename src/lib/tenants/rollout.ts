@@ -4,7 +4,8 @@ import { notFound, usageError } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { requireAdmin } from '../db/registry.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
-import { DEFAULT_LIMITS, migrateTenant, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
+import { MigrationLockBusy } from '../db/migrator.js'
+import { DEFAULT_LIMITS, migrateListedTenant, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
 import { listTenants, type Tenant } from './tenant.js'
 
 /**
@@ -88,26 +89,36 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
 
   const carried = options.carried ?? []
   const runId = options.record ? await startRun(db.knex, options, waves, carried, upToDate.length) : undefined
+  const recorder = new Recorder(db.knex, runId)
   const items = new Map<string, RolloutItem>()
   const stop = new Stop()
   let finished = 0
   const failures = () => [...items.values()].filter((i) => i.state === 'failed' || i.state === 'lock_timeout').length
   const overThreshold = () => options.maxFailures !== undefined && failures() > options.maxFailures
 
+  const bySlug = new Map(tenants.map((t) => [t.slug, t]))
   for (const [index, wave] of waves.entries()) {
     if (stop.reason) break
     const waveNo = options.canary > 0 ? index : index + 1
     let queue = wave
     for (let round = 1; queue.length > 0; round++) {
       const retry: string[] = []
+      let lockTimedOut = false
       await pool(queue, options.concurrency, () => stop.reason !== undefined, async (slug) => {
-        const item = await attempt(db, slug, waveNo, items.get(slug), options.limits)
-        items.set(slug, item)
-        if (item.state === 'lock_timeout' && item.attempts < options.lockAttempts) {
+        // First round: skip a tenant another run is migrating right now and come back to it
+        // (by then it is usually done); later rounds wait for its lock, up to lock_timeout.
+        const item = await attempt(db, bySlug.get(slug)!, waveNo, items.get(slug), options.limits, round === 1 ? 'try' : 'wait')
+        if (item === 'busy') {
           retry.push(slug)
           return
         }
-        if (runId !== undefined) await recordItem(db.knex, runId, item)
+        items.set(slug, item)
+        if (item.state === 'lock_timeout' && item.attempts < options.lockAttempts) {
+          lockTimedOut = true
+          retry.push(slug)
+          return
+        }
+        await recorder.add(item)
         options.onTenantDone?.(item, ++finished, todo.length)
         if (!stop.reason && overThreshold()) {
           stop.reason = `${failures()} tenant(s) failed, more than --max-failures ${options.maxFailures}`
@@ -115,16 +126,18 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
       })
       queue = retry
       if (queue.length > 0 && stop.reason) {
-        // Out of time for them: they stay lock-timed-out.
+        // Out of time for them: those that timed out stay lock-timed-out, the others not reached.
         for (const slug of queue) {
-          const item = items.get(slug)!
-          if (runId !== undefined) await recordItem(db.knex, runId, item)
+          const item = items.get(slug)
+          if (!item) continue
+          await recorder.add(item)
           options.onTenantDone?.(item, ++finished, todo.length)
         }
         queue = []
       }
-      if (queue.length > 0) await sleep(options.retryDelayMs * round)
+      if (queue.length > 0 && lockTimedOut) await sleep(options.retryDelayMs * round)
     }
+    await recorder.flush()
     if (!stop.reason && waveNo === 0 && wave.some((slug) => items.get(slug)!.state !== 'succeeded')) {
       stop.reason = 'a canary tenant failed: the rollout stopped before the first wave'
     }
@@ -138,6 +151,7 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
       }
     }
   }
+  await recorder.flush()
   const ordered = [...waves.flat().map((slug) => items.get(slug)!), ...carried]
   const counts = { succeeded: 0, failed: 0, lock_timeout: 0, not_reached: 0, up_to_date: upToDate.length }
   for (const item of ordered) counts[item.state]++
@@ -163,18 +177,20 @@ export function planWaves(slugs: string[], canary: number, wave: number): string
 
 async function attempt(
   db: Db,
-  slug: string,
+  tenant: Tenant,
   wave: number,
   previous: RolloutItem | undefined,
   limits: MigrationLimits,
-): Promise<RolloutItem> {
+  lock: 'try' | 'wait',
+): Promise<RolloutItem | 'busy'> {
   const started = performance.now()
-  const base = { tenant: slug, wave, attempts: (previous?.attempts ?? 0) + 1, lockTimeouts: previous?.lockTimeouts ?? 0 }
+  const base = { tenant: tenant.slug, wave, attempts: (previous?.attempts ?? 0) + 1, lockTimeouts: previous?.lockTimeouts ?? 0 }
   const elapsed = () => Math.round(performance.now() - started) + (previous?.durationMs ?? 0)
   try {
-    const outcome = await migrateTenant(db, slug, 'latest', limits)
+    const outcome = await migrateListedTenant(db, tenant, limits, { lock })
     return { ...base, state: 'succeeded', applied: outcome.applied, durationMs: elapsed() }
   } catch (err) {
+    if (err instanceof MigrationLockBusy) return 'busy'
     if (isLockTimeout(err)) {
       return { ...base, state: 'lock_timeout', lockTimeouts: base.lockTimeouts + 1, applied: [], error: (err as Error).message, durationMs: elapsed() }
     }
@@ -241,20 +257,41 @@ async function startRun(
   })
 }
 
-async function recordItem(knex: Knex, runId: number, item: RolloutItem): Promise<void> {
-  await knex
-    .withSchema('erp')
-    .table('migration_run_items')
-    .where({ run_id: runId, tenant: item.tenant })
-    .update({
-      state: item.state,
-      attempts: item.attempts,
-      lock_timeouts: item.lockTimeouts,
-      applied: item.applied,
-      error: item.error ?? null,
-      duration_ms: item.durationMs,
-      finished_at: knex.fn.now(),
-    })
+/**
+ * Writes finished items to the run record in batches (one UPDATE per 50 tenants, and at the end of
+ * every wave). Items of a crashed run that were not written yet stay 'pending', which --continue
+ * reads as not reached: migrating them again finds nothing pending and costs one status check.
+ */
+class Recorder {
+  private buffer: RolloutItem[] = []
+  constructor(private readonly knex: Knex, private readonly runId: number | undefined) {}
+
+  async add(item: RolloutItem): Promise<void> {
+    if (this.runId === undefined) return
+    this.buffer.push(item)
+    if (this.buffer.length >= 50) await this.flush()
+  }
+
+  async flush(): Promise<void> {
+    if (this.runId === undefined || this.buffer.length === 0) return
+    const items = this.buffer
+    this.buffer = []
+    await this.knex.raw(
+      `update erp.migration_run_items i
+          set state = v.state, attempts = v.attempts, lock_timeouts = v.lock_timeouts, applied = v.applied,
+              error = v.error, duration_ms = v.duration_ms, finished_at = now()
+         from jsonb_to_recordset(?::jsonb) as v(tenant text, state text, attempts int, lock_timeouts int,
+                                                applied text[], error text, duration_ms int)
+        where i.run_id = ? and i.tenant = v.tenant`,
+      [
+        JSON.stringify(items.map((i) => ({
+          tenant: i.tenant, state: i.state, attempts: i.attempts, lock_timeouts: i.lockTimeouts,
+          applied: i.applied, error: i.error ?? null, duration_ms: i.durationMs,
+        }))),
+        this.runId,
+      ],
+    )
+  }
 }
 
 async function finishRun(knex: Knex, runId: number, status: RunStatus, stopReason: string | undefined): Promise<void> {
