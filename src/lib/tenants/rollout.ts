@@ -104,7 +104,16 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
     for (let round = 1; queue.length > 0; round++) {
       const retry: string[] = []
       let lockTimedOut = false
-      await pool(queue, options.concurrency, () => stop.reason !== undefined, async (slug) => {
+      const stillPending = pendingCheck(db, queue, bySlug, round > 1 || index > 0)
+      await pool(queue, options.concurrency, () => stop.reason !== undefined, async (slug, position) => {
+        if (!(await stillPending(position))) {
+          // Another run (started at the same time) has migrated it since our status query.
+          const item: RolloutItem = { tenant: slug, wave: waveNo, state: 'succeeded', attempts: items.get(slug)?.attempts ?? 0, lockTimeouts: items.get(slug)?.lockTimeouts ?? 0, applied: [], durationMs: 0 }
+          items.set(slug, item)
+          await recorder.add(item)
+          options.onTenantDone?.(item, ++finished, todo.length)
+          return
+        }
         // First round: skip a tenant another run is migrating right now and come back to it
         // (by then it is usually done); later rounds wait for its lock, up to lock_timeout.
         const item = await attempt(db, bySlug.get(slug)!, waveNo, items.get(slug), options.limits, round === 1 ? 'try' : 'wait')
@@ -207,12 +216,45 @@ export function isLockTimeout(err: unknown): boolean {
 }
 
 /** Run `work` over `slugs`, `concurrency` at a time, dispatching nothing more once `stopped()`. */
-async function pool(slugs: string[], concurrency: number, stopped: () => boolean, work: (slug: string) => Promise<void>) {
+async function pool(
+  slugs: string[],
+  concurrency: number,
+  stopped: () => boolean,
+  work: (slug: string, position: number) => Promise<void>,
+) {
   let next = 0
   const worker = async () => {
-    while (next < slugs.length && !stopped()) await work(slugs[next++])
+    while (next < slugs.length && !stopped()) {
+      const position = next++
+      await work(slugs[position], position)
+    }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, slugs.length) }, worker))
+}
+
+const CHECK_CHUNK = 25
+
+/**
+ * Whether the tenant at a queue position still has something pending, read in chunks of 25 tenants
+ * (one query each) just before the chunk is dispatched. Concurrent runs of `migrate latest` walk
+ * the fleet in the same order: without this, each would open a no-op transaction on every tenant
+ * the others have already done. The first chunk of a run is known from its status query.
+ */
+function pendingCheck(db: Db, queue: string[], bySlug: Map<string, Tenant>, checkFirstChunk: boolean) {
+  const chunks = new Map<number, Promise<Set<string>>>()
+  return async (position: number): Promise<boolean> => {
+    const chunk = Math.floor(position / CHECK_CHUNK)
+    if (chunk === 0 && !checkFirstChunk) return true
+    let pending = chunks.get(chunk)
+    if (!pending) {
+      const slugs = queue.slice(chunk * CHECK_CHUNK, (chunk + 1) * CHECK_CHUNK)
+      pending = tenantMigrationStatus(db, slugs.map((slug) => bySlug.get(slug)!)).then(
+        (status) => new Set(status.filter((s) => s.pending.length > 0).map((s) => s.tenant)),
+      )
+      chunks.set(chunk, pending)
+    }
+    return (await pending).has(queue[position])
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
