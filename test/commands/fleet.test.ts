@@ -91,6 +91,15 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     for (const slug of fleet.slice(3)) expect(rows[slug].status).to.equal('not_reached')
     expect((await query('select to_regclass($1) as t', [`tenant_${fleet[5]}.fleet_gizmos`])).rows[0].t).to.equal(null)
 
+    // How far the rollout got, one row per schema version.
+    const byVersion = await runCli(['migrate', 'status', '--all-tenants', '--by-version', '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
+    expect(byVersion.code).to.equal(0)
+    const done = byVersion.json.result.find((g: any) => g.version === '29990601000000_gizmos.js')
+    const behind = byVersion.json.result.find((g: any) => g.version === '29990600000000_note_one.js' && g.pending.length === 1)
+    expect(done.tenants).to.be.at.least(2)
+    expect(behind.pending).to.deep.equal(['29990601000000_gizmos.js'])
+    expect(behind.tenants).to.be.at.least(FLEET - 2)
+
     await query(`drop table tenant_${fleet[1]}.fleet_gizmos`)
     const retried = await latest(dir, '--retry-failed')
     // The failed tenant is done; the ones never reached are carried over, so the run is not complete.

@@ -140,3 +140,25 @@ export async function tenantMigrationStatus(db: Db, tenants: Tenant[]): Promise<
     }
   })
 }
+
+export interface MigrationVersionGroup {
+  /** The newest applied migration (null: none applied). */
+  version: string | null
+  tenants: number
+  pending: string[]
+  /** Up to three tenants on this version. */
+  examples: string[]
+}
+
+/** Tenants grouped by schema version, newest version first: how far a rollout has got. */
+export function groupByVersion(status: TenantMigrationStatus[]): MigrationVersionGroup[] {
+  const groups = new Map<string, MigrationVersionGroup>()
+  for (const s of status) {
+    const key = `${s.version}|${s.pending.join(' ')}`
+    const group = groups.get(key) ?? { version: s.version, tenants: 0, pending: s.pending, examples: [] }
+    group.tenants++
+    if (group.examples.length < 3) group.examples.push(s.tenant)
+    groups.set(key, group)
+  }
+  return [...groups.values()].sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '') || a.pending.length - b.pending.length)
+}
