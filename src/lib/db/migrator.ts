@@ -168,7 +168,9 @@ export async function migrateDown(trx: Knex.Transaction, schema: string, set: Mi
   return { schema, applied: last.map((m) => m.name), batch }
 }
 
-/** Applied migration names per schema, for many schemas in one query (no connection per tenant). */
+const STATUS_CHUNK = 1000
+
+/** Applied migration names per schema, in one query per 1,000 schemas (no connection per tenant). */
 export async function appliedBySchema(knex: Knex, schemas: string[]): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>(schemas.map((s) => [s, []]))
   if (schemas.length === 0) return result
@@ -180,12 +182,16 @@ export async function appliedBySchema(knex: Knex, schemas: string[]): Promise<Ma
     [MIGRATIONS_TABLE, schemas],
   )
   const withTable = existing.map((r: { nspname: string }) => r.nspname) as string[]
-  if (withTable.length === 0) return result
-  const union = withTable
-    .map((s) => `select ?::text as schema, name from ${quoteIdent(s)}.${MIGRATIONS_TABLE}`)
-    .join(' union all ')
-  const { rows } = await knex.raw(union, withTable)
-  for (const row of rows as Array<{ schema: string; name: string }>) result.get(row.schema)!.push(row.name)
+  // One statement per 1,000 schemas: a statement locks every table it reads until it ends, and the
+  // server's lock table (max_locks_per_transaction × connections) is shared by all sessions.
+  for (let i = 0; i < withTable.length; i += STATUS_CHUNK) {
+    const chunk = withTable.slice(i, i + STATUS_CHUNK)
+    const union = chunk
+      .map((s) => `select ?::text as schema, name from ${quoteIdent(s)}.${MIGRATIONS_TABLE}`)
+      .join(' union all ')
+    const { rows } = await knex.raw(union, chunk)
+    for (const row of rows as Array<{ schema: string; name: string }>) result.get(row.schema)!.push(row.name)
+  }
   return result
 }
 
