@@ -97,10 +97,11 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
   const overThreshold = () => options.maxFailures !== undefined && failures() > options.maxFailures
 
   const bySlug = new Map(tenants.map((t) => [t.slug, t]))
+  const spread = runId === undefined ? 0 : await concurrentRuns(db.knex, runId)
   for (const [index, wave] of waves.entries()) {
     if (stop.reason) break
     const waveNo = options.canary > 0 ? index : index + 1
-    let queue = wave
+    let queue = rotate(wave, spread)
     for (let round = 1; queue.length > 0; round++) {
       const retry: string[] = []
       let lockTimedOut = false
@@ -233,6 +234,27 @@ async function pool(
 }
 
 const CHECK_CHUNK = 25
+
+/**
+ * Other runs in progress (started in the last 6 hours, so a killed run's row does not count
+ * forever). Concurrent runs start each wave at a different point (golden-ratio spacing: 0, 0.62,
+ * 0.24, 0.85 of the wave...), so each migrates a stretch of its own and then skips, a chunk per
+ * query, what the others have done; the order of tenants within a wave carries no meaning.
+ */
+async function concurrentRuns(knex: Knex, runId: number): Promise<number> {
+  const { rows } = await knex.raw(
+    `select count(*)::int as n from erp.migration_runs
+      where status = 'running' and id < ? and started_at > now() - interval '6 hours'`,
+    [runId],
+  )
+  return rows[0].n
+}
+
+function rotate(wave: string[], spread: number): string[] {
+  if (spread === 0 || wave.length < 2) return wave
+  const offset = Math.floor(((spread * 0.6180339887) % 1) * wave.length)
+  return [...wave.slice(offset), ...wave.slice(0, offset)]
+}
 
 /**
  * Whether the tenant at a queue position still has something pending, read in chunks of 25 tenants
