@@ -304,9 +304,13 @@ describe('erp tenants delete with a grace period, undelete, purge-deleted', func
     expect(again.json.error.kind).to.equal('CONFLICT')
     expect(again.json.error.actions.join(' ')).to.contain(`undelete ${slug}`)
 
-    const back = await runCli(['tenants', 'undelete', slug, '--json'])
+    // A migration released while it was deleted: deleted tenants are not migrated, undelete says so.
+    const later = migrationsWith([{ stamp: '29990801000000', name: 'missed', up: 'select 1' }])
+    const back = await runCli(['tenants', 'undelete', slug, '--json'], { env: { ERP_MIGRATIONS_DIR: later } })
     expect(back.code, back.stdout).to.equal(0)
     expect(back.json.result).to.include({ status: 'suspended', schema: `tenant_${slug}` })
+    expect(back.json.result.pendingMigrations).to.deep.equal(['29990801000000_missed.js'])
+    expect(back.json.warnings.join(' ')).to.contain(`migrate latest --tenant ${slug}`)
     expect((await query(`select value from tenant_${slug}.settings where key = 'kept'`)).rows[0].value).to.equal('yes')
     expect((await runCli(['tenants', 'resume', slug])).code).to.equal(0)
     expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`erp_tenant_${slug}_login`])).rows).to.satisfy(

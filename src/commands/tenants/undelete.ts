@@ -1,10 +1,9 @@
 import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { undeleteTenant } from '../../lib/tenants/deletion.js'
-import type { Tenant } from '../../lib/tenants/tenant.js'
+import { undeleteTenant, type UndeletedTenant } from '../../lib/tenants/deletion.js'
 
-export type TenantsUndeleteResult = Tenant
+export type TenantsUndeleteResult = UndeletedTenant
 
 export default class TenantsUndelete extends BaseCommand<typeof TenantsUndelete> {
   static summary = 'Bring back a deleted tenant within its grace period'
@@ -19,6 +18,11 @@ export default class TenantsUndelete extends BaseCommand<typeof TenantsUndelete>
     this.auditTenant = this.args.slug
     const tenant = await undeleteTenant(await this.db(), this.args.slug)
     this.log(`Undeleted tenant ${tenant.slug} (${tenant.status}).`)
+    if (tenant.pendingMigrations.length) {
+      this.warning(
+        `${tenant.slug} missed ${tenant.pendingMigrations.length} migration(s) while deleted: erp migrate latest --tenant ${tenant.slug}`,
+      )
+    }
     return tenant
   }
 }

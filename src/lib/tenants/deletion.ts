@@ -6,6 +6,7 @@ import { quoteIdent, tenantNames } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { terminateSessions } from './provision.js'
+import { tenantMigrationStatus } from './migrate.js'
 import { findTenant, getTenant, listTenants, type Tenant } from './tenant.js'
 
 /**
@@ -63,11 +64,17 @@ export async function deleteTenant(db: Db, slug: string, options: DeleteOptions 
   }
 }
 
+export interface UndeletedTenant extends Tenant {
+  /** Migrations released while it was deleted (deleted tenants are not migrated). */
+  pendingMigrations: string[]
+}
+
 /** Bring a deleted tenant back as it was (suspended if it was suspended), under its own schema name. */
-export async function undeleteTenant(db: Db, slug: string): Promise<Tenant> {
+export async function undeleteTenant(db: Db, slug: string): Promise<UndeletedTenant> {
   requireAdmin(db.scope, 'Undeleting a tenant')
+  let tenant: Tenant
   try {
-    return await db.knex.transaction(async (trx) => {
+    tenant = await db.knex.transaction(async (trx) => {
       const tenant = await findTenant(trx, db.scope, slug, { deleted: true })
       if (!tenant) {
         const live = await findTenant(trx, db.scope, slug)
@@ -99,6 +106,8 @@ export async function undeleteTenant(db: Db, slug: string): Promise<Tenant> {
   } catch (err) {
     throw translateDbError(err)
   }
+  const [status] = await tenantMigrationStatus(db, [tenant])
+  return { ...tenant, pendingMigrations: status.pending }
 }
 
 export interface PurgeOutcome {
