@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fs from 'node:fs'
 import pg from 'pg'
 
-import { runCli } from '../helpers/cli.js'
+import { runCli, spawnCli } from '../helpers/cli.js'
 import { openTestDb, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import type { Db } from '../../src/lib/db/connect.js'
@@ -196,6 +196,30 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     const retried = await latest(dir, '--retry-failed')
     expect(retried.code, retried.stdout).to.equal(0)
     expect(byTenant(retried.json.result.tenants)[locked].status).to.equal('ok')
+  })
+
+  it('a run killed halfway leaves a record --continue picks up from; every tenant is migrated exactly once', async () => {
+    const dir = migrationDir('slow_note', "alter table settings add column note6 text; select pg_sleep(0.15)")
+    const child = spawnCli(['migrate', 'latest', '--all-tenants', '--concurrency', '1', '--json'], { ERP_MIGRATIONS_DIR: dir })
+    const done = async () =>
+      (await query(`select count(*)::int as n from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+                     where c.relname = 'settings' and a.attname = 'note6' and n.nspname = any($1)`, [fleet.map((s) => `tenant_${s}`)])).rows[0].n as number
+    while ((await done()) < 3) await sleep(50)
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.on('close', resolve))
+    const before = await done()
+    expect(before).to.be.lessThan(FLEET)
+
+    const killed = await runCli(['migrate', 'runs', 'show', '--json'])
+    expect(killed.json.result.status).to.equal('running')
+    expect(mine(killed.json.result.items).filter((i: any) => i.state === 'not_reached').length).to.be.at.least(FLEET - before - 1)
+
+    const r = await latest(dir, '--continue')
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(r.json.result.resumedFrom).to.equal(killed.json.result.id)
+    expect(await done()).to.equal(FLEET)
+    const appliedRows = await query(`select count(*)::int as n from (${fleet.map((s) => `select name from tenant_${s}.knex_migrations where name = '29990605000000_slow_note.js'`).join(' union all ')}) x`)
+    expect(appliedRows.rows[0].n).to.equal(FLEET)
   })
 
   it('refuses bad flag combinations and durations', async () => {
