@@ -25,7 +25,10 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   const tables: CloneResult['tables'] = []
   const created = await createTenant(db, { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }, async (trx, target) => {
     await assertNoDrift(trx, source, target.schema)
-    for (const table of await tablesInDependencyOrder(trx, source.schema)) {
+    const ordered = await tablesInDependencyOrder(trx, source.schema)
+    // Rows the migrations put into the new schema (defaults, reference data) give way to the source's.
+    if (ordered.length) await trx.raw(`truncate ${ordered.map((t) => `${quoteIdent(target.schema)}.${quoteIdent(t)}`).join(', ')}`)
+    for (const table of ordered) {
       tables.push({ table, rows: await copyTable(trx, source.schema, target.schema, table) })
     }
     await copySequenceValues(trx, source.schema, target.schema)

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { conflict } from '../cli/errors.js'
-import type { Db } from '../db/connect.js'
+import type { Db, Scope } from '../db/connect.js'
 import { quoteIdent, tenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
@@ -33,32 +33,7 @@ export async function createTenant(
   const names = tenantNames(input.slug)
   try {
     return await db.knex.transaction(async (trx) => {
-      const deleted = await findTenant(trx, db.scope, names.slug, { deleted: true })
-      if (deleted) {
-        throw conflict(
-          `The slug "${names.slug}" belongs to a tenant deleted at ${deleted.deletedAt!.toISOString()}, kept until ${deleted.purgeAfter!.toISOString()}.`,
-          {
-            actions: [
-              `Bring it back: erp tenants undelete ${names.slug}`,
-              `Or drop it now: erp tenants delete ${names.slug} --purge --no-backup --yes`,
-            ],
-            data: { tenant: names.slug, status: 'deleted' },
-          },
-        )
-      }
-      await trx.withSchema('erp').table('tenants').insert({
-        slug: names.slug,
-        name: input.name ?? names.slug,
-        plan: input.plan ?? null,
-        schema_name: names.schema,
-        owner_role: names.ownerRole,
-        login_role: names.loginRole,
-      })
-      await trx.raw(`create role ${quoteIdent(names.ownerRole)} nologin`)
-      // Lets a non-superuser admin (CREATEROLE) switch to the role; a superuser needs no grant.
-      await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
-      await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
-      const tenant = await getTenant(trx, db.scope, names.slug)
+      const tenant = await insertTenant(trx, db.scope, input)
       await enterTenant(trx, db.scope, tenant)
       const outcome = await migrateUp(trx, names.schema, 'tenant')
       await trx.raw('reset role')
@@ -71,9 +46,44 @@ export async function createTenant(
   }
 }
 
-function explainCreateFailure(err: unknown, slug: string): unknown {
+/**
+ * The first steps of provisioning, inside the caller's transaction: the registry row, the owner
+ * role and the empty schema it owns. createTenant fills the schema with migrations; a restore fills
+ * it from an archive.
+ */
+export async function insertTenant(trx: Knex.Transaction, scope: Scope, input: CreateTenantInput): Promise<Tenant> {
+  const names = tenantNames(input.slug)
+  const deleted = await findTenant(trx, scope, names.slug, { deleted: true })
+  if (deleted) {
+    throw conflict(
+      `The slug "${names.slug}" belongs to a tenant deleted at ${deleted.deletedAt!.toISOString()}, kept until ${deleted.purgeAfter!.toISOString()}.`,
+      {
+        actions: [
+          `Bring it back: erp tenants undelete ${names.slug}`,
+          `Or drop it now: erp tenants delete ${names.slug} --purge --yes`,
+        ],
+        data: { tenant: names.slug, status: 'deleted' },
+      },
+    )
+  }
+  await trx.withSchema('erp').table('tenants').insert({
+    slug: names.slug,
+    name: input.name ?? names.slug,
+    plan: input.plan ?? null,
+    schema_name: names.schema,
+    owner_role: names.ownerRole,
+    login_role: names.loginRole,
+  })
+  await trx.raw(`create role ${quoteIdent(names.ownerRole)} nologin`)
+  // Lets a non-superuser admin (CREATEROLE) switch to the role; a superuser needs no grant.
+  await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
+  await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
+  return getTenant(trx, scope, names.slug)
+}
+
+export function explainCreateFailure(err: unknown, slug: string): unknown {
   const state = sqlStateOf(err)
-  if (state === SqlState.UNIQUE_VIOLATION) {
+  if (state === SqlState.UNIQUE_VIOLATION && (err as { constraint?: string }).constraint === 'tenants_pkey') {
     return conflict(`Tenant "${slug}" already exists`, { actions: [`See it with: erp tenants show ${slug}`], cause: err })
   }
   if (state === SqlState.DUPLICATE_OBJECT || state === SqlState.DUPLICATE_SCHEMA) {

@@ -1,0 +1,209 @@
+/**
+ * erp backup create / restore against pg_dump -Fc / pg_restore, on one tenant with 1,000,000
+ * products and 1,000,000 stock moves.
+ *
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/backup.ts [--json] [--rows N] [--runs N]
+ *
+ * Needs pg_dump and pg_restore of the server's major version or newer on PATH (the embedded server
+ * ships none, so point TEST_DATABASE_URL at a server that has them). The bench creates throwaway
+ * databases and drops them at the end. The tables are its own (bench_products, bench_moves, shaped
+ * like a catalog and a stock ledger: identity keys, numeric money and quantities, jsonb, a foreign
+ * key, secondary indexes), filled with generate_series, so it does not depend on which catalog and
+ * stock migrations exist. Each figure is the best of --runs runs (default 2), wall-clock time of
+ * the real CLI (node bin/run.js, built dist/) and of the pg tools as child processes.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import pg from 'pg'
+
+const execFileAsync = promisify(execFile)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = path.join(root, 'bin', 'run.js')
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : fallback
+}
+const ROWS = option('--rows', 1_000_000)
+const RUNS = option('--runs', 2)
+
+const log = (m: string) => { if (!json) process.stderr.write(`${m}\n`) }
+
+async function main(): Promise<void> {
+  const server = process.env.TEST_DATABASE_URL ?? (await (await import('../src/lib/db/embedded-server.js')).ensureEmbeddedServer())
+  const id = randomBytes(3).toString('hex')
+  const source = `erp_bench_backup_${id}`
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-bench-backup-'))
+  const databases = [source]
+  const slug = `bench_${id}`
+  const urlOf = (db: string) => { const u = new URL(server); u.pathname = `/${db}`; return u.toString() }
+  try {
+    await admin(server, `create database ${source}`)
+    log(`Filling ${source} (${ROWS} products, ${ROWS} moves)...`)
+    await erp(['tenants', 'create', slug], urlOf(source))
+    await fill(urlOf(source), `tenant_${slug}`)
+    const version = (await query(server, 'show server_version'))[0].server_version as string
+
+    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [] }
+    let erpArchive = ''
+    const dumpFile = path.join(work, 'dump.pgdump')
+    for (let run = 0; run < RUNS; run++) {
+      log(`Run ${run + 1}/${RUNS}`)
+      const outDir = path.join(work, `erp-${run}`)
+      results.create.push(await timed(() => erp(['backup', 'create', '--tenant', slug, '--out', outDir], urlOf(source))))
+      erpArchive = path.join(outDir, fs.readdirSync(outDir).find((f) => f.endsWith('.erp.tar'))!)
+      fs.rmSync(dumpFile, { force: true })
+      results.pg_dump.push(await timed(() => tool('pg_dump', ['-Fc', '-n', `tenant_${slug}`, '-f', dumpFile, urlOf(source)])))
+
+      const erpTarget = `erp_bench_restore_${id}_${run}`
+      const pgTarget = `erp_bench_pgrestore_${id}_${run}`
+      databases.push(erpTarget, pgTarget)
+      await admin(server, `create database ${erpTarget}`)
+      await erp(['tenants', 'list'], urlOf(erpTarget)) // brings the new database's registry up, outside the timing
+      results.restore.push(await timed(() => erp(['backup', 'restore', erpArchive, '--as', `${slug}_r${run}`], urlOf(erpTarget))))
+      await admin(server, `create database ${pgTarget}`)
+      results.pg_restore.push(await timed(() => tool('pg_restore', ['-d', urlOf(pgTarget), dumpFile])))
+      await checkSame(urlOf(source), `tenant_${slug}`, urlOf(erpTarget), `tenant_${slug}_r${run}`)
+    }
+    const best = (k: string) => Math.min(...results[k])
+    const sizes = { erp: fs.statSync(erpArchive).size, pg_dump: fs.statSync(dumpFile).size }
+    const figures = {
+      server: version,
+      rows: { products: ROWS, moves: ROWS },
+      runs: RUNS,
+      seconds: { create: best('create'), pg_dump: best('pg_dump'), restore: best('restore'), pg_restore: best('pg_restore') },
+      all: results,
+      ratios: {
+        create_vs_pg_dump: best('create') / best('pg_dump'),
+        restore_vs_pg_restore: best('restore') / best('pg_restore'),
+        size_vs_pg_dump: sizes.erp / sizes.pg_dump,
+      },
+      bytes: sizes,
+      targets: { create_vs_pg_dump: 1.0, restore_vs_pg_restore: 1.0, size_vs_pg_dump: 1.2 },
+    }
+    if (json) {
+      process.stdout.write(`${JSON.stringify(figures)}\n`)
+    } else {
+      const r = figures.ratios
+      const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
+      const lines = [
+        `PostgreSQL ${version}, ${ROWS} products + ${ROWS} moves, best of ${RUNS}`,
+        '',
+        'what                      erp        pg tool     ratio   target',
+        `backup (create/pg_dump)   ${pad(best('create').toFixed(2) + ' s')} ${pad(best('pg_dump').toFixed(2) + ' s')} ${r.create_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.0x`,
+        `restore (/pg_restore)     ${pad(best('restore').toFixed(2) + ' s')} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.restore_vs_pg_restore.toFixed(2).padStart(5)}x   <= 1.0x`,
+        `archive size              ${pad(mb(sizes.erp))} ${pad(mb(sizes.pg_dump))} ${r.size_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.2x`,
+      ]
+      process.stdout.write(`${lines.join('\n')}\n`)
+    }
+  } finally {
+    for (const db of databases.reverse()) await admin(server, `drop database if exists ${db} with (force)`).catch(() => undefined)
+    await dropRoles(server, slug).catch(() => undefined)
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+const pad = (s: string) => s.padEnd(10)
+
+async function fill(url: string, schema: string): Promise<void> {
+  await query(url, `
+    set search_path to ${schema};
+    set role erp_tenant_${schema.slice('tenant_'.length)};
+    create table bench_products (
+      id bigint generated always as identity primary key,
+      sku text not null unique,
+      name text not null,
+      description text,
+      price numeric(12,2) not null check (price >= 0),
+      cost numeric(12,4),
+      active boolean not null default true,
+      attrs jsonb not null default '{}',
+      created_at timestamptz not null default now()
+    );
+    create index bench_products_name on bench_products (name);
+    create table bench_moves (
+      id bigint generated always as identity primary key,
+      product_id bigint not null references bench_products (id),
+      qty numeric(14,3) not null,
+      kind text not null check (kind in ('receipt', 'issue', 'adjust')),
+      reference text,
+      moved_at timestamptz not null
+    );
+    create index bench_moves_product on bench_moves (product_id, moved_at);
+    insert into bench_products (sku, name, description, price, cost, active, attrs, created_at)
+    select 'SKU-' || lpad(i::text, 8, '0'),
+           'Widget ' || (i % 5000) || ' ' || substr(md5(i::text), 1, 6),
+           case when i % 3 = 0 then null else 'Sturdy widget, size ' || (i % 40) || ', colour ' || (array['red','green','blue','black'])[1 + i % 4] end,
+           ((i * 7919) % 100000) / 100.0, ((i * 104729) % 1000000) / 10000.0, i % 17 <> 0,
+           jsonb_build_object('weight', (i % 250) / 10.0, 'tags', jsonb_build_array('t' || (i % 30))),
+           timestamptz '2025-01-01' + (i % 300000) * interval '1 minute'
+      from generate_series(1::bigint, ${ROWS}) i;
+    insert into bench_moves (product_id, qty, kind, reference, moved_at)
+    select 1 + (i * 7) % ${ROWS}, ((i % 2000) - 1000) / 10.0, (array['receipt','issue','adjust'])[1 + i % 3],
+           case when i % 4 = 0 then 'PO-' || (i / 4) end, timestamptz '2025-06-01' + i * interval '7 seconds'
+      from generate_series(1::bigint, ${ROWS}) i;
+    reset role;
+    analyze;
+  `)
+}
+
+/** Same rows in both schemas (a checksum per table), so a fast but wrong restore cannot win. */
+async function checkSame(urlA: string, schemaA: string, urlB: string, schemaB: string): Promise<void> {
+  const sum = (url: string, schema: string) =>
+    query(url, `select (select md5(string_agg(t::text, '|' order by t.id)) from ${schema}.bench_products t) as p,
+                       (select md5(string_agg(t::text, '|' order by t.id)) from ${schema}.bench_moves t) as m`)
+  const [a, b] = [(await sum(urlA, schemaA))[0], (await sum(urlB, schemaB))[0]]
+  if (a.p !== b.p || a.m !== b.m) throw new Error('The restored tenant differs from the source')
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await work()
+  return (performance.now() - started) / 1000
+}
+
+function erp(argv: string[], databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, ERP_PROFILE: '', CI: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`erp ${argv.join(' ')} exited ${code}: ${stderr}`))))
+  })
+}
+
+async function tool(name: string, argv: string[]): Promise<void> {
+  await execFileAsync(name, argv, { maxBuffer: 64 * 1024 * 1024 })
+}
+
+async function query(url: string, text: string): Promise<any[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const result = await client.query(text)
+    return Array.isArray(result) ? result.at(-1)!.rows : result.rows
+  } finally {
+    await client.end()
+  }
+}
+
+const admin = (url: string, text: string) => query(url, text)
+
+async function dropRoles(server: string, slug: string): Promise<void> {
+  const { rows } = { rows: await query(server, `select rolname from pg_roles where rolname like 'erp_tenant_${slug}%'`) }
+  for (const { rolname } of rows) await query(server, `drop role if exists "${rolname}"`)
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,19 @@
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { tenantFlag } from '../../lib/cli/flags.js'
+import { listFlags } from '../../lib/cli/list-flags.js'
+import { listAttributes, type Attribute } from '../../lib/catalog/attributes.js'
+import { ATTRIBUTE_COLUMNS } from '../../lib/catalog/cli.js'
+
+export type AttributesListResult = Attribute[]
+
+export default class AttributesList extends BaseCommand<typeof AttributesList> {
+  static summary = 'List product attributes'
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static flags = { tenant: tenantFlag, ...listFlags }
+
+  async run(): Promise<AttributesListResult> {
+    const attributes = await this.inTenant((trx) => listAttributes(trx), { access: 'read' })
+    this.printList(attributes, ATTRIBUTE_COLUMNS, 'No attributes yet. Define one with: erp attributes create <code> --type text')
+    return attributes
+  }
+}

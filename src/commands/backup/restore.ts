@@ -1,0 +1,61 @@
+import { Args, Flags } from '@oclif/core'
+import path from 'node:path'
+
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { yesFlag } from '../../lib/cli/flags.js'
+import { confirmOrFail } from '../../lib/cli/prompts.js'
+import type { RestoreResult } from '../../lib/backup/restore.js'
+
+export type BackupRestoreResult = RestoreResult
+
+export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
+  static summary = 'Restore an archive as a tenant (a new one, or --force over a live one)'
+  static description =
+    "Restores into a new tenant, the archive's slug or --as another (this is how tenants move between servers), in one transaction: " +
+    'the registry row and role, the schema, the data and then the migrations newer than the archive. The archive is checked while it is ' +
+    'read and nothing is committed unless it is whole, so a failed or killed restore leaves nothing behind. A live tenant is replaced only ' +
+    'with --force, which first backs it up next to the archive (or into --backup-dir) and keeps its roles and stored logins.'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar --as acme_restored',
+    '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar --force --yes',
+  ]
+  static audited = true
+  static args = { archive: Args.string({ description: 'The archive file', required: true }) }
+  static flags = {
+    as: Flags.string({ description: "Restore as this tenant slug (the archive's by default)", helpValue: '<slug>' }),
+    name: Flags.string({ description: "Display name of the new tenant (the archive's by default)" }),
+    force: Flags.boolean({ description: 'Replace a live tenant of that slug, after backing it up' }),
+    'backup-dir': Flags.string({ description: "Where --force puts the backup of the replaced tenant (the archive's folder by default)", helpValue: '<dir>' }),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<BackupRestoreResult> {
+    const { restoreArchive } = await import('../../lib/backup/restore.js')
+    const db = await this.db()
+    this.auditTenant = this.flags.as
+    const progress = await this.progress(`Restoring ${this.args.archive}`)
+    try {
+      const result = await restoreArchive(db, this.args.archive, {
+        as: this.flags.as,
+        name: this.flags.name,
+        force: this.flags.force,
+        safetyDir: this.flags['backup-dir'] ?? path.dirname(path.resolve(this.args.archive)),
+        toolVersion: this.config.version,
+        confirmReplace: async (slug) => {
+          progress.stop()
+          await confirmOrFail(`Replace the live tenant "${slug}" with the archive's contents (it is backed up first)?`, { yes: this.flags.yes })
+        },
+        onSafetyBackup: (b) => this.note(`Backed up the live tenant ${b.tenant} first: ${b.file}`),
+      })
+      progress.stop()
+      this.auditTenant = result.tenant
+      for (const w of result.warnings) this.warning(w)
+      const migrated = result.migrationsApplied.length ? `, then applied ${result.migrationsApplied.length} newer migration(s)` : ''
+      this.log(`Restored ${result.from.tenant} (${result.from.createdAt}) as ${result.tenant}: ${result.tables} tables, ${result.rows} rows${migrated}.`)
+      return result
+    } catch (err) {
+      progress.fail()
+      throw err
+    }
+  }
+}

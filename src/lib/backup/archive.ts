@@ -1,0 +1,325 @@
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { Transform, Writable, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import zlib from 'node:zlib'
+import tar from 'tar-stream'
+
+import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { sqlStateOf } from '../db/sqlstate.js'
+import {
+  ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY, PARTIAL_SUFFIX, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,
+  entryBytes, type Manifest, type ManifestTable,
+} from './format.js'
+import type { SchemaDoc } from './ddl.js'
+
+/** Counts and hashes what flows through, unchanged. `lines` counts newlines: COPY text rows. */
+export class DigestTap extends Transform {
+  readonly hash: Hash = createHash('sha256')
+  bytes = 0
+  lines = 0
+  constructor(private readonly countLines = false) {
+    super()
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk)
+    this.bytes += chunk.length
+    if (this.countLines) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++
+    done(null, chunk)
+  }
+}
+
+/** The gzip settings of data entries: level 1-3 compress COPY text nearly as well as 6, much faster. */
+export const GZIP_OPTIONS: zlib.ZlibOptions = { level: 3, memLevel: 9, chunkSize: 256 * 1024 }
+
+export interface DataFile {
+  table: ManifestTable
+  /** A finished, compressed data file in the staging folder. */
+  file: string
+}
+
+/**
+ * Write an archive to `<target>.partial`, flush it to disk, and only then rename it to `target`:
+ * a killed run never leaves a file under an archive's name. Returns the archive's size.
+ */
+export async function writeArchive(target: string, manifest: Manifest, schemaJson: Buffer, data: DataFile[]): Promise<number> {
+  const partial = `${target}${PARTIAL_SUFFIX}`
+  const mtime = new Date(manifest.createdAt)
+  const manifestJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+  const pack = tar.pack()
+  const tap = new TrailerTap()
+  const written = pipeline(pack, tap, createWriteStream(partial, { flags: 'w', mode: 0o600 }))
+  written.catch(() => undefined) // awaited below; an early failure must not go unhandled meanwhile
+  try {
+    let offset = entryBytes(manifestJson.length) + entryBytes(schemaJson.length)
+    await addEntry(pack, { name: MANIFEST_ENTRY, size: manifestJson.length, mtime }, manifestJson)
+    await addEntry(pack, { name: SCHEMA_ENTRY, size: schemaJson.length, mtime }, schemaJson)
+    for (const { table, file } of data) {
+      const entry = pack.entry({ name: table.entry, size: table.compressedBytes, mtime })
+      await pipeline(createReadStream(file), entry)
+      offset += entryBytes(table.compressedBytes)
+    }
+    const digest = await tap.digestAt(offset)
+    await addEntry(pack, { name: TRAILER_ENTRY, size: TRAILER_SIZE, mtime }, Buffer.from(`${digest}\n`))
+    pack.finalize()
+    await written
+    await fsyncPath(partial)
+    await fs.rename(partial, target)
+    await fsyncPath(path.dirname(target))
+    return (await fs.stat(target)).size
+  } catch (err) {
+    pack.destroy()
+    await written.catch(() => undefined)
+    await fs.rm(partial, { force: true })
+    throw err
+  }
+}
+
+function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }, body: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())))
+}
+
+export async function fsyncPath(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Hashes the archive's bytes until the trailer's offset, then hands the digest over. */
+class TrailerTap extends Transform {
+  private hash = createHash('sha256')
+  private count = 0
+  private target?: number
+  private waiting?: { resolve: (digest: string) => void; reject: (err: Error) => void }
+  private digest?: string
+
+  digestAt(offset: number): Promise<string> {
+    this.target = offset
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject }
+      this.check()
+    })
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    if (this.digest === undefined) {
+      this.hash.update(chunk)
+      this.count += chunk.length
+      if (this.target !== undefined && this.count > this.target) {
+        const err = new Error(`tar layout differs from the expected one (${this.count} > ${this.target} bytes)`)
+        this.waiting?.reject(err)
+        return done(err)
+      }
+      this.check()
+    }
+    done(null, chunk)
+  }
+
+  private check(): void {
+    if (this.digest === undefined && this.count === this.target && this.waiting) {
+      this.digest = this.hash.digest('hex')
+      this.waiting.resolve(this.digest)
+    }
+  }
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+export interface ReadHandlers {
+  /** Called with the manifest before anything else; may throw to stop. */
+  onManifest?: (manifest: Manifest) => Promise<void> | void
+  onSchema?: (schema: SchemaDoc) => Promise<void> | void
+  /** Consume one table's COPY data (decompressed). Without it the data is read and checked only. */
+  onTable?: (table: ManifestTable, data: Readable) => Promise<void>
+}
+
+export interface ArchiveCheck {
+  file: string
+  manifest: Manifest
+  /** Size of the archive file. */
+  bytes: number
+}
+
+/** A damaged archive: one kind, one message, and what to do. */
+export function damaged(file: string, what: string, cause?: unknown): ErpError {
+  return new ErpError(ErrorKind.INVALID_DATA, `Archive ${file} is damaged or incomplete: ${what}`, {
+    actions: ['Use another archive of this tenant (erp backup list), and check the disk or copy it came from.'],
+    data: { file, problem: what },
+    cause,
+  })
+}
+
+/**
+ * Read an archive from start to end, checking as it goes: the layout, the manifest, every entry's
+ * checksum and row count, and the trailer's digest of the whole file. Throws a damaged() error at
+ * the first problem; handlers see data before the trailer is checked, so a restore must not commit
+ * before this returns.
+ */
+export async function readArchive(file: string, handlers: ReadHandlers = {}): Promise<ArchiveCheck> {
+  const stat = await fs.stat(file).catch((err) => {
+    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: ['List archives with: erp backup list --dir <folder>'], cause: err })
+  })
+  if (!stat.isFile()) throw new ErpError(ErrorKind.FILE_NOT_FOUND, `${file} is not a file`)
+  if (stat.size < TRAILER_TAIL + 2 * 512) throw damaged(file, `only ${stat.size} bytes, too short to be an archive`)
+  const trailerAt = stat.size - TRAILER_TAIL
+  const fileHash = createHash('sha256')
+  let seen = 0
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (seen < trailerAt) fileHash.update(seen + chunk.length <= trailerAt ? chunk : chunk.subarray(0, trailerAt - seen))
+      seen += chunk.length
+      done(null, chunk)
+    },
+  })
+  const extract = tar.extract()
+  let feedError: unknown
+  // Settles, never rejects: a read error is looked at once the entries have been walked.
+  const feeding = pipeline(createReadStream(file), hashing, extract).catch((err) => {
+    feedError ??= err
+  })
+
+  let manifest: Manifest | undefined
+  let schemaSeen = false
+  let trailer: string | undefined
+  let next = 0
+  try {
+    for await (const entry of extract) {
+      const name = entry.header.name
+      if (trailer !== undefined) throw damaged(file, `entry ${name} after the trailer`)
+      if (!manifest) {
+        if (name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${name}, not ${MANIFEST_ENTRY}`)
+        manifest = parseManifest(file, await readSmall(entry as unknown as Readable, file))
+        await handlers.onManifest?.(manifest)
+      } else if (name === SCHEMA_ENTRY && !schemaSeen) {
+        const body = await readSmall(entry as unknown as Readable, file)
+        if (sha256(body) !== manifest.schema.sha256) throw damaged(file, `${SCHEMA_ENTRY} does not match its checksum`)
+        schemaSeen = true
+        await handlers.onSchema?.(JSON.parse(body.toString('utf8')) as SchemaDoc)
+      } else if (name === TRAILER_ENTRY) {
+        trailer = (await readSmall(entry as unknown as Readable, file)).toString('utf8').trim()
+      } else {
+        const table = manifest.tables[next]
+        if (!schemaSeen) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
+        if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
+        next++
+        await readTable(file, table, entry as unknown as Readable, handlers.onTable)
+      }
+    }
+    await feeding
+    if (feedError) throw feedError
+  } catch (err) {
+    extract.destroy()
+    await feeding
+    // Database errors and our own pass through; anything else came from reading the file.
+    if (isErpError(err) || sqlStateOf(err)) throw err
+    throw damaged(file, `cut short or unreadable (${(err as Error).message})`, err)
+  }
+  if (!manifest) throw damaged(file, 'no manifest')
+  if (!schemaSeen) throw damaged(file, `no ${SCHEMA_ENTRY}`)
+  if (next < manifest.tables.length) throw damaged(file, `${manifest.tables.length - next} of ${manifest.tables.length} tables missing (from ${manifest.tables[next].name} on)`)
+  if (trailer === undefined) throw damaged(file, 'no trailer: the file was cut short')
+  if (seen !== stat.size) throw damaged(file, `read ${seen} of ${stat.size} bytes`)
+  if (trailer !== fileHash.digest('hex')) throw damaged(file, 'the trailer checksum does not match the file (altered or corrupted bytes)')
+  return { file, manifest, bytes: stat.size }
+}
+
+async function readTable(file: string, table: ManifestTable, entry: Readable, consume?: ReadHandlers['onTable']): Promise<void> {
+  const tap = new DigestTap(true)
+  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+  const inflated = entry.pipe(gunzip).on('error', () => undefined)
+  entry.on('error', (err) => gunzip.destroy(err))
+  try {
+    if (consume) {
+      const source = inflated.pipe(tap)
+      inflated.on('error', (err) => tap.destroy(err))
+      await consume(table, source)
+    } else {
+      await pipeline(inflated, tap, new Writable({ write: (_c, _e, done) => done() }))
+    }
+  } catch (err) {
+    if (isErpError(err) || sqlStateOf(err)) throw err
+    throw damaged(file, `${table.entry} (table ${table.name}) does not read back: ${(err as Error).message}`, err)
+  }
+  const digest = tap.hash.digest('hex')
+  if (tap.bytes !== table.bytes || digest !== table.sha256) {
+    throw damaged(file, `the data of table ${table.name} does not match its checksum`)
+  }
+  if (tap.lines !== table.rows) throw damaged(file, `table ${table.name} has ${tap.lines} rows, the manifest says ${table.rows}`)
+}
+
+async function readSmall(entry: Readable, file: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of entry) {
+    size += chunk.length
+    if (size > limit) throw damaged(file, 'an entry is larger than any manifest or schema could be')
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+
+function parseManifest(file: string, body: Buffer): Manifest {
+  let manifest: Manifest
+  try {
+    manifest = JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    throw damaged(file, `${MANIFEST_ENTRY} is not JSON`, err)
+  }
+  if (manifest?.format !== ARCHIVE_FORMAT) throw damaged(file, `not an erp backup (format ${JSON.stringify(manifest?.format)})`)
+  if (manifest.formatVersion > FORMAT_VERSION) {
+    throw new ErpError(ErrorKind.INVALID_DATA, `Archive ${file} has format version ${manifest.formatVersion}; this erp reads up to ${FORMAT_VERSION}`, {
+      actions: ['Upgrade erp to restore it.'],
+    })
+  }
+  if (!manifest.tenant?.slug || !Array.isArray(manifest.tables) || !manifest.schema?.sha256) throw damaged(file, `${MANIFEST_ENTRY} lacks required fields`)
+  return manifest
+}
+
+/**
+ * The cheap look at an archive, for listings: its manifest (the first entry) and whether it ends
+ * with a trailer. It reads a few kilobytes, not the data; readArchive is the real check.
+ */
+export async function peekArchive(file: string): Promise<{ manifest: Manifest; whole: boolean; bytes: number }> {
+  const stat = await fs.stat(file)
+  const extract = tar.extract()
+  const source = createReadStream(file)
+  source.pipe(extract)
+  let manifest: Manifest | undefined
+  try {
+    for await (const entry of extract) {
+      if (entry.header.name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${entry.header.name}, not ${MANIFEST_ENTRY}`)
+      manifest = parseManifest(file, await readSmall(entry as unknown as Readable, file))
+      break
+    }
+  } catch (err) {
+    if (isErpError(err)) throw err
+    throw damaged(file, `unreadable (${(err as Error).message})`, err)
+  } finally {
+    source.destroy()
+    extract.destroy()
+  }
+  if (!manifest) throw damaged(file, 'no manifest')
+  return { manifest, whole: await hasTrailer(file, stat.size), bytes: stat.size }
+}
+
+async function hasTrailer(file: string, size: number): Promise<boolean> {
+  if (size < TRAILER_TAIL) return false
+  const handle = await fs.open(file, 'r')
+  try {
+    const tail = Buffer.alloc(TRAILER_TAIL)
+    await handle.read(tail, 0, TRAILER_TAIL, size - TRAILER_TAIL)
+    const name = tail.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '')
+    const entrySize = Number.parseInt(tail.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim(), 8)
+    const digest = tail.subarray(512, 512 + TRAILER_SIZE).toString('latin1')
+    return name === TRAILER_ENTRY && entrySize === TRAILER_SIZE && /^[0-9a-f]{64}\n$/.test(digest) && tail.subarray(1024).every((b) => b === 0)
+  } finally {
+    await handle.close()
+  }
+}

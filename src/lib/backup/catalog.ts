@@ -1,0 +1,218 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+
+import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { peekArchive, readArchive } from './archive.js'
+import { STAGING_MARK } from './create.js'
+import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX } from './format.js'
+
+/** How far an archive was checked: 'whole' = manifest and trailer present; 'verified' = every checksum. */
+export type ArchiveCheckState = 'verified' | 'whole' | 'damaged' | 'partial'
+
+export interface ArchiveInfo {
+  file: string
+  tenant: string | null
+  createdAt: string | null
+  bytes: number
+  tables: number | null
+  rows: number | null
+  /** The newest tenant migration in the archive. */
+  version: string | null
+  check: ArchiveCheckState
+  problem?: string
+}
+
+/** Leftovers of killed backups older than this are removed by prune. */
+const STALE_MS = 24 * 3600 * 1000
+
+/**
+ * The archives in a folder, newest first. By default each is looked at cheaply (manifest and
+ * trailer); `verify` reads every byte and checks every checksum.
+ */
+export async function listArchives(dir: string, options: { verify?: boolean } = {}): Promise<ArchiveInfo[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err) => {
+    if ((err as { code?: string }).code === 'ENOENT') {
+      throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No backup folder ${dir}`, { actions: ['Pass the folder that holds the archives: --dir <folder>'], cause: err })
+    }
+    throw err
+  })
+  const infos: ArchiveInfo[] = []
+  for (const entry of entries) {
+    if (!entry.isFile()) continue
+    const file = path.join(dir, entry.name)
+    if (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX)) {
+      const stat = await fs.stat(file)
+      infos.push({ file, tenant: tenantFromName(entry.name), createdAt: null, bytes: stat.size, tables: null, rows: null, version: null, check: 'partial', problem: 'unfinished (a backup running now, or killed)' })
+    } else if (entry.name.endsWith(ARCHIVE_SUFFIX)) {
+      infos.push(await inspect(file, options.verify ?? false))
+    }
+  }
+  return infos.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.file.localeCompare(b.file))
+}
+
+async function inspect(file: string, verify: boolean): Promise<ArchiveInfo> {
+  try {
+    if (verify) {
+      const { manifest, bytes } = await readArchive(file)
+      return describe(file, manifest, bytes, 'verified')
+    }
+    const { manifest, whole, bytes } = await peekArchive(file)
+    return { ...describe(file, manifest, bytes, whole ? 'whole' : 'damaged'), ...(whole ? {} : { problem: 'no trailer: the file was cut short' }) }
+  } catch (err) {
+    if (!isErpError(err) || err.kind !== ErrorKind.INVALID_DATA) throw err
+    const bytes = (await fs.stat(file)).size
+    return { file, tenant: tenantFromName(path.basename(file)), createdAt: null, bytes, tables: null, rows: null, version: null, check: 'damaged', problem: err.message }
+  }
+}
+
+function describe(file: string, manifest: import('./format.js').Manifest, bytes: number, check: ArchiveCheckState): ArchiveInfo {
+  return {
+    file,
+    tenant: manifest.tenant.slug,
+    createdAt: manifest.createdAt,
+    bytes,
+    tables: manifest.totals.tables,
+    rows: manifest.totals.rows,
+    version: manifest.migrations.version,
+    check,
+  }
+}
+
+function tenantFromName(name: string): string | null {
+  return /^([a-z][a-z0-9_]*)-/.exec(name)?.[1] ?? null
+}
+
+// ---- prune ------------------------------------------------------------------------------------
+
+export interface RetentionPolicy {
+  daily: number
+  weekly: number
+  monthly: number
+}
+
+export type KeepReason = 'daily' | 'weekly' | 'monthly' | 'newest good'
+
+/**
+ * Which archives of ONE tenant a policy keeps, with why. Like restic's and borg's --keep-*: for
+ * each of the last N days (ISO weeks, months, in UTC) that have archives, the newest archive of that
+ * period. Archives must come newest first.
+ */
+export function retention(createdAt: Date[], policy: RetentionPolicy): Map<number, KeepReason[]> {
+  const keep = new Map<number, KeepReason[]>()
+  const rule = (reason: KeepReason, count: number, period: (d: Date) => string) => {
+    const seen = new Set<string>()
+    createdAt.forEach((date, i) => {
+      const key = period(date)
+      if (seen.has(key) || seen.size >= count) return
+      seen.add(key)
+      keep.set(i, [...(keep.get(i) ?? []), reason])
+    })
+  }
+  rule('daily', policy.daily, (d) => d.toISOString().slice(0, 10))
+  rule('weekly', policy.weekly, isoWeek)
+  rule('monthly', policy.monthly, (d) => d.toISOString().slice(0, 7))
+  return keep
+}
+
+/** ISO 8601 week of a UTC date, e.g. 2026-W48. */
+export function isoWeek(date: Date): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()))
+  const day = d.getUTCDay() || 7
+  d.setUTCDate(d.getUTCDate() + 4 - day)
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1)
+  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7)
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`
+}
+
+export interface PruneEntry {
+  file: string
+  tenant: string | null
+  createdAt: string | null
+  bytes: number
+  action: 'keep' | 'delete' | 'leave'
+  /** Why kept (rules), or why left alone (damaged archive). */
+  reasons: string[]
+}
+
+export interface PruneResult {
+  dryRun: boolean
+  entries: PruneEntry[]
+  deleted: number
+  kept: number
+  /** Bytes freed (or that would be, in a dry run). */
+  freedBytes: number
+}
+
+/**
+ * Apply a retention policy to a folder of archives, per tenant. The newest archive of each tenant
+ * that passes a full verification is always kept, whatever the policy; archives found damaged are
+ * never counted as kept copies and are left alone for the operator to look at. Leftovers of killed
+ * backups (`.partial` files, staging folders) older than a day are removed.
+ */
+export async function pruneArchives(dir: string, policy: RetentionPolicy, options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+  const dryRun = options.dryRun ?? false
+  const archives = (await listArchives(dir)).filter((a) => a.check !== 'partial')
+  const byTenant = new Map<string, ArchiveInfo[]>()
+  const entries: PruneEntry[] = []
+  for (const a of archives) {
+    if (a.check === 'damaged' || !a.tenant || !a.createdAt) {
+      entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`damaged: ${a.problem ?? 'unreadable'}`] })
+      continue
+    }
+    if (!byTenant.has(a.tenant)) byTenant.set(a.tenant, [])
+    byTenant.get(a.tenant)!.push(a)
+  }
+  for (const list of byTenant.values()) {
+    // Newest first; the newest one that verifies is kept no matter what.
+    const good: ArchiveInfo[] = []
+    let newestGood: ArchiveInfo | undefined
+    for (const a of list) {
+      if (!newestGood) {
+        try {
+          await readArchive(a.file)
+          newestGood = a
+        } catch (err) {
+          if (!isErpError(err) || err.kind !== ErrorKind.INVALID_DATA) throw err
+          entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`damaged: ${err.message}`] })
+          continue
+        }
+      }
+      good.push(a)
+    }
+    const keep = retention(good.map((a) => new Date(a.createdAt!)), policy)
+    good.forEach((a, i) => {
+      const reasons: string[] = [...(keep.get(i) ?? [])]
+      if (a === newestGood) reasons.unshift('newest good')
+      entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: reasons.length ? 'keep' : 'delete', reasons })
+    })
+  }
+  for (const stale of await staleLeftovers(dir)) {
+    entries.push({ file: stale.file, tenant: tenantFromName(path.basename(stale.file).replace(/^\./, '')), createdAt: null, bytes: stale.bytes, action: 'delete', reasons: ['leftover of an unfinished backup'] })
+  }
+  if (!dryRun) {
+    for (const e of entries) if (e.action === 'delete') await fs.rm(e.file, { recursive: true, force: true })
+  }
+  entries.sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '') || (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+  const deleted = entries.filter((e) => e.action === 'delete')
+  return {
+    dryRun,
+    entries,
+    deleted: deleted.length,
+    kept: entries.filter((e) => e.action === 'keep').length,
+    freedBytes: deleted.reduce((n, e) => n + e.bytes, 0),
+  }
+}
+
+async function staleLeftovers(dir: string): Promise<Array<{ file: string; bytes: number }>> {
+  const now = Date.now()
+  const out: Array<{ file: string; bytes: number }> = []
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const isPartial = entry.isFile() && entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX)
+    const isStaging = entry.isDirectory() && entry.name.startsWith('.') && entry.name.includes(STAGING_MARK)
+    if (!isPartial && !isStaging) continue
+    const file = path.join(dir, entry.name)
+    const stat = await fs.stat(file)
+    if (now - stat.mtimeMs > STALE_MS) out.push({ file, bytes: isPartial ? stat.size : 0 })
+  }
+  return out
+}

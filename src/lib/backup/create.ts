@@ -1,0 +1,234 @@
+import { createWriteStream } from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import zlib from 'node:zlib'
+import type { Knex } from 'knex'
+import type pg from 'pg'
+
+import { ErpError, ErrorKind } from '../cli/errors.js'
+import type { Db } from '../db/connect.js'
+import { quoteIdent } from '../db/identifiers.js'
+import { MIGRATIONS_TABLE } from '../db/migrator.js'
+import { translateDbError } from '../db/sqlstate.js'
+import { assertInScope } from '../db/tenant-scope.js'
+import { forEachTenant, type TenantOutcome } from '../tenants/fleet.js'
+import { getTenant, type Tenant } from '../tenants/tenant.js'
+import { DigestTap, GZIP_OPTIONS, sha256, writeArchive, type DataFile } from './archive.js'
+import { describeSchema, type Sql, type TableInfo } from './ddl.js'
+import { ARCHIVE_FORMAT, FORMAT_VERSION, SCHEMA_ENTRY, archiveFileName, dataEntryName, type Manifest, type ManifestTable } from './format.js'
+
+export interface BackupOptions {
+  /** The folder the archive goes to (created if missing). */
+  outDir: string
+  /** Tables dumped at once, each on its own connection sharing one snapshot. */
+  jobs?: number
+  toolVersion: string
+  /** How long to wait for a table lock held by DDL (a migration) before giving up. */
+  lockTimeoutMs?: number
+}
+
+export interface BackupResult {
+  tenant: string
+  file: string
+  bytes: number
+  tables: number
+  rows: number
+  /** The newest migration applied when the backup was taken. */
+  version: string | null
+  createdAt: string
+  durationMs: number
+}
+
+/** Staging folders of running (or killed) backups: `.acme-staging-XXXXXX`, cleaned by prune. */
+export const STAGING_MARK = '-staging-'
+
+/**
+ * Back up one tenant: its schema's DDL and every table's data, all read from one snapshot (a
+ * REPEATABLE READ, READ ONLY transaction whose snapshot the other connections import), while
+ * writes go on. Tables are locked in ACCESS SHARE mode, as pg_dump does, so a concurrent migration
+ * waits instead of changing a table under the backup. A suspended tenant can be backed up.
+ */
+export async function backupTenant(db: Db, slug: string, options: BackupOptions): Promise<BackupResult> {
+  const started = performance.now()
+  assertInScope(db.scope, slug)
+  const tenant = await getTenant(db.knex, db.scope, slug)
+  await fs.mkdir(options.outDir, { recursive: true })
+  const staging = await fs.mkdtemp(path.join(options.outDir, `.${slug}${STAGING_MARK}`))
+  const jobs = Math.max(1, options.jobs ?? 2)
+  const connections: pg.Client[] = []
+  try {
+    const main = await acquire(db.knex, connections)
+    const q = sqlOn(main)
+    await q('begin isolation level repeatable read, read only')
+    await q(`set local search_path to ${quoteIdent(tenant.schema)}`)
+    await q(`set local lock_timeout = ${Number(options.lockTimeoutMs ?? 60_000)}`)
+    await q('set local statement_timeout = 0')
+    await q('set local idle_in_transaction_session_timeout = 0')
+    const [info] = await q<{ now: Date; version: string; num: number }>(
+      `select now() as now, current_setting('server_version') as version, current_setting('server_version_num')::int as num`,
+    )
+    const snapshot = jobs > 1 ? (await q<{ id: string }>('select pg_export_snapshot() as id'))[0].id : undefined
+    await lockTables(q, tenant.schema)
+    const { doc, tables } = await describeSchema(q, tenant.schema, tenant)
+    const migrations = await appliedMigrations(q, tenant.schema)
+    const ordered = [...tables].sort((a, b) => (a.name < b.name ? -1 : 1))
+    const entries = new Map(ordered.map((t, i) => [t.name, dataEntryName(i)]))
+
+    // Workers take the biggest tables first; each has its own connection in the same snapshot.
+    const queue = [...tables].sort((a, b) => b.size - a.size)
+    const dumped = new Map<string, DataFile>()
+    const worker = async (conn: pg.Client) => {
+      try {
+        for (let table = queue.shift(); table; table = queue.shift()) {
+          const file = path.join(staging, entries.get(table.name)!.replace('/', '_'))
+          dumped.set(table.name, { file, table: await dumpTable(conn, table, entries.get(table.name)!, file) })
+        }
+      } catch (err) {
+        queue.length = 0
+        throw err
+      }
+    }
+    // Each worker's failure is collected by settleAll, after all have been started.
+    const start = (conn: pg.Client) => {
+      const running = worker(conn)
+      running.catch(() => undefined)
+      return running
+    }
+    const workers = [start(main)]
+    for (let i = 1; i < Math.min(jobs, tables.length); i++) {
+      const conn = await acquire(db.knex, connections)
+      const w = sqlOn(conn)
+      await w('begin isolation level repeatable read, read only')
+      await w(`set transaction snapshot ${quoteLiteralSnapshot(snapshot!)}`)
+      await w(`set local search_path to ${quoteIdent(tenant.schema)}`)
+      await w('set local statement_timeout = 0')
+      workers.push(start(conn))
+    }
+    await settleAll(workers)
+    for (const conn of connections) await conn.query('commit')
+
+    const schemaJson = Buffer.from(JSON.stringify(doc))
+    const data = ordered.map((t) => dumped.get(t.name)!)
+    const createdAt = new Date(info.now)
+    const manifest: Manifest = {
+      format: ARCHIVE_FORMAT,
+      formatVersion: FORMAT_VERSION,
+      tenant: {
+        slug: tenant.slug, name: tenant.name, plan: tenant.plan, status: tenant.status,
+        schema: tenant.schema, ownerRole: tenant.ownerRole, loginRole: tenant.loginRole,
+      },
+      migrations: { applied: migrations, version: migrations.at(-1) ?? null },
+      server: { version: info.version, versionNum: info.num },
+      tool: { name: 'erp', version: options.toolVersion },
+      createdAt: createdAt.toISOString(),
+      compression: 'gzip',
+      schema: { entry: SCHEMA_ENTRY, sha256: sha256(schemaJson), bytes: schemaJson.length, statements: doc.statements.length },
+      tables: data.map((d) => d.table),
+      totals: {
+        tables: data.length,
+        rows: data.reduce((n, d) => n + d.table.rows, 0),
+        bytes: data.reduce((n, d) => n + d.table.bytes, 0),
+      },
+    }
+    const file = path.join(path.resolve(options.outDir), archiveFileName(tenant.slug, createdAt))
+    if (await fs.stat(file).then(() => true, () => false)) {
+      throw new ErpError(ErrorKind.CONFLICT, `An archive named ${path.basename(file)} already exists`, { actions: ['Run the backup again.'] })
+    }
+    const bytes = await writeArchive(file, manifest, schemaJson, data)
+    return {
+      tenant: tenant.slug,
+      file,
+      bytes,
+      tables: manifest.totals.tables,
+      rows: manifest.totals.rows,
+      version: manifest.migrations.version,
+      createdAt: manifest.createdAt,
+      durationMs: Math.round(performance.now() - started),
+    }
+  } catch (err) {
+    throw translateDbError(err)
+  } finally {
+    for (const conn of connections) await release(db.knex, conn)
+    await fs.rm(staging, { recursive: true, force: true })
+  }
+}
+
+export interface FleetBackupOptions extends BackupOptions {
+  concurrency: number
+  onTenantDone?: (outcome: TenantOutcome<BackupResult>, finished: number) => void
+}
+
+/** Back up many tenants, `concurrency` at a time; one tenant's failure does not stop the others. */
+export function backupTenants(db: Db, tenants: Tenant[], options: FleetBackupOptions): Promise<TenantOutcome<BackupResult>[]> {
+  return forEachTenant(tenants.map((t) => t.slug), options.concurrency, (slug) => backupTenant(db, slug, options), options.onTenantDone)
+}
+
+async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file: string): Promise<ManifestTable> {
+  const { to: copyTo } = await import('pg-copy-streams')
+  const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
+  const copy = conn.query(copyTo(`COPY ${quoteIdent(table.name)}${columns} TO STDOUT`))
+  const tap = new DigestTap()
+  const out = createWriteStream(file)
+  await pipeline(copy, tap, zlib.createGzip(GZIP_OPTIONS), out)
+  return {
+    name: table.name,
+    entry,
+    columns: table.columns,
+    rows: copy.rowCount,
+    bytes: tap.bytes,
+    sha256: tap.hash.digest('hex'),
+    compressedBytes: out.bytesWritten,
+  }
+}
+
+/** ACCESS SHARE locks on every table: DDL waits for the backup (and the backup for DDL under way). */
+async function lockTables(q: Sql, schema: string): Promise<void> {
+  const rows = await q<{ relname: string }>(
+    `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind = 'r' order by c.relname`,
+    [schema],
+  )
+  const tables = rows.filter((r) => r.relname).map((r) => quoteIdent(r.relname))
+  if (tables.length) await q(`lock table ${tables.join(', ')} in access share mode`)
+}
+
+async function appliedMigrations(q: Sql, schema: string): Promise<string[]> {
+  const [present] = await q<{ ok: boolean }>('select to_regclass($1) is not null as ok', [`${quoteIdent(schema)}.${MIGRATIONS_TABLE}`])
+  if (!present.ok) return []
+  return (await q<{ name: string }>(`select name from ${MIGRATIONS_TABLE} order by name`)).map((r) => r.name)
+}
+
+// pg_export_snapshot() ids look like 00000003-0000001B-1; they are never user input.
+function quoteLiteralSnapshot(id: string): string {
+  if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`Unexpected snapshot id ${id}`)
+  return `'${id}'`
+}
+
+/** Wait for every promise; rethrow the first failure only once all have stopped. */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
+export function sqlOn(conn: pg.Client): Sql {
+  return async (text, values) => (await conn.query(text, values as unknown[])).rows
+}
+
+async function acquire(knex: Knex, list: pg.Client[]): Promise<pg.Client> {
+  const conn = (await knex.client.acquireConnection()) as pg.Client
+  list.push(conn)
+  return conn
+}
+
+/** Back to the pool, out of any transaction; a connection in an unknown state is closed instead. */
+async function release(knex: Knex, conn: pg.Client): Promise<void> {
+  try {
+    await conn.query('rollback')
+    await knex.client.releaseConnection(conn)
+  } catch {
+    await knex.client.releaseConnection(conn).catch(() => undefined)
+    conn.end().catch(() => undefined)
+  }
+}

@@ -1,0 +1,232 @@
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Knex } from 'knex'
+import type pg from 'pg'
+
+import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
+import type { Db } from '../db/connect.js'
+import { quoteIdent, tenantNames, type TenantNames } from '../db/identifiers.js'
+import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
+import { requireAdmin } from '../db/registry.js'
+import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
+import { enterTenant } from '../db/tenant-scope.js'
+import { explainCreateFailure, insertTenant, terminateSessions } from '../tenants/provision.js'
+import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
+import { peekArchive, readArchive } from './archive.js'
+import { backupTenant, type BackupResult } from './create.js'
+import { quoteLiteral, type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
+import type { ManifestTable } from './format.js'
+
+export interface RestoreOptions {
+  /** The slug to restore as; the archive's own by default. */
+  as?: string
+  /** Display name of a new tenant; the archive's by default. */
+  name?: string
+  /** Replace a live tenant of that slug, after backing it up into `safetyDir`. */
+  force?: boolean
+  safetyDir: string
+  toolVersion: string
+  /** Asked before a live tenant is replaced; throws to stop. */
+  confirmReplace?: (slug: string) => Promise<void>
+  /** Told about the safety backup before the restore starts. */
+  onSafetyBackup?: (backup: BackupResult) => void
+}
+
+export interface RestoreResult {
+  tenant: string
+  schema: string
+  from: { file: string; tenant: string; createdAt: string; version: string | null }
+  tables: number
+  rows: number
+  /** Migrations newer than the archive, applied after the restore. */
+  migrationsApplied: string[]
+  /** True when a live tenant was replaced (--force). */
+  replaced: boolean
+  /** The backup taken of the replaced tenant. */
+  safetyBackup?: string
+  warnings: string[]
+}
+
+/**
+ * Restore an archive as a tenant, in ONE transaction: the registry row and owner role (new tenant)
+ * or the emptied schema (--force), the DDL, the data through COPY, then the migrations the archive
+ * predates. The archive is checked as it is read, and nothing is committed unless every checksum and
+ * the trailer match: a damaged archive, a failure or a killed process leave nothing behind.
+ */
+export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
+  requireAdmin(db.scope, 'Restoring a tenant')
+  const { manifest } = await peekArchive(file)
+  const slug = options.as ?? manifest.tenant.slug
+  const names = tenantNames(slug)
+  const existing = await findTenant(db.knex, db.scope, slug)
+  if (existing && !options.force) {
+    throw conflict(`Tenant "${slug}" exists: a restore does not overwrite a live tenant`, {
+      actions: [
+        `Restore it under another slug: erp backup restore ${file} --as ${slug}_restored`,
+        `Or replace it (a backup of it is taken first): erp backup restore ${file} --force`,
+      ],
+      data: { tenant: slug },
+    })
+  }
+  const warnings: string[] = []
+  const known = new Set((await loadMigrations('tenant')).map((m) => m.name))
+  const unknown = manifest.migrations.applied.filter((m) => !known.has(m))
+  if (unknown.length) {
+    warnings.push(`The archive has ${unknown.length} migration(s) this erp does not know (${unknown.join(', ')}): it was made by a newer erp; upgrade erp before using the tenant.`)
+  }
+  let safety: BackupResult | undefined
+  if (existing) {
+    await options.confirmReplace?.(slug)
+    safety = await backupTenant(db, slug, { outDir: options.safetyDir, toolVersion: options.toolVersion })
+    options.onSafetyBackup?.(safety)
+  }
+
+  let rows = 0
+  try {
+    const applied = await db.knex.transaction(async (trx) => {
+      const tenant = existing ? await emptyTenant(trx, db, existing) : await insertTenant(trx, db.scope, {
+        slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined,
+      })
+      await enterTenant(trx, db.scope, tenant)
+      await trx.raw('set local check_function_bodies = off')
+      await trx.raw('set local standard_conforming_strings = on')
+      await trx.raw("set local maintenance_work_mem = '256MB'")
+      const conn = (await trx.client.acquireConnection()) as pg.Client
+      let doc: SchemaDoc | undefined
+      try {
+        await readArchive(file, {
+          onManifest: (m) => {
+            if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
+              throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
+            }
+          },
+          onSchema: async (schema) => {
+            doc = schema
+            for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+          },
+          onTable: async (table, data) => {
+            rows += await loadTable(conn, table, data)
+          },
+        })
+        for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+        for (const statement of await renderNamedStatements(conn, doc!, names, warnings)) await run(conn, statement, 'grants')
+      } finally {
+        await trx.client.releaseConnection(conn)
+      }
+      const outcome = await migrateUp(trx, tenant.schema, 'tenant')
+      await trx.raw('reset role')
+      return outcome.applied
+    })
+    return {
+      tenant: slug,
+      schema: names.schema,
+      from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
+      tables: manifest.tables.length,
+      rows,
+      migrationsApplied: applied,
+      replaced: Boolean(existing),
+      safetyBackup: safety?.file,
+      warnings,
+    }
+  } catch (err) {
+    throw explainCreateFailure(err, slug)
+  }
+}
+
+/** --force: the live tenant's schema goes, its roles and registry row stay (stored logins keep working). */
+async function emptyTenant(trx: Knex.Transaction, db: Db, existing: Tenant): Promise<Tenant> {
+  const tenant = await getTenant(trx, db.scope, existing.slug)
+  await migrationLock(trx, tenant.schema)
+  await terminateSessions(trx, tenant)
+  await trx.raw(`drop schema if exists ${quoteIdent(tenant.schema)} cascade`)
+  await trx.raw(`create schema ${quoteIdent(tenant.schema)} authorization ${quoteIdent(tenant.ownerRole)}`)
+  await trx.withSchema('erp').table('tenants').where('slug', tenant.slug).update({ updated_at: trx.fn.now() })
+  return tenant
+}
+
+async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable): Promise<number> {
+  const { from: copyFrom } = await import('pg-copy-streams')
+  const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
+  const copy = conn.query(copyFrom(`COPY ${quoteIdent(table.name)}${columns} FROM STDIN`))
+  try {
+    await pipeline(data, copy)
+  } catch (err) {
+    // A failing source (a damaged archive) is reported by the reader; the server's refusals here.
+    if (!sqlStateOf(err)) throw err
+    throw new ErpError(ErrorKind.FAILED, `Loading table ${table.name} failed: ${(err as Error).message}`, { cause: err })
+  }
+  return copy.rowCount
+}
+
+async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
+  try {
+    await conn.query(sql)
+  } catch (err) {
+    throw new ErpError(ErrorKind.FAILED, `Restoring ${what} failed: ${(err as Error).message}`, {
+      actions: ['Nothing was changed. Check that the server has what the schema needs (extensions, roles), or report the archive.'],
+      data: { statement: sql },
+      cause: translateDbError(err),
+    })
+  }
+}
+
+/**
+ * The statements that name the schema or roles: grants, default privileges, functions' search_path
+ * and the schema's comment, rendered for the tenant being restored. The old tenant's roles become
+ * the new tenant's; other roles are kept when the server has them, and skipped with a warning if not.
+ */
+async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, names: TenantNames, warnings: string[]): Promise<string[]> {
+  const others = new Set<string>()
+  const collect = (r: RoleRef) => r.kind === 'role' && others.add(r.name)
+  for (const acl of doc.acls) acl.grants.forEach((g) => collect(g.grantee))
+  for (const acl of doc.defaultAcls) [acl.role, ...acl.grants.map((g) => g.grantee)].forEach(collect)
+  others.add(names.loginRole)
+  const { rows } = await conn.query('select rolname from pg_roles where rolname = any($1)', [[...others]])
+  const present = new Set(rows.map((r: { rolname: string }) => r.rolname))
+  const role = (r: RoleRef): string | undefined => {
+    const name = r.kind === 'public' ? 'PUBLIC' : r.kind === 'owner' ? names.ownerRole : r.kind === 'login' ? names.loginRole : r.name
+    if (name === 'PUBLIC') return name
+    if (present.has(name) || name === names.ownerRole) return quoteIdent(name)
+    if (r.kind === 'role') warnings.push(`Role ${name} does not exist on this server: its grants were not restored.`)
+    return undefined
+  }
+  const grant = (g: AclGrant, on: string): string | undefined => {
+    const to = role(g.grantee)
+    return to && `GRANT ${g.privilege} ON ${on} TO ${to}${g.grantable ? ' WITH GRANT OPTION' : ''}`
+  }
+  const schema = quoteIdent(names.schema)
+  const out: string[] = []
+  for (const acl of doc.acls) {
+    const target = acl.target ?? `SCHEMA ${schema}`
+    if (acl.column) {
+      for (const g of acl.grants) {
+        const to = role(g.grantee)
+        if (to) out.push(`GRANT ${g.privilege} (${quoteIdent(acl.column)}) ON ${target} TO ${to}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
+      }
+      continue
+    }
+    out.push(`REVOKE ALL ON ${target} FROM PUBLIC`, `REVOKE ALL ON ${target} FROM ${quoteIdent(names.ownerRole)}`)
+    for (const g of acl.grants) {
+      const statement = grant(g, target)
+      if (statement) out.push(statement)
+    }
+  }
+  for (const acl of doc.defaultAcls) {
+    const owner = role(acl.role)
+    if (!owner) continue
+    for (const g of acl.grants) {
+      const to = role(g.grantee)
+      if (to) out.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT ${g.privilege} ON ${acl.objectType} TO ${to}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
+    }
+  }
+  for (const { target, settings } of doc.functionSettings ?? []) {
+    for (const setting of settings) {
+      const value = 'path' in setting
+        ? setting.path.map((p) => ('self' in p ? schema : quoteIdent(p.name))).join(', ')
+        : quoteLiteral(setting.value)
+      out.push(`ALTER ${target} SET ${quoteIdent(setting.name)} TO ${value}`)
+    }
+  }
+  if (doc.schemaComment !== null) out.push(`COMMENT ON SCHEMA ${schema} IS ${quoteLiteral(doc.schemaComment)}`)
+  return out
+}

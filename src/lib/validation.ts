@@ -1,0 +1,134 @@
+import { conflict, invalidData } from './cli/errors.js'
+
+/**
+ * Validation that reports every bad input at once. Services collect problems while checking their
+ * input, then call `throwIfAny` before writing anything.
+ */
+export interface Problem {
+  /** The input field (service field name, which the CLI exposes as --<field-in-kebab-case>). */
+  field: string
+  message: string
+  /** A value already in use (duplicate SKU, email...) rather than a malformed one. */
+  conflict?: boolean
+}
+
+export class Problems {
+  readonly list: Problem[] = []
+  private readonly hints = new Set<string>()
+
+  add(field: string, message: string, options: { conflict?: boolean; action?: string } = {}): void {
+    this.list.push({ field, message, ...(options.conflict ? { conflict: true } : {}) })
+    if (options.action) this.hints.add(options.action)
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0
+  }
+
+  /**
+   * Throws when anything was wrong: CONFLICT (exit 1) when every problem is a value already in use,
+   * INVALID_DATA (exit 65) otherwise. `what` opens the message: 'Product "X" was not created'.
+   */
+  throwIfAny(what: string): void {
+    if (this.empty) return
+    const detail = this.list.map((p) => `${label(p.field)}: ${p.message}`).join('; ')
+    const message = `${what}: ${detail}`
+    const options = { actions: [...this.hints], data: { problems: this.list } }
+    throw this.list.every((p) => p.conflict) ? conflict(message, options) : invalidData(message, options)
+  }
+}
+
+/** 'creditLimit' → 'credit limit': messages read as prose; `field` keeps the key for --json. */
+function label(field: string): string {
+  return field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()
+}
+
+const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/
+
+export interface DecimalRule {
+  /** Total significant digits and digits after the point, as in numeric(precision, scale). */
+  precision: number
+  scale: number
+  /** Refuse negative values. */
+  nonNegative?: boolean
+  /** Largest allowed whole value (integers only), e.g. 100 for a percentage. */
+  max?: number
+}
+
+/**
+ * A decimal string checked against numeric(p, s) without going through a float; returns it
+ * normalised ("007.50" → "7.50") or undefined after recording a problem. Extra fraction digits are
+ * refused, not rounded away.
+ */
+export function checkDecimal(problems: Problems, field: string, value: string, rule: DecimalRule): string | undefined {
+  const match = DECIMAL.exec(value.trim())
+  if (!match) {
+    problems.add(field, `"${value}" is not a decimal number (write it like 12.5)`)
+    return undefined
+  }
+  const integer = match[2].replace(/^0+(?=\d)/, '')
+  const fraction = (match[3] ?? '').replace(/0+$/, '')
+  const negative = match[1] === '-' && !(/^0+$/.test(integer) && fraction === '')
+  const before = problems.list.length
+  if (rule.nonNegative && negative) problems.add(field, `must be zero or more (got ${value})`)
+  if (fraction.length > rule.scale) {
+    problems.add(field, `at most ${rule.scale} digit(s) after the decimal point (got ${value})`)
+  }
+  const maxInteger = rule.precision - rule.scale
+  if (integer !== '0' && integer.length > maxInteger) {
+    problems.add(field, `too large: at most ${maxInteger} digit(s) before the decimal point (got ${value})`)
+  } else if (rule.max !== undefined && (Number(integer) > rule.max || (Number(integer) === rule.max && fraction !== ''))) {
+    problems.add(field, `must be at most ${rule.max} (got ${value})`)
+  }
+  if (problems.list.length > before) return undefined
+  return `${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`
+}
+
+/** A whole number in [min, max], from a string or a number. */
+export function checkInteger(problems: Problems, field: string, value: string | number, min: number, max: number): number | undefined {
+  const text = String(value).trim()
+  if (!/^[+-]?\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    problems.add(field, `must be a whole number from ${min} to ${max} (got ${value})`)
+    return undefined
+  }
+  return Number(text)
+}
+
+// Practical address syntax: a dot-atom local part and a domain of DNS labels with a dot in it.
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/
+
+export function checkEmail(problems: Problems, field: string, value: string): string | undefined {
+  const email = value.trim()
+  const local = email.slice(0, email.lastIndexOf('@'))
+  if (email.length > 254 || !EMAIL.test(email) || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    problems.add(field, `"${value}" is not a valid email address (expected name@example.com)`)
+    return undefined
+  }
+  return email
+}
+
+/** Text that must be present (not blank) and not too long; returns it trimmed. */
+export function checkText(problems: Problems, field: string, value: string, maxLength: number): string | undefined {
+  const text = value.trim()
+  if (text === '') {
+    problems.add(field, 'must not be empty')
+    return undefined
+  }
+  if (text.length > maxLength) {
+    problems.add(field, `at most ${maxLength} characters (got ${text.length})`)
+    return undefined
+  }
+  return text
+}
+
+/** Text that may be cleared: '' or only blanks mean null. */
+export function optionalText(problems: Problems, field: string, value: string | null | undefined, maxLength: number): string | null | undefined {
+  if (value === undefined) return undefined
+  if (value === null || value.trim() === '') return null
+  return checkText(problems, field, value, maxLength) ?? undefined
+}
+
+/** For LIKE patterns built from operator input: % and _ match themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
