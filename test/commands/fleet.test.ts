@@ -1,5 +1,7 @@
 import { expect } from 'chai'
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import pg from 'pg'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
@@ -342,6 +344,27 @@ describe('erp tenants delete with a grace period, undelete, purge-deleted', func
     )
     const notDeleted = await runCli(['tenants', 'undelete', slug, '--json'])
     expect(notDeleted.json.error.kind).to.equal('CONFLICT')
+  })
+
+  it('--purge takes a final backup first, which restores the tenant', async () => {
+    const slug = uniqueSlug('final')
+    await create(slug)
+    await query(`insert into tenant_${slug}.settings (key, value) values ('last', '"words"')`)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-final-'))
+    try {
+      const r = await runCli(['tenants', 'delete', slug, '--purge', '--yes', '--backup-dir', dir, '--json'])
+      expect(r.code, r.stdout + r.stderr).to.equal(0)
+      expect(r.json.result.purged).to.equal(true)
+      expect(path.dirname(r.json.result.finalBackup)).to.equal(dir)
+      expect(fs.existsSync(r.json.result.finalBackup)).to.equal(true)
+      expect(await status(slug)).to.equal(undefined)
+
+      const restored = await runCli(['backup', 'restore', r.json.result.finalBackup, '--json'])
+      expect(restored.code, restored.stdout + restored.stderr).to.equal(0)
+      expect((await query(`select value from tenant_${slug}.settings where key = 'last'`)).rows[0].value).to.equal('words')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('undelete refuses when the schema name has been taken meanwhile', async () => {

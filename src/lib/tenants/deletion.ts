@@ -22,14 +22,19 @@ export interface DeleteOptions {
   /** Drop at once instead of keeping the tenant for the grace period. */
   purge?: boolean
   graceMs?: number
+  /** With purge: the final backup to take first (omit for none). */
+  finalBackup?: { outDir: string; toolVersion: string }
 }
 
 export interface DeletedTenant extends Tenant {
   purged: boolean
+  /** The archive of the final backup taken before a purge. */
+  finalBackup?: string
 }
 
 export async function deleteTenant(db: Db, slug: string, options: DeleteOptions = {}): Promise<DeletedTenant> {
   requireAdmin(db.scope, 'Deleting a tenant')
+  if (options.purge && options.finalBackup) return purgeWithBackup(db, slug, options.finalBackup)
   try {
     return await db.knex.transaction(async (trx) => {
       const live = await findTenant(trx, db.scope, slug)
@@ -67,6 +72,40 @@ export async function deleteTenant(db: Db, slug: string, options: DeleteOptions 
 export interface UndeletedTenant extends Tenant {
   /** Migrations released while it was deleted (deleted tenants are not migrated). */
   pendingMigrations: string[]
+}
+
+/**
+ * --purge with a final backup: the tenant's logins are shut out first (so nothing is written after
+ * the snapshot), then the backup is taken, then everything is dropped. A failed backup drops
+ * nothing and lets the logins back in.
+ */
+async function purgeWithBackup(db: Db, slug: string, backup: { outDir: string; toolVersion: string }): Promise<DeletedTenant> {
+  const tenant = await findTenant(db.knex, db.scope, slug)
+  if (!tenant) {
+    const deleted = await findTenant(db.knex, db.scope, slug, { deleted: true })
+    if (!deleted) return getTenant(db.knex, db.scope, slug) as never // throws the not-found error
+    throw usageError(`Tenant "${slug}" is already deleted (kept as ${deleted.schema}): a final backup is taken of live tenants only.`, {
+      actions: [
+        `Undelete it and purge it with its backup: erp tenants undelete ${slug} && erp tenants delete ${slug} --purge --yes`,
+        `Or drop it without one: erp tenants delete ${slug} --purge --no-backup --yes`,
+      ],
+    })
+  }
+  const { backupTenant } = await import('../backup/create.js')
+  const loginWasOn = tenant.status === 'active'
+  await db.knex.transaction(async (trx) => {
+    await setLogin(trx, tenant.loginRole, false)
+    await terminateSessions(trx, tenant)
+  })
+  let archive: string
+  try {
+    archive = (await backupTenant(db, slug, backup)).file
+  } catch (err) {
+    if (loginWasOn) await db.knex.transaction((trx) => setLogin(trx, tenant.loginRole, true))
+    throw translateDbError(err)
+  }
+  const purged = await deleteTenant(db, slug, { purge: true })
+  return { ...purged, finalBackup: archive }
 }
 
 /** Bring a deleted tenant back as it was (suspended if it was suspended), under its own schema name. */
@@ -174,12 +213,4 @@ async function setLogin(trx: Knex.Transaction, role: string, login: boolean): Pr
 /** A migration run on the tenant finishes (or times out) before its schema moves. */
 async function lockForMigrations(trx: Knex.Transaction, tenant: Tenant): Promise<void> {
   await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`erp.migrate:${tenant.schema}`])
-}
-
-/** The refusal for --purge with a final backup, until erp can take one itself. */
-export function purgeNeedsBackupError() {
-  return usageError(
-    '--purge takes a final backup of the tenant first, and this version of erp cannot take backups yet: pass --no-backup to drop it without one.',
-    { actions: ['Keep a copy yourself first (pg_dump --schema <schema>), then: erp tenants delete <slug> --purge --no-backup --yes'] },
-  )
 }
