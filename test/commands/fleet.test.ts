@@ -67,7 +67,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(shown.json.result.status).to.equal('completed')
     expect(mine(shown.json.result.items).every((i: any) => i.state === 'succeeded')).to.equal(true)
     const listed = await runCli(['migrate', 'runs', '--json'])
-    expect(listed.json.result[0].id).to.equal(r.json.result.runId)
+    expect(listed.json.result[0]).to.include({ id: r.json.result.runId, status: 'completed' })
 
     const again = await latest(dir, '--all-tenants')
     expect(again.code).to.equal(0)
@@ -157,6 +157,9 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
       const run = latest(dir, '--all-tenants', '--lock-timeout', '300ms', '--retry-delay', '1s', '--lock-attempts', '5', '--concurrency', '2')
       // Release the lock only after a first attempt has waited for it and given up.
       while ((await waiting()).rows[0].n === 0) await sleep(20)
+      // Meanwhile the run lists as running (its process holds the run's lock).
+      const live = await runCli(['migrate', 'runs', '--limit', '1', '--json'])
+      expect(live.json.result[0].status).to.equal('running')
       while ((await waiting()).rows[0].n > 0) await sleep(20)
       await holder.query('rollback')
       const r = await run
@@ -213,7 +216,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(before).to.be.lessThan(FLEET)
 
     const killed = await runCli(['migrate', 'runs', 'show', '--json'])
-    expect(killed.json.result.status).to.equal('running')
+    expect(killed.json.result.status).to.equal('interrupted')
     expect(mine(killed.json.result.items).filter((i: any) => i.state === 'not_reached').length).to.be.at.least(FLEET - before - 1)
 
     const r = await latest(dir, '--continue')

@@ -72,7 +72,7 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
 
   async run(): Promise<MigrateLatestResult> {
     const { flags } = this
-    const db = await this.db({ poolMax: flags.concurrency + 1 })
+    const db = await this.db({ poolMax: flags.concurrency + 2 }) // + the run's lock and its record
     if (flags.registry) {
       const outcome = await migrateRegistry(db.knex)
       this.log(outcome.applied.length ? `Registry: applied ${outcome.applied.join(', ')}` : 'Registry is up to date.')

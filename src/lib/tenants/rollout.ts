@@ -18,6 +18,8 @@ import { listTenants, type Tenant } from './tenant.js'
 
 export type ItemState = 'succeeded' | 'failed' | 'lock_timeout' | 'not_reached'
 export type RunStatus = 'running' | 'completed' | 'completed_with_failures' | 'stopped'
+/** As listed: a 'running' run whose process is gone (killed, crashed) shows as 'interrupted'. */
+export type ListedRunStatus = RunStatus | 'interrupted'
 
 export interface RolloutItem {
   tenant: string
@@ -89,6 +91,21 @@ export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions
 
   const carried = options.carried ?? []
   const runId = options.record ? await startRun(db.knex, options, waves, carried, upToDate.length) : undefined
+  const alive = runId === undefined ? undefined : await holdRunLock(db.knex, runId)
+  try {
+    return await execute(db, tenants, options, { todo, upToDate, waves, carried, runId })
+  } finally {
+    await alive?.release()
+  }
+}
+
+async function execute(
+  db: Db,
+  tenants: Tenant[],
+  options: RolloutOptions,
+  plan: { todo: string[]; upToDate: string[]; waves: string[][]; carried: RolloutItem[]; runId: number | undefined },
+): Promise<RolloutResult> {
+  const { todo, upToDate, waves, carried, runId } = plan
   const recorder = new Recorder(db.knex, runId)
   const items = new Map<string, RolloutItem>()
   const stop = new Stop()
@@ -242,12 +259,45 @@ const CHECK_CHUNK = 25
  * query, what the others have done; the order of tenants within a wave carries no meaning.
  */
 async function concurrentRuns(knex: Knex, runId: number): Promise<number> {
-  const { rows } = await knex.raw(
-    `select count(*)::int as n from erp.migration_runs
-      where status = 'running' and id < ? and started_at > now() - interval '6 hours'`,
-    [runId],
-  )
-  return rows[0].n
+  const live = await liveRuns(knex)
+  return [...live].filter((id) => id < runId).length
+}
+
+const runLockKey = (id: number) => `erp.migrate-run:${id}`
+
+/**
+ * A run holds a session-level advisory lock on a connection of its own for as long as it works, so
+ * a 'running' row whose lock is free belongs to a process that is gone.
+ */
+async function holdRunLock(knex: Knex, runId: number): Promise<{ release(): Promise<void> }> {
+  const conn = (await knex.client.acquireConnection()) as { query(sql: string, params: unknown[]): Promise<unknown> }
+  try {
+    await conn.query('select pg_advisory_lock(hashtextextended($1, 0))', [runLockKey(runId)])
+  } catch (err) {
+    await knex.client.releaseConnection(conn)
+    throw err
+  }
+  return {
+    async release() {
+      try {
+        await conn.query('select pg_advisory_unlock(hashtextextended($1, 0))', [runLockKey(runId)])
+      } finally {
+        await knex.client.releaseConnection(conn)
+      }
+    },
+  }
+}
+
+/** Ids of the runs marked running whose process still holds its run lock. */
+async function liveRuns(knex: Knex): Promise<Set<number>> {
+  return knex.transaction(async (trx) => {
+    const { rows } = await trx.raw(
+      `select id, not pg_try_advisory_xact_lock(hashtextextended(?::text || id, 0)) as alive
+         from erp.migration_runs where status = 'running' and started_at > now() - interval '7 days'`,
+      ['erp.migrate-run:'],
+    )
+    return new Set(rows.filter((r: { alive: boolean }) => r.alive).map((r: { id: string }) => Number(r.id)))
+  })
 }
 
 function rotate(wave: string[], spread: number): string[] {
@@ -374,7 +424,7 @@ export interface RunSummary {
   startedAt: Date
   finishedAt: Date | null
   dbUser: string
-  status: RunStatus
+  status: ListedRunStatus
   stopReason: string | null
   resumedFrom: number | null
   upToDate: number
@@ -407,7 +457,13 @@ const toSummary = (row: RunSummary): RunSummary => ({ ...row, id: Number(row.id)
 export async function listRuns(db: Db, limit = 20): Promise<RunSummary[]> {
   requireAdmin(db.scope, 'Reading migration runs')
   const rows = await runsQuery(db.knex).orderBy('r.id', 'desc').limit(limit)
-  return rows.map(toSummary)
+  return markInterrupted(db.knex, rows.map(toSummary))
+}
+
+async function markInterrupted<T extends RunSummary>(knex: Knex, runs: T[]): Promise<T[]> {
+  if (!runs.some((r) => r.status === 'running')) return runs
+  const live = await liveRuns(knex)
+  return runs.map((r) => (r.status === 'running' && !live.has(r.id) ? { ...r, status: 'interrupted' } : r))
 }
 
 export interface RunDetail extends RunSummary {
@@ -433,8 +489,9 @@ export async function getRun(db: Db, id?: number): Promise<RunDetail> {
       tenant: 'tenant', wave: 'wave', state: 'state', attempts: 'attempts', lockTimeouts: 'lock_timeouts',
       applied: 'applied', error: 'error', durationMs: 'duration_ms',
     })
+  const [summary] = await markInterrupted(db.knex, [toSummary(row)])
   return {
-    ...toSummary(row),
+    ...summary,
     items: items.map((i) => ({
       ...i,
       state: i.state === 'pending' ? 'not_reached' : i.state,
