@@ -97,19 +97,34 @@ describe('erp tenants (through bin/run.js)', () => {
     fs.rmSync(script)
   })
 
-  it('deletes only with --yes when there is no terminal, and removes schema and roles', async () => {
+  it('deletes only with --yes when there is no terminal, keeps it for the grace period, and --purge removes schema and roles', async () => {
     const slug = uniqueSlug('del')
     await create(slug)
     await runCli(['tenants', 'credentials', slug, '--json'])
     const unconfirmed = await runCli(['tenants', 'delete', slug, '--json'])
     expect(unconfirmed.code).to.equal(2)
     expect(unconfirmed.json.error.message).to.contain('--yes')
-    expect((await query('select 1 from erp.tenants where slug = $1', [slug])).rowCount).to.equal(1)
+    expect((await query('select status from erp.tenants where slug = $1', [slug])).rows[0].status).to.equal('active')
 
     const deleted = await runCli(['tenants', 'delete', slug, '--yes', '--json'])
     expect(deleted.code, deleted.stdout).to.equal(0)
-    expect((await query('select 1 from erp.tenants where slug = $1', [slug])).rowCount).to.equal(0)
+    expect(deleted.json.result).to.include({ status: 'deleted', purged: false })
+    expect(deleted.json.result.schema).to.match(new RegExp(`^deleted_${slug}_\\d{14}$`))
     expect((await query('select 1 from pg_namespace where nspname = $1', [`tenant_${slug}`])).rowCount).to.equal(0)
+    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`erp_tenant_${slug}_login`])).rows[0].rolcanlogin).to.equal(false)
+    const shown = await runCli(['tenants', 'show', slug, '--json'])
+    expect(shown.json.error.kind).to.equal('NOT_FOUND')
+    expect(shown.json.error.actions.join(' ')).to.contain(`undelete ${slug}`)
+
+    // A final backup is taken of live tenants only: an already deleted one is purged with --no-backup.
+    const noBackup = await runCli(['tenants', 'delete', slug, '--purge', '--yes', '--json'])
+    expect(noBackup.code).to.equal(2)
+    expect(noBackup.json.error.actions.join(' ')).to.contain('--no-backup')
+    const purged = await runCli(['tenants', 'delete', slug, '--purge', '--no-backup', '--yes', '--json'])
+    expect(purged.code, purged.stdout).to.equal(0)
+    expect(purged.json.result.purged).to.equal(true)
+    expect((await query('select 1 from erp.tenants where slug = $1', [slug])).rowCount).to.equal(0)
+    expect((await query("select 1 from pg_namespace where nspname like $1", [`%${slug}%`])).rowCount).to.equal(0)
     expect((await query('select 1 from pg_roles where rolname like $1', [`erp_tenant_${slug}%`])).rowCount).to.equal(0)
 
     const missing = await runCli(['tenants', 'delete', slug, '--yes', '--json'])

@@ -4,9 +4,11 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { allTenantsFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
-import { tenantMigrationStatus, type TenantMigrationStatus } from '../../lib/tenants/migrate.js'
+import {
+  groupByVersion, tenantMigrationStatus, type MigrationVersionGroup, type TenantMigrationStatus,
+} from '../../lib/tenants/migrate.js'
 
-export type MigrateStatusResult = TenantMigrationStatus[]
+export type MigrateStatusResult = TenantMigrationStatus[] | MigrationVersionGroup[]
 
 const COLUMNS: Column<TenantMigrationStatus>[] = [
   { key: 'tenant' },
@@ -16,6 +18,14 @@ const COLUMNS: Column<TenantMigrationStatus>[] = [
   { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
 ]
 
+const GROUP_COLUMNS: Column<MigrationVersionGroup>[] = [
+  { key: 'version' },
+  { key: 'tenants', align: 'right' },
+  { key: 'pendingCount', header: 'pending', get: (r) => r.pending.length, align: 'right' },
+  { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
+  { key: 'examples', header: 'e.g.', get: (r) => r.examples.join(' ') },
+]
+
 export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
   static summary = 'Show applied and pending migrations per tenant'
   static description = 'Reads every tenant\'s migration table in one query. Without --tenant, an admin sees all tenants.'
@@ -23,12 +33,14 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --tenant acme --json',
     '<%= config.bin %> <%= command.id %> --pending-only --output csv',
+    '<%= config.bin %> <%= command.id %> --all-tenants --by-version',
   ]
   static flags = {
     ...listFlags,
     tenant: tenantFlag,
     'all-tenants': allTenantsFlag,
     'pending-only': Flags.boolean({ description: 'Only tenants with pending migrations' }),
+    'by-version': Flags.boolean({ description: 'One row per schema version: how many tenants are on it, and what they lack' }),
   }
 
   async run(): Promise<MigrateStatusResult> {
@@ -38,6 +50,11 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
     const tenants = await this.selectedTenants({ tenant: this.flags.tenant, 'all-tenants': all })
     let status = await tenantMigrationStatus(db, tenants)
     if (this.flags['pending-only']) status = status.filter((s) => s.pending.length > 0)
+    if (this.flags['by-version']) {
+      const groups = groupByVersion(status)
+      this.printList(groups, GROUP_COLUMNS, 'No tenants.')
+      return groups
+    }
     this.printList(status, COLUMNS, 'No tenants.')
     return status
   }

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { TENANT_COLUMNS } from '../../lib/tenants/columns.js'
+import { DELETED_TENANT_COLUMNS, TENANT_COLUMNS } from '../../lib/tenants/columns.js'
 import { listTenants, type Tenant } from '../../lib/tenants/tenant.js'
 
 export type TenantsListResult = Tenant[]
@@ -14,16 +14,23 @@ export default class TenantsList extends BaseCommand<typeof TenantsList> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --status suspended --output csv',
     '<%= config.bin %> <%= command.id %> --sort -createdAt --columns slug,name',
+    '<%= config.bin %> <%= command.id %> --deleted',
   ]
   static flags = {
     ...listFlags,
-    status: Flags.string({ description: 'Only tenants in this state', options: ['active', 'suspended'] }),
+    status: Flags.string({ description: 'Only tenants in this state', options: ['active', 'suspended', 'deleted'] }),
+    deleted: Flags.boolean({ description: 'Only deleted tenants kept for their grace period (hidden otherwise)', exclusive: ['status'] }),
   }
 
   async run(): Promise<TenantsListResult> {
     const db = await this.db()
-    const tenants = await listTenants(db.knex, db.scope, { status: this.flags.status as Tenant['status'] | undefined })
-    this.printList(tenants, TENANT_COLUMNS, 'No tenants yet. Create one with: erp tenants create <slug>')
+    const status = this.flags.deleted ? 'deleted' : (this.flags.status as Tenant['status'] | undefined)
+    const tenants = await listTenants(db.knex, db.scope, { status })
+    this.printList(
+      tenants,
+      status === 'deleted' ? DELETED_TENANT_COLUMNS : TENANT_COLUMNS,
+      status === 'deleted' ? 'No deleted tenants.' : 'No tenants yet. Create one with: erp tenants create <slug>',
+    )
     return tenants
   }
 }

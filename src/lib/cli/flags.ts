@@ -1,5 +1,7 @@
 import { Flags } from '@oclif/core'
 
+import { formatDuration } from './duration.js'
+
 /** Flags shared by many commands, defined once. */
 
 export const tenantFlag = Flags.string({
@@ -40,3 +42,16 @@ export const noColorFlag = Flags.boolean({
   description: 'Turn colour off (NO_COLOR works too)',
   helpGroup: 'GLOBAL',
 })
+
+/** A duration flag ('5s', '15m', '7d'), parsed to milliseconds; help shows the default as a duration. */
+const durationCustom = Flags.custom<number>({
+  parse: async (input) => {
+    const { parseDuration } = await import('./duration.js')
+    return parseDuration(input)
+  },
+  helpValue: '<duration>',
+})
+
+export function durationFlag(options: { description: string; default: number; exclusive?: string[] }) {
+  return durationCustom({ ...options, defaultHelp: async () => formatDuration(options.default) })
+}

@@ -4,10 +4,15 @@ import type { MigrationOutcome } from '../db/migrator.js'
 
 export interface TenantMigrationRow {
   tenant: string
-  status: 'ok' | 'failed'
+  /** ok (also: nothing was pending), failed, lock_timeout (after every attempt), not_reached (the rollout stopped first). */
+  status: 'ok' | 'failed' | 'lock_timeout' | 'not_reached'
   applied: string[]
   error?: string
   durationMs: number
+  /** Rollouts: the wave (0 = canary), attempts made, and how many of them hit the lock timeout. */
+  wave?: number
+  attempts?: number
+  lockTimeouts?: number
 }
 
 export const toMigrationRow = (o: TenantOutcome<MigrationOutcome>): TenantMigrationRow => ({
@@ -21,6 +26,18 @@ export const toMigrationRow = (o: TenantOutcome<MigrationOutcome>): TenantMigrat
 export const MIGRATION_RUN_COLUMNS: Column<TenantMigrationRow>[] = [
   { key: 'tenant' },
   { key: 'status' },
+  { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
+  { key: 'error' },
+  { key: 'durationMs', header: 'ms', align: 'right' },
+]
+
+/** Rollout rows add the wave and the attempts. */
+export const ROLLOUT_COLUMNS: Column<TenantMigrationRow>[] = [
+  { key: 'tenant' },
+  { key: 'wave', align: 'right' },
+  { key: 'status' },
+  { key: 'attempts', align: 'right' },
+  { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
   { key: 'error' },
   { key: 'durationMs', header: 'ms', align: 'right' },

@@ -68,7 +68,28 @@ async function readMigrations(dir: string): Promise<MigrationFile[]> {
 
 /** Lock key for one schema's migrations: concurrent runs on one schema queue up, others go on. */
 export const migrationLock = (trx: Knex.Transaction, schema: string) =>
-  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`erp.migrate:${schema}`])
+  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [migrationLockKey(schema)])
+
+/** The advisory lock key text of a schema's migrations (hashtextextended(key, 0)). */
+export const migrationLockKey = (schema: string) => `erp.migrate:${schema}`
+
+/** Another run holds the schema's migration lock (migrateUp with `lock: 'try'`). */
+export class MigrationLockBusy extends ErpError {
+  constructor(readonly schema: string) {
+    super(ErrorKind.TEMPORARY, `Another migration run is working on schema ${schema}`, {
+      actions: ['It finishes on its own; run migrate latest again to check.'],
+    })
+  }
+}
+
+export interface MigrateUpOptions {
+  /**
+   * 'wait' (the default) queues behind another run holding the schema's lock (bounded by the
+   * transaction's lock_timeout); 'try' gives up at once with MigrationLockBusy, so a fleet run can
+   * do other tenants first and come back; 'held' when the caller took it already (migrationLockKey).
+   */
+  lock?: 'wait' | 'try' | 'held'
+}
 
 async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void> {
   await trx.raw(
@@ -76,6 +97,18 @@ async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void>
        id serial primary key, name varchar(255) not null unique, batch integer not null,
        migration_time timestamptz not null default now())`,
   )
+}
+
+/** ensureTable and appliedNames in one round trip (a fleet run does this for every tenant). */
+async function ensureTableAndRead(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
+  const table = `${quoteIdent(schema)}.${MIGRATIONS_TABLE}`
+  const results = await trx.raw(
+    `create table if not exists ${table} (
+       id serial primary key, name varchar(255) not null unique, batch integer not null,
+       migration_time timestamptz not null default now());
+     select name, batch from ${table} order by id`,
+  )
+  return (results as Array<{ rows: Array<{ name: string; batch: number }> }>).at(-1)!.rows
 }
 
 async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
@@ -87,10 +120,19 @@ async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Arra
  * Apply every pending migration of `set` to `schema`, inside the caller's transaction, which must
  * already have the schema on its search_path (and the role that should own what is created).
  */
-export async function migrateUp(trx: Knex.Transaction, schema: string, set: MigrationSet): Promise<MigrationOutcome> {
-  await migrationLock(trx, schema)
-  await ensureTable(trx, schema)
-  const done = await appliedNames(trx, schema)
+export async function migrateUp(
+  trx: Knex.Transaction,
+  schema: string,
+  set: MigrationSet,
+  options: MigrateUpOptions = {},
+): Promise<MigrationOutcome> {
+  if (options.lock === 'try') {
+    const { rows } = await trx.raw('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [migrationLockKey(schema)])
+    if (!rows[0].locked) throw new MigrationLockBusy(schema)
+  } else if (options.lock !== 'held') {
+    await migrationLock(trx, schema)
+  }
+  const done = await ensureTableAndRead(trx, schema)
   const doneNames = new Set(done.map((m) => m.name))
   const pending = (await loadMigrations(set)).filter((m) => !doneNames.has(m.name))
   if (pending.length === 0) return { schema, applied: [] }
@@ -126,21 +168,30 @@ export async function migrateDown(trx: Knex.Transaction, schema: string, set: Mi
   return { schema, applied: last.map((m) => m.name), batch }
 }
 
-/** Applied migration names per schema, for many schemas in one query (no connection per tenant). */
+const STATUS_CHUNK = 1000
+
+/** Applied migration names per schema, in one query per 1,000 schemas (no connection per tenant). */
 export async function appliedBySchema(knex: Knex, schemas: string[]): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>(schemas.map((s) => [s, []]))
   if (schemas.length === 0) return result
+  // The catalogs directly: information_schema.tables checks privileges row by row and gets slow
+  // on a fleet of thousands of schemas.
   const { rows: existing } = await knex.raw(
-    `select table_schema from information_schema.tables where table_name = ? and table_schema = any(?)`,
+    `select n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relname = ? and c.relkind = 'r' and n.nspname = any(?)`,
     [MIGRATIONS_TABLE, schemas],
   )
-  const withTable = existing.map((r: { table_schema: string }) => r.table_schema) as string[]
-  if (withTable.length === 0) return result
-  const union = withTable
-    .map((s) => `select ?::text as schema, name from ${quoteIdent(s)}.${MIGRATIONS_TABLE}`)
-    .join(' union all ')
-  const { rows } = await knex.raw(union, withTable)
-  for (const row of rows as Array<{ schema: string; name: string }>) result.get(row.schema)!.push(row.name)
+  const withTable = existing.map((r: { nspname: string }) => r.nspname) as string[]
+  // One statement per 1,000 schemas: a statement locks every table it reads until it ends, and the
+  // server's lock table (max_locks_per_transaction × connections) is shared by all sessions.
+  for (let i = 0; i < withTable.length; i += STATUS_CHUNK) {
+    const chunk = withTable.slice(i, i + STATUS_CHUNK)
+    const union = chunk
+      .map((s) => `select ?::text as schema, name from ${quoteIdent(s)}.${MIGRATIONS_TABLE}`)
+      .join(' union all ')
+    const { rows } = await knex.raw(union, chunk)
+    for (const row of rows as Array<{ schema: string; name: string }>) result.get(row.schema)!.push(row.name)
+  }
   return result
 }
 

@@ -10,3 +10,12 @@ export const TENANT_COLUMNS: Column<Tenant>[] = [
   { key: 'schema' },
   { key: 'createdAt', header: 'created' },
 ]
+
+/** Deleted tenants: where their data is kept, and until when. */
+export const DELETED_TENANT_COLUMNS: Column<Tenant>[] = [
+  { key: 'slug' },
+  { key: 'name' },
+  { key: 'schema' },
+  { key: 'deletedAt', header: 'deleted' },
+  { key: 'purgeAfter', header: 'purge after' },
+]

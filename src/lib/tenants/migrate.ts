@@ -1,5 +1,12 @@
 import type { Db } from '../db/connect.js'
-import { appliedBySchema, loadMigrations, migrateDown, migrateUp, type MigrationOutcome } from '../db/migrator.js'
+import type { Knex } from 'knex'
+
+import { quoteIdent } from '../db/identifiers.js'
+import {
+  appliedBySchema, loadMigrations, MigrationLockBusy, migrateDown, migrateUp, migrationLockKey,
+  type MigrationOutcome,
+} from '../db/migrator.js'
+import { translateDbError } from '../db/sqlstate.js'
 import { requireAdmin } from '../db/registry.js'
 import { assertInScope, withTenant } from '../db/tenant-scope.js'
 import { forEachTenant, type TenantOutcome } from './fleet.js'
@@ -7,9 +14,18 @@ import { getTenant, listTenants, type Tenant } from './tenant.js'
 
 export type Direction = 'latest' | 'rollback'
 
+/** Per-transaction safety limits of a tenant migration, in milliseconds. */
+export interface MigrationLimits {
+  lockTimeoutMs: number
+  statementTimeoutMs: number
+}
+
+export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 15 * 60_000 }
+
 export interface MigrateOptions {
   direction: Direction
   concurrency?: number
+  limits?: MigrationLimits
   onTenantDone?: (outcome: TenantOutcome<MigrationOutcome>, finished: number) => void
 }
 
@@ -31,15 +47,75 @@ export async function migrateTenants(db: Db, slugs: string[], options: MigrateOp
   return forEachTenant(
     slugs,
     options.concurrency ?? 4,
-    (slug) =>
-      withTenant(
-        db,
-        slug,
-        (trx, tenant) => (options.direction === 'latest' ? migrateUp : migrateDown)(trx, tenant.schema, 'tenant'),
-        { ignoreSuspension: true },
-      ),
+    (slug) => migrateTenant(db, slug, options.direction, options.limits ?? DEFAULT_LIMITS),
     options.onTenantDone,
   )
+}
+
+/**
+ * One tenant's migration in one transaction, with `lock_timeout` and `statement_timeout` set for
+ * that transaction only. The lock timeout covers the wait for the per-schema advisory lock too
+ * (advisory lock waits are lock waits): a busy tenant fails fast with SQLSTATE 55P03 instead of
+ * queueing behind a long transaction and blocking every query that comes after it.
+ */
+export async function migrateTenant(
+  db: Db,
+  slug: string,
+  direction: Direction,
+  limits: MigrationLimits = DEFAULT_LIMITS,
+): Promise<MigrationOutcome> {
+  return withTenant(
+    db,
+    slug,
+    async (trx, tenant) => {
+      await setLimits(trx, limits)
+      return direction === 'latest' ? migrateUp(trx, tenant.schema, 'tenant') : migrateDown(trx, tenant.schema, 'tenant')
+    },
+    { ignoreSuspension: true },
+  )
+}
+
+/**
+ * The fleet's fast path: a tenant already read from the registry (by the run's one listing) is
+ * entered with a single statement: its owner role, its schema, the limits. A schema deleted or
+ * renamed since then fails on its first statement and is reported like any failure.
+ */
+export async function migrateListedTenant(
+  db: Db,
+  tenant: Tenant,
+  limits: MigrationLimits,
+  options: { lock?: 'wait' | 'try' } = {},
+): Promise<MigrationOutcome> {
+  requireAdmin(db.scope, 'Migrating the fleet')
+  try {
+    return await db.knex.transaction(async (trx) => {
+      // One round trip: the settings are evaluated left to right, so the lock wait already obeys
+      // lock_timeout. synchronous_commit off: a server crash can lose the last few commits, each
+      // whole (the DDL with its knex_migrations row), and the next run simply applies them again.
+      const lock = options.lock === 'try' ? 'pg_try_advisory_xact_lock' : 'pg_advisory_xact_lock'
+      const { rows } = await trx.raw(
+        `select set_config('role', ?, true), set_config('search_path', ?, true),
+                set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true),
+                set_config('synchronous_commit', 'off', true),
+                ${lock}(hashtextextended(?, 0))::text as locked`,
+        [
+          tenant.ownerRole, quoteIdent(tenant.schema), `${Math.round(limits.lockTimeoutMs)}ms`,
+          `${Math.round(limits.statementTimeoutMs)}ms`, migrationLockKey(tenant.schema),
+        ],
+      )
+      if (rows[0].locked === 'false') throw new MigrationLockBusy(tenant.schema)
+      return migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+    })
+  } catch (err) {
+    throw translateDbError(err)
+  }
+}
+
+async function setLimits(trx: Knex.Transaction, limits: MigrationLimits): Promise<void> {
+  await trx.raw("select set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)", [
+    `${Math.round(limits.lockTimeoutMs)}ms`,
+    `${Math.round(limits.statementTimeoutMs)}ms`,
+  ])
 }
 
 export interface TenantMigrationStatus {
@@ -63,4 +139,26 @@ export async function tenantMigrationStatus(db: Db, tenants: Tenant[]): Promise<
       version: [...done].sort().at(-1) ?? null,
     }
   })
+}
+
+export interface MigrationVersionGroup {
+  /** The newest applied migration (null: none applied). */
+  version: string | null
+  tenants: number
+  pending: string[]
+  /** Up to three tenants on this version. */
+  examples: string[]
+}
+
+/** Tenants grouped by schema version, newest version first: how far a rollout has got. */
+export function groupByVersion(status: TenantMigrationStatus[]): MigrationVersionGroup[] {
+  const groups = new Map<string, MigrationVersionGroup>()
+  for (const s of status) {
+    const key = `${s.version}|${s.pending.join(' ')}`
+    const group = groups.get(key) ?? { version: s.version, tenants: 0, pending: s.pending, examples: [] }
+    group.tenants++
+    if (group.examples.length < 3) group.examples.push(s.tenant)
+    groups.set(key, group)
+  }
+  return [...groups.values()].sort((a, b) => (b.version ?? '').localeCompare(a.version ?? '') || a.pending.length - b.pending.length)
 }

@@ -7,7 +7,7 @@ import { migrateUp } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
-import { getTenant, type Tenant } from './tenant.js'
+import { findTenant, getTenant, type Tenant } from './tenant.js'
 
 export interface CreateTenantInput {
   slug: string
@@ -53,6 +53,19 @@ export async function createTenant(
  */
 export async function insertTenant(trx: Knex.Transaction, scope: Scope, input: CreateTenantInput): Promise<Tenant> {
   const names = tenantNames(input.slug)
+  const deleted = await findTenant(trx, scope, names.slug, { deleted: true })
+  if (deleted) {
+    throw conflict(
+      `The slug "${names.slug}" belongs to a tenant deleted at ${deleted.deletedAt!.toISOString()}, kept until ${deleted.purgeAfter!.toISOString()}.`,
+      {
+        actions: [
+          `Bring it back: erp tenants undelete ${names.slug}`,
+          `Or drop it now: erp tenants delete ${names.slug} --purge --yes`,
+        ],
+        data: { tenant: names.slug, status: 'deleted' },
+      },
+    )
+  }
   await trx.withSchema('erp').table('tenants').insert({
     slug: names.slug,
     name: input.name ?? names.slug,
@@ -82,31 +95,8 @@ export function explainCreateFailure(err: unknown, slug: string): unknown {
   return translateDbError(err)
 }
 
-/**
- * Drop a tenant: its schema with everything in it, its roles, and its registry row. The audit log
- * keeps the history.
- */
-export async function deleteTenant(db: Db, slug: string): Promise<Tenant> {
-  requireAdmin(db.scope, 'Deleting a tenant')
-  try {
-    return await db.knex.transaction(async (trx) => {
-      const tenant = await getTenant(trx, db.scope, slug)
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`erp.migrate:${tenant.schema}`])
-      await terminateSessions(trx, tenant)
-      await trx.raw(`drop schema if exists ${quoteIdent(tenant.schema)} cascade`)
-      for (const role of [tenant.loginRole, tenant.ownerRole]) {
-        const { rowCount } = await trx.raw('select 1 from pg_roles where rolname = ?', [role])
-        if (!rowCount) continue
-        await trx.raw(`drop owned by ${quoteIdent(role)}`)
-        await trx.raw(`drop role ${quoteIdent(role)}`)
-      }
-      await trx.withSchema('erp').table('tenants').where('slug', slug).delete()
-      return tenant
-    })
-  } catch (err) {
-    throw translateDbError(err)
-  }
-}
+/** Deleting, undeleting and purging live in deletion.ts. */
+export { deleteTenant } from './deletion.js'
 
 /** End the sessions of a tenant's login role (suspend, delete): they must not go on working. */
 export async function terminateSessions(trx: Knex.Transaction, tenant: Tenant): Promise<number> {

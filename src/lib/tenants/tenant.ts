@@ -4,7 +4,7 @@ import { notFound } from '../cli/errors.js'
 import type { Scope } from '../db/connect.js'
 import { validateSlug } from '../db/identifiers.js'
 
-export type TenantStatus = 'active' | 'suspended'
+export type TenantStatus = 'active' | 'suspended' | 'deleted'
 
 export interface Tenant {
   slug: string
@@ -17,6 +17,9 @@ export interface Tenant {
   createdAt?: Date
   updatedAt?: Date
   suspendedAt?: Date | null
+  /** Deleted tenants only: when it was deleted, and when purge-deleted may drop it. */
+  deletedAt?: Date | null
+  purgeAfter?: Date | null
 }
 
 const ADMIN_COLUMNS = {
@@ -30,6 +33,8 @@ const ADMIN_COLUMNS = {
   createdAt: 'created_at',
   updatedAt: 'updated_at',
   suspendedAt: 'suspended_at',
+  deletedAt: 'deleted_at',
+  purgeAfter: 'purge_after',
 }
 
 /** Registry rows as the scope may see them: admins read the table, tenant logins their own view row. */
@@ -44,21 +49,43 @@ function tenantsQuery(knex: Knex, scope: Scope): Knex.QueryBuilder {
     })
 }
 
-export async function findTenant(knex: Knex, scope: Scope, slug: string): Promise<Tenant | undefined> {
+/** A live (not deleted) tenant; `{ deleted: true }` finds a deleted one instead. */
+export async function findTenant(
+  knex: Knex,
+  scope: Scope,
+  slug: string,
+  options: { deleted?: boolean } = {},
+): Promise<Tenant | undefined> {
   validateSlug(slug)
-  return tenantsQuery(knex, scope).where('slug', slug).first()
+  const query = tenantsQuery(knex, scope).where('slug', slug)
+  if (options.deleted) query.where('status', 'deleted')
+  else query.whereNot('status', 'deleted')
+  return query.first()
 }
 
 export async function getTenant(knex: Knex, scope: Scope, slug: string): Promise<Tenant> {
   const tenant = await findTenant(knex, scope, slug)
   if (!tenant) {
+    const deleted = scope.kind === 'admin' ? await findTenant(knex, scope, slug, { deleted: true }) : undefined
+    if (deleted) {
+      throw notFound(`Tenant "${slug}" was deleted at ${deleted.deletedAt!.toISOString()}; it is kept until ${deleted.purgeAfter!.toISOString()}.`, {
+        actions: [`Bring it back with: erp tenants undelete ${slug}`, 'See deleted tenants with: erp tenants list --deleted'],
+        data: { tenant: slug, status: 'deleted' },
+      })
+    }
     throw notFound(`No tenant "${slug}"`, { actions: ['List tenants with: erp tenants list'], data: { tenant: slug } })
   }
   return tenant
 }
 
-export async function listTenants(knex: Knex, scope: Scope, filter: { status?: TenantStatus } = {}): Promise<Tenant[]> {
+/** Tenants in slug order; deleted ones (kept for their grace period) only when asked for. */
+export async function listTenants(
+  knex: Knex,
+  scope: Scope,
+  filter: { status?: TenantStatus; includeDeleted?: boolean } = {},
+): Promise<Tenant[]> {
   const query = tenantsQuery(knex, scope).orderBy('slug')
   if (filter.status) query.where('status', filter.status)
+  else if (!filter.includeDeleted) query.whereNot('status', 'deleted')
   return query
 }

@@ -23,7 +23,12 @@ async function caught(fn: () => Promise<unknown>): Promise<ErpError> {
 const modeOf = async (file: string) => (await fs.stat(file)).mode & 0o777
 
 describe('credential store', () => {
-  const savedEnv = { ...process.env }
+  // Taken before the tests run, not at load time: the root hooks set DATABASE_URL after loading,
+  // and restoring an earlier copy would point every later test at another database.
+  let savedEnv: NodeJS.ProcessEnv
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let dir: string
   let file: string

@@ -41,7 +41,12 @@ const profile = (name: string, extra: Partial<Profile> = {}): Profile => ({
 })
 
 describe('profiles', () => {
-  const savedEnv = { ...process.env }
+  // Taken before the tests run, not at load time: the root hooks set DATABASE_URL after loading,
+  // and restoring an earlier copy would point every later test at another database.
+  let savedEnv: NodeJS.ProcessEnv
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let file: string
 
