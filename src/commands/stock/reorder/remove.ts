@@ -1,0 +1,26 @@
+import { BaseCommand } from '../../../lib/cli/base-command.js'
+import { notFound } from '../../../lib/cli/errors.js'
+import { tenantFlag } from '../../../lib/cli/flags.js'
+import { skuFlag, warehouseFlag } from '../../../lib/stock/flags.js'
+import { removeReorderPoint, type ReorderPoint } from '../../../lib/stock/reorder.js'
+
+export type StockReorderRemoveResult = ReorderPoint
+
+export default class StockReorderRemove extends BaseCommand<typeof StockReorderRemove> {
+  static summary = 'Remove the reorder point of a product in a warehouse'
+  static examples = ['<%= config.bin %> <%= command.id %> --sku ABC-1 --warehouse WH1']
+  static audited = true
+  static flags = {
+    tenant: tenantFlag,
+    sku: skuFlag({ required: true }),
+    warehouse: warehouseFlag({ required: true }),
+  }
+
+  async run(): Promise<StockReorderRemoveResult> {
+    const { sku, warehouse } = this.flags
+    const removed = await this.inTenant((trx) => removeReorderPoint(trx, { sku, warehouse }))
+    if (!removed) throw notFound(`No reorder point for ${sku} in ${warehouse}`, { actions: ['See them with: erp stock reorder list'] })
+    this.log(`Removed the reorder point of ${sku} in ${warehouse}.`)
+    return removed
+  }
+}

@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core'
+
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { tenantFlag } from '../../lib/cli/flags.js'
+import { listFlags } from '../../lib/cli/list-flags.js'
+import { WAREHOUSE_COLUMNS } from '../../lib/stock/columns.js'
+import { listWarehouses, type Warehouse } from '../../lib/stock/warehouses.js'
+
+export type WarehousesListResult = Warehouse[]
+
+export default class WarehousesList extends BaseCommand<typeof WarehousesList> {
+  static summary = 'List warehouses with their locations and stock'
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
+  static flags = {
+    ...listFlags,
+    tenant: tenantFlag,
+    all: Flags.boolean({ description: 'Include inactive warehouses' }),
+  }
+
+  async run(): Promise<WarehousesListResult> {
+    const warehouses = await this.inTenant((trx) => listWarehouses(trx, { includeInactive: this.flags.all }), { access: 'read' })
+    this.printList(warehouses, WAREHOUSE_COLUMNS, 'No warehouses yet. Create one with: erp warehouses create <code>')
+    return warehouses
+  }
+}

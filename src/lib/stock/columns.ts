@@ -1,0 +1,135 @@
+import type { Column } from '../cli/render.js'
+import type { Lot, SerialNumber, StockMove } from './history.js'
+import type { StockLevel } from './levels.js'
+import type { Location } from './locations.js'
+import type { PostedMove } from './moves.js'
+import type { ReorderPoint } from './reorder.js'
+import type { Reservation } from './reservations.js'
+import type { Warehouse } from './warehouses.js'
+
+/** How stock data shows in lists; --columns picks among these. */
+
+export const LEVEL_COLUMNS: Column<StockLevel>[] = [
+  { key: 'sku' },
+  { key: 'name' },
+  { key: 'warehouse' },
+  { key: 'location' },
+  { key: 'lot' },
+  { key: 'expiresOn', header: 'expires' },
+  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'reserved', align: 'right' },
+  { key: 'available', align: 'right' },
+]
+
+export const REORDER_LEVEL_COLUMNS: Column<StockLevel>[] = [
+  { key: 'sku' },
+  { key: 'name' },
+  { key: 'warehouse' },
+  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'reserved', align: 'right' },
+  { key: 'available', align: 'right' },
+  { key: 'reorderMin', header: 'min', align: 'right' },
+  { key: 'reorderMax', header: 'max', align: 'right' },
+  { key: 'suggested', header: 'to order', align: 'right' },
+]
+
+export const POSTED_MOVE_COLUMNS: Column<PostedMove>[] = [
+  { key: 'id', align: 'right' },
+  { key: 'sku' },
+  { key: 'from' },
+  { key: 'to' },
+  { key: 'qty', align: 'right' },
+  { key: 'lot' },
+  { key: 'serials', get: (m) => m.serials.join(' ') },
+  { key: 'reason' },
+  { key: 'reference' },
+]
+
+export const MOVE_COLUMNS: Column<StockMove>[] = [
+  { key: 'id', align: 'right' },
+  { key: 'at' },
+  { key: 'sku' },
+  { key: 'from' },
+  { key: 'to' },
+  { key: 'qty', align: 'right' },
+  { key: 'lot' },
+  { key: 'serials', get: (m) => m.serials.join(' ') },
+  { key: 'reason' },
+  { key: 'reference' },
+  { key: 'note' },
+  { key: 'createdBy', header: 'by' },
+]
+
+export const LOT_COLUMNS: Column<Lot>[] = [
+  { key: 'sku' },
+  { key: 'lot' },
+  { key: 'expiresOn', header: 'expires' },
+  { key: 'status' },
+  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'reserved', align: 'right' },
+  { key: 'locations', align: 'right' },
+]
+
+export const SERIAL_COLUMNS: Column<SerialNumber>[] = [
+  { key: 'sku' },
+  { key: 'serial' },
+  { key: 'status' },
+  { key: 'location' },
+  { key: 'lastMovedTo', header: 'last moved to' },
+  { key: 'lastMoveAt', header: 'last move' },
+  { key: 'lastReference', header: 'reference' },
+]
+
+export const RESERVATION_COLUMNS: Column<Reservation>[] = [
+  { key: 'reference' },
+  { key: 'sku' },
+  { key: 'location' },
+  { key: 'lot' },
+  { key: 'expiresOn', header: 'expires' },
+  { key: 'qty', align: 'right' },
+  { key: 'createdAt', header: 'reserved at' },
+]
+
+export const REORDER_COLUMNS: Column<ReorderPoint>[] = [
+  { key: 'sku' },
+  { key: 'name' },
+  { key: 'warehouse' },
+  { key: 'min', align: 'right' },
+  { key: 'max', align: 'right' },
+  { key: 'updatedAt', header: 'updated' },
+]
+
+export const WAREHOUSE_COLUMNS: Column<Warehouse>[] = [
+  { key: 'code' },
+  { key: 'name' },
+  { key: 'active' },
+  { key: 'defaultLocation', header: 'default location' },
+  { key: 'locations', align: 'right' },
+  { key: 'products', align: 'right' },
+  { key: 'onHand', header: 'on hand', align: 'right' },
+]
+
+export const LOCATION_COLUMNS: Column<Location>[] = [
+  { key: 'fullCode', header: 'location' },
+  { key: 'name' },
+  { key: 'kind' },
+  { key: 'active' },
+  { key: 'isDefault', header: 'default' },
+  { key: 'products', align: 'right' },
+  { key: 'onHand', header: 'on hand', align: 'right' },
+]
+
+/** One line per posted move, for people: "Received 10 × ABC into WH1/STOCK (move 12)". */
+export function describeMove(m: PostedMove): string {
+  const what = `${m.qty} × ${m.sku}${m.lot ? ` lot ${m.lot}` : ''}${m.serials.length ? ` [${m.serials.join(', ')}]` : ''}`
+  const verb: Record<PostedMove['reason'], string> = {
+    receipt: `Received ${what} into ${m.to}`,
+    shipment: `Shipped ${what} from ${m.from}`,
+    return: `Returned ${what} into ${m.to}`,
+    transfer: `Moved ${what} from ${m.from} to ${m.to}`,
+    adjustment: m.from === 'adjustment' ? `Added ${what} at ${m.to}` : `Removed ${what} at ${m.from}`,
+    count: m.from === 'adjustment' ? `Count added ${what} at ${m.to}` : `Count removed ${what} at ${m.from}`,
+    scrap: `Scrapped ${what} from ${m.from}`,
+  }
+  return `${verb[m.reason]} (move ${m.id}${m.reference ? `, ${m.reference}` : ''})`
+}

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex'
+
+/** The tenant's stock settings, kept in the shared settings table under stock.* keys. */
+export interface StockSettings {
+  /** Moves may take on-hand below zero (stock.allow_negative); off by default. */
+  allowNegative: boolean
+}
+
+export async function getStockSettings(trx: Knex.Transaction): Promise<StockSettings> {
+  const row = await trx('settings').where('key', 'stock.allow_negative').first('value')
+  return { allowNegative: row?.value === true }
+}
+
+export async function updateStockSettings(trx: Knex.Transaction, changes: Partial<StockSettings>): Promise<StockSettings> {
+  if (changes.allowNegative !== undefined) {
+    await trx.raw(
+      `insert into settings (key, value) values ('stock.allow_negative', ?::jsonb)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [JSON.stringify(changes.allowNegative)],
+    )
+  }
+  return getStockSettings(trx)
+}
