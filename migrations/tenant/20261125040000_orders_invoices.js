@@ -199,7 +199,7 @@ export async function up(knex) {
           using errcode = '23514', constraint = 'invoice_totals_match_lines';
       end if;
       select coalesce(a.rate, b.rate) into bad_rate
-        from (select rate, sum(net) net, sum(tax) tax from invoice_lines where invoice_id = inv_id group by rate) a
+        from (select tax_rate as rate, sum(net) net, sum(tax) tax from invoice_lines where invoice_id = inv_id group by tax_rate) a
         full join (select rate, net, tax from invoice_taxes where invoice_id = inv_id) b on a.rate = b.rate
        where a.net is distinct from b.net or a.tax is distinct from b.tax
        limit 1;
