@@ -93,7 +93,8 @@ describe('orders: lifecycle (services)', function () {
     expect(cancelled.order.state).to.equal('cancelled')
     expect(cancelled.released.map((r) => r.qty)).to.deep.equal(['1'])
     expect(cancelled.order.reservations).to.deep.equal([])
-    for (const act of [confirmOrder, fulfilOrder, cancelOrder, returnOrder] as const) {
+    const acts: Array<(trx: Knex.Transaction, input: { order: string }) => Promise<unknown>> = [confirmOrder, fulfilOrder, cancelOrder, returnOrder]
+    for (const act of acts) {
       const err = await failure(t((trx) => act(trx, { order: order.id })))
       expect(err.kind).to.equal('CONFLICT')
       expect(err.message).to.match(/it is cancelled/)
