@@ -25,7 +25,7 @@ export default class OrdersCreate extends BaseCommand<typeof OrdersCreate> {
     tenant: tenantFlag,
     customer: Flags.string({ char: 'c', description: 'Customer code', exactlyOne: ['customer', 'file'] }),
     line: Flags.string({ char: 'l', description: 'SKU:QTY or SKU:QTY@UNIT_PRICE, repeatable', multiple: true, exclusive: ['file'] }),
-    file: Flags.file({ char: 'f', description: 'The order as JSON', exists: true }),
+    file: Flags.string({ char: 'f', description: 'The order as JSON (see the description)', helpValue: '<path>' }),
     date: dateFlag('Price as of this date (today by default)'),
     note: Flags.string({ description: 'A note kept on the order' }),
     columns: listFlags.columns,
