@@ -74,7 +74,8 @@ export interface Payment {
   method: string
   paidOn: string
   reference: string | null
-  createdAt: Date
+  /** ISO timestamp. */
+  createdAt: string
 }
 
 export interface InvoiceDetail extends Invoice {
@@ -121,13 +122,15 @@ interface LockedInvoice {
 }
 
 async function lockInvoice(trx: Knex.Transaction, ref: string | number): Promise<LockedInvoice> {
-  const id = await invoiceId(trx, ref)
+  const text = String(ref).trim()
+  const byId = /^\d{1,18}$/.test(text)
   const [row] = await queryRows<LockedInvoice>(
     trx,
     `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
-       from invoices where id = ? for update`,
-    [id],
+       from invoices where ${byId ? 'id = ?::bigint' : 'number = ?'} for update`,
+    [text],
   )
+  if (!row) throw notFound(`No invoice ${text}`, { actions: ['List invoices with: erp invoices list'], data: { invoice: text } })
   return row
 }
 
@@ -144,37 +147,35 @@ function refuseInvoiceState(inv: LockedInvoice, action: string, allowed: readonl
 
 export async function getInvoice(trx: Knex.Transaction, ref: string | number): Promise<InvoiceDetail> {
   const id = await invoiceId(trx, ref)
-  const [invoice] = await queryRows<Invoice>(trx, `${INVOICE_SELECT} where i.id = ?`, [id])
-  const lines = await queryRows<InvoiceLine>(
+  return readInvoice(trx, id)
+}
+
+/** One round trip: the header with its lines, taxes, payments and credit notes as JSON arrays. */
+async function readInvoice(trx: Knex.Transaction, id: string): Promise<InvoiceDetail> {
+  const [invoice] = await queryRows<InvoiceDetail>(
     trx,
-    `select il.line_no as line, il.sku, il.description, trim_scale(il.qty)::text as qty, il.unit_price::text as "unitPrice",
-            round(il.discount, i.scale)::text as discount, trim_scale(il.tax_rate)::text as "taxRate",
-            round(il.net, i.scale)::text as net, round(il.tax, i.scale)::text as tax, round(il.gross, i.scale)::text as gross,
-            ol.line_no as "orderLine"
-       from invoice_lines il join invoices i on i.id = il.invoice_id left join order_lines ol on ol.id = il.order_line_id
-      where il.invoice_id = ? order by il.line_no`,
+    `${INVOICE_SELECT.replace(/\n\s*from invoices i join customers c[\s\S]*$/, '')},
+         coalesce((select json_agg(json_build_object(
+                    'line', il.line_no, 'sku', il.sku, 'description', il.description, 'qty', trim_scale(il.qty)::text,
+                    'unitPrice', il.unit_price::text, 'discount', round(il.discount, i.scale)::text, 'taxRate', trim_scale(il.tax_rate)::text,
+                    'net', round(il.net, i.scale)::text, 'tax', round(il.tax, i.scale)::text, 'gross', round(il.gross, i.scale)::text,
+                    'orderLine', ol.line_no) order by il.line_no)
+                     from invoice_lines il left join order_lines ol on ol.id = il.order_line_id where il.invoice_id = i.id), '[]') as lines,
+         coalesce((select json_agg(json_build_object('rate', trim_scale(t.rate)::text, 'net', round(t.net, i.scale)::text,
+                                                     'tax', round(t.tax, i.scale)::text, 'gross', round(t.gross, i.scale)::text) order by t.rate)
+                     from invoice_taxes t where t.invoice_id = i.id), '[]') as taxes,
+         coalesce((select json_agg(json_build_object('id', p.id::text, 'amount', round(p.amount, i.scale)::text, 'method', p.method,
+                                                     'paidOn', to_char(p.paid_on, 'YYYY-MM-DD'), 'reference', p.reference, 'createdAt', p.created_at) order by p.id)
+                     from payments p where p.invoice_id = i.id), '[]') as payments,
+         coalesce((select json_agg(json_build_object('id', n.id::text, 'number', n.number, 'reason', n.reason,
+                                                     'gross', round(n.gross, n.scale)::text) order by n.id)
+                     from invoices n where n.credited_invoice_id = i.id), '[]') as "creditNotes"
+       from invoices i join customers c on c.id = i.customer_id
+       left join invoices ci on ci.id = i.credited_invoice_id
+      where i.id = ?`,
     [id],
   )
-  const taxes = await queryRows<InvoiceTax>(
-    trx,
-    `select trim_scale(t.rate)::text as rate, round(t.net, i.scale)::text as net, round(t.tax, i.scale)::text as tax,
-            round(t.gross, i.scale)::text as gross
-       from invoice_taxes t join invoices i on i.id = t.invoice_id where t.invoice_id = ? order by t.rate`,
-    [id],
-  )
-  const payments = await queryRows<Payment>(
-    trx,
-    `select p.id::text, round(p.amount, i.scale)::text as amount, p.method, to_char(p.paid_on, 'YYYY-MM-DD') as "paidOn",
-            p.reference, p.created_at as "createdAt"
-       from payments p join invoices i on i.id = p.invoice_id where p.invoice_id = ? order by p.id`,
-    [id],
-  )
-  const creditNotes = await queryRows<InvoiceDetail['creditNotes'][number]>(
-    trx,
-    `select id::text, number, reason, round(gross, scale)::text as gross from invoices where credited_invoice_id = ? order by id`,
-    [id],
-  )
-  return { ...invoice, lines, taxes, payments, creditNotes }
+  return invoice
 }
 
 // ---- writing a document ---------------------------------------------------------------------
@@ -270,7 +271,7 @@ export type CreateInvoiceInput =
 
 /** A draft invoice: for what an order shipped and is not invoiced yet, or free lines priced by the resolver. */
 export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceInput): Promise<InvoiceDetail> {
-  if ('order' in input && input.order !== undefined) return getInvoice(trx, await invoiceOrder(trx, input.order, input.lines))
+  if ('order' in input && input.order !== undefined) return readInvoice(trx, await invoiceOrder(trx, input.order, input.lines))
   if (!('customer' in input) || !input.customer) throw usageError('An invoice is for an order (--order) or a customer with lines (--customer, --line)')
   const q = await quote(trx, { customer: input.customer, lines: input.lines, date: input.date })
   const [customer] = await queryRows<{ id: string; payment_terms_days: number }>(
@@ -287,7 +288,7 @@ export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceI
       discount: l.discountTotal, taxRate: l.taxRate, net: l.net, tax: l.tax, gross: l.gross,
     })),
   )
-  return getInvoice(trx, id)
+  return readInvoice(trx, id)
 }
 
 interface OpenOrderLine {
@@ -455,29 +456,28 @@ export async function issueInvoice(trx: Knex.Transaction, input: IssueInput): Pr
   const inv = await lockInvoice(trx, input.invoice)
   refuseInvoiceState(inv, 'issue', ['draft'])
   await issueLocked(trx, inv, date)
-  return getInvoice(trx, inv.id)
+  return readInvoice(trx, inv.id)
 }
 
 async function issueLocked(trx: Knex.Transaction, inv: LockedInvoice, date: string | null): Promise<void> {
   const format = await settingValue<string>(trx, inv.kind === 'invoice' ? 'invoices.number_format' : 'invoices.credit_note_format')
-  const [{ day, year }] = await queryRows<{ day: string; year: number }>(
-    trx, `select to_char(d, 'YYYY-MM-DD') as day, extract(year from d)::int as year from (select coalesce(?::date, current_date) as d) x`, [date],
-  )
   const series = inv.kind === 'invoice' ? 'INV' : 'CN'
-  const seriesYear = formatHasYear(format) ? year : 0
   // The number: the series row is locked until this transaction ends.
-  const [taken] = await queryRows<{ seq: string }>(
+  const [taken] = await queryRows<{ seq: string; year: number; day: string }>(
     trx,
-    `insert into invoice_series as s (series, year, next_number) values (?, ?, 2)
+    `with d as (select coalesce(?::date, current_date) as day)
+     insert into invoice_series as s (series, year, next_number)
+     select ?, case when ? then extract(year from d.day)::int else 0 end, 2 from d
      on conflict (series, year) do update set next_number = s.next_number + 1
-     returning (next_number - 1)::text as seq`,
-    [series, seriesYear],
+     returning (next_number - 1)::text as seq, extract(year from (select day from d))::int as year,
+               to_char((select day from d), 'YYYY-MM-DD') as day`,
+    [date, series, formatHasYear(format)],
   )
   await trx.raw(
     `update invoices set state = 'issued', year = ?, seq = ?, number = ?, issue_date = ?::date,
             due_date = ?::date + payment_terms_days, issued_at = clock_timestamp()
       where id = ?`,
-    [seriesYear, taken.seq, formatNumber(format, year, taken.seq), day, day, inv.id],
+    [formatHasYear(format) ? taken.year : 0, taken.seq, formatNumber(format, taken.year, taken.seq), taken.day, taken.day, inv.id],
   )
 }
 
@@ -563,7 +563,7 @@ export async function voidInvoice(trx: Knex.Transaction, input: { invoice: strin
     )
     await settleOrderState(trx, inv.order_id)
   }
-  return { invoice: await getInvoice(trx, inv.id), creditNote: creditNoteId ? await getInvoice(trx, creditNoteId) : null }
+  return { invoice: await readInvoice(trx, inv.id), creditNote: creditNoteId ? await readInvoice(trx, creditNoteId) : null }
 }
 
 // ---- credit for returns ---------------------------------------------------------------------
@@ -616,7 +616,7 @@ export async function creditReturn(
     [id],
   )
   await issueLocked(trx, note, date)
-  return getInvoice(trx, id)
+  return readInvoice(trx, id)
 }
 
 // ---- payments -------------------------------------------------------------------------------
@@ -669,7 +669,7 @@ export async function payInvoice(trx: Knex.Transaction, input: PayInput): Promis
       where id = ?`,
     [value.toFixed(), value.toFixed(), inv.id],
   )
-  const invoice = await getInvoice(trx, inv.id)
+  const invoice = await readInvoice(trx, inv.id)
   return { payment: invoice.payments.find((p) => p.id === payment.id)!, invoice }
 }
 

@@ -61,7 +61,8 @@ export interface Order {
 export interface OrderDetail extends Order {
   lines: OrderLine[]
   reservations: Array<{ sku: string; location: string; lot: string | null; qty: string }>
-  moves: Array<{ id: string; at: Date; sku: string; from: string; to: string; qty: string; lot: string | null; reason: string; serials: string[] }>
+  /** `at` as an ISO timestamp. */
+  moves: Array<{ id: string; at: string; sku: string; from: string; to: string; qty: string; lot: string | null; reason: string; serials: string[] }>
   invoices: Array<{ id: string; number: string | null; kind: string; state: string; gross: string }>
 }
 
@@ -146,46 +147,41 @@ export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput
 
 export async function getOrder(trx: Knex.Transaction, ref: string | number): Promise<OrderDetail> {
   const id = parseOrderRef(ref)
-  const [order] = await queryRows<Order>(trx, `${ORDER_SELECT} where o.id = ?`, [id])
+  // One round trip: the header, and its lines, reservations, moves and invoices as JSON arrays.
+  const [order] = await queryRows<OrderDetail>(
+    trx,
+    `${ORDER_SELECT.replace('from orders o join customers c on c.id = o.customer_id', '')},
+         coalesce((select json_agg(json_build_object(
+                    'line', l.line_no, 'id', l.id::text, 'sku', l.sku, 'description', l.description, 'qty', trim_scale(l.qty)::text,
+                    'unitPrice', l.unit_price::text, 'priceSource', l.price_source, 'listUnitPrice', l.list_unit_price::text,
+                    'discount', round(l.discount, o.scale)::text, 'taxRate', trim_scale(l.tax_rate)::text,
+                    'net', round(l.net, o.scale)::text, 'tax', round(l.tax, o.scale)::text, 'gross', round(l.gross, o.scale)::text,
+                    'qtyFulfilled', trim_scale(l.qty_fulfilled)::text, 'qtyReturned', trim_scale(l.qty_returned)::text,
+                    'qtyInvoiced', trim_scale(l.qty_invoiced)::text, 'qtyCredited', trim_scale(l.qty_credited)::text) order by l.line_no)
+                     from order_lines l where l.order_id = o.id), '[]') as lines,
+         coalesce((select json_agg(x order by x.sku, x.location, x.lot)
+                     from (select p.sku, l.full_code as location, lo.code as lot, trim_scale(sum(r.qty))::text as qty
+                             from reservations r join products p on p.id = r.product_id join locations l on l.id = r.location_id
+                             left join lots lo on lo.id = r.lot_id
+                            where r.reference = 'SO-' || o.id group by p.sku, l.full_code, lo.code) x), '[]') as reservations,
+         coalesce((select json_agg(json_build_object(
+                    'id', m.id::text, 'at', m.at, 'sku', p.sku, 'from', f.full_code, 'to', t.full_code, 'qty', trim_scale(m.qty)::text,
+                    'lot', lo.code, 'reason', m.reason,
+                    'serials', coalesce((select array_agg(s.serial order by s.serial) from stock_move_serials ms join serials s on s.id = ms.serial_id
+                                          where ms.move_id = m.id), '{}')) order by m.id)
+                     from stock_moves m join products p on p.id = m.product_id
+                     join locations f on f.id = m.from_location_id join locations t on t.id = m.to_location_id
+                     left join lots lo on lo.id = m.lot_id
+                    where m.reference = 'SO-' || o.id), '[]') as moves,
+         coalesce((select json_agg(json_build_object('id', i.id::text, 'number', i.number, 'kind', i.kind, 'state', i.state,
+                                                     'gross', round(i.gross, i.scale)::text) order by i.id)
+                     from invoices i where i.order_id = o.id), '[]') as invoices
+       from orders o join customers c on c.id = o.customer_id
+      where o.id = ?`,
+    [id],
+  )
   if (!order) throw notFound(`No order ${orderReference(id)}`, { actions: ['List orders with: erp orders list'], data: { order: id } })
-  const lines = await queryRows<OrderLine>(
-    trx,
-    `select l.line_no as line, l.id::text, l.sku, l.description, trim_scale(l.qty)::text as qty, l.unit_price::text as "unitPrice",
-            l.price_source as "priceSource", l.list_unit_price::text as "listUnitPrice",
-            round(l.discount, o.scale)::text as discount, trim_scale(l.tax_rate)::text as "taxRate",
-            round(l.net, o.scale)::text as net, round(l.tax, o.scale)::text as tax, round(l.gross, o.scale)::text as gross,
-            trim_scale(l.qty_fulfilled)::text as "qtyFulfilled", trim_scale(l.qty_returned)::text as "qtyReturned",
-            trim_scale(l.qty_invoiced)::text as "qtyInvoiced", trim_scale(l.qty_credited)::text as "qtyCredited"
-       from order_lines l join orders o on o.id = l.order_id
-      where l.order_id = ? order by l.line_no`,
-    [id],
-  )
-  const reference = orderReference(id)
-  const reservations = await queryRows<OrderDetail['reservations'][number]>(
-    trx,
-    `select p.sku, l.full_code as location, lo.code as lot, trim_scale(sum(r.qty))::text as qty
-       from reservations r join products p on p.id = r.product_id join locations l on l.id = r.location_id
-       left join lots lo on lo.id = r.lot_id
-      where r.reference = ? group by p.sku, l.full_code, lo.code order by 1, 2, 3`,
-    [reference],
-  )
-  const moves = await queryRows<OrderDetail['moves'][number]>(
-    trx,
-    `select m.id::text, m.at, p.sku, f.full_code as from, t.full_code as to, trim_scale(m.qty)::text as qty, lo.code as lot, m.reason,
-            coalesce((select array_agg(s.serial order by s.serial) from stock_move_serials ms join serials s on s.id = ms.serial_id
-                       where ms.move_id = m.id), '{}') as serials
-       from stock_moves m join products p on p.id = m.product_id
-       join locations f on f.id = m.from_location_id join locations t on t.id = m.to_location_id
-       left join lots lo on lo.id = m.lot_id
-      where m.reference = ? order by m.id`,
-    [reference],
-  )
-  const invoices = await queryRows<OrderDetail['invoices'][number]>(
-    trx,
-    `select id::text, number, kind, state, round(gross, scale)::text as gross from invoices where order_id = ? order by id`,
-    [id],
-  )
-  return { ...order, lines, reservations, moves, invoices }
+  return order
 }
 
 export interface ListOrdersInput {
