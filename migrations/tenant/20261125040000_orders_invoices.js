@@ -229,9 +229,12 @@ export async function up(knex) {
     declare
       inv_id bigint := case when tg_op = 'INSERT' then new.invoice_id else old.invoice_id end;
       st text;
+      fresh boolean;
     begin
-      select state into st from invoices where id = inv_id;
-      if st is not null and st <> 'draft' then
+      -- An invoice written by this very transaction (a tenant being cloned or restored copies
+      -- issued invoices, then their lines) may still get lines; after commit, never.
+      select state, xmin::text = (txid_current() % 4294967296)::text into st, fresh from invoices where id = inv_id;
+      if st is not null and st <> 'draft' and not (tg_op = 'INSERT' and fresh) then
         raise exception '% of issued invoice % cannot change (% refused)', tg_table_name, inv_id, tg_op
           using errcode = '55000', hint = 'Issued invoices are immutable: void it (a credit note) and invoice again.';
       end if;

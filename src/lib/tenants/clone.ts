@@ -25,7 +25,11 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   const tables: CloneResult['tables'] = []
   const created = await createTenant(db, { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }, async (trx, target) => {
     await assertNoDrift(trx, source, target.schema)
-    for (const table of await tablesInDependencyOrder(trx, source.schema)) {
+    const ordered = await tablesInDependencyOrder(trx, source.schema)
+    // Rows the migrations seeded in the new schema (virtual stock locations, default settings)
+    // are the source's to give: clear them first, children before parents.
+    for (const table of [...ordered].reverse()) await clearSeededRows(trx, target.schema, table)
+    for (const table of ordered) {
       tables.push({ table, rows: await copyTable(trx, source.schema, target.schema, table) })
     }
     await copySequenceValues(trx, source.schema, target.schema)
@@ -83,7 +87,8 @@ async function tablesInDependencyOrder(trx: Knex.Transaction, schema: string): P
        from pg_constraint k
        join pg_class src on src.oid = k.conrelid join pg_class dst on dst.oid = k.confrelid
        join pg_namespace n on n.oid = src.relnamespace
-      where k.contype = 'f' and n.nspname = ? and src.oid <> dst.oid`,
+      where k.contype = 'f' and n.nspname = ? and src.oid <> dst.oid
+        and not k.condeferred`, // checked at commit: no order needed (warehouses ⇄ locations)
     [schema],
   )
   const parents = new Map<string, string[]>(tables.map((t: { relname: string }) => [t.relname, []]))
@@ -102,6 +107,12 @@ async function tablesInDependencyOrder(trx: Knex.Transaction, schema: string): P
   }
   for (const table of parents.keys()) visit(table)
   return ordered
+}
+
+async function clearSeededRows(trx: Knex.Transaction, schema: string, table: string): Promise<void> {
+  const target = `${quoteIdent(schema)}.${quoteIdent(table)}`
+  const { rows } = await trx.raw(`select exists (select 1 from ${target}) as seeded`)
+  if (rows[0].seeded) await trx.raw(`delete from ${target}`)
 }
 
 async function copyTable(trx: Knex.Transaction, from: string, to: string, table: string): Promise<number> {

@@ -7,7 +7,8 @@ import { createInvoice, issueInvoice, payInvoice, voidInvoice } from '../../../s
 import { cancelOrder, confirmOrder, fulfilOrder, returnOrder } from '../../../src/lib/orders/lifecycle.js'
 import { createOrder, getOrder, listOrders } from '../../../src/lib/orders/orders.js'
 import { setSetting } from '../../../src/lib/settings/settings.js'
-import { openTestDb } from '../../helpers/database.js'
+import { cloneTenant } from '../../../src/lib/tenants/clone.js'
+import { openTestDb, uniqueSlug } from '../../helpers/database.js'
 import { inTenant, salesTenant } from './fixtures.js'
 
 export async function failure(promise: Promise<unknown>): Promise<ErpError> {
@@ -343,10 +344,23 @@ describe('invoices: issue, pay, void (services)', function () {
       `update invoices set number = 'X' where id = ?`,
       'delete from invoices where id = ?',
       `update invoice_taxes set rate = 1 where invoice_id = ?`,
+      `insert into invoice_lines (invoice_id, line_no, description, qty, unit_price, tax_rate, net, tax, gross) values (?, 9, 'x', 1, 0, 0, 0, 0, 0)`,
     ]) {
       const err = await failure(t((trx) => trx.raw(sql, [inv.id])))
       expect(err.message, sql).to.match(/immutable|cannot change|cannot be deleted/)
     }
+  })
+
+  it('clones a tenant holding issued invoices (the copy writes their lines in its own transaction)', async () => {
+    const to = uniqueSlug('invc')
+    await cloneTenant(db, slug, to)
+    const count = (s: string) => inTenant(db, s, async (trx) => (await trx.raw(
+      `select count(*)::int as n, coalesce(sum(gross), 0)::text as gross from invoice_lines`,
+    )).rows[0])
+    expect(await count(to)).to.deep.equal(await count(slug))
+    const issued = await inTenant(db, to, async (trx) => (await trx.raw(`select id from invoices where state = 'issued' limit 1`)).rows[0].id)
+    const err = await failure(inTenant(db, to, (trx) => trx.raw('update invoice_lines set qty = 2 where invoice_id = ?', [issued])))
+    expect(err.message).to.match(/cannot change/)
   })
 
   it('issues 800 invoices from 8 parallel workers: 800 distinct numbers, no gap, in issue order', async () => {
