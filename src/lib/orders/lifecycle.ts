@@ -77,7 +77,10 @@ export async function confirmOrder(trx: Knex.Transaction, input: ConfirmInput): 
   return { order: await getOrder(trx, order.id), credit }
 }
 
+/** Confirms of one customer queue on its row, so two orders cannot both squeeze under the limit. */
 async function creditCheck(trx: Knex.Transaction, orderId: string, customerId: string, gross: string): Promise<CreditCheck> {
+  // Lock first, then read in a statement of its own: its snapshot sees what the previous holder committed.
+  await trx.raw('select id from customers where id = ? for update', [customerId])
   const [row] = await queryRows<{ credit_limit: string | null; receivable: string; open_orders: string; overdue: number }>(
     trx,
     `select c.credit_limit::text,

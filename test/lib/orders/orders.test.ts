@@ -214,6 +214,37 @@ describe('orders: lifecycle (services)', function () {
     expect((await failure(t((trx) => confirmOrder(trx, { order: next.id })))).message).to.match(/1 invoice\(s\) overdue/)
   })
 
+  it('lets concurrent confirms of one customer squeeze under its credit limit only as far as it goes', async () => {
+    await t((trx) => trx.raw(`insert into customers (code, name, credit_limit) values ('LIMIT', 'Limited', 100)`))
+    const orders = []
+    for (let i = 0; i < 6; i++) orders.push(await t((trx) => createOrder(trx, { customer: 'LIMIT', lines: [{ sku: 'WIDGET', qty: '2' }] })))
+    const results = await Promise.allSettled(orders.map((o) => t((trx) => confirmOrder(trx, { order: o.id }))))
+    // 24.00 each: four fit under 100, the others are refused.
+    expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(4)
+    for (const r of results) if (r.status === 'rejected') expect(r.reason.kind).to.equal('NOT_ALLOWED')
+  })
+
+  it('invoices tax-inclusive orders in parts that add up to the order line', async () => {
+    await t(async (trx) => {
+      await trx.raw(`
+        insert into price_lists (code, name, currency, tax_inclusive) values ('GROSS', 'Consumer prices', 'EUR', true);
+        insert into price_list_items (price_list_id, product_id, price)
+          select l.id, p.id, 0.99 from price_lists l, products p where l.code = 'GROSS' and p.sku = 'WIDGET';
+        insert into customer_groups (code, name, price_list_id) select 'B2C', 'Consumers', id from price_lists where code = 'GROSS';
+        insert into customers (code, name, group_id) select 'ANNA', 'Anna', id from customer_groups where code = 'B2C';
+      `)
+    })
+    const order = await t((trx) => createOrder(trx, { customer: 'ANNA', lines: [{ sku: 'WIDGET', qty: '7' }] }))
+    // 7 × 0.99 = 6.93 gross, of which tax 6.93 × 20 / 120 = 1.155 → 1.16 (half_up), net 5.77
+    expect([order.taxInclusive, order.gross, order.tax, order.net]).to.deep.equal([true, '6.93', '1.16', '5.77'])
+    await t((trx) => confirmOrder(trx, { order: order.id }))
+    await t((trx) => fulfilOrder(trx, { order: order.id }))
+    const parts = []
+    for (const qty of ['2', '2', '3']) parts.push(await t((trx) => createInvoice(trx, { order: order.id, lines: [{ line: 1, qty }] })))
+    // 2 of 7: gross 1.98, tax 0.33, net 1.65; the last part takes the rest: 2.97, 0.50, 2.47
+    expect(parts.map((p) => [p.gross, p.tax, p.net])).to.deep.equal([['1.98', '0.33', '1.65'], ['1.98', '0.33', '1.65'], ['2.97', '0.50', '2.47']])
+  })
+
   it('lists orders by state, customer and date, a page at a time', async () => {
     const page1 = await t((trx) => listOrders(trx, { customer: 'CASH', limit: 2 }))
     expect(page1.items).to.have.length(2)
