@@ -3,8 +3,10 @@ import type { Lot, SerialNumber, StockMove } from './history.js'
 import type { StockLevel } from './levels.js'
 import type { Location } from './locations.js'
 import type { PostedMove } from './moves.js'
+import type { CountLine, ReconcileResult } from './reconcile.js'
 import type { ReorderPoint } from './reorder.js'
 import type { Reservation } from './reservations.js'
+import type { LevelDrift, SerialDrift } from './verify.js'
 import type { Warehouse } from './warehouses.js'
 
 /** How stock data shows in lists; --columns picks among these. */
@@ -133,3 +135,49 @@ export function describeMove(m: PostedMove): string {
   }
   return `${verb[m.reason]} (move ${m.id}${m.reference ? `, ${m.reference}` : ''})`
 }
+
+export const COUNT_COLUMNS: Column<CountLine>[] = [
+  { key: 'line', align: 'right' },
+  { key: 'sku' },
+  { key: 'location' },
+  { key: 'lot' },
+  { key: 'system', align: 'right' },
+  { key: 'counted', align: 'right' },
+  { key: 'difference', align: 'right' },
+  { key: 'unitCost', header: 'cost', align: 'right' },
+  { key: 'value', align: 'right' },
+  { key: 'status' },
+  { key: 'problem' },
+]
+
+export function describeCountTotals(result: ReconcileResult): string[] {
+  const t = result.totals
+  const lines = [
+    `${t.lines} lines: ${t.valid} valid, ${t.invalid} invalid, ${t.differences} with a difference ` +
+      `(+${t.qtyOver} / -${t.qtyShort} units; value +${t.valueOver} / -${t.valueShort}, net ${t.valueNet})`,
+  ]
+  if (t.withoutCost > 0) lines.push(`${t.withoutCost} lines with a difference have no cost: their value is left out.`)
+  lines.push(
+    result.applied
+      ? `Applied as ${result.reference}: ${result.moves} adjustment moves.`
+      : 'Dry run: nothing changed. Apply with --apply.',
+  )
+  return lines
+}
+
+export const DRIFT_COLUMNS: Column<LevelDrift>[] = [
+  { key: 'sku' },
+  { key: 'location' },
+  { key: 'lot' },
+  { key: 'cachedOnHand', header: 'cached on hand', align: 'right' },
+  { key: 'ledgerOnHand', header: 'ledger on hand', align: 'right' },
+  { key: 'cachedReserved', header: 'cached reserved', align: 'right' },
+  { key: 'ledgerReserved', header: 'reservations', align: 'right' },
+]
+
+export const SERIAL_DRIFT_COLUMNS: Column<SerialDrift>[] = [
+  { key: 'sku' },
+  { key: 'serial' },
+  { key: 'cachedLocation', header: 'recorded at' },
+  { key: 'ledgerLocation', header: 'last move to' },
+]

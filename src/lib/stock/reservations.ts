@@ -142,7 +142,7 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
   }
   const lineOf = new Map(made.flatMap((m) => m.ids.map((id) => [id, m.line] as const)))
   const reservations = await listReservations(trx, { ids: [...lineOf.keys()] })
-  return reservations.map((r) => ({ ...r, line: lineOf.get(r.id) }))
+  return reservations.map((r) => ({ ...r, line: lineOf.get(r.id) })).sort((a, b) => a.line! - b.line!)
 }
 
 async function checkReserveLines(trx: Knex.Transaction, input: ReserveInput): Promise<CheckedReserveLine[]> {
@@ -258,7 +258,7 @@ export async function listReservations(trx: Knex.Transaction, query: Reservation
         and (?::text[] is null or p.sku = any(?::text[]))
         and (?::text is null or w.code = ?)
         and (?::bigint[] is null or r.id = any(?::bigint[]))
-      order by r.reference, r.id
+      order by r.reference, p.sku, lo.expires_on nulls last, l.full_code, lo.code, r.id
       limit ?::bigint`,
     [
       query.reference ?? null, query.reference ?? null,
