@@ -5,22 +5,13 @@ import path from 'node:path'
 import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { uniqueSlug } from '../helpers/database.js'
+import { adminQuery, uniqueSlug } from '../helpers/database.js'
 
 /** A private config folder per test: profiles and the credentials file live there. */
 function freshConfig() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'erp-auth-test-'))
 }
 
-async function adminQuery(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 describe('tenant credentials, profiles and isolation', () => {
   const mine = uniqueSlug('own')

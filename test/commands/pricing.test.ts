@@ -30,9 +30,12 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
 
   it('sets and lists tax rates, refusing bad rates and changing nothing then', async () => {
     expect(ok(await erp('taxes', 'set', 'standard', '21'))).to.include({ taxClass: 'standard', rate: '21' })
-    failed(await erp('taxes', 'set', 'standard', '-1'), 65, 'INVALID_DATA')
-    failed(await erp('taxes', 'set', 'standard', '100.5'), 65, 'INVALID_DATA')
-    const zero = failed(await erp('taxes', 'set', 'zero', '5'), 65, 'INVALID_DATA')
+    const [negative, over, zeroClass] = await Promise.all([
+      erp('taxes', 'set', 'standard', '-1'), erp('taxes', 'set', 'standard', '100.5'), erp('taxes', 'set', 'zero', '5'),
+    ])
+    failed(negative, 65, 'INVALID_DATA')
+    failed(over, 65, 'INVALID_DATA')
+    const zero = failed(zeroClass, 65, 'INVALID_DATA')
     expect(zero.message).to.contain('the zero class is always 0')
     const rates = ok(await erp('taxes', 'list'))
     expect(rates.map((r: { taxClass: string; rate: string }) => [r.taxClass, r.rate])).to.deep.equal([['reduced', '5.5'], ['standard', '21'], ['zero', '0']])
@@ -44,8 +47,12 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
       code: 'RETAIL', currency: 'EUR', taxInclusive: true, isDefault: true,
     })
     expect(ok(await erp('price-lists', 'create', '--code', 'TRADE', '--name', 'Trade prices', '--currency', 'EUR'))).to.include({ isDefault: false })
-    failed(await erp('price-lists', 'create', '--code', 'TRADE', '--currency', 'EUR'), 1, 'CONFLICT')
-    const bad = failed(await erp('price-lists', 'create', '--code', 'bad code', '--currency', 'EURO'), 65, 'INVALID_DATA')
+    const [duplicate, malformed] = await Promise.all([
+      erp('price-lists', 'create', '--code', 'TRADE', '--currency', 'EUR'),
+      erp('price-lists', 'create', '--code', 'bad code', '--currency', 'EURO'),
+    ])
+    failed(duplicate, 1, 'CONFLICT')
+    const bad = failed(malformed, 65, 'INVALID_DATA')
     expect(bad.data.problems.map((p: { field: string }) => p.field)).to.deep.equal(['code', 'currency'])
     ok(await erp('price-lists', 'update', 'TRADE', '--default'))
     ok(await erp('price-lists', 'update', 'RETAIL', '--default'))
@@ -57,19 +64,32 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
   })
 
   it('sets prices with breaks and dates; refuses negative prices and unknown SKUs, writing nothing', async () => {
-    ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '12'))
-    expect(ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '10.5', '--min-qty', '10'))).to.include({ minQty: '10', price: '10.5000' })
-    ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '9', '--from', '2026-12-01', '--to', '2026-12-31'))
-    ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'DRILL', '--price', '120'))
-    ok(await erp('prices', 'set', '--list', 'TRADE', '--sku', 'HAMMER', '--price', '7'))
+    const set = await Promise.all([
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '12'),
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '10.5', '--min-qty', '10'),
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'HAMMER', '--price', '9', '--from', '2026-12-01', '--to', '2026-12-31'),
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'DRILL', '--price', '120'),
+      erp('prices', 'set', '--list', 'TRADE', '--sku', 'HAMMER', '--price', '7'),
+    ])
+    expect(set.map(ok)[1]).to.include({ minQty: '10', price: '10.5000' })
     // Setting the same key again updates it.
     expect(ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'DRILL', '--price', '119.99'))).to.include({ price: '119.9900' })
 
-    const negative = failed(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '-0.01'), 65, 'INVALID_DATA')
-    expect(negative.message).to.contain('must be zero or more')
-    const many = failed(await erp('prices', 'set', '--list', 'NOPE', '--sku', 'GHOST', '--price', '1.23456', '--from', '2026-13-01'), 65, 'INVALID_DATA')
+    const [negativeRun, manyRun, periodRun] = await Promise.all([
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '-0.01'),
+      erp('prices', 'set', '--list', 'NOPE', '--sku', 'GHOST', '--price', '1.23456', '--from', '2026-13-01'),
+      erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '1', '--from', '2026-02-01', '--to', '2026-01-31'),
+    ])
+    expect(failed(negativeRun, 65, 'INVALID_DATA').message).to.contain('must be zero or more')
+    const many = failed(manyRun, 65, 'INVALID_DATA')
     expect(many.data.problems.map((p: { field: string }) => p.field)).to.have.members(['price', 'from', 'list', 'sku'])
-    failed(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '1', '--from', '2026-02-01', '--to', '2026-01-31'), 65, 'INVALID_DATA')
+    failed(periodRun, 65, 'INVALID_DATA')
+
+    ok(await erp('prices', 'set', '--list', 'RETAIL', '--sku', 'NAILS', '--price', '3', '--min-qty', '5'))
+    const remove = ['prices', 'remove', '--list', 'RETAIL', '--sku', 'NAILS', '--min-qty', '5']
+    failed(await erp(...remove), 2, 'USAGE') // no terminal to confirm: --yes is required
+    expect(ok(await erp(...remove, '--yes'))).to.include({ sku: 'NAILS', minQty: '5', price: '3.0000' })
+    failed(await erp(...remove, '--yes'), 1, 'NOT_FOUND')
 
     const retail = ok(await erp('prices', 'list', '--list', 'RETAIL'))
     expect(retail.map((i: { sku: string; minQty: string; price: string; validFrom: string | null }) => [i.sku, i.minQty, i.price, i.validFrom])).to.deep.equal([
@@ -82,12 +102,19 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     const created = ok(await erp('discounts', 'create', '--code', 'TOOLS10', '--percent', '10', '--category', 'Hardware/Tools', '--stacking', 'stackable'))
     expect(created).to.include({ scope: 'category', category: 'Hardware/Tools', stacking: 'stackable', priority: 100, value: '10' })
     ok(await erp('discounts', 'create', '--code', 'GONE', '--amount', '1', '--currency', 'EUR', '--sku', 'HAMMER'))
-    const bad = failed(await erp('discounts', 'create', '--code', 'X', '--amount', '0', '--sku', 'GHOST', '--from', '2026-02-01', '--to', '2026-01-01'), 65, 'INVALID_DATA')
+    const [badRun, over, both, twoScopes, duplicate] = await Promise.all([
+      erp('discounts', 'create', '--code', 'X', '--amount', '0', '--sku', 'GHOST', '--from', '2026-02-01', '--to', '2026-01-01'),
+      erp('discounts', 'create', '--code', 'X', '--percent', '101', '--order'),
+      erp('discounts', 'create', '--code', 'X', '--percent', '5', '--amount', '5', '--order'),
+      erp('discounts', 'create', '--code', 'X', '--percent', '5', '--order', '--sku', 'HAMMER'),
+      erp('discounts', 'create', '--code', 'TOOLS10', '--percent', '5', '--order'),
+    ])
+    const bad = failed(badRun, 65, 'INVALID_DATA')
     expect(bad.data.problems.map((p: { field: string }) => p.field)).to.have.members(['value', 'to', 'currency', 'sku'])
-    failed(await erp('discounts', 'create', '--code', 'X', '--percent', '101', '--order'), 65, 'INVALID_DATA')
-    failed(await erp('discounts', 'create', '--code', 'X', '--percent', '5', '--amount', '5', '--order'), 2, 'USAGE')
-    failed(await erp('discounts', 'create', '--code', 'X', '--percent', '5', '--order', '--sku', 'HAMMER'), 2, 'USAGE')
-    failed(await erp('discounts', 'create', '--code', 'TOOLS10', '--percent', '5', '--order'), 1, 'CONFLICT')
+    failed(over, 65, 'INVALID_DATA')
+    failed(both, 2, 'USAGE')
+    failed(twoScopes, 2, 'USAGE')
+    failed(duplicate, 1, 'CONFLICT')
     expect(ok(await erp('discounts', 'archive', 'GONE')).archivedAt).to.be.a('string')
     failed(await erp('discounts', 'archive', 'GONE'), 1, 'CONFLICT')
     failed(await erp('discounts', 'archive', 'NEVER'), 1, 'NOT_FOUND')
@@ -120,14 +147,19 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
   })
 
   it('refuses a quote with unknown SKUs or customer (exit 65) and a malformed --line (exit 2)', async () => {
-    const unknown = failed(await erp('prices', 'quote', '--customer', 'WHO', '--line', 'GHOST:1', '--line', 'HAMMER:1'), 65, 'INVALID_DATA')
+    const [unknownRun, specRun, negativeRun] = await Promise.all([
+      erp('prices', 'quote', '--customer', 'WHO', '--line', 'GHOST:1', '--line', 'HAMMER:1'),
+      erp('prices', 'quote', '--line', 'HAMMER', '--line', 'DRILL:'),
+      erp('prices', 'quote', '--line', 'HAMMER:-1'),
+    ])
+    const unknown = failed(unknownRun, 65, 'INVALID_DATA')
     expect(unknown.data.problems).to.deep.equal([
       { field: 'customer', message: 'no customer "WHO"' },
       { field: 'lines[1].sku', message: 'no product "GHOST"' },
     ])
-    const spec = failed(await erp('prices', 'quote', '--line', 'HAMMER', '--line', 'DRILL:'), 2, 'USAGE')
+    const spec = failed(specRun, 2, 'USAGE')
     expect(spec.message).to.contain('"HAMMER", "DRILL:"')
-    failed(await erp('prices', 'quote', '--line', 'HAMMER:-1'), 65, 'INVALID_DATA')
+    failed(negativeRun, 65, 'INVALID_DATA')
   })
 
   it('gets and sets the rounding mode, refusing unknown keys and values', async () => {
