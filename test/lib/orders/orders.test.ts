@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 
 import { ErpError } from '../../../src/lib/cli/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
-import { createInvoice, issueInvoice, payInvoice, voidInvoice } from '../../../src/lib/invoices/invoices.js'
+import { agingReport, createInvoice, issueInvoice, listInvoices, payInvoice, voidInvoice } from '../../../src/lib/invoices/invoices.js'
 import { cancelOrder, confirmOrder, fulfilOrder, returnOrder } from '../../../src/lib/orders/lifecycle.js'
 import { createOrder, getOrder, listOrders } from '../../../src/lib/orders/orders.js'
 import { setSetting } from '../../../src/lib/settings/settings.js'
@@ -380,6 +380,30 @@ describe('invoices: issue, pay, void (services)', function () {
       const err = await failure(t((trx) => trx.raw(sql, [inv.id])))
       expect(err.message, sql).to.match(/immutable|cannot change|cannot be deleted/)
     }
+  })
+
+  it('ages receivables per customer into 0-30, 31-60, 61-90 and 90+ days, and lists what is overdue', async () => {
+    await t((trx) => trx.raw(`insert into customers (code, name, payment_terms_days) values ('AGED', 'Aged receivables', 30)`))
+    const at = async (date: string, pay?: string) => {
+      const inv = await t((trx) => createInvoice(trx, { customer: 'AGED', lines: [{ sku: 'WIDGET', qty: '1' }] }))
+      await t((trx) => issueInvoice(trx, { invoice: inv.id, date }))
+      if (pay) await t((trx) => payInvoice(trx, { invoice: inv.id, amount: pay, method: 'bank' }))
+      return inv
+    }
+    // As of 2027-06-30: 0 days, 30, 31, 60, 61, 90, 91 days old; one of them half paid.
+    for (const [date, pay] of [['2027-06-30'], ['2027-05-31'], ['2027-05-30', '2.00'], ['2027-05-01'], ['2027-04-30'], ['2027-04-01'], ['2027-03-31']] as Array<[string, string?]>) {
+      await at(date, pay)
+    }
+    const report = await t((trx) => agingReport(trx, { asOf: '2027-06-30', customer: 'AGED' }))
+    expect(report.rows).to.deep.equal([{
+      customer: 'AGED', name: 'Aged receivables', currency: 'EUR',
+      d0_30: '24.00', d31_60: '22.00', d61_90: '24.00', d90_plus: '12.00', credits: '0.00', total: '82.00',
+    }])
+    const overdue = await t((trx) => listInvoices(trx, { customer: 'AGED', overdue: true, asOf: '2027-06-30' }))
+    // Due 30 days after issue: those issued before 2027-05-31 are late.
+    expect(overdue.items.map((i) => [i.issueDate, i.daysOverdue])).to.deep.equal([
+      ['2027-03-31', 61], ['2027-04-01', 60], ['2027-04-30', 31], ['2027-05-01', 30], ['2027-05-30', 1],
+    ])
   })
 
   it('clones a tenant holding issued invoices (the copy writes their lines in its own transaction)', async () => {
