@@ -23,7 +23,11 @@ async function caught(fn: () => Promise<unknown>): Promise<ErpError> {
 const modeOf = async (file: string) => (await fs.stat(file)).mode & 0o777
 
 describe('credential store', () => {
-  const savedEnv = { ...process.env }
+  // Saved once the root hooks have run (they set DATABASE_URL): restoring must not drop it for later suites.
+  let savedEnv: NodeJS.ProcessEnv = {}
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let dir: string
   let file: string

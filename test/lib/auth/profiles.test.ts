@@ -41,7 +41,11 @@ const profile = (name: string, extra: Partial<Profile> = {}): Profile => ({
 })
 
 describe('profiles', () => {
-  const savedEnv = { ...process.env }
+  // Saved once the root hooks have run (they set DATABASE_URL): restoring must not drop it for later suites.
+  let savedEnv: NodeJS.ProcessEnv = {}
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let file: string
 
