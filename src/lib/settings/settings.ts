@@ -25,6 +25,42 @@ export const SETTINGS: Record<string, SettingDefinition> = {
     default: 'half_up',
     parse: oneOf('half_up', 'half_even'),
   },
+  'invoices.number_format': {
+    description:
+      'How issued invoices are numbered: {YYYY} (or {YY}) is the issue year, a run of N the sequence zero-padded to that width; ' +
+      'numbering restarts every year when the format holds the year. Example: INV-{YYYY}-{NNNNNN} → INV-2026-000123.',
+    default: 'INV-{YYYY}-{NNNNNN}',
+    parse: numberFormat,
+  },
+  'invoices.credit_note_format': {
+    description: 'How credit notes (voids, returns) are numbered, in their own series; same tokens as invoices.number_format.',
+    default: 'CN-{YYYY}-{NNNNNN}',
+    parse: numberFormat,
+  },
+  'company.name': {
+    description: 'The seller\'s name printed on invoices (the tenant\'s name when empty).',
+    default: '',
+    parse: (text) => ({ value: text.trim() }),
+  },
+  'company.address': {
+    description: 'The seller\'s address printed on invoices; "|" separates lines.',
+    default: '',
+    parse: (text) => ({ value: text.trim() }),
+  },
+  'company.tax_id': {
+    description: 'The seller\'s tax (VAT) number printed on invoices.',
+    default: '',
+    parse: (text) => ({ value: text.trim() }),
+  },
+}
+
+function numberFormat(text: string): { value: unknown } | { error: string } {
+  const runs = text.match(/\{N+\}/g) ?? []
+  if (runs.length !== 1) return { error: 'expected exactly one {N…} sequence token, e.g. INV-{YYYY}-{NNNNNN}' }
+  const rest = text.replace(/\{N+\}|\{YYYY\}|\{YY\}/g, '')
+  if (/[{}]/.test(rest)) return { error: 'unknown token: only {YYYY}, {YY} and {N…} are allowed' }
+  if (text.length > 40) return { error: 'at most 40 characters' }
+  return { value: text }
 }
 
 export interface Setting {

@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises'
+
+import { Flags } from '@oclif/core'
+
+import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
+import type { Column } from '../cli/render.js'
+import type { Invoice, InvoiceLine, InvoiceListItem, AgingRow } from '../invoices/invoices.js'
+import type { PostedMove } from '../stock/moves.js'
+import type { LinePick } from './lifecycle.js'
+import type { CreateOrderInput, Order, OrderLine } from './orders.js'
+
+/** What order and invoice commands share: columns, and parsing what operators type. */
+
+export const orderArg = { description: 'Order number (123 or SO-123)', required: true } as const
+export const invoiceArg = { description: 'Invoice id or number (INV-2026-000123)', required: true } as const
+
+export const dateFlag = (description: string) => Flags.string({ description, helpValue: 'YYYY-MM-DD' })
+
+export const ORDER_COLUMNS: Column<Order>[] = [
+  { key: 'reference', header: 'order' },
+  { key: 'orderDate', header: 'date' },
+  { key: 'customer' },
+  { key: 'state' },
+  { key: 'currency' },
+  { key: 'net', align: 'right' },
+  { key: 'tax', align: 'right' },
+  { key: 'gross', align: 'right' },
+]
+
+export const ORDER_LINE_COLUMNS: Column<OrderLine>[] = [
+  { key: 'line', header: '#', align: 'right' },
+  { key: 'sku' },
+  { key: 'description' },
+  { key: 'qty', align: 'right' },
+  { key: 'unitPrice', header: 'unit price', align: 'right' },
+  { key: 'priceSource', header: 'price' },
+  { key: 'net', align: 'right' },
+  { key: 'tax', align: 'right' },
+  { key: 'gross', align: 'right' },
+  { key: 'qtyFulfilled', header: 'shipped', align: 'right' },
+  { key: 'qtyReturned', header: 'returned', align: 'right' },
+  { key: 'qtyInvoiced', header: 'invoiced', align: 'right' },
+]
+
+export const MOVE_COLUMNS: Column<PostedMove>[] = [
+  { key: 'sku' },
+  { key: 'from' },
+  { key: 'to' },
+  { key: 'qty', align: 'right' },
+  { key: 'lot' },
+  { key: 'serials', get: (m) => m.serials.join(' ') },
+]
+
+export const INVOICE_COLUMNS: Column<Invoice | InvoiceListItem>[] = [
+  { key: 'id', align: 'right' },
+  { key: 'number' },
+  { key: 'kind' },
+  { key: 'state' },
+  { key: 'customer' },
+  { key: 'order' },
+  { key: 'issueDate', header: 'issued' },
+  { key: 'dueDate', header: 'due date' },
+  { key: 'currency' },
+  { key: 'gross', align: 'right' },
+  { key: 'paid', align: 'right' },
+  { key: 'due', align: 'right' },
+  { key: 'daysOverdue', header: 'days late', align: 'right', get: (i) => ('daysOverdue' in i ? i.daysOverdue : null) },
+]
+
+export const INVOICE_LINE_COLUMNS: Column<InvoiceLine>[] = [
+  { key: 'line', header: '#', align: 'right' },
+  { key: 'sku' },
+  { key: 'description' },
+  { key: 'qty', align: 'right' },
+  { key: 'unitPrice', header: 'unit price', align: 'right' },
+  { key: 'taxRate', header: 'tax %', align: 'right' },
+  { key: 'net', align: 'right' },
+  { key: 'tax', align: 'right' },
+  { key: 'gross', align: 'right' },
+]
+
+export const AGING_COLUMNS: Column<AgingRow>[] = [
+  { key: 'customer' },
+  { key: 'name' },
+  { key: 'currency' },
+  { key: 'd0_30', header: '0-30', align: 'right' },
+  { key: 'd31_60', header: '31-60', align: 'right' },
+  { key: 'd61_90', header: '61-90', align: 'right' },
+  { key: 'd90_plus', header: '90+', align: 'right' },
+  { key: 'credits', align: 'right' },
+  { key: 'total', align: 'right' },
+]
+
+/** --line values of fulfil/return/invoice: a line number or SKU, optionally :QTY (3, 3:2, WIDGET:5). */
+export function parseLinePicks(specs: string[] | undefined): LinePick[] | undefined {
+  if (!specs || specs.length === 0) return undefined
+  const bad: string[] = []
+  const picks = specs.map((spec) => {
+    const colon = spec.lastIndexOf(':')
+    const ref = colon === -1 ? spec : spec.slice(0, colon)
+    const qty = colon === -1 ? undefined : spec.slice(colon + 1)
+    if (ref === '' || qty === '') bad.push(spec)
+    return /^\d+$/.test(ref) ? { line: Number(ref), qty } : { sku: ref, qty }
+  })
+  if (bad.length) {
+    throw usageError(`Invalid --line ${bad.map((b) => JSON.stringify(b)).join(', ')}: expected LINE or SKU, optionally :QTY`, {
+      actions: ['Examples: --line 2 (all of line 2), --line 2:5, --line WIDGET:5'],
+    })
+  }
+  return picks
+}
+
+/** --serial SKU:SERIAL values. */
+export function parseSerials(specs: string[] | undefined): Array<{ sku: string; serial: string }> | undefined {
+  if (!specs || specs.length === 0) return undefined
+  const bad = specs.filter((s) => s.indexOf(':') <= 0 || s.endsWith(':'))
+  if (bad.length) throw usageError(`Invalid --serial ${bad.map((b) => JSON.stringify(b)).join(', ')}: expected SKU:SERIAL`)
+  return specs.map((s) => ({ sku: s.slice(0, s.indexOf(':')), serial: s.slice(s.indexOf(':') + 1) }))
+}
+
+/**
+ * An order file: {"customer": "C1", "date"?: "YYYY-MM-DD", "note"?: "...",
+ * "lines": [{"sku": "A", "qty": "2", "unitPrice"?: "9.50"}]}. Quantities and prices may be
+ * strings or numbers written in the file (read as their JSON text, never through a float).
+ */
+export async function readOrderFile(path: string): Promise<CreateOrderInput> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `Cannot read order file ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  // Numbers are kept as written: quote bare numbers before parsing so 0.1 stays "0.1".
+  const safe = text.replace(/("(?:qty|unitPrice)"\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, '$1"$2"')
+  let data: unknown
+  try {
+    data = JSON.parse(safe)
+  } catch (err) {
+    throw new ErpError(ErrorKind.INVALID_DATA, `${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  const o = data as { customer?: unknown; date?: unknown; note?: unknown; lines?: unknown }
+  const problems: string[] = []
+  if (typeof o !== 'object' || o === null) problems.push('expected an object with customer and lines')
+  else {
+    if (typeof o.customer !== 'string') problems.push('customer: a customer code is required')
+    if (o.date !== undefined && typeof o.date !== 'string') problems.push('date: YYYY-MM-DD')
+    if (!Array.isArray(o.lines) || o.lines.length === 0) problems.push('lines: at least one {"sku", "qty"}')
+    else {
+      o.lines.forEach((l: unknown, i: number) => {
+        const line = l as { sku?: unknown; qty?: unknown }
+        if (typeof line !== 'object' || line === null || typeof line.sku !== 'string' || typeof line.qty !== 'string') {
+          problems.push(`lines[${i + 1}]: expected {"sku": "...", "qty": ...}`)
+        }
+      })
+    }
+  }
+  if (problems.length) {
+    throw new ErpError(ErrorKind.INVALID_DATA, `${path}: ${problems.join('; ')}`, { data: { file: path, problems } })
+  }
+  const lines = (o.lines as Array<{ sku: string; qty: string; unitPrice?: string }>).map((l) => ({
+    sku: l.sku, qty: l.qty, ...(l.unitPrice === undefined ? {} : { unitPriceOverride: String(l.unitPrice) }),
+  }))
+  return { customer: o.customer as string, date: o.date as string | undefined, note: typeof o.note === 'string' ? o.note : undefined, lines }
+}

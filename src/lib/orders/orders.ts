@@ -1,0 +1,260 @@
+import type { Knex } from 'knex'
+
+import { ErpError, conflict, notFound, usageError } from '../cli/errors.js'
+import { quote, type QuoteLineInput } from '../pricing/resolve.js'
+import { queryRows } from '../stock/sql.js'
+import { Problems } from '../validation.js'
+
+/**
+ * Sales orders: priced by the one price resolver (overrides recorded with the list price they
+ * replaced), then draft → confirmed (stock reserved, credit checked) → partially fulfilled →
+ * fulfilled (outgoing moves posted) → closed (everything shipped is invoiced); or cancelled
+ * (reservations released). Stock work goes through the stock services; an order's reservations
+ * and moves carry the reference SO-<id>.
+ */
+
+export const ORDER_STATES = ['draft', 'confirmed', 'partially_fulfilled', 'fulfilled', 'closed', 'cancelled'] as const
+export type OrderState = (typeof ORDER_STATES)[number]
+
+export interface OrderLine {
+  line: number
+  id: string
+  sku: string
+  description: string
+  qty: string
+  unitPrice: string
+  priceSource: 'list' | 'fallback' | 'override'
+  /** The list price an override replaced (null when none was found, or no override). */
+  listUnitPrice: string | null
+  discount: string
+  taxRate: string
+  net: string
+  tax: string
+  gross: string
+  qtyFulfilled: string
+  qtyReturned: string
+  qtyInvoiced: string
+  qtyCredited: string
+}
+
+export interface Order {
+  id: string
+  reference: string
+  customer: string
+  customerName: string
+  state: OrderState
+  orderDate: string
+  currency: string
+  priceList: string
+  taxInclusive: boolean
+  net: string
+  tax: string
+  gross: string
+  note: string | null
+  creditOverride: string | null
+  createdAt: Date
+  confirmedAt: Date | null
+  cancelledAt: Date | null
+  closedAt: Date | null
+}
+
+export interface OrderDetail extends Order {
+  lines: OrderLine[]
+  reservations: Array<{ sku: string; location: string; lot: string | null; qty: string }>
+  /** `at` as an ISO timestamp. */
+  moves: Array<{ id: string; at: string; sku: string; from: string; to: string; qty: string; lot: string | null; reason: string; serials: string[] }>
+  invoices: Array<{ id: string; number: string | null; kind: string; state: string; gross: string }>
+}
+
+export const orderReference = (id: string | number): string => `SO-${id}`
+
+/** An order named by its id or its reference (SO-123). */
+export function parseOrderRef(ref: string | number): string {
+  const text = String(ref).trim()
+  const m = /^(?:SO-)?(\d{1,18})$/i.exec(text)
+  if (!m) throw usageError(`"${text}" is not an order: give its number (123 or SO-123)`, { data: { order: text } })
+  return m[1]
+}
+
+const ORDER_SELECT = `
+  select o.id::text, 'SO-' || o.id as reference, c.code as customer, c.name as "customerName", o.state,
+         to_char(o.order_date, 'YYYY-MM-DD') as "orderDate", o.currency, o.price_list as "priceList",
+         o.tax_inclusive as "taxInclusive", round(o.net, o.scale)::text as net, round(o.tax, o.scale)::text as tax,
+         round(o.gross, o.scale)::text as gross, o.note, o.credit_override as "creditOverride", o.created_at as "createdAt",
+         o.confirmed_at as "confirmedAt", o.cancelled_at as "cancelledAt", o.closed_at as "closedAt"
+    from orders o join customers c on c.id = o.customer_id`
+
+// ---- create ---------------------------------------------------------------------------------
+
+export interface CreateOrderInput {
+  customer: string
+  lines: QuoteLineInput[]
+  /** YYYY-MM-DD, prices as of this date; today by default. */
+  date?: string
+  note?: string
+}
+
+/** Price the lines with the resolver and store a draft order. Nothing is written when anything is wrong. */
+export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput): Promise<OrderDetail> {
+  const problems = new Problems()
+  if (!input.customer || input.customer.trim() === '') problems.add('customer', 'an order needs a customer')
+  if (!Array.isArray(input.lines) || input.lines.length === 0) problems.add('lines', 'an order needs at least one line')
+  problems.throwIfAny('Order not created')
+  const priced = await quote(trx, { customer: input.customer, lines: input.lines, date: input.date })
+
+  // What the list would have charged where the price was overridden: recorded beside the override.
+  const overridden = input.lines.flatMap((l, i) => (l.unitPriceOverride === undefined ? [] : [i]))
+  const listPrices = new Map<number, string>()
+  if (overridden.length) {
+    try {
+      const plain = await quote(trx, { customer: input.customer, date: priced.date, lines: overridden.map((i) => ({ sku: input.lines[i].sku, qty: input.lines[i].qty })) })
+      plain.lines.forEach((l, k) => listPrices.set(overridden[k], l.unitPrice))
+    } catch (err) {
+      if (!(err instanceof ErpError)) throw err
+    }
+  }
+
+  const rows = await queryRows<{ id: string }>(
+    trx,
+    `insert into orders (customer_id, order_date, currency, scale, price_list, tax_inclusive, net, tax, gross, note)
+     select c.id, ?::date, ?, ?, ?, ?, ?, ?, ?, ? from customers c where c.code = ?
+     returning id::text`,
+    [
+      priced.date, priced.currency, priced.rounding.scale, priced.priceList.code, priced.priceList.taxInclusive,
+      priced.totals.net, priced.totals.tax, priced.totals.gross, input.note ?? null, input.customer,
+    ],
+  )
+  const orderId = rows[0].id
+  const lines = priced.lines.map((l, i) => ({
+    line_no: l.line, product_id: l.productId, sku: l.sku, description: l.name, qty: l.qty, unit_price: l.unitPrice,
+    price_source: l.priceSource, list_unit_price: listPrices.get(i) ?? null, discount: l.discountTotal,
+    tax_rate: l.taxRate, net: l.net, tax: l.tax, gross: l.gross,
+  }))
+  await trx.raw(
+    `insert into order_lines (order_id, line_no, product_id, sku, description, qty, unit_price, price_source, list_unit_price,
+                              discount, tax_rate, net, tax, gross)
+     select ?, x.line_no, x.product_id, x.sku, x.description, x.qty, x.unit_price, x.price_source, x.list_unit_price,
+            x.discount, x.tax_rate, x.net, x.tax, x.gross
+       from jsonb_to_recordset(?::jsonb) as x(line_no int, product_id bigint, sku text, description text, qty numeric,
+            unit_price numeric, price_source text, list_unit_price numeric, discount numeric, tax_rate numeric,
+            net numeric, tax numeric, gross numeric)`,
+    [orderId, JSON.stringify(lines)],
+  )
+  return getOrder(trx, orderId)
+}
+
+// ---- read -----------------------------------------------------------------------------------
+
+export async function getOrder(trx: Knex.Transaction, ref: string | number): Promise<OrderDetail> {
+  const id = parseOrderRef(ref)
+  // One round trip: the header, and its lines, reservations, moves and invoices as JSON arrays.
+  const [order] = await queryRows<OrderDetail>(
+    trx,
+    `${ORDER_SELECT.replace('from orders o join customers c on c.id = o.customer_id', '')},
+         coalesce((select json_agg(json_build_object(
+                    'line', l.line_no, 'id', l.id::text, 'sku', l.sku, 'description', l.description, 'qty', trim_scale(l.qty)::text,
+                    'unitPrice', l.unit_price::text, 'priceSource', l.price_source, 'listUnitPrice', l.list_unit_price::text,
+                    'discount', round(l.discount, o.scale)::text, 'taxRate', trim_scale(l.tax_rate)::text,
+                    'net', round(l.net, o.scale)::text, 'tax', round(l.tax, o.scale)::text, 'gross', round(l.gross, o.scale)::text,
+                    'qtyFulfilled', trim_scale(l.qty_fulfilled)::text, 'qtyReturned', trim_scale(l.qty_returned)::text,
+                    'qtyInvoiced', trim_scale(l.qty_invoiced)::text, 'qtyCredited', trim_scale(l.qty_credited)::text) order by l.line_no)
+                     from order_lines l where l.order_id = o.id), '[]') as lines,
+         coalesce((select json_agg(x order by x.sku, x.location, x.lot)
+                     from (select p.sku, l.full_code as location, lo.code as lot, trim_scale(sum(r.qty))::text as qty
+                             from reservations r join products p on p.id = r.product_id join locations l on l.id = r.location_id
+                             left join lots lo on lo.id = r.lot_id
+                            where r.reference = 'SO-' || o.id group by p.sku, l.full_code, lo.code) x), '[]') as reservations,
+         coalesce((select json_agg(json_build_object(
+                    'id', m.id::text, 'at', m.at, 'sku', p.sku, 'from', f.full_code, 'to', t.full_code, 'qty', trim_scale(m.qty)::text,
+                    'lot', lo.code, 'reason', m.reason,
+                    'serials', coalesce((select array_agg(s.serial order by s.serial) from stock_move_serials ms join serials s on s.id = ms.serial_id
+                                          where ms.move_id = m.id), '{}')) order by m.id)
+                     from stock_moves m join products p on p.id = m.product_id
+                     join locations f on f.id = m.from_location_id join locations t on t.id = m.to_location_id
+                     left join lots lo on lo.id = m.lot_id
+                    where m.reference = 'SO-' || o.id), '[]') as moves,
+         coalesce((select json_agg(json_build_object('id', i.id::text, 'number', i.number, 'kind', i.kind, 'state', i.state,
+                                                     'gross', round(i.gross, i.scale)::text) order by i.id)
+                     from invoices i where i.order_id = o.id), '[]') as invoices
+       from orders o join customers c on c.id = o.customer_id
+      where o.id = ?`,
+    [id],
+  )
+  if (!order) throw notFound(`No order ${orderReference(id)}`, { actions: ['List orders with: erp orders list'], data: { order: id } })
+  return order
+}
+
+export interface ListOrdersInput {
+  state?: OrderState
+  customer?: string
+  /** YYYY-MM-DD, inclusive. */
+  from?: string
+  to?: string
+  limit?: number
+  /** The id of the last order of the previous page (newest first). */
+  before?: string
+}
+
+export interface OrderPage {
+  items: Order[]
+  nextCursor: string | null
+}
+
+/** A page of orders, newest first (keyset paging on the id). */
+export async function listOrders(trx: Knex.Transaction, input: ListOrdersInput = {}): Promise<OrderPage> {
+  const limit = input.limit ?? 50
+  const problems = new Problems()
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.add('limit', 'must be from 1 to 1000')
+  if (input.state !== undefined && !ORDER_STATES.includes(input.state)) problems.add('state', `expected one of ${ORDER_STATES.join(', ')}`)
+  for (const key of ['from', 'to'] as const) {
+    const v = input[key]
+    if (v !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v)))) problems.add(key, `"${v}" is not a date (YYYY-MM-DD)`)
+  }
+  const before = input.before === undefined ? null : parseOrderRef(input.before)
+  problems.throwIfAny('Orders not listed')
+  if (input.customer !== undefined) {
+    const [c] = await queryRows(trx, 'select 1 from customers where code = ?', [input.customer])
+    if (!c) throw notFound(`No customer "${input.customer}"`, { actions: ['Look it up with: erp customers list'] })
+  }
+  const rows = await queryRows<Order>(
+    trx,
+    `${ORDER_SELECT}
+      where (?::text is null or o.state = ?) and (?::text is null or c.code = ?)
+        and (?::date is null or o.order_date >= ?::date) and (?::date is null or o.order_date <= ?::date)
+        and (?::bigint is null or o.id < ?::bigint)
+      order by o.id desc limit ?`,
+    [
+      input.state ?? null, input.state ?? null, input.customer ?? null, input.customer ?? null,
+      input.from ?? null, input.from ?? null, input.to ?? null, input.to ?? null, before, before, limit + 1,
+    ],
+  )
+  const more = rows.length > limit
+  const items = more ? rows.slice(0, limit) : rows
+  return { items, nextCursor: more ? items.at(-1)!.id : null }
+}
+
+// ---- state changes --------------------------------------------------------------------------
+
+interface LockedOrder {
+  id: string
+  state: OrderState
+  customer_id: string
+  gross: string
+}
+
+/** Lock the order row: state changes of one order queue behind each other. */
+export async function lockOrder(trx: Knex.Transaction, ref: string | number): Promise<LockedOrder> {
+  const id = parseOrderRef(ref)
+  const [row] = await queryRows<LockedOrder>(trx, 'select id::text, state, customer_id::text, gross::text from orders where id = ? for update', [id])
+  if (!row) throw notFound(`No order ${orderReference(id)}`, { actions: ['List orders with: erp orders list'], data: { order: id } })
+  return row
+}
+
+export function refuseState(order: { id: string; state: string }, action: string, allowed: readonly string[]): void {
+  if (allowed.includes(order.state)) return
+  throw conflict(`Cannot ${action} ${orderReference(order.id)}: it is ${order.state.replace('_', ' ')} (only ${allowed.map((s) => s.replace('_', ' ')).join(' or ')} orders can be)`, {
+    actions: [`See it with: erp orders show ${order.id}`],
+    data: { order: order.id, state: order.state, allowed },
+  })
+}
+
