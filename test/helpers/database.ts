@@ -34,20 +34,25 @@ export async function setUpTestDatabase(): Promise<string> {
 export async function tearDownTestDatabase(): Promise<void> {
   if (!serverUrl || !databaseUrl) return
   const name = new URL(databaseUrl).pathname.slice(1)
-  await withServer(databaseUrl, async (c) => {
-    const { rows } = await c.query('select owner_role, login_role from erp.tenants')
-    await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name])
-    for (const row of rows) {
-      for (const role of [row.login_role, row.owner_role]) {
-        const exists = await c.query('select 1 from pg_roles where rolname = $1', [role])
-        if (exists.rowCount) {
-          await c.query(`drop owned by "${role}"`)
-          await c.query(`drop role "${role}"`)
-        }
-      }
+  // Roles are server-wide: find this run's (tenant owners and their logins), drop the database,
+  // then the roles, which nothing depends on any more.
+  const roles = await withServer(databaseUrl, async (c) => {
+    const { rows } = await c.query(
+      `select rolname from pg_roles r
+        where exists (select 1 from pg_namespace n where n.nspowner = r.oid and n.nspname like 'tenant\\_%')
+           or exists (select 1 from pg_auth_members m join pg_roles o on o.oid = m.roleid join pg_namespace n on n.nspowner = o.oid
+                       where m.member = r.oid and n.nspname like 'tenant\\_%')
+           or rolname in (select owner_role from erp.tenants union select login_role from erp.tenants)`,
+    )
+    return rows.map((r) => r.rolname as string)
+  })
+  await withServer(serverUrl, async (c) => {
+    await c.query(`drop database if exists ${name} with (force)`)
+    for (const role of roles) {
+      if (!/^erp_tenant_[a-z0-9_]+$/.test(role)) continue
+      await c.query(`drop role if exists "${role}"`)
     }
   })
-  await withServer(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`))
 }
 
 async function withServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -184,6 +184,13 @@ export async function openCredentialStore(opts: { onWarning?: (message: string) 
   return fileStore()
 }
 
+/** The store a profile recorded its secret in, else the one openCredentialStore picks. */
+export async function credentialStoreFor(recorded: StoreName | undefined): Promise<CredentialStore> {
+  if (recorded === 'keychain') return new KeychainStore()
+  if (recorded === 'file') return new FileStore()
+  return openCredentialStore()
+}
+
 function forcedStoreName(): StoreName | undefined {
   const value = process.env.ERP_CREDENTIAL_STORE?.trim()
   if (!value) return undefined

@@ -20,6 +20,8 @@ export interface Profile {
   tenant?: string
   embedded?: boolean
   ssl?: boolean
+  /** Which credential store holds this profile's secret, when it has one. */
+  secretStore?: 'keychain' | 'file'
   createdAt: string
 }
 

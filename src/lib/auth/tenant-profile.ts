@@ -25,6 +25,7 @@ export async function saveTenantProfile(
     database: endpoint.database,
     user: login.role,
     ...(endpoint.embedded ? { embedded: true } : {}),
+    secretStore: store.name,
     createdAt: new Date().toISOString(),
   })
   return store.name

@@ -63,7 +63,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** The database, connected on first use. Admin connections bring the registry up to date. */
-  protected async db(options: { poolMax?: number } = {}): Promise<Db> {
+  protected async db(options: { poolMax?: number; skipRegistryUpgrade?: boolean } = {}): Promise<Db> {
     if (!this.database) {
       const { connect } = await import('../db/connect.js')
       this.database = await connect({
@@ -71,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         poolMax: options.poolMax,
         log: (m) => this.note(m),
       })
-      if (this.database.scope.kind === 'admin') {
+      if (this.database.scope.kind === 'admin' && !options.skipRegistryUpgrade) {
         const { ensureRegistry } = await import('../db/registry.js')
         await ensureRegistry(this.database.knex)
       }
@@ -180,7 +180,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       await recordAudit(this.database!.knex, {
         profile: this.database!.profile,
         tenant: this.auditTenant,
-        command: this.id ?? 'unknown',
+        command: (this.id ?? 'unknown').replaceAll(':', ' '),
         args: { args: this.args ?? {}, flags: this.flags ?? {} },
         outcome: exitCode === ExitCode.OK ? 'ok' : 'error',
         exitCode,

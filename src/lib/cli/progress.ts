@@ -12,7 +12,8 @@ const SILENT: Progress = { update() {}, succeed() {}, fail() {}, stop() {} }
  * ora is imported only then, to keep start-up light.
  */
 export async function startProgress(text: string, opts: { enabled: boolean }): Promise<Progress> {
-  if (!opts.enabled) return SILENT
+  // ora 8 divides by the terminal width: a pty of unknown size (0 columns) makes it loop forever.
+  if (!opts.enabled || !process.stderr.columns) return SILENT
   const { default: ora } = await import('ora')
   const spinner = ora({ text, stream: process.stderr }).start()
   return {

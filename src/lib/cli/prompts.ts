@@ -16,7 +16,7 @@ export async function confirmOrFail(
 ): Promise<void> {
   if (opts.yes) return
   const flagHint = opts.flagHint ?? '--yes'
-  requireTerminal(`"${message}" needs an answer`, `pass ${flagHint} to confirm in a script`, flagHint)
+  requireTerminal(`"${message}" needs a yes`, `pass ${flagHint} to confirm in a script`, flagHint)
   const { confirm } = await import('@inquirer/prompts')
   const agreed = await ask((context) => confirm({ message, default: false }, context), { ...opts, flagHint })
   if (!agreed) throw new ErpError(ErrorKind.FAILED, 'Cancelled by the operator')
@@ -24,7 +24,7 @@ export async function confirmOrFail(
 
 /** Asks without echo. Secrets never come in as flag values: scripts use the hinted flag. */
 export async function askSecret(message: string, opts: PromptOptions): Promise<string> {
-  requireTerminal(`No terminal to ask "${message}"`, `pass ${opts.flagHint}`, opts.flagHint)
+  requireTerminal(`"${message}" needs an answer`, `pass ${opts.flagHint} instead`, opts.flagHint)
   const { password } = await import('@inquirer/prompts')
   return ask(
     (context) => password({ message, validate: (value) => value !== '' || 'A value is required' }, context),
@@ -33,7 +33,7 @@ export async function askSecret(message: string, opts: PromptOptions): Promise<s
 }
 
 export async function askText(message: string, opts: PromptOptions & { default?: string }): Promise<string> {
-  requireTerminal(`No terminal to ask "${message}"`, `pass ${opts.flagHint}`, opts.flagHint)
+  requireTerminal(`"${message}" needs an answer`, `pass ${opts.flagHint} instead`, opts.flagHint)
   const { input } = await import('@inquirer/prompts')
   return ask((context) => input({ message, default: opts.default, required: true }, context), opts)
 }
@@ -77,7 +77,7 @@ async function ask<A>(prompt: (context: PromptContext) => Promise<A>, opts: Prom
   } catch (error) {
     const name = error instanceof Error ? error.name : undefined
     if (name === 'AbortPromptError') {
-      throw usageError(`No answer within ${Math.round(timeoutMs / 1000)} s`, {
+      throw usageError(`No answer within ${timeoutMs / 1000} s`, {
         actions: [`Answer sooner, or pass ${opts.flagHint} in a script`],
         cause: error,
       })

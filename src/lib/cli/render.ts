@@ -251,9 +251,9 @@ function guardFormula(text: string): string {
 function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: boolean): string {
   const records = rows.map((row) => columns.map((c) => guardFormula(formatCell(valueOf(row, c), 'csv'))))
   if (header) records.unshift(columns.map((c) => c.key))
-  // RFC 4180 ends records with CRLF; the last one is dropped because callers add their own newline.
+  // LF, like psql and the shell tools a CSV is piped into; the last one is dropped: callers add it.
   // quote_record_delimiter: with an explicit delimiter csv-stringify would stop quoting a lone \n or \r.
-  return stringify(records, { record_delimiter: 'windows', quote_record_delimiter: true }).replace(/\r\n$/, '')
+  return stringify(records, { record_delimiter: 'unix', quote_record_delimiter: true }).replace(/\n$/, '')
 }
 
 function renderTable<T extends object>(rows: T[], columns: Column<T>[], opts: ListOptions): string {

@@ -105,8 +105,8 @@ async function fromProfile(name: string, source: ConnectionSource): Promise<Targ
   if (profile.embedded && profile.kind === 'admin') {
     return { connection: await ensureEmbeddedServer(), embedded: true, scope, profile: name, source }
   }
-  const { openCredentialStore } = await import('../auth/credential-store.js')
-  const password = await (await openCredentialStore()).get(name)
+  const { credentialStoreFor } = await import('../auth/credential-store.js')
+  const password = await (await credentialStoreFor(profile.secretStore)).get(name)
   if (password === undefined && profile.kind === 'tenant') {
     throw configError(`No stored secret for profile "${name}"`, {
       actions: [

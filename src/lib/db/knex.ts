@@ -18,5 +18,7 @@ export async function createKnex(options: ConnectionOptions): Promise<Knex> {
     connection: { application_name: options.applicationName ?? 'erp', ...base },
     pool: { min: 0, max: options.poolMax ?? 4, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 60_000,
+    // Errors reach the operator as ErpErrors; knex's own console logging would only duplicate them.
+    log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
   })
 }

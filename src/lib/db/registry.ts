@@ -23,14 +23,20 @@ export async function migrateRegistry(knex: Knex): Promise<MigrationOutcome> {
 }
 
 async function registryIsCurrent(knex: Knex): Promise<boolean> {
+  return (await pendingRegistryMigrations(knex)).length === 0
+}
+
+/** Registry migrations the code has and the database has not applied yet. */
+export async function pendingRegistryMigrations(knex: Knex): Promise<string[]> {
   const { rows } = await knex.raw(
     `select to_regclass(?) is not null as present`,
     [`${REGISTRY_SCHEMA}.knex_migrations`],
   )
-  if (!rows[0].present) return false
+  const all = (await loadMigrations('registry')).map((m) => m.name)
+  if (!rows[0].present) return all
   const applied = await knex.raw(`select name from ${quoteIdent(REGISTRY_SCHEMA)}.knex_migrations`)
   const names = new Set(applied.rows.map((r: { name: string }) => r.name))
-  return (await loadMigrations('registry')).every((m) => names.has(m.name))
+  return all.filter((name) => !names.has(name))
 }
 
 /** The admin check done before registry-wide work: a tenant login cannot manage tenants. */

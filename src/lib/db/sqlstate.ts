@@ -23,7 +23,7 @@ export const SqlState = {
   TOO_MANY_CONNECTIONS: '53300',
 } as const
 
-const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'ENOENT'])
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN'])
 
 export function sqlStateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown })?.code
@@ -36,7 +36,7 @@ export function sqlStateOf(err: unknown): string | undefined {
  */
 export function translateDbError(err: unknown): unknown {
   if (err instanceof ErpError) return err
-  const e = err as { code?: string; message?: string; detail?: string }
+  const e = err as { code?: string; message?: string; detail?: string; syscall?: string }
   const state = sqlStateOf(err)
   const message = e?.message ?? String(err)
   switch (state) {
@@ -46,12 +46,14 @@ export function translateDbError(err: unknown): unknown {
         cause: err,
       })
     case SqlState.INVALID_PASSWORD:
-    case SqlState.INVALID_AUTHORIZATION:
       return new ErpError(ErrorKind.CONFIG, `The database refused the login: ${message}`, {
-        actions: [
-          'Check the profile (erp auth whoami), or log in again (erp auth login).',
-          'A suspended tenant cannot log in: ask an operator to resume it.',
-        ],
+        actions: ['Check the profile (erp auth whoami), or log in again (erp auth login).'],
+        cause: err,
+      })
+    case SqlState.INVALID_AUTHORIZATION:
+      // The role exists and the password was right, but it may not log in: a suspended tenant.
+      return new ErpError(ErrorKind.NOT_ALLOWED, `The database refused the login: ${message}`, {
+        actions: ['A suspended tenant cannot log in: an operator can resume it (erp tenants resume <slug>).'],
         cause: err,
       })
     case SqlState.LOCK_NOT_AVAILABLE:
@@ -71,7 +73,8 @@ export function translateDbError(err: unknown): unknown {
     default:
       break
   }
-  if (e?.code && CONNECTION_ERRNOS.has(e.code)) {
+  // A Unix socket that is not there is ENOENT too; a missing file (syscall open) is not ours.
+  if (e?.code && (CONNECTION_ERRNOS.has(e.code) || (e.code === 'ENOENT' && e.syscall === 'connect'))) {
     return new ErpError(ErrorKind.UNAVAILABLE, `Cannot reach the database server: ${message}`, {
       actions: ['Check that the server runs and that DATABASE_URL or the profile points at it (erp doctor).'],
       cause: err,

@@ -24,6 +24,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   await assertSourceCurrent(db.knex, source)
   const tables: CloneResult['tables'] = []
   const created = await createTenant(db, { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }, async (trx, target) => {
+    await assertNoDrift(trx, source, target.schema)
     for (const table of await tablesInDependencyOrder(trx, source.schema)) {
       tables.push({ table, rows: await copyTable(trx, source.schema, target.schema, table) })
     }
@@ -39,6 +40,32 @@ async function assertSourceCurrent(knex: Knex, source: Tenant): Promise<void> {
   if (pending.length > 0) {
     throw new ErpError(ErrorKind.CONFLICT, `Tenant "${source.slug}" has ${pending.length} pending migrations; a clone is made at the latest version.`, {
       actions: [`Migrate it first: erp migrate latest --tenant ${source.slug}`],
+    })
+  }
+}
+
+/**
+ * The copy is built by the migrations, so tables or columns added to the source by hand (erp sql
+ * exec) have no place in it. Refuse rather than lose them silently.
+ */
+async function assertNoDrift(trx: Knex.Transaction, source: Tenant, targetSchema: string): Promise<void> {
+  const { rows } = await trx.raw(
+    `select s.table_name || coalesce('.' || s.column_name, '') as object
+       from (select c.table_name, c.column_name from information_schema.columns c where c.table_schema = ?
+             union select t.table_name, null from information_schema.tables t where t.table_schema = ?) s
+      where not exists (select 1 from information_schema.columns c
+                         where c.table_schema = ? and c.table_name = s.table_name
+                           and (s.column_name is null or c.column_name = s.column_name))
+        and not (s.column_name is not null and not exists (select 1 from information_schema.tables t
+                                                            where t.table_schema = ? and t.table_name = s.table_name))
+      order by 1`,
+    [source.schema, source.schema, targetSchema, targetSchema],
+  )
+  if (rows.length > 0) {
+    const objects = rows.map((r: { object: string }) => r.object)
+    throw new ErpError(ErrorKind.CONFLICT, `Tenant "${source.slug}" has tables or columns the migrations do not create, which a clone would lose: ${objects.join(', ')}`, {
+      actions: ['Turn the change into a migration (erp migrate make), or copy the tenant with erp backup create + erp backup restore --as.'],
+      data: { objects },
     })
   }
 }

@@ -184,20 +184,20 @@ describe('renderList', () => {
     const csv = (rows: object[], columns: Column<object>[], header = true) =>
       renderList(rows, columns, { output: 'csv', header })
 
-    it('writes a key header and RFC 4180 records', () => {
+    it('writes a key header and RFC 4180 records, LF-terminated like psql output', () => {
       expect(renderList(ROWS, COLUMNS, { output: 'csv', columns: ['id', 'paid', 'amount'], sort: ['id'] })).to.equal(
-        'id,paid,amount\r\n1,true,10.25\r\n2,false,9.5\r\n3,false,\r\n4,true,-3',
+        'id,paid,amount\n1,true,10.25\n2,false,9.5\n3,false,\n4,true,-3',
       )
     })
 
     it('quotes commas, quotes and newlines', () => {
       const out = csv([{ v: 'a,b' }, { v: 'say "hi"' }, { v: 'line1\nline2' }], [{ key: 'v' }], false)
-      expect(out).to.equal('"a,b"\r\n"say ""hi"""\r\n"line1\nline2"')
+      expect(out).to.equal('"a,b"\n"say ""hi"""\n"line1\nline2"')
     })
 
     it('prefixes spreadsheet formulas with a quote but leaves plain numbers alone', () => {
       const values = ['=SUM(A1)', '+cmd', '-2+3', '@SUM(1)', '\tx', '\rx', '-5', '-1.25', '+7', 'a=b']
-      const out = csv(values.map((v) => ({ v })), [{ key: 'v' }], false).split('\r\n')
+      const out = csv(values.map((v) => ({ v })), [{ key: 'v' }], false).split('\n')
       expect(out).to.deep.equal([
         "'=SUM(A1)",
         "'+cmd",

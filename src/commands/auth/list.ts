@@ -1,0 +1,29 @@
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listFlags } from '../../lib/cli/list-flags.js'
+import type { Column } from '../../lib/cli/render.js'
+import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/profiles.js'
+
+export type AuthListResult = Array<Profile & { current: boolean }>
+
+const COLUMNS: Column<AuthListResult[number]>[] = [
+  { key: 'current', header: ' ', get: (p) => (p.current ? '*' : '') },
+  { key: 'name' },
+  { key: 'kind' },
+  { key: 'tenant' },
+  { key: 'server', get: (p) => (p.embedded ? 'embedded' : `${p.host}:${p.port}/${p.database}`) },
+  { key: 'user' },
+  { key: 'secretStore', header: 'secret' },
+]
+
+export default class AuthList extends BaseCommand<typeof AuthList> {
+  static summary = 'List stored profiles (the current one is marked *)'
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static flags = { ...listFlags }
+
+  async run(): Promise<AuthListResult> {
+    const current = await currentProfileName()
+    const profiles = (await listProfiles()).map((p) => ({ ...p, current: p.name === current }))
+    this.printList(profiles, COLUMNS, 'No profiles. Store one with: erp auth login <name> --url … or --embedded')
+    return profiles
+  }
+}

@@ -1,0 +1,26 @@
+import { Args } from '@oclif/core'
+
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { notFound } from '../../lib/cli/errors.js'
+import { logout } from '../../lib/auth/login.js'
+
+export interface AuthLogoutResult {
+  profile: string
+  removed: boolean
+  secretRemoved: boolean
+}
+
+export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
+  static summary = 'Forget a profile and its stored secret'
+  static examples = ['<%= config.bin %> <%= command.id %> acme']
+  static args = { name: Args.string({ description: 'Profile name', required: true }) }
+
+  async run(): Promise<AuthLogoutResult> {
+    const result = await logout(this.args.name)
+    if (!result.removed && !result.secretRemoved) {
+      throw notFound(`No profile named "${this.args.name}"`, { actions: ['See the stored profiles with: erp auth list'] })
+    }
+    this.log(`Removed profile "${result.profile}".`)
+    return result
+  }
+}

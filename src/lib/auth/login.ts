@@ -1,0 +1,120 @@
+import { usageError } from '../cli/errors.js'
+import { connect, type Db, type Scope } from '../db/connect.js'
+import { ensureEmbeddedServer } from '../db/embedded-server.js'
+import { tenantNames } from '../db/identifiers.js'
+import { credentialStoreFor, openCredentialStore, type StoreName } from './credential-store.js'
+import { getProfile, profileFromUrl, removeProfile, saveProfile, setCurrentProfile, type Profile } from './profiles.js'
+
+export interface LoginInput {
+  name: string
+  /** postgres://user[:password]@host:port/database; or omitted with `embedded`. */
+  url?: string
+  embedded?: boolean
+  tenant?: string
+  /** From --password-stdin or a prompt; wins over a password inside the URL. */
+  password?: string
+  use?: boolean
+  /** Connect once to prove the profile works before storing it. */
+  verify?: boolean
+  onWarning?: (message: string) => void
+}
+
+export interface LoginResult {
+  profile: Profile
+  store?: StoreName
+  current: boolean
+}
+
+/** Store a named profile (and its secret, in the credential store), after a test connection. */
+export async function login(input: LoginInput): Promise<LoginResult> {
+  const kind = input.tenant ? 'tenant' : 'admin'
+  let profile: Profile
+  let password = input.password
+  if (input.embedded) {
+    const server = new URL(await ensureEmbeddedServer())
+    profile = {
+      name: input.name, kind, tenant: input.tenant, embedded: true,
+      host: server.hostname, port: Number(server.port), database: server.pathname.slice(1),
+      user: input.tenant ? tenantNames(input.tenant).loginRole : decodeURIComponent(server.username),
+      createdAt: new Date().toISOString(),
+    }
+  } else if (input.url) {
+    const parsed = profileFromUrl(input.name, input.url, { kind, tenant: input.tenant })
+    profile = parsed.profile
+    password ??= parsed.password
+  } else {
+    throw usageError('Say where to connect: --url postgres://user@host:port/database, or --embedded.')
+  }
+  let store: StoreName | undefined
+  if (password !== undefined) {
+    const credentials = await openCredentialStore({ onWarning: input.onWarning })
+    store = credentials.name
+    profile = { ...profile, secretStore: store }
+    await saveProfile(profile)
+    await credentials.set(profile.name, password)
+  } else {
+    await saveProfile(profile)
+  }
+  if (input.verify !== false) {
+    try {
+      const db = await connect({ profile: profile.name })
+      await db.close()
+    } catch (err) {
+      await logout(profile.name)
+      throw err
+    }
+  }
+  if (input.use) await setCurrentProfile(profile.name)
+  return { profile, store, current: Boolean(input.use) }
+}
+
+/** Forget a profile and its stored secret. */
+export async function logout(name: string): Promise<{ profile: string; removed: boolean; secretRemoved: boolean }> {
+  const profile = await getProfile(name).catch(() => undefined)
+  const secretRemoved = await (await credentialStoreFor(profile?.secretStore)).delete(name)
+  const removed = await removeProfile(name)
+  return { profile: name, removed, secretRemoved }
+}
+
+export interface WhoAmI {
+  source: Db['source']
+  profile: string | null
+  scope: Scope
+  databaseUser: string
+  host: string
+  port: number
+  database: string
+  serverVersion: string
+  /** Which store holds this profile's secret: keychain, file, environment, or none needed. */
+  secretStore: string
+  secretLocation: string | null
+}
+
+/** Who the current connection is, and where its secret comes from. */
+export async function whoami(db: Db): Promise<WhoAmI> {
+  const { rows } = await db.knex.raw("select current_user as user, current_setting('server_version') as version")
+  let secretStore = 'none'
+  let secretLocation: string | null = null
+  if (db.source === 'database-url') secretStore = 'environment (DATABASE_URL)'
+  else if (db.source === 'embedded') secretStore = 'embedded server state file'
+  else if (db.profile) {
+    const profile = await getProfile(db.profile)
+    if (profile.secretStore) {
+      const store = await credentialStoreFor(profile.secretStore)
+      secretStore = store.name
+      secretLocation = store.location
+    } else if (profile.embedded) secretStore = 'embedded server state file'
+  }
+  return {
+    source: db.source,
+    profile: db.profile ?? null,
+    scope: db.scope,
+    databaseUser: rows[0].user,
+    host: db.endpoint.host,
+    port: db.endpoint.port,
+    database: db.endpoint.database,
+    serverVersion: rows[0].version,
+    secretStore,
+    secretLocation,
+  }
+}

@@ -1,0 +1,92 @@
+import { openCredentialStore } from '../auth/credential-store.js'
+import type { Db } from '../db/connect.js'
+import { embeddedServerInfo } from '../db/embedded-server.js'
+import { pendingRegistryMigrations } from '../db/registry.js'
+import { tenantMigrationStatus } from '../tenants/migrate.js'
+import { listTenants } from '../tenants/tenant.js'
+
+export type CheckStatus = 'ok' | 'warn' | 'fail'
+
+export interface Check {
+  check: string
+  status: CheckStatus
+  detail: string
+  action?: string
+}
+
+const MIN_SERVER_VERSION = 140000
+
+/** Everything `erp doctor` looks at. Each check reports; none throws. */
+export async function runChecks(connectDb: () => Promise<Db>): Promise<Check[]> {
+  const checks: Check[] = []
+  let db: Db | undefined
+  try {
+    db = await connectDb()
+    checks.push({ check: 'connection', status: 'ok', detail: `${db.source}${db.profile ? ` (profile ${db.profile})` : ''}: ${db.endpoint.user}@${db.endpoint.host}:${db.endpoint.port}/${db.endpoint.database}` })
+  } catch (err) {
+    checks.push({ check: 'connection', status: 'fail', detail: (err as Error).message, action: 'Check DATABASE_URL or the profile (erp auth whoami).' })
+  }
+  if (db) {
+    checks.push(await guard('server version', () => serverVersion(db!)))
+    if (db.scope.kind === 'admin') {
+      checks.push(await guard('registry migrations', () => registryState(db!)))
+      checks.push(await guard('tenant migrations', () => tenantState(db!)))
+    } else {
+      checks.push({ check: 'scope', status: 'ok', detail: `tenant ${db.scope.tenant}` })
+    }
+  }
+  checks.push(await guard('credential store', credentialStoreState))
+  if (!db || db.source === 'embedded') checks.push(embeddedState())
+  return checks
+}
+
+async function guard(check: string, run: () => Promise<Omit<Check, 'check'>>): Promise<Check> {
+  try {
+    return { check, ...(await run()) }
+  } catch (err) {
+    return { check, status: 'fail', detail: (err as Error).message }
+  }
+}
+
+async function serverVersion(db: Db): Promise<Omit<Check, 'check'>> {
+  const { rows } = await db.knex.raw("select current_setting('server_version') as v, current_setting('server_version_num')::int as n")
+  return rows[0].n >= MIN_SERVER_VERSION
+    ? { status: 'ok', detail: `PostgreSQL ${rows[0].v}` }
+    : { status: 'fail', detail: `PostgreSQL ${rows[0].v} is older than 14`, action: 'Upgrade the server to PostgreSQL 14 or later.' }
+}
+
+async function registryState(db: Db): Promise<Omit<Check, 'check'>> {
+  const pending = await pendingRegistryMigrations(db.knex)
+  return pending.length === 0
+    ? { status: 'ok', detail: 'up to date' }
+    : { status: 'warn', detail: `${pending.length} pending: ${pending.join(', ')}`, action: 'erp migrate latest --registry' }
+}
+
+async function tenantState(db: Db): Promise<Omit<Check, 'check'>> {
+  const tenants = await listTenants(db.knex, db.scope)
+  const behind = (await tenantMigrationStatus(db, tenants)).filter((s) => s.pending.length > 0)
+  const suspended = tenants.filter((t) => t.status === 'suspended').length
+  const summary = `${tenants.length} tenant(s), ${suspended} suspended`
+  if (behind.length === 0) return { status: 'ok', detail: `${summary}, all migrated` }
+  const names = behind.slice(0, 10).map((s) => s.tenant).join(', ')
+  return {
+    status: 'warn',
+    detail: `${summary}; ${behind.length} with pending migrations: ${names}${behind.length > 10 ? ', …' : ''}`,
+    action: 'erp migrate latest --all-tenants',
+  }
+}
+
+async function credentialStoreState(): Promise<Omit<Check, 'check'>> {
+  const store = await openCredentialStore()
+  // Reading proves the file (if that is the store) is private and well-formed.
+  await store.get('erp-doctor-probe')
+  return { status: 'ok', detail: `${store.name}: ${store.location}` }
+}
+
+function embeddedState(): Check {
+  const info = embeddedServerInfo()
+  if (!info.initialised) return { check: 'embedded server', status: 'warn', detail: `not initialised in ${info.dataDir}`, action: 'Any erp command initialises it on first use.' }
+  return info.running
+    ? { check: 'embedded server', status: 'ok', detail: `running (pid ${info.pid}) on 127.0.0.1:${info.port}, data in ${info.clusterDir}` }
+    : { check: 'embedded server', status: 'warn', detail: `stopped; data in ${info.clusterDir}`, action: 'It starts with the next erp command (or: erp server start).' }
+}
