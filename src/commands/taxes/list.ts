@@ -1,0 +1,19 @@
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { tenantFlag } from '../../lib/cli/flags.js'
+import { listFlags } from '../../lib/cli/list-flags.js'
+import { TAX_RATE_COLUMNS } from '../../lib/pricing/columns.js'
+import { listTaxRates, type TaxRate } from '../../lib/pricing/taxes.js'
+
+export type TaxesListResult = TaxRate[]
+
+export default class TaxesList extends BaseCommand<typeof TaxesList> {
+  static summary = 'List tax rates by tax class'
+  static examples = ['<%= config.bin %> <%= command.id %> --tenant acme', '<%= config.bin %> <%= command.id %> --tenant acme --json']
+  static flags = { ...listFlags, tenant: tenantFlag }
+
+  async run(): Promise<TaxesListResult> {
+    const rates = await this.inTenant((trx) => listTaxRates(trx), { access: 'read' })
+    this.printList(rates, TAX_RATE_COLUMNS, 'No tax rates. Set one with: erp taxes set standard 20')
+    return rates
+  }
+}

@@ -1,0 +1,10 @@
+import type { Column } from '../cli/render.js'
+import type { Setting } from './settings.js'
+
+export const SETTING_COLUMNS: Column<Setting>[] = [
+  { key: 'key' },
+  { key: 'value', get: (s) => JSON.stringify(s.value) },
+  { key: 'isSet', header: 'set' },
+  { key: 'default', get: (s) => JSON.stringify(s.default) },
+  { key: 'description' },
+]

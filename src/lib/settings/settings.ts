@@ -1,0 +1,93 @@
+import type { Knex } from 'knex'
+
+import { invalidData, usageError } from '../cli/errors.js'
+
+/**
+ * Per-tenant settings, one row per key in the tenant's `settings` table (value is jsonb). Only the
+ * keys defined here can be set, each with its validation and default: a typo must not silently
+ * become a setting nobody reads. A domain that needs a setting adds its definition here.
+ */
+export interface SettingDefinition {
+  description: string
+  default: unknown
+  /** The value to store for a text given on the command line, or an error message. */
+  parse: (text: string) => { value: unknown } | { error: string }
+}
+
+const oneOf = (...options: string[]): SettingDefinition['parse'] => (text) =>
+  options.includes(text) ? { value: text } : { error: `expected one of: ${options.join(', ')}` }
+
+export const SETTINGS: Record<string, SettingDefinition> = {
+  'rounding.mode': {
+    description:
+      'How money is rounded, per line, to the currency\'s minor unit: half_up (a tie rounds away from zero, 2.675 → 2.68) ' +
+      'or half_even (a tie rounds to the even digit, 2.665 → 2.66).',
+    default: 'half_up',
+    parse: oneOf('half_up', 'half_even'),
+  },
+}
+
+export interface Setting {
+  key: string
+  value: unknown
+  /** False when the key has no row and its default applies. */
+  isSet: boolean
+  default: unknown
+  description: string
+  updatedAt: Date | null
+}
+
+function definition(key: string): SettingDefinition {
+  const def = SETTINGS[key]
+  if (!def) {
+    const known = Object.keys(SETTINGS).join(', ')
+    throw usageError(`Unknown setting "${key}". Known settings: ${known}`, {
+      actions: ['List them with: erp settings list'],
+      data: { key, known: Object.keys(SETTINGS) },
+    })
+  }
+  return def
+}
+
+/** Every known setting with its current value (or its default). */
+export async function listSettings(trx: Knex.Transaction): Promise<Setting[]> {
+  const rows: Array<{ key: string; value: unknown; updated_at: Date }> = await trx('settings').select('key', 'value', 'updated_at')
+  const byKey = new Map(rows.map((r) => [r.key, r]))
+  return Object.entries(SETTINGS).map(([key, def]) => {
+    const row = byKey.get(key)
+    return {
+      key,
+      value: row ? row.value : def.default,
+      isSet: Boolean(row),
+      default: def.default,
+      description: def.description,
+      updatedAt: row?.updated_at ?? null,
+    }
+  })
+}
+
+export async function getSetting(trx: Knex.Transaction, key: string): Promise<Setting> {
+  definition(key)
+  return (await listSettings(trx)).find((s) => s.key === key)!
+}
+
+/** A setting's value as stored, or its default: for services that read one setting. */
+export async function settingValue<T>(trx: Knex.Transaction, key: string): Promise<T> {
+  const def = definition(key)
+  const row = await trx('settings').where({ key }).first('value')
+  return (row ? row.value : def.default) as T
+}
+
+export async function setSetting(trx: Knex.Transaction, key: string, text: string): Promise<Setting> {
+  const parsed = definition(key).parse(text)
+  if ('error' in parsed) {
+    throw invalidData(`Invalid value ${JSON.stringify(text)} for ${key}: ${parsed.error}`, { data: { key, value: text } })
+  }
+  await trx.raw(
+    `insert into settings (key, value) values (?, ?::jsonb)
+     on conflict (key) do update set value = excluded.value, updated_at = now()
+     where settings.value is distinct from excluded.value`,
+    [key, JSON.stringify(parsed.value)],
+  )
+  return getSetting(trx, key)
+}
