@@ -5,7 +5,7 @@ import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
-import { checkBoolean, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
+import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 export interface ProductImportOptions {
   /** Create missing categories (default); false makes an unknown category path an error. */
@@ -22,8 +22,8 @@ const COLUMNS: { field: FieldSpec; column: string; cast?: string; notNullDefault
     column: 'name',
   },
   { field: { key: 'description', text: true, check: (p, v) => optionalText(p, 'description', v, 10_000) ?? null }, column: 'description' },
-  { field: { key: 'uom', aliases: ['unit'], check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
-  { field: { key: 'barcode', aliases: ['ean', 'gtin'], check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
+  { field: { key: 'uom', aliases: ['unit'], text: true, check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
+  { field: { key: 'barcode', aliases: ['ean', 'gtin'], text: true, check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
   {
     field: { key: 'weight', check: blankIsNull((p, v) => checkDecimal(p, 'weight', v, { precision: 12, scale: 3, nonNegative: true })) },
     column: 'weight',
@@ -42,6 +42,7 @@ const COLUMNS: { field: FieldSpec; column: string; cast?: string; notNullDefault
 const SKU_FIELD: FieldSpec = {
   key: 'sku',
   aliases: ['item code', 'article'],
+  text: true,
   check: (p, v) => {
     const sku = v.trim()
     checkSku(p, 'sku', sku)
@@ -255,9 +256,40 @@ async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price
       where s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
     return n[0].n
   }
-  const result = await trx.raw(`insert into price_list_items (price_list_id, product_id, price)
-    select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku} where s.${price} is not null
-    on conflict (price_list_id, product_id, min_qty, coalesce(valid_from, '-infinity'::date))
-    do update set price = excluded.price, updated_at = now() where price_list_items.price is distinct from excluded.price`, [list])
-  return result.rowCount ?? 0
+  // Two set-based statements rather than ON CONFLICT: no speculative insertion per row, and the
+  // insert of a whole new catalog skips the update entirely.
+  const changed = await trx.raw(`update price_list_items i set price = s.${price}::numeric, updated_at = now()
+    from ${rows} s join products p on p.sku = s.${sku}
+    where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
+      and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
+  const added = await trx.raw(`insert into price_list_items (price_list_id, product_id, price)
+    select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku}
+    where s.${price} is not null and not exists (select 1 from price_list_items i
+      where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null)`, [list, list])
+  return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
+}
+
+/**
+ * Products (not archived) as CSV in the import's own format: the same header names, category
+ * paths, the default list's base price, one attr:<code> column per attribute. Free-text cells
+ * that a spreadsheet would run as a formula get a leading quote, which import removes again.
+ * One COPY … TO STDOUT: the server writes the CSV, memory stays flat.
+ */
+export async function exportProductsSql(trx: Knex.Transaction): Promise<string> {
+  const definitions = await attributeDefinitions(trx)
+  const list = await defaultPriceList(trx)
+  const text = (expression: string, alias: string) => `${guardFormulaSql(expression)} as "${alias}"`
+  const columns = [
+    text('p.sku', 'sku'), text('p.name', 'name'), text('p.description', 'description'), text('c.path', 'category'),
+    text('p.uom', 'uom'), text('p.barcode', 'barcode'), 'p.weight as weight', 'p.tax_class as tax_class',
+    'p.active as active', 'p.tracking as tracking', 'p.cost as cost',
+    ...(list === null ? [] : ['i.price as price']),
+    ...definitions.map((d) => d.type === 'text'
+      ? text(`(p.attributes ->> ${lit(d.code)})`, `${ATTRIBUTE_PREFIX}${d.code}`)
+      : `p.attributes ->> ${lit(d.code)} as "${ATTRIBUTE_PREFIX}${d.code}"`),
+  ]
+  const price = list === null ? ''
+    : `left join price_list_items i on i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null`
+  return `copy (select ${columns.join(', ')} from products p left join categories c on c.id = p.category_id ${price}
+    where p.archived_at is null order by p.sku) to stdout with (format csv, header true)`
 }

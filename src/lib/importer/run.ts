@@ -85,6 +85,7 @@ const ERRORS = 'pg_temp.import_errors'
  */
 export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O): Promise<ImportSummary> {
   const started = performance.now()
+  const trace = process.env.ERP_IMPORT_TRACE ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms\n`) : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
@@ -104,6 +105,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   const rejects = new Rejects(input.errorsFile, stringify)
   const rows = new RowStream(source, spec, fields, mode, input.map ?? {}, rejects)
   const connection = await trx.client.acquireConnection()
+  trace('prepared')
   try {
     let lastProgress = 0
     const meter = setInterval(() => {
@@ -125,7 +127,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       })
       const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
       const copy = connection.query(copyFrom(`copy ${ROWS} (line, ${columns}) from stdin`))
-      await pipeline(source.text, parser, rows, copy)
+      await pipeline(source.raw, source.text, parser, rows, copy)
     } catch (err) {
       throw explainStreamError(err, source.name, rows.lastLine)
     } finally {
@@ -138,10 +140,12 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     }
     input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
 
+    trace('staged')
     const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
     const staged: StagedImport = { trx, mode, dryRun: input.dryRun ?? false, columns: present, rows: ROWS, errors: ERRORS }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
+    trace('validated')
 
     const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present)
     await rejects.close()
@@ -158,6 +162,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     if (dbRejects > 0) await trx.raw(`delete from ${ROWS} s using (select distinct line from ${ERRORS}) e where s.line = e.line`)
 
     const counts = await spec.merge(staged, options)
+    trace('merged')
     const valid = rows.count - rejected
     return {
       entity: spec.entity,
@@ -198,17 +203,17 @@ export function formatRowError(file: string, e: RowError): string {
 /** csv-parse's errors (and ours from inside the stream) as INVALID_DATA naming file:line:column. */
 function explainStreamError(err: unknown, file: string, lastLine: number): unknown {
   if (isErpError(err)) return err
-  const e = err as { code?: string; lines?: number; column?: number | string; message: string }
-  if (!e.code?.startsWith('CSV_')) return err
+  const e = err as { name?: string; code?: string; lines?: number; column?: number | string; message: string }
+  if (e.constructor?.name !== 'CsvError' || !e.code) return err
   const line = e.lines ?? lastLine + 1
-  switch (e.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
+  switch (e.code.replace(/^CSV_/, '')) {
+    case 'QUOTE_NOT_CLOSED':
       return invalidData(`${file}:${lastLine + 1}: a quoted field opened on this line (or a later one) is never closed`, {
         actions: ['Close the quote, or double the quotes inside quoted text ("" stands for ")'],
         data: { file, line: lastLine + 1 },
         cause: err,
       })
-    case 'CSV_MAX_RECORD_SIZE':
+    case 'MAX_RECORD_SIZE':
       return invalidData(`${file}:${lastLine + 1}: a row is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB (a huge field, or a quote that is never closed)`, {
         actions: ['Check the quotes on that row; fields are limited in size'],
         data: { file, line: lastLine + 1 },

@@ -31,8 +31,10 @@ export interface OpenedSource {
   size: number | null
   delimiter: string
   encoding: Encoding
+  /** The input as read: pipe it into `text` (pipeline(raw, text, …)). */
+  raw: Readable
   /** The bytes, checked (UTF-8) and metered: csv-parse decodes them. */
-  text: Readable
+  text: Transform
   /** Bytes read so far. */
   bytesRead(): number
   /** sha256 of every byte read, once the stream has ended. */
@@ -82,14 +84,13 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   }
   const delimiter = input.delimiter ?? detectDelimiter(first)
   const decoder = new Decoder(encoding, name)
-  raw.on('error', (err) => decoder.destroy(err))
-  const text = raw.pipe(decoder)
   return {
     name,
     size,
     delimiter,
     encoding,
-    text,
+    raw,
+    text: decoder,
     bytesRead: () => decoder.bytes,
     sha256: () => decoder.digest(),
   }
