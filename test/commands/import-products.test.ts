@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { parse } from 'csv-parse/sync'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
 import { uniqueSlug } from '../helpers/database.js'
@@ -128,9 +129,9 @@ describe('erp import products', () => {
     expect(skip.json.result).to.include({ inserted: 1, rejected: 5 })
     expect((await products(slug)).map((p) => p.sku)).to.deep.equal(['OK-1'])
 
-    const fixed = readFileSync(errors, 'utf8').trim().split('\n').slice(1).map((l) => l.replace(/,[^,]*$/, ''))
+    const fixed = (parse(readFileSync(errors, 'utf8'), { relax_column_count: true }) as string[][]).slice(1).map((r) => r.slice(0, -1).join(','))
     const rewritten = ['sku,name,weight,barcode', 'BAD-1,Heavy,3,222', 'OK-2,Twice,1,333', 'BAD-2,Named,1,444', 'RAG-1,Ragged,1,555', 'BAD-3,Dup barcode,1,666']
-    expect(fixed).to.deep.equal(['BAD-1,Heavy,abc,222', 'OK-1,Twice,1,333', 'BAD-2,,1,444', 'RAG-1,Ragged', 'BAD-3,Dup barcode,1,111'])
+    expect(fixed).to.have.members(['BAD-1,Heavy,abc,222', 'OK-1,Twice,1,333', 'BAD-2,,1,444', 'RAG-1,Ragged', 'BAD-3,Dup barcode,1,111'])
     const fixedFile = rewritten.join('\n') + '\n'
     const again = await imp(slug, file(fixedFile))
     expect(again.code, again.stdout).to.equal(0)
