@@ -2,10 +2,8 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, parseMap, progressText, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
-import type { Encoding } from '../../lib/importer/source.js'
-import type { ImportMode } from '../../lib/importer/spec.js'
 
 export type ImportProductsResult = ImportSummary
 
@@ -34,22 +32,10 @@ export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
   async run(): Promise<ImportProductsResult> {
     const { importCsv } = await import('../../lib/importer/run.js')
     const { productsSpec } = await import('../../lib/importer/products.js')
-    const { parseDelimiter } = await import('../../lib/importer/source.js')
     const progress = await this.progress('Importing…')
+    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
     const summary = await this.inTenant((trx) =>
-      importCsv(trx, productsSpec, {
-        file: this.args.file,
-        mode: this.flags.mode as ImportMode,
-        map: parseMap(this.flags.map),
-        delimiter: parseDelimiter(this.flags.delimiter),
-        encoding: this.flags.encoding as Encoding,
-        dryRun: this.flags['dry-run'],
-        errorsFile: this.flags.errors,
-        skipInvalid: this.flags['skip-invalid'],
-        batchRef: this.flags['batch-ref'],
-        onProgress: (p) => progress.update(progressText(p)),
-        onChecksum: (sha256) => (this.auditDetails.sha256 = sha256),
-      }, { createCategories: this.flags['create-categories'] }),
+      importCsv(trx, productsSpec, input, { createCategories: this.flags['create-categories'] }),
     ).finally(() => progress.stop())
     if (summary.rejected > 0) {
       this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)

@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 
 import { usageError } from '../cli/errors.js'
-import type { ImportProgress, ImportSummary } from './run.js'
-import { ENCODINGS } from './source.js'
-import { IMPORT_MODES } from './spec.js'
+import type { Progress } from '../cli/progress.js'
+import type { ImportInput, ImportProgress, ImportSummary } from './run.js'
+import { ENCODINGS, parseDelimiter, type Encoding } from './source.js'
+import { IMPORT_MODES, type ImportMode } from './spec.js'
 
 /** What the import and export commands share: flags, --map parsing, progress and summary text. */
 
@@ -56,5 +57,33 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
     ...(s.batchRef ? { batchRef: s.batchRef } : {}),
     seconds: s.seconds,
     sha256: s.sha256,
+  }
+}
+
+export interface ImportFlagValues {
+  mode: string
+  map?: string[]
+  delimiter?: string
+  encoding: string
+  errors?: string
+  'skip-invalid': boolean
+  'batch-ref'?: string
+  'dry-run': boolean
+}
+
+/** The service's input from the shared flags; progress goes to the spinner, the checksum to `onChecksum`. */
+export function importInputFrom(file: string, flags: ImportFlagValues, progress: Progress, onChecksum: (sha256: string) => void): ImportInput {
+  return {
+    file,
+    mode: flags.mode as ImportMode,
+    map: parseMap(flags.map),
+    delimiter: parseDelimiter(flags.delimiter),
+    encoding: flags.encoding as Encoding,
+    dryRun: flags['dry-run'],
+    errorsFile: flags.errors,
+    skipInvalid: flags['skip-invalid'],
+    batchRef: flags['batch-ref'],
+    onProgress: (p) => progress.update(progressText(p)),
+    onChecksum,
   }
 }

@@ -257,6 +257,8 @@ class RowStream extends Transform {
   present = new Set<string>()
   private mapping: { index: number; field: number; header: string }[] = []
   private headerLength = 0
+  /** Field key → the file's header name for it. */
+  private headerOf = new Map<string, string>()
   private buffer: string[] = []
 
   constructor(
@@ -359,6 +361,7 @@ class RowStream extends Transform {
       })
     }
     this.headerLength = header.length
+    for (const m of this.mapping) this.headerOf.set(this.fields[m.field].key, m.header)
     this.rejects.start(headerOut, skipColumn, new Map(this.mapping.map((m) => [this.fields[m.field].key, m.header])))
   }
 
@@ -384,6 +387,14 @@ class RowStream extends Transform {
         continue
       }
       values[field] = value
+    }
+    if (!problems && this.spec.checkRow) {
+      const row: Record<string, string | null> = {}
+      for (const { field } of this.mapping) row[this.fields[field].key] = values[field]
+      const cross = new Problems()
+      this.spec.checkRow(cross, row, this.present)
+      if (cross.empty) for (const { field } of this.mapping) values[field] = row[this.fields[field].key]
+      else problems = cross.list.map((p) => ({ column: this.headerOf.get(p.field) ?? p.field, message: p.message }))
     }
     if (problems) {
       this.rejects.add(line, record, problems)

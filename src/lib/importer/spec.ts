@@ -50,6 +50,11 @@ export interface EntitySpec<Options = unknown> {
   /** The natural key field (sku, code, email…): always required. */
   key: string
   fields(trx: Knex.Transaction, options: Options): Promise<FieldSpec[]>
+  /**
+   * Checks across cells of one row (an address needs its city…), after the cell checks passed;
+   * `row` maps field keys to their staged values and may be normalised in place. In the stream.
+   */
+  checkRow?(problems: Problems, row: Record<string, string | null>, present: Set<string>): void
   validate(staged: StagedImport, options: Options): Promise<void>
   /** Write (or, in a dry run, count what would be written). Runs only over valid rows. */
   merge(staged: StagedImport, options: Options): Promise<MergeCounts>
