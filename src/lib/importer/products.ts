@@ -167,6 +167,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
       extra.categoriesCreated = await createCategories(trx, rows, category, dryRun || options.createCategories === false)
     }
 
+    staged.trace('categories')
     const definitions = await attributeDefinitions(trx)
     const attrs = definitions.filter((d) => columns.has(`${ATTRIBUTE_PREFIX}${d.code}`)).map((d) => ({ def: d, col: `s.${columns.get(`${ATTRIBUTE_PREFIX}${d.code}`)}` }))
     const newAttributes = attrs.length === 0 ? null
@@ -216,6 +217,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
         inserted = result.rowCount ?? 0
       }
     }
+    staged.trace('products written')
     const price = columns.get('price')
     if (price) extra.pricesSet = await setPrices(trx, rows, sku, price, dryRun)
     return { inserted, updated, extra } satisfies MergeCounts

@@ -142,7 +142,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
     trace('staged')
     const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
-    const staged: StagedImport = { trx, mode, dryRun: input.dryRun ?? false, columns: present, rows: ROWS, errors: ERRORS }
+    const staged: StagedImport = { trx, mode, dryRun: input.dryRun ?? false, columns: present, rows: ROWS, errors: ERRORS, trace }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
     trace('validated')
@@ -257,6 +257,8 @@ class RowStream extends Transform {
   present = new Set<string>()
   private mapping: { index: number; field: number; header: string }[] = []
   private headerLength = 0
+  /** One Problems for every cell check (emptied after a bad cell): no allocation per cell. */
+  private readonly cell = new Problems()
   /** Field key → the file's header name for it. */
   private headerOf = new Map<string, string>()
   private buffer: string[] = []
@@ -380,10 +382,11 @@ class RowStream extends Transform {
         continue
       }
       if (spec.text) raw = unguardFormula(raw)
-      const cell = new Problems()
+      const cell = this.cell
       const value = spec.check(cell, raw)
       if (value === undefined || !cell.empty) {
         for (const p of cell.list) (problems ??= []).push({ column: header, value: raw, message: p.message })
+        cell.list.length = 0
         continue
       }
       values[field] = value

@@ -32,6 +32,8 @@ export interface StagedImport {
   /** The staging table and the errors table, both temporary (pg_temp). */
   rows: string
   errors: string
+  /** Timing notes on stderr when ERP_IMPORT_TRACE is set (profiling large imports). */
+  trace: (what: string) => void
 }
 
 export interface MergeCounts {
