@@ -8,22 +8,20 @@ export type DiscountsCreateResult = Discount
 
 export default class DiscountsCreate extends BaseCommand<typeof DiscountsCreate> {
   static summary = 'Create a discount or promotion'
-  static description = `What it takes off:
-  --percent P   P % of the line amount.
-  --amount A    A off each unit (--sku / --category), or A off the whole order (--order), shared over
-                the order's lines in proportion to their amounts. Needs --currency. Never below zero.
-Where: --sku (one product), --category (its path; sub-categories included) or --order (every line).
-When: --from/--to (inclusive); --min-qty / --min-amount count the line for product and category
-discounts, the whole order (before discounts) for order discounts; --group limits it to one customer group.
-Stacking, per line:
-  exclusive (default)  never combined: the best single exclusive discount (largest amount) competes
-                       with the stack below, and the line gets whichever takes more off (a tie goes
-                       to the exclusive one).
-  stackable            all stackable discounts apply together in --priority order (lower first,
-                       then code), each on what the previous ones left (10% then 5% = 14.5%). The
-                       customer group's discount percent is a stackable discount of priority 0.
-Amounts are in the line's price basis (gross on tax-inclusive lists). A line with an overridden
-unit price gets no automatic discount. erp prices quote shows which discount applied and why others did not.`
+  static description = [
+    'What it takes off: --percent P takes P % of the line amount. --amount A takes A off each unit (with --sku or --category), ' +
+      "or A off the whole order (with --order), shared over the order's lines in proportion to their amounts; it needs --currency. " +
+      'A line never goes below zero.',
+    'Where: --sku (one product), --category (its path; sub-categories included) or --order (every line). ' +
+      'When: --from/--to, both days included. --min-qty and --min-amount count the line for product and category discounts, ' +
+      'and the whole order (before discounts) for order discounts. --group limits it to one customer group.',
+    'Stacking, per line. exclusive (the default): never combined; the best single exclusive discount (the largest amount) ' +
+      'competes with the stack of stackable ones, and the line gets whichever takes more off (a tie goes to the exclusive one). ' +
+      'stackable: all eligible stackable discounts apply together in --priority order (lower first, then by code), each on what ' +
+      "the previous ones left, so 10 % then 5 % takes 14.5 %. The customer group's discount percent is a stackable discount of priority 0.",
+    "Amounts are in the line's price basis (gross on tax-inclusive lists). A line whose unit price is overridden gets no " +
+      'automatic discount. erp prices quote shows which discount applied and why the others did not.',
+  ].join('\n\n')
   static examples = [
     '<%= config.bin %> <%= command.id %> --code SUMMER10 --percent 10 --category Garden --from 2026-06-01 --to 2026-08-31 --tenant acme',
     '<%= config.bin %> <%= command.id %> --code BULK5 --percent 5 --order --min-amount 500 --currency EUR --stacking stackable',

@@ -11,18 +11,18 @@ export type PricesQuoteResult = Quote
 
 export default class PricesQuote extends BaseCommand<typeof PricesQuote> {
   static summary = 'Price an order: unit prices, discounts, tax and totals, with the reasons'
-  static description = `The same resolver prices orders and invoices. Per line:
-  1. List: the customer's group list, else the default list; a product missing from the group's list
-     is priced from the default list when both share a currency.
-  2. Price: among the list's prices valid on --date whose quantity break the line reaches, the highest
-     break, then the one starting latest. SKU:QTY@PRICE overrides the unit price (and turns automatic
-     discounts off for that line).
-  3. Discounts (erp discounts create --help): the best single exclusive discount competes with all
-     stackable ones (incl. the customer group's percent) applied in priority order, compounding;
-     the line gets whichever takes more off (on a tie, the exclusive one).
-  4. Tax at the product's tax-class rate (erp taxes list), on net or gross prices per the list.
-Money is rounded per line to the currency's minor unit with the tenant's rounding.mode (half_up or
-half_even, see erp settings). --json returns every figure and each line's explanation.`
+  static description = [
+    'The same resolver prices orders and invoices. Per line:',
+    "1. List: the customer's group list, else the default list. A product missing from the group's list is priced from the " +
+      'default list when both share a currency.',
+    "2. Price: among the list's prices valid on --date whose quantity break the line reaches, the highest break, then the one " +
+      'starting latest. SKU:QTY@PRICE overrides the unit price and turns automatic discounts off for that line.',
+    '3. Discounts (see erp discounts create --help): the best single exclusive discount competes with all stackable ones ' +
+      "(the customer group's percent included) applied in priority order, compounding; the line gets whichever takes more off.",
+    "4. Tax at the product's tax-class rate (erp taxes list), on net or gross prices as the list says.",
+    "Money is rounded per line to the currency's minor unit with the tenant's rounding.mode (half_up or half_even, see " +
+      "erp settings list). --json returns every figure and each line's explanation.",
+  ].join('\n\n')
   static examples = [
     '<%= config.bin %> <%= command.id %> --customer C0001 --line CHAIR-01:4 --line DESK-02:1 --tenant acme',
     '<%= config.bin %> <%= command.id %> --line CHAIR-01:12 --date 2026-12-24 --json',

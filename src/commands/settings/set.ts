@@ -9,8 +9,9 @@ export type SettingsSetResult = Setting
 export default class SettingsSet extends BaseCommand<typeof SettingsSet> {
   static summary = "Change one of a tenant's settings"
   static description =
-    'Only known keys are accepted, each value is checked. Known settings:\n' +
-    '  rounding.mode  half_up (default) | half_even: how quotes, orders and invoices round money, per line.'
+    'Only known keys are accepted, and each value is checked (see erp settings list for every key, its value and default).\n\n' +
+    'rounding.mode: half_up (the default; a tie rounds away from zero, 2.675 → 2.68) or half_even (a tie rounds to the even ' +
+    'digit, 2.665 → 2.66): how quotes, orders and invoices round money, per line.'
   static examples = [
     '<%= config.bin %> <%= command.id %> rounding.mode half_even --tenant acme',
     '<%= config.bin %> <%= command.id %> rounding.mode half_up --tenant acme --json',

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 
+import { notFound } from '../cli/errors.js'
 import { Problems, checkDecimal, checkInteger } from '../validation.js'
 import { checkDate, checkPeriod } from './checks.js'
 
@@ -107,4 +108,34 @@ export async function listPrices(trx: Knex.Transaction, input: ListPricesInput =
     [...bindings, limit!] as Array<string | number>,
   )
   return rows
+}
+
+export interface RemovePriceInput {
+  priceList: string
+  sku: string
+  /** The item's key: its break and start date ("0" and none by default). */
+  minQty?: string
+  validFrom?: string
+}
+
+/** Remove one price item, found by its key (list, SKU, min qty, valid from). Returns what was removed. */
+export async function removePrice(trx: Knex.Transaction, input: RemovePriceInput): Promise<PriceItem> {
+  const problems = new Problems()
+  const minQty = input.minQty === undefined ? '0' : checkDecimal(problems, 'minQty', input.minQty, { precision: 18, scale: 4, nonNegative: true })
+  const validFrom = input.validFrom === undefined ? undefined : checkDate(problems, 'from', input.validFrom)
+  problems.throwIfAny(`Price of "${input.sku}" in "${input.priceList}" was not removed`)
+  const { rows } = await trx.raw(
+    `${SELECT} where l.code = ? and p.sku = ? and i.min_qty = ?
+       and coalesce(i.valid_from, '-infinity'::date) = coalesce(?::date, '-infinity'::date) for update of i`,
+    [input.priceList, input.sku, minQty!, validFrom ?? null],
+  )
+  if (rows.length === 0) {
+    const period = validFrom ? ` from ${validFrom}` : ''
+    throw notFound(`No price for "${input.sku}" in "${input.priceList}" at min qty ${minQty}${period}`, {
+      actions: [`See its prices with: erp prices list --sku ${input.sku}`],
+      data: { priceList: input.priceList, sku: input.sku, minQty, validFrom: validFrom ?? null },
+    })
+  }
+  await trx('price_list_items').where({ id: rows[0].id }).delete()
+  return rows[0]
 }
