@@ -1,21 +1,11 @@
 import { expect } from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
-import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 
-async function query(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 const applied = async (slug: string) =>
   (await query(`select name from tenant_${slug}.knex_migrations order by id`)).rows.map((r) => r.name as string)

@@ -1,19 +1,9 @@
 import { expect } from 'chai'
-import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 
-async function query(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 async function create(slug: string, ...more: string[]) {
   const r = await runCli(['tenants', 'create', slug, ...more, '--json'])

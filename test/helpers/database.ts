@@ -74,3 +74,8 @@ export function openTestDb(): Promise<Db> {
 export function uniqueSlug(prefix = 't'): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`
 }
+
+/** One query on the test database as its admin, outside erp: what a DBA would see. */
+export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return withServer(process.env.DATABASE_URL!, (c) => c.query(sql, params))
+}

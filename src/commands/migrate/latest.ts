@@ -6,7 +6,7 @@ import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { MIGRATION_RUN_COLUMNS, toMigrationRow, type TenantMigrationRow } from '../../lib/cli/migration-columns.js'
 import { migrateRegistry } from '../../lib/db/registry.js'
-import { migrateTenants, selectTenants } from '../../lib/tenants/migrate.js'
+import { migrateTenants } from '../../lib/tenants/migrate.js'
 
 export interface MigrateLatestResult {
   registry?: string[]
@@ -40,10 +40,7 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
       this.log(outcome.applied.length ? `Registry: applied ${outcome.applied.join(', ')}` : 'Registry is up to date.')
       return { registry: outcome.applied, tenants: [], failed: 0 }
     }
-    const tenants = await selectTenants(db, {
-      tenant: this.flags['all-tenants'] ? undefined : await this.tenantSlug(this.flags.tenant),
-      all: this.flags['all-tenants'],
-    })
+    const tenants = await this.selectedTenants(this.flags)
     const progress = await this.progress(`Migrating ${tenants.length} tenant(s)`)
     const outcomes = await migrateTenants(db, tenants.map((t) => t.slug), {
       direction: 'latest',

@@ -4,7 +4,7 @@ import { allTenantsFlag, concurrencyFlag, tenantFlag, yesFlag } from '../../lib/
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { MIGRATION_RUN_COLUMNS, toMigrationRow, type TenantMigrationRow } from '../../lib/cli/migration-columns.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
-import { migrateTenants, selectTenants } from '../../lib/tenants/migrate.js'
+import { migrateTenants } from '../../lib/tenants/migrate.js'
 
 export interface MigrateRollbackResult {
   tenants: TenantMigrationRow[]
@@ -29,10 +29,7 @@ export default class MigrateRollback extends BaseCommand<typeof MigrateRollback>
 
   async run(): Promise<MigrateRollbackResult> {
     const db = await this.db({ poolMax: this.flags.concurrency + 1 })
-    const tenants = await selectTenants(db, {
-      tenant: this.flags['all-tenants'] ? undefined : await this.tenantSlug(this.flags.tenant),
-      all: this.flags['all-tenants'],
-    })
+    const tenants = await this.selectedTenants(this.flags)
     await confirmOrFail(`Roll back the last migration batch of ${tenants.length} tenant(s)? Data in dropped objects is lost.`, {
       yes: this.flags.yes,
     })

@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { allTenantsFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
-import { selectTenants, tenantMigrationStatus, type TenantMigrationStatus } from '../../lib/tenants/migrate.js'
+import { tenantMigrationStatus, type TenantMigrationStatus } from '../../lib/tenants/migrate.js'
 
 export type MigrateStatusResult = TenantMigrationStatus[]
 
@@ -33,8 +33,9 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
 
   async run(): Promise<MigrateStatusResult> {
     const db = await this.db()
+    // An admin without --tenant sees the whole fleet.
     const all = this.flags['all-tenants'] || (!this.flags.tenant && db.scope.kind === 'admin')
-    const tenants = await selectTenants(db, { tenant: all ? undefined : await this.tenantSlug(this.flags.tenant), all })
+    const tenants = await this.selectedTenants({ tenant: this.flags.tenant, 'all-tenants': all })
     let status = await tenantMigrationStatus(db, tenants)
     if (this.flags['pending-only']) status = status.filter((s) => s.pending.length > 0)
     this.printList(status, COLUMNS, 'No tenants.')

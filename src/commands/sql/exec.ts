@@ -8,7 +8,6 @@ import { allTenantsFlag, concurrencyFlag, dryRunFlag, tenantFlag } from '../../l
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { runScriptInTenants } from '../../lib/sql/exec.js'
-import { selectTenants } from '../../lib/tenants/migrate.js'
 
 export interface SqlExecRow {
   tenant: string
@@ -59,10 +58,7 @@ export default class SqlExec extends BaseCommand<typeof SqlExec> {
     const sql = await fs.readFile(this.flags.file, 'utf8')
     if (!sql.trim()) throw new ErpError(ErrorKind.INVALID_DATA, `${this.flags.file} is empty`)
     const db = await this.db({ poolMax: this.flags.concurrency + 1 })
-    const tenants = await selectTenants(db, {
-      tenant: this.flags['all-tenants'] ? undefined : await this.tenantSlug(this.flags.tenant),
-      all: this.flags['all-tenants'],
-    })
+    const tenants = await this.selectedTenants(this.flags)
     const dryRun = this.flags['dry-run']
     const outcomes = await runScriptInTenants(db, tenants.map((t) => t.slug), sql, { dryRun, concurrency: this.flags.concurrency })
     const rows: SqlExecRow[] = outcomes.map((o) => ({

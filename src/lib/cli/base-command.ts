@@ -93,6 +93,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
+   * The tenants a fleet command works on: every tenant with --all-tenants, else the one from
+   * --tenant / ERP_TENANT / the tenant profile.
+   */
+  protected async selectedTenants(flags: { tenant?: string; 'all-tenants'?: boolean }): Promise<Tenant[]> {
+    const db = await this.db()
+    const { selectTenants } = await import('../tenants/migrate.js')
+    if (flags['all-tenants']) return selectTenants(db, { all: true })
+    return selectTenants(db, { tenant: await this.tenantSlug(flags.tenant) })
+  }
+
+  /**
    * Run one service call inside the tenant's scope (see withTenant): the tenant comes from
    * --tenant / ERP_TENANT or the tenant profile.
    */

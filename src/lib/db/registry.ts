@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind } from '../cli/errors.js'
 import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
-import { loadMigrations, migrateUp, type MigrationOutcome } from './migrator.js'
+import { loadMigrations, migrateUp, migrationLock, type MigrationOutcome } from './migrator.js'
 
 /**
  * The registry schema (`erp`): tenants and the audit log. Admin connections bring it up to date on
@@ -16,6 +16,8 @@ export async function ensureRegistry(knex: Knex): Promise<MigrationOutcome | und
 
 export async function migrateRegistry(knex: Knex): Promise<MigrationOutcome> {
   return knex.transaction(async (trx) => {
+    // Before CREATE SCHEMA IF NOT EXISTS, which two first runs at once could both attempt.
+    await migrationLock(trx, REGISTRY_SCHEMA)
     await trx.raw(`create schema if not exists ${quoteIdent(REGISTRY_SCHEMA)}`)
     await trx.raw(`set local search_path to ${quoteIdent(REGISTRY_SCHEMA)}`)
     return migrateUp(trx, REGISTRY_SCHEMA, 'registry')

@@ -19,8 +19,8 @@ describe('the embedded server', function () {
 
   it('is initialised once and shared when two erp processes start at the same time', async () => {
     const [a, b] = await Promise.all([runCli(['tenants', 'list', '--json'], { env }), runCli(['tenants', 'list', '--json'], { env })])
-    expect(a.code, a.stderr).to.equal(0)
-    expect(b.code, b.stderr).to.equal(0)
+    expect(a.code, a.stdout + a.stderr).to.equal(0)
+    expect(b.code, b.stdout + b.stderr).to.equal(0)
     const status = await runCli(['server', 'status', '--json'], { env })
     expect(status.json.result).to.include({ running: true, initialised: true })
     const postmasters = fs.readFileSync(path.join(dataDir, 'pg17', 'postmaster.pid'), 'utf8').split('\n')[0]
