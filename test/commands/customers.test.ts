@@ -137,6 +137,6 @@ describe('erp customers and customer-groups (through bin/run.js)', () => {
     expect(ok(await erp(tenant, ['customers', 'restore', 'C-2002'])).customer.archivedAt).to.equal(null)
 
     const csv = await runCli(['customers', 'list', '--tenant', tenant, '--output', 'csv', '--columns', 'code,group'])
-    expect(csv.stdout.split('\r\n')).to.deep.equal(['code,group', 'C-1001,wholesale', 'C-2001,retail', 'C-2002,retail', 'C-2003,retail\n'])
+    expect(csv.stdout.split('\n')).to.deep.equal(['code,group', 'C-1001,wholesale', 'C-2001,retail', 'C-2002,retail', 'C-2003,retail', ''])
   })
 })
