@@ -85,7 +85,7 @@ describe('erp import products', () => {
     const before = await products(slug)
     const update = await imp(slug, file('sku,weight\nA-1,2\nZZ-9,1\n'), '--mode', 'update')
     expect(update.code).to.equal(65)
-    expect(update.json.error.message).to.match(/:3: column "sku" no product with this SKU/)
+    expect(update.json.error.message).to.match(/:3: column "sku": no product with this SKU/)
     expect(await products(slug)).to.deep.equal(before)
     const ok = await imp(slug, file('sku,weight\nA-1,2\n'), '--mode', 'update')
     expect(ok.json.result).to.include({ updated: 1, inserted: 0 })
@@ -116,7 +116,7 @@ describe('erp import products', () => {
     expect(r.json.error.data.rejected).to.equal(5)
     const lines = r.json.error.data.errors.map((e: { line: number }) => e.line)
     expect(lines).to.include.members([3, 4, 5, 6, 7])
-    expect(r.json.error.message).to.contain(`${bad}:3: column "weight" "abc" is not a decimal number`)
+    expect(r.json.error.message).to.contain(`${bad}:3: column "weight": "abc" is not a decimal number`)
     expect(await products(slug)).to.deep.equal([])
     const written = readFileSync(errors, 'utf8').trim().split('\n')
     expect(written[0]).to.equal('sku,name,weight,barcode,error')
@@ -184,7 +184,7 @@ describe('erp import products', () => {
       ['header only', 'sku,name\n', /has a header but no rows/],
       ['duplicate header', 'sku,sku,name\nA,A,B\n', /columns "sku" and "sku" are both sku/],
       ['huge field', `sku,name,description\nA-1,x,"${'y'.repeat(1_100_000)}"\n`, /:2: a row is larger than 1 MiB/],
-      ['NUL bytes', 'sku,name\nA-1,bad\u0000name\n', /:2: column "name" contains a NUL byte/],
+      ['NUL bytes', 'sku,name\nA-1,bad\u0000name\n', /:2: column "name": contains a NUL byte/],
       ['ragged rows', 'sku,name\nA-1,x,extra\nA-2\n', /:2: has 3 field\(s\), the header has 2/],
       ['stray quote', 'sku,name\nA-1,ab"c"d\n', /:2/],
     ]
@@ -210,7 +210,7 @@ describe('erp import products', () => {
     const slug = await tenant()
     const r = await imp(slug, file('sku,name,category\nA-1,x,Nowhere/Else\n'), '--no-create-categories')
     expect(r.code).to.equal(65)
-    expect(r.json.error.message).to.match(/column "category" unknown category/)
+    expect(r.json.error.message).to.match(/column "category": unknown category/)
   })
 
   it('export → import round trip: attributes, prices, formula guard, nothing changes', async () => {

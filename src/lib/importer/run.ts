@@ -196,7 +196,7 @@ function describeRejects(file: string, rejects: Rejects, rejected: number, error
 }
 
 export function formatRowError(file: string, e: RowError): string {
-  const where = e.column ? ` column "${e.column}"` : ''
+  const where = e.column ? ` column "${e.column}":` : ''
   return `${file}:${e.line}:${where} ${e.message}`
 }
 
