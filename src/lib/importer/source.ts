@@ -57,6 +57,9 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   let name: string
   let size: number | null = null
   if (input.file === '-') {
+    if (!input.stdin && process.stdin.isTTY) {
+      throw usageError('"-" reads the CSV from stdin, but stdin is a terminal', { actions: ['Pipe the file in (erp import products - < products.csv), or pass its path'] })
+    }
     raw = input.stdin ?? process.stdin
     name = 'stdin'
   } else {
