@@ -219,7 +219,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     }
     staged.trace('products written')
     const price = columns.get('price')
-    if (price) extra.pricesSet = await setPrices(trx, rows, sku, price, dryRun)
+    if (price) extra.pricesSet = await setPrices(trx, rows, sku, price, dryRun, mode === 'insert')
     return { inserted, updated, extra } satisfies MergeCounts
   },
 }
@@ -248,7 +248,7 @@ async function createCategories(trx: Knex.Transaction, rows: string, column: str
 }
 
 /** Prices of the rows into the default price list (quantity 0, no validity dates): new or changed ones. */
-async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price: string, dryRun: boolean): Promise<number> {
+async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price: string, dryRun: boolean, allNew: boolean): Promise<number> {
   const list = await defaultPriceList(trx)
   if (list === null) return 0
   if (dryRun) {
@@ -260,7 +260,8 @@ async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price
   }
   // Two set-based statements rather than ON CONFLICT: no speculative insertion per row, and the
   // insert of a whole new catalog skips the update entirely.
-  const changed = await trx.raw(`update price_list_items i set price = s.${price}::numeric, updated_at = now()
+  // Products inserted by this import have no prices yet: nothing to update.
+  const changed = allNew ? { rowCount: 0 } : await trx.raw(`update price_list_items i set price = s.${price}::numeric, updated_at = now()
     from ${rows} s join products p on p.sku = s.${sku}
     where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
       and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
