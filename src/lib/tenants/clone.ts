@@ -25,7 +25,11 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   const tables: CloneResult['tables'] = []
   const created = await createTenant(db, { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }, async (trx, target) => {
     await assertNoDrift(trx, source, target.schema)
-    for (const table of await tablesInDependencyOrder(trx, source.schema)) {
+    const order = await tablesInDependencyOrder(trx, source.schema)
+    // Rows the migrations seeded in the new schema (pricing's 'zero' tax rate…) would clash with
+    // the same rows copied from the source: the copy is exact, so they go first.
+    for (const table of [...order].reverse()) await trx.raw(`delete from ${quoteIdent(target.schema)}.${quoteIdent(table)}`)
+    for (const table of order) {
       tables.push({ table, rows: await copyTable(trx, source.schema, target.schema, table) })
     }
     await copySequenceValues(trx, source.schema, target.schema)
