@@ -206,6 +206,13 @@ describe('erp import products', () => {
     })
   })
 
+  it('names the line a row starts on, counting blank lines and newlines inside quotes', async () => {
+    const slug = await tenant()
+    const r = await imp(slug, file('sku,name,description\r\n\r\nA-1,x,"two\r\nlines"\r\n\r\nA-2,,\r\nA-3,"y\n\n\nz",\r\nA-4,w,bad\u0000\r\n'))
+    expect(r.code).to.equal(65)
+    expect(r.json.error.data.errors.map((e: { line: number; column: string }) => [e.line, e.column])).to.deep.equal([[6, 'name'], [11, 'description']])
+  })
+
   it('--no-create-categories rejects unknown paths', async () => {
     const slug = await tenant()
     const r = await imp(slug, file('sku,name,category\nA-1,x,Nowhere/Else\n'), '--no-create-categories')
