@@ -267,8 +267,8 @@ async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price
       and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
   const added = await trx.raw(`insert into price_list_items (price_list_id, product_id, price)
     select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku}
-    where s.${price} is not null and not exists (select 1 from price_list_items i
-      where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null)`, [list, list])
+    where s.${price} is not null ${allNew ? '' : `and not exists (select 1 from price_list_items i
+      where i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null)`}`, [list])
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
 
