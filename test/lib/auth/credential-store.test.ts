@@ -23,7 +23,11 @@ async function caught(fn: () => Promise<unknown>): Promise<ErpError> {
 const modeOf = async (file: string) => (await fs.stat(file)).mode & 0o777
 
 describe('credential store', () => {
-  const savedEnv = { ...process.env }
+  // Taken once the root hooks have pointed DATABASE_URL at this run's database, not at load time.
+  let savedEnv: NodeJS.ProcessEnv = {}
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let dir: string
   let file: string

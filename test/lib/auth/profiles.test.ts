@@ -41,7 +41,11 @@ const profile = (name: string, extra: Partial<Profile> = {}): Profile => ({
 })
 
 describe('profiles', () => {
-  const savedEnv = { ...process.env }
+  // Taken once the root hooks have pointed DATABASE_URL at this run's database, not at load time.
+  let savedEnv: NodeJS.ProcessEnv = {}
+  before(() => {
+    savedEnv = { ...process.env }
+  })
   let tmp: string
   let file: string
 
