@@ -101,7 +101,7 @@ export async function checkAttributeValues(
       out[code] = null
       continue
     }
-    const value = convertValue(problems, field, definition, text)
+    const value = convertAttributeValue(problems, field, definition, text)
     if (value !== undefined) out[code] = value
   }
   return out
@@ -110,7 +110,8 @@ export async function checkAttributeValues(
 const TRUE = new Set(['true', 'yes', 'y', '1', 'on'])
 const FALSE = new Set(['false', 'no', 'n', '0', 'off'])
 
-function convertValue(problems: Problems, field: string, def: Attribute, text: string): AttributeValue | undefined {
+/** One attribute value as text → its JSON type; undefined after recording a problem. */
+export function convertAttributeValue(problems: Problems, field: string, def: Attribute, text: string): AttributeValue | undefined {
   const value = text.trim()
   const bad = (expected: string): undefined => {
     problems.add(field, `${def.code}: "${text}" is not ${expected}`)

@@ -90,10 +90,30 @@ const SKU = /^[^\s\u0000-\u001F\u007F](?:[^\u0000-\u001F\u007F]{0,62}[^\s\u0000-
 const BARCODE = /^[\u0021-\u007E]{1,64}$/
 const TAX_CLASS = /^[a-z][a-z0-9_]{0,39}$/
 
-function checkSku(problems: Problems, field: string, sku: string): void {
+export function checkSku(problems: Problems, field: string, sku: string): void {
   if (!SKU.test(sku)) {
     problems.add(field, `"${sku}" is not a SKU: 1–64 characters, no control characters, no leading or trailing spaces`)
   }
+}
+
+/** A barcode, or null for a blank one; undefined after recording a problem. */
+export function checkBarcode(problems: Problems, field: string, value: string | null): string | null | undefined {
+  if (value === null || value.trim() === '') return null
+  if (BARCODE.test(value.trim())) return value.trim()
+  problems.add(field, `"${value}" is not a barcode: 1–64 printable ASCII characters without spaces`)
+  return undefined
+}
+
+export function checkTaxClass(problems: Problems, field: string, value: string): string | undefined {
+  if (TAX_CLASS.test(value)) return value
+  problems.add(field, `"${value}" is not a tax class: lowercase letters, digits and _ (e.g. standard, reduced, zero)`)
+  return undefined
+}
+
+export function checkTracking(problems: Problems, field: string, value: string): TrackingMode | undefined {
+  if ((TRACKING_MODES as readonly string[]).includes(value)) return value as TrackingMode
+  problems.add(field, `"${value}" is not a tracking mode; use one of ${TRACKING_MODES.join(', ')}`)
+  return undefined
 }
 
 /** Check and convert every field given; the returned row holds only the columns to write. */
@@ -107,24 +127,15 @@ async function checkFields(
   if (input.name !== undefined) row.name = checkText(problems, 'name', input.name, 300)
   if (input.description !== undefined) row.description = optionalText(problems, 'description', input.description, 10_000)
   if (input.uom !== undefined) row.uom = checkText(problems, 'uom', input.uom, 20)
-  if (input.barcode !== undefined && input.barcode !== null && input.barcode.trim() !== '') {
-    if (BARCODE.test(input.barcode.trim())) row.barcode = input.barcode.trim()
-    else problems.add('barcode', `"${input.barcode}" is not a barcode: 1–64 printable ASCII characters without spaces`)
-  } else if (input.barcode !== undefined) row.barcode = null
+  if (input.barcode !== undefined) row.barcode = checkBarcode(problems, 'barcode', input.barcode)
   if (input.weight !== undefined) {
     row.weight = input.weight === null ? null : checkDecimal(problems, 'weight', input.weight, { precision: 12, scale: 3, nonNegative: true })
   }
   if (input.cost !== undefined) {
     row.cost = input.cost === null ? null : checkDecimal(problems, 'cost', input.cost, { precision: 14, scale: 4, nonNegative: true })
   }
-  if (input.taxClass !== undefined) {
-    if (TAX_CLASS.test(input.taxClass)) row.tax_class = input.taxClass
-    else problems.add('taxClass', `"${input.taxClass}" is not a tax class: lowercase letters, digits and _ (e.g. standard, reduced, zero)`)
-  }
-  if (input.tracking !== undefined) {
-    if ((TRACKING_MODES as readonly string[]).includes(input.tracking)) row.tracking = input.tracking
-    else problems.add('tracking', `"${input.tracking}" is not a tracking mode; use one of ${TRACKING_MODES.join(', ')}`)
-  }
+  if (input.taxClass !== undefined) row.tax_class = checkTaxClass(problems, 'taxClass', input.taxClass)
+  if (input.tracking !== undefined) row.tracking = checkTracking(problems, 'tracking', input.tracking)
   if (input.active !== undefined) row.active = input.active
   if (input.category !== undefined) {
     if (input.category === null) row.category_id = null

@@ -45,6 +45,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected exitStatus: ExitCode = ExitCode.OK
   /** The tenant the audit record is about. */
   protected auditTenant?: string
+  /** Extra facts for the audit record (an import's file checksum…), next to args and flags. */
+  protected auditDetails: Record<string, unknown> = {}
   private warnings: string[] = []
   private database?: Db
   private startedAt = performance.now()
@@ -203,7 +205,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         profile: this.database!.profile,
         tenant: this.auditTenant,
         command: (this.id ?? 'unknown').replaceAll(':', ' '),
-        args: { args: this.args ?? {}, flags: this.flags ?? {} },
+        args: { args: this.args ?? {}, flags: this.flags ?? {}, ...this.auditDetails },
         outcome: exitCode === ExitCode.OK ? 'ok' : 'error',
         exitCode,
         error: err?.message,

@@ -77,6 +77,14 @@ function unknownCustomer(code: string) {
 
 const PHONE = /^\+?[0-9][0-9 ()./-]{2,29}$/
 
+/** A phone number, or null for a blank one; undefined after recording a problem. */
+export function checkPhone(problems: Problems, field: string, value: string | null): string | null | undefined {
+  if (value === null || value.trim() === '') return null
+  if (PHONE.test(value.trim())) return value.trim()
+  problems.add(field, `"${value}" is not a phone number (digits, spaces, ( ) . / -, an optional leading +)`)
+  return undefined
+}
+
 async function checkFields(trx: Knex.Transaction, problems: Problems, input: CustomerFields): Promise<Record<string, unknown>> {
   const row: Record<string, unknown> = {}
   if (input.name !== undefined) row.name = checkText(problems, 'name', input.name, 300)
@@ -84,9 +92,7 @@ async function checkFields(trx: Knex.Transaction, problems: Problems, input: Cus
     row.email = input.email === null || input.email.trim() === '' ? null : checkEmail(problems, 'email', input.email)
   }
   if (input.phone !== undefined) {
-    if (input.phone === null || input.phone.trim() === '') row.phone = null
-    else if (PHONE.test(input.phone.trim())) row.phone = input.phone.trim()
-    else problems.add('phone', `"${input.phone}" is not a phone number (digits, spaces, ( ) . / -, an optional leading +)`)
+    row.phone = checkPhone(problems, 'phone', input.phone)
   }
   if (input.taxId !== undefined) row.tax_id = optionalText(problems, 'taxId', input.taxId, 40)
   if (input.creditLimit !== undefined) {

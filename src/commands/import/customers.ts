@@ -1,0 +1,36 @@
+import { BaseCommand } from '../../lib/cli/base-command.js'
+import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
+import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import type { ImportSummary } from '../../lib/importer/run.js'
+
+export type ImportCustomersResult = ImportSummary
+
+export default class ImportCustomers extends BaseCommand<typeof ImportCustomers> {
+  static summary = 'Import customers (with their group and default addresses) from a CSV file'
+  static description =
+    'Columns: code, name, email, phone, tax_id, credit_limit, payment_terms_days, group (a customer group code, ' +
+    'which must exist), and billing_/shipping_ line1, line2, city, postal_code, region, country for the default ' +
+    'billing and shipping address (an address with any cell filled must be complete). Every row is checked; by ' +
+    'default any invalid row stops the import and nothing is written.'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> customers.csv --tenant acme',
+    '<%= config.bin %> <%= command.id %> customers.csv --mode upsert --errors rejected.csv --dry-run',
+  ]
+  static audited = true
+  static args = importArgs
+  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
+
+  async run(): Promise<ImportCustomersResult> {
+    const { importCsv } = await import('../../lib/importer/run.js')
+    const { customersSpec } = await import('../../lib/importer/customers.js')
+    const progress = await this.progress('Importing…')
+    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
+    const summary = await this.inTenant((trx) => importCsv(trx, customersSpec, input, {})).finally(() => progress.stop())
+    if (summary.rejected > 0) {
+      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
+      this.exitStatus = 1
+    }
+    this.printRecord(summaryRecord(summary))
+    return summary
+  }
+}

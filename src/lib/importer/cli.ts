@@ -1,0 +1,89 @@
+import { Args, Flags } from '@oclif/core'
+
+import { usageError } from '../cli/errors.js'
+import type { Progress } from '../cli/progress.js'
+import type { ImportInput, ImportProgress, ImportSummary } from './run.js'
+import { ENCODINGS, parseDelimiter, type Encoding } from './source.js'
+import { IMPORT_MODES, type ImportMode } from './spec.js'
+
+/** What the import and export commands share: flags, --map parsing, progress and summary text. */
+
+export const importArgs = {
+  file: Args.string({ description: 'CSV file to import, or - for stdin', required: true }),
+}
+
+export const importFlags = {
+  mode: Flags.string({
+    char: 'm',
+    description: 'insert: new rows only (an existing key is an error); upsert: insert or update; update: existing rows only',
+    options: [...IMPORT_MODES],
+    default: 'insert',
+  }),
+  map: Flags.string({ description: 'Read a CSV column as a field: "CSV column=field"; repeat for several', multiple: true, helpValue: '<column=field>' }),
+  delimiter: Flags.string({ char: 'd', description: 'Field delimiter: , ; or tab (detected from the header line by default)', helpValue: '<char>' }),
+  encoding: Flags.string({ description: 'Character encoding of the file', options: [...ENCODINGS], default: 'utf8' }),
+  errors: Flags.string({ description: 'Write the rejected rows, with an error column, to this CSV file (fix it and import it again)', helpValue: '<file.csv>' }),
+  'skip-invalid': Flags.boolean({ description: 'Import the valid rows and reject the invalid ones (default: any invalid row stops the import, nothing written)' }),
+  'batch-ref': Flags.string({ description: 'Your reference for this import, kept in the summary and the audit log', helpValue: '<ref>' }),
+}
+
+export function parseMap(specs: string[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {}
+  for (const spec of specs ?? []) {
+    const at = spec.lastIndexOf('=')
+    if (at <= 0 || at === spec.length - 1) throw usageError(`--map "${spec}": write it as "CSV column=field"`)
+    map[spec.slice(0, at).trim()] = spec.slice(at + 1).trim()
+  }
+  return map
+}
+
+export function progressText(p: ImportProgress): string {
+  const rate = p.elapsedMs > 0 ? Math.round((p.rows * 1000) / p.elapsedMs) : 0
+  const percent = p.size ? ` · ${Math.min(100, Math.floor((p.bytes * 100) / p.size))}%` : ''
+  return `Importing… ${p.rows.toLocaleString('en')} rows · ${rate.toLocaleString('en')} rows/s${percent}`
+}
+
+export function summaryRecord(s: ImportSummary): Record<string, unknown> {
+  return {
+    file: s.file,
+    mode: s.dryRun ? `${s.mode} (dry run: nothing written)` : s.mode,
+    rows: s.rows,
+    inserted: s.inserted,
+    updated: s.updated,
+    unchanged: s.unchanged,
+    rejected: s.rejected,
+    ...s.extra,
+    ...(s.errorsFile ? { errorsFile: s.errorsFile } : {}),
+    ...(s.batchRef ? { batchRef: s.batchRef } : {}),
+    seconds: s.seconds,
+    sha256: s.sha256,
+  }
+}
+
+export interface ImportFlagValues {
+  mode: string
+  map?: string[]
+  delimiter?: string
+  encoding: string
+  errors?: string
+  'skip-invalid': boolean
+  'batch-ref'?: string
+  'dry-run': boolean
+}
+
+/** The service's input from the shared flags; progress goes to the spinner, the checksum to `onChecksum`. */
+export function importInputFrom(file: string, flags: ImportFlagValues, progress: Progress, onChecksum: (sha256: string) => void): ImportInput {
+  return {
+    file,
+    mode: flags.mode as ImportMode,
+    map: parseMap(flags.map),
+    delimiter: parseDelimiter(flags.delimiter),
+    encoding: flags.encoding as Encoding,
+    dryRun: flags['dry-run'],
+    errorsFile: flags.errors,
+    skipInvalid: flags['skip-invalid'],
+    batchRef: flags['batch-ref'],
+    onProgress: (p) => progress.update(progressText(p)),
+    onChecksum,
+  }
+}

@@ -1,0 +1,298 @@
+import type { Knex } from 'knex'
+
+import { invalidData } from '../cli/errors.js'
+import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
+import { parseCategoryPath } from '../catalog/categories.js'
+import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
+import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
+import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
+
+export interface ProductImportOptions {
+  /** Create missing categories (default); false makes an unknown category path an error. */
+  createCategories?: boolean
+}
+
+const blankIsNull = (check: (p: Problems, v: string) => string | null | undefined) =>
+  (p: Problems, v: string) => (v.trim() === '' ? null : check(p, v))
+
+/** Product columns: the field, its SQL column and type, and (for NOT NULL columns) the default. */
+const COLUMNS: { field: FieldSpec; column: string; cast?: string; notNullDefault?: string }[] = [
+  {
+    field: { key: 'name', aliases: ['product name', 'title'], required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 300) },
+    column: 'name',
+  },
+  { field: { key: 'description', text: true, check: (p, v) => optionalText(p, 'description', v, 10_000) ?? null }, column: 'description' },
+  { field: { key: 'uom', aliases: ['unit'], text: true, check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
+  { field: { key: 'barcode', aliases: ['ean', 'gtin'], text: true, check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
+  {
+    field: { key: 'weight', check: blankIsNull((p, v) => checkDecimal(p, 'weight', v, { precision: 12, scale: 3, nonNegative: true })) },
+    column: 'weight',
+    cast: 'numeric',
+  },
+  { field: { key: 'tax_class', check: blankIsNull((p, v) => checkTaxClass(p, 'taxClass', v.trim())) }, column: 'tax_class', notNullDefault: `'standard'` },
+  { field: { key: 'active', check: (p, v) => checkBoolean(p, 'active', v) }, column: 'active', cast: 'boolean', notNullDefault: 'true' },
+  { field: { key: 'tracking', check: blankIsNull((p, v) => checkTracking(p, 'tracking', v.trim())) }, column: 'tracking', notNullDefault: `'none'` },
+  {
+    field: { key: 'cost', check: blankIsNull((p, v) => checkDecimal(p, 'cost', v, { precision: 14, scale: 4, nonNegative: true })) },
+    column: 'cost',
+    cast: 'numeric',
+  },
+]
+
+const SKU_FIELD: FieldSpec = {
+  key: 'sku',
+  aliases: ['item code', 'article'],
+  text: true,
+  check: (p, v) => {
+    const sku = v.trim()
+    checkSku(p, 'sku', sku)
+    return sku
+  },
+}
+
+const CATEGORY_FIELD: FieldSpec = {
+  key: 'category',
+  aliases: ['category path'],
+  text: true,
+  check: (p, v) => {
+    if (v.trim() === '') return null
+    return parseCategoryPath(p, 'category', v)?.join('/')
+  },
+}
+
+const PRICE_FIELD: FieldSpec = {
+  key: 'price',
+  check: blankIsNull((p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true })),
+}
+
+export const ATTRIBUTE_PREFIX = 'attr:'
+
+async function attributeDefinitions(trx: Knex.Transaction): Promise<Attribute[]> {
+  return trx('attributes').select({ id: 'id', code: 'code', name: 'name', type: 'type', enumValues: 'enum_values' }).orderBy('code')
+}
+
+function attributeField(def: Attribute): FieldSpec {
+  return {
+    key: `${ATTRIBUTE_PREFIX}${def.code}`,
+    aliases: [`attr.${def.code}`, `attribute:${def.code}`],
+    text: def.type === 'text',
+    check: (p, v) => {
+      if (v.trim() === '') return null
+      const value = convertAttributeValue(p, 'attributes', def, v)
+      return value === undefined ? undefined : String(value)
+    },
+  }
+}
+
+/** The JSON value of an attribute cell, typed as its definition says. */
+function attributeJson(def: Attribute, column: string): string {
+  if (def.type === 'number') return `to_jsonb(${column}::numeric)`
+  if (def.type === 'boolean') return `to_jsonb(${column}::boolean)`
+  return `to_jsonb(${column})`
+}
+
+/** The default price list's id, or null. */
+async function defaultPriceList(trx: Knex.Transaction): Promise<string | null> {
+  const { rows } = await trx.raw('select id from price_lists where is_default')
+  return rows[0]?.id ?? null
+}
+
+const lit = (text: string) => `'${text.replaceAll("'", "''")}'`
+
+export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Attribute[] } = {
+  entity: 'products',
+  key: 'sku',
+
+  async fields(trx) {
+    const definitions = await attributeDefinitions(trx)
+    return [SKU_FIELD, ...COLUMNS.slice(0, 1).map((c) => c.field), COLUMNS[1].field, CATEGORY_FIELD, ...COLUMNS.slice(2).map((c) => c.field), PRICE_FIELD, ...definitions.map(attributeField)]
+  },
+
+  async validate(staged, options) {
+    const { trx, mode, columns, rows, errors } = staged
+    const sku = columns.get('sku')!
+    const q = (sql: string, bindings: unknown[] = []) => trx.raw(sql, bindings as never)
+    await q(`insert into ${errors} (line, field, value, message)
+      select s.line, 'sku', s.${sku}, 'duplicate SKU in the file (first on line ' || d.first || ')'
+      from ${rows} s join (select ${sku} as sku, min(line) as first from ${rows} group by ${sku} having count(*) > 1) d
+        on d.sku = s.${sku} where s.line <> d.first`)
+    if (mode === 'insert') {
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'sku', s.${sku}, 'a product with this SKU already exists (import with --mode upsert to update it)'
+        from ${rows} s join products p on p.sku = s.${sku}`)
+    } else {
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'sku', s.${sku}, 'product ' || p.sku || ' is archived (restore it first: erp products restore ' || p.sku || ')'
+        from ${rows} s join products p on p.sku = s.${sku} where p.archived_at is not null`)
+    }
+    if (mode === 'update') {
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'sku', s.${sku}, 'no product with this SKU (import with --mode upsert to create it)'
+        from ${rows} s where not exists (select 1 from products p where p.sku = s.${sku})`)
+    }
+    const barcode = columns.get('barcode')
+    if (barcode) {
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'barcode', s.${barcode}, 'duplicate barcode in the file (first on line ' || d.first || ')'
+        from ${rows} s join (select ${barcode} as barcode, min(line) as first from ${rows} where ${barcode} is not null
+                             group by ${barcode} having count(*) > 1) d on d.barcode = s.${barcode}
+        where s.line <> d.first`)
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'barcode', s.${barcode}, 'barcode already belongs to product ' || p.sku
+        from ${rows} s join products p on p.barcode = s.${barcode} where p.sku <> s.${sku}`)
+    }
+    const category = columns.get('category')
+    if (category && options.createCategories === false) {
+      await q(`insert into ${errors} (line, field, value, message)
+        select s.line, 'category', s.${category}, 'unknown category (create it with erp categories create, or import without --no-create-categories)'
+        from ${rows} s where s.${category} is not null and not exists (select 1 from categories c where c.path = s.${category})`)
+    }
+    const price = columns.get('price')
+    if (price) {
+      const { rows: priced } = await q(`select exists (select 1 from ${rows} where ${price} is not null) as any`)
+      if (priced[0].any && (await defaultPriceList(trx)) === null) {
+        throw invalidData('The file has prices but the tenant has no default price list to put them in', {
+          actions: ['Create one: erp price-lists create <code> --currency EUR --default', 'Or leave the price column out'],
+        })
+      }
+    }
+  },
+
+  async merge(staged, options) {
+    const { trx, mode, dryRun, columns, rows } = staged
+    const sku = columns.get('sku')!
+    const extra: Record<string, number> = {}
+    const category = columns.get('category')
+    if (category) {
+      extra.categoriesCreated = await createCategories(trx, rows, category, dryRun || options.createCategories === false)
+    }
+
+    staged.trace('categories')
+    const definitions = await attributeDefinitions(trx)
+    const attrs = definitions.filter((d) => columns.has(`${ATTRIBUTE_PREFIX}${d.code}`)).map((d) => ({ def: d, col: `s.${columns.get(`${ATTRIBUTE_PREFIX}${d.code}`)}` }))
+    const newAttributes = attrs.length === 0 ? null
+      : `jsonb_strip_nulls(jsonb_build_object(${attrs.map((a) => `${lit(a.def.code)}, ${attributeJson(a.def, a.col)}`).join(', ')}))`
+
+    // Column → the value from the staged row (for an existing product p: NOT NULL columns keep
+    // their value when the cell is empty).
+    const set: { column: string; insert: string; update: string }[] = []
+    for (const c of COLUMNS) {
+      const col = columns.get(c.field.key)
+      if (!col) continue
+      const value = c.cast ? `s.${col}::${c.cast}` : `s.${col}`
+      set.push({
+        column: c.column,
+        insert: c.notNullDefault ? `coalesce(${value}, ${c.notNullDefault})` : value,
+        update: c.notNullDefault ? `coalesce(${value}, p.${c.column})` : value,
+      })
+    }
+    if (category) set.push({ column: 'category_id', insert: 'c.id', update: 'c.id' })
+    if (newAttributes) {
+      const removed = `array_remove(array[${attrs.map((a) => `case when ${a.col} is null then ${lit(a.def.code)} end`).join(', ')}]::text[], null)`
+      set.push({ column: 'attributes', insert: newAttributes, update: `(p.attributes - ${removed}) || ${newAttributes}` })
+    }
+    const from = `${rows} s${category ? ` left join categories c on c.path = s.${category}` : ''}`
+    const changed = set.length === 0 ? 'false'
+      : `(${set.map((x) => `p.${x.column}`).join(', ')}) is distinct from (${set.map((x) => x.update).join(', ')})`
+
+    let inserted = 0
+    let updated = 0
+    if (dryRun) {
+      const { rows: counts } = await trx.raw(`select
+          count(*) filter (where p.id is null)::int as inserted,
+          count(*) filter (where p.id is not null and ${changed})::int as updated
+        from ${from} left join products p on p.sku = s.${sku}`)
+      inserted = mode === 'update' ? 0 : counts[0].inserted
+      updated = mode === 'insert' ? 0 : counts[0].updated
+    } else {
+      if (mode !== 'insert') {
+        const result = await trx.raw(`update products p set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = now()
+          from ${from} where p.sku = s.${sku} and ${changed}`)
+        updated = result.rowCount ?? 0
+      }
+      if (mode !== 'update') {
+        const result = await trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
+          select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${from}
+          ${mode === 'upsert' ? `where not exists (select 1 from products p where p.sku = s.${sku})` : ''}`)
+        inserted = result.rowCount ?? 0
+      }
+    }
+    staged.trace('products written')
+    const price = columns.get('price')
+    if (price) extra.pricesSet = await setPrices(trx, rows, sku, price, dryRun, mode === 'insert')
+    return { inserted, updated, extra } satisfies MergeCounts
+  },
+}
+
+/**
+ * Categories named by the rows and missing from the tree, ancestors included: created level by
+ * level (one INSERT … SELECT per depth), or only counted.
+ */
+async function createCategories(trx: Knex.Transaction, rows: string, column: string, countOnly: boolean): Promise<number> {
+  await trx.raw(`create temp table import_paths on commit drop as
+    select distinct array_to_string(parts[1:d], '/') as path, d as depth, parts[d] as name, array_to_string(parts[1:d - 1], '/') as parent
+    from (select distinct string_to_array(${column}, '/') as parts from ${rows} where ${column} is not null) x,
+         generate_series(1, cardinality(parts)) d`)
+  const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from pg_temp.import_paths i
+    where not exists (select 1 from categories c where c.path = i.path)`)
+  if (countOnly || missing[0].n === 0) return missing[0].n
+  let created = 0
+  for (let depth = 1; depth <= missing[0].depth; depth++) {
+    const result = await trx.raw(`insert into categories (name, parent_id, path)
+      select i.name, parent.id, i.path from pg_temp.import_paths i left join categories parent on parent.path = i.parent
+      where i.depth = ? and not exists (select 1 from categories c where c.path = i.path)
+      on conflict (path) do nothing`, [depth])
+    created += result.rowCount ?? 0
+  }
+  return created
+}
+
+/** Prices of the rows into the default price list (quantity 0, no validity dates): new or changed ones. */
+async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price: string, dryRun: boolean, allNew: boolean): Promise<number> {
+  const list = await defaultPriceList(trx)
+  if (list === null) return 0
+  if (dryRun) {
+    const { rows: n } = await trx.raw(`select count(*)::int as n from ${rows} s
+      left join products p on p.sku = s.${sku}
+      left join price_list_items i on i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
+      where s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
+    return n[0].n
+  }
+  // Two set-based statements rather than ON CONFLICT: no speculative insertion per row, and the
+  // insert of a whole new catalog skips the update entirely.
+  // Products inserted by this import have no prices yet: nothing to update.
+  const changed = allNew ? { rowCount: 0 } : await trx.raw(`update price_list_items i set price = s.${price}::numeric, updated_at = now()
+    from ${rows} s join products p on p.sku = s.${sku}
+    where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
+      and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
+  const added = await trx.raw(`insert into price_list_items (price_list_id, product_id, price)
+    select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku}
+    where s.${price} is not null ${allNew ? '' : `and not exists (select 1 from price_list_items i
+      where i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null)`}`, [list])
+  return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
+}
+
+/**
+ * Products (not archived) as CSV in the import's own format: the same header names, category
+ * paths, the default list's base price, one attr:<code> column per attribute. Free-text cells
+ * that a spreadsheet would run as a formula get a leading quote, which import removes again.
+ * One COPY … TO STDOUT: the server writes the CSV, memory stays flat.
+ */
+export async function exportProductsSql(trx: Knex.Transaction): Promise<string> {
+  const definitions = await attributeDefinitions(trx)
+  const list = await defaultPriceList(trx)
+  const text = (expression: string, alias: string) => `${guardFormulaSql(expression)} as "${alias}"`
+  const columns = [
+    text('p.sku', 'sku'), text('p.name', 'name'), text('p.description', 'description'), text('c.path', 'category'),
+    text('p.uom', 'uom'), text('p.barcode', 'barcode'), 'p.weight as weight', 'p.tax_class as tax_class',
+    'p.active as active', 'p.tracking as tracking', 'p.cost as cost',
+    ...(list === null ? [] : ['i.price as price']),
+    ...definitions.map((d) => d.type === 'text'
+      ? text(`(p.attributes ->> ${lit(d.code)})`, `${ATTRIBUTE_PREFIX}${d.code}`)
+      : `p.attributes ->> ${lit(d.code)} as "${ATTRIBUTE_PREFIX}${d.code}"`),
+  ]
+  const price = list === null ? ''
+    : `left join price_list_items i on i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null`
+  return `copy (select ${columns.join(', ')} from products p left join categories c on c.id = p.category_id ${price}
+    where p.archived_at is null order by p.sku) to stdout with (format csv, header true)`
+}

@@ -1,0 +1,99 @@
+import type { Knex } from 'knex'
+
+import type { Problems } from '../validation.js'
+
+export const IMPORT_MODES = ['insert', 'upsert', 'update'] as const
+export type ImportMode = (typeof IMPORT_MODES)[number]
+
+/** One importable field: a CSV column, a text column of the staging table, a column of the export. */
+export interface FieldSpec {
+  /** The canonical header name (what export writes), e.g. 'sku', 'tax_class', 'attr:color'. */
+  key: string
+  /** Other header names accepted for it (compared case-, space-, '_' and '-'-insensitively). */
+  aliases?: string[]
+  /** The column must be in the file in this mode. */
+  required?: (mode: ImportMode) => boolean
+  /** Free text: a formula-looking value is guarded on export (leading '), and unguarded on import. */
+  text?: boolean
+  /**
+   * Check one cell and return its normalised text for the staging table; null for an empty cell;
+   * undefined after recording a problem. Runs in the stream, so it never touches the database.
+   */
+  check(problems: Problems, value: string): string | null | undefined
+}
+
+/** What a spec sees after the rows are staged. */
+export interface StagedImport {
+  trx: Knex.Transaction
+  mode: ImportMode
+  dryRun: boolean
+  /** Field key → staging column (only fields present in the file). */
+  columns: Map<string, string>
+  /** The staging table and the errors table, both temporary (pg_temp). */
+  rows: string
+  errors: string
+  /** Timing notes on stderr when ERP_IMPORT_TRACE is set (profiling large imports). */
+  trace: (what: string) => void
+}
+
+export interface MergeCounts {
+  inserted: number
+  updated: number
+  /** Entity-specific counts (categories created, prices set…). */
+  extra?: Record<string, number>
+}
+
+/**
+ * An importable entity: its fields, set-based checks of the staged rows (each bad row written to
+ * the errors table with its line), and the set-based merge into the tenant's tables.
+ */
+export interface EntitySpec<Options = unknown> {
+  entity: string
+  /** The natural key field (sku, code, email…): always required. */
+  key: string
+  fields(trx: Knex.Transaction, options: Options): Promise<FieldSpec[]>
+  /**
+   * Checks across cells of one row (an address needs its city…), after the cell checks passed;
+   * `row` maps field keys to their staged values and may be normalised in place. In the stream.
+   */
+  checkRow?(problems: Problems, row: Record<string, string | null>, present: Set<string>): void
+  validate(staged: StagedImport, options: Options): Promise<void>
+  /** Write (or, in a dry run, count what would be written). Runs only over valid rows. */
+  merge(staged: StagedImport, options: Options): Promise<MergeCounts>
+}
+
+/** The formula guard: a text cell starting with = + - @ tab or CR gets a leading quote on export. */
+const FORMULA = /^'*[=+\-@\t\r]/
+const GUARDED = /^'+[=+\-@\t\r]/
+
+export function guardFormula(value: string): string {
+  return FORMULA.test(value) ? `'${value}` : value
+}
+
+/** The inverse of guardFormula: one leading quote removed from a guarded cell, nothing else. */
+export function unguardFormula(value: string): string {
+  return GUARDED.test(value) ? value.slice(1) : value
+}
+
+/** The SQL twin of guardFormula, for COPY … TO. */
+export function guardFormulaSql(expression: string): string {
+  return `case when ${expression} ~ '^''*[=+\\-@\\t\\r]' then '''' || ${expression} else ${expression} end`
+}
+
+/** Header names compare without case, spaces, '_' and '-'. */
+export function normaliseHeader(name: string): string {
+  return name.trim().toLowerCase().replace(/[\s_-]+/g, '')
+}
+
+const TRUE = new Set(['true', 'yes', 'y', '1', 't'])
+const FALSE = new Set(['false', 'no', 'n', '0', 'f'])
+
+/** 'yes' → 'true'; '' → null; undefined after recording a problem. */
+export function checkBoolean(problems: Problems, field: string, value: string): string | null | undefined {
+  const text = value.trim().toLowerCase()
+  if (text === '') return null
+  if (TRUE.has(text)) return 'true'
+  if (FALSE.has(text)) return 'false'
+  problems.add(field, `"${value}" is not true or false (yes/no, 1/0 work too)`)
+  return undefined
+}

@@ -1,0 +1,94 @@
+import { USER_ROLES } from '../users/users.js'
+import { checkEmail, checkText } from '../validation.js'
+import { checkBoolean, guardFormulaSql, type EntitySpec, type MergeCounts } from './spec.js'
+
+/**
+ * The tenant's own users: email (the key, case-insensitive), name, role, disabled. There is no
+ * password column: passwords never travel in a spreadsheet. Imported users have none until an
+ * operator sets one (erp users reset-password).
+ */
+export const usersSpec: EntitySpec = {
+  entity: 'users',
+  key: 'email',
+
+  async fields() {
+    return [
+      { key: 'email', aliases: ['e-mail', 'login'], text: true, check: (p, v) => checkEmail(p, 'email', v) },
+      { key: 'name', required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 200) },
+      {
+        key: 'role',
+        required: (m) => m !== 'update',
+        check: (p, v) => {
+          const role = v.trim().toLowerCase()
+          if ((USER_ROLES as readonly string[]).includes(role)) return role
+          p.add('role', `"${v}" is not a role; use one of ${USER_ROLES.join(', ')}`)
+          return undefined
+        },
+      },
+      { key: 'disabled', check: (p, v) => checkBoolean(p, 'disabled', v) },
+    ]
+  },
+
+  async validate({ trx, mode, columns, rows, errors }) {
+    const email = columns.get('email')!
+    await trx.raw(`insert into ${errors} (line, field, value, message)
+      select s.line, 'email', s.${email}, 'duplicate email in the file (first on line ' || d.first || ')'
+      from ${rows} s join (select lower(${email}) as email, min(line) as first from ${rows} group by 1 having count(*) > 1) d
+        on d.email = lower(s.${email}) where s.line <> d.first`)
+    if (mode === 'insert') {
+      await trx.raw(`insert into ${errors} (line, field, value, message)
+        select s.line, 'email', s.${email}, 'a user with this email already exists (import with --mode upsert to update it)'
+        from ${rows} s join users u on lower(u.email) = lower(s.${email})`)
+    }
+    if (mode === 'update') {
+      await trx.raw(`insert into ${errors} (line, field, value, message)
+        select s.line, 'email', s.${email}, 'no user with this email (import with --mode upsert to create it)'
+        from ${rows} s where not exists (select 1 from users u where lower(u.email) = lower(s.${email}))`)
+    }
+  },
+
+  async merge({ trx, mode, dryRun, columns, rows }) {
+    const email = columns.get('email')!
+    const set: { column: string; insert: string; update: string }[] = []
+    for (const key of ['name', 'role']) {
+      if (columns.has(key)) set.push({ column: key, insert: `s.${columns.get(key)}`, update: `coalesce(s.${columns.get(key)}, u.${key})` })
+    }
+    if (columns.has('disabled')) {
+      const d = `s.${columns.get('disabled')}::boolean`
+      set.push({
+        column: 'disabled_at',
+        insert: `case when ${d} then now() end`,
+        update: `case when ${d} is null then u.disabled_at when ${d} then coalesce(u.disabled_at, now()) end`,
+      })
+    }
+    const changed = set.length === 0 ? 'false'
+      : `(${set.map((x) => `u.${x.column}`).join(', ')}) is distinct from (${set.map((x) => x.update).join(', ')})`
+    const match = `lower(u.email) = lower(s.${email})`
+    if (dryRun) {
+      const { rows: n } = await trx.raw(`select count(*) filter (where u.id is null)::int as inserted,
+          count(*) filter (where u.id is not null and ${changed})::int as updated
+        from ${rows} s left join users u on ${match}`)
+      return { inserted: mode === 'update' ? 0 : n[0].inserted, updated: mode === 'insert' ? 0 : n[0].updated }
+    }
+    let inserted = 0
+    let updated = 0
+    if (mode !== 'insert' && set.length > 0) {
+      const result = await trx.raw(`update users u set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = now()
+        from ${rows} s where ${match} and ${changed}`)
+      updated = result.rowCount ?? 0
+    }
+    if (mode !== 'update') {
+      const result = await trx.raw(`insert into users (email${set.map((x) => `, ${x.column}`).join('')})
+        select s.${email}${set.map((x) => `, ${x.insert}`).join('')} from ${rows} s
+        where not exists (select 1 from users u where ${match})`)
+      inserted = result.rowCount ?? 0
+    }
+    return { inserted, updated } satisfies MergeCounts
+  },
+}
+
+export function exportUsersSql(): string {
+  return `copy (select ${guardFormulaSql('email')} as email, ${guardFormulaSql('name')} as name, role,
+      disabled_at is not null as disabled
+    from users order by lower(email)) to stdout with (format csv, header true)`
+}

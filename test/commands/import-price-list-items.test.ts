@@ -1,0 +1,67 @@
+import { expect } from 'chai'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+
+import { runCli } from '../helpers/cli.js'
+import { uniqueSlug } from '../helpers/database.js'
+
+const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-prices-'))
+let n = 0
+function file(content: string): string {
+  const p = path.join(dir, `p${n++}.csv`)
+  writeFileSync(p, content)
+  return p
+}
+
+async function items(slug: string) {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await client.connect()
+  try {
+    const { rows } = await client.query(`select l.code, p.sku, i.min_qty::text, i.valid_from::text, i.valid_to::text, i.price::text
+      from tenant_${slug}.price_list_items i join tenant_${slug}.price_lists l on l.id = i.price_list_id
+      join tenant_${slug}.products p on p.id = i.product_id order by 1, 2, 3, 4`)
+    return rows
+  } finally {
+    await client.end()
+  }
+}
+
+const imp = (slug: string, ...args: string[]) => runCli(['import', 'price-list-items', ...args, '--tenant', slug, '--json'])
+
+describe('erp import price-list-items / erp export price-list-items', () => {
+  it('imports breaks and periods, rejects unknown references, upserts and round-trips', async () => {
+    const slug = uniqueSlug('impp')
+    expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
+    for (const args of [
+      ['price-lists', 'create', '--code', 'RETAIL', '--currency', 'EUR'],
+      ['products', 'create', 'P-1', '--name', 'One'],
+      ['products', 'create', 'P-2', '--name', 'Two'],
+    ]) expect((await runCli([...args, '--tenant', slug])).code).to.equal(0)
+
+    const bad = await imp(slug, file('price_list,sku,min_qty,valid_from,valid_to,price\nRETAIL,P-1,0,,,10\nNOPE,P-1,0,,,9\nRETAIL,P-9,0,,,9\n' +
+      'RETAIL,P-2,0,2026-02-01,2026-01-01,5\nRETAIL,P-1,0,,,11\nRETAIL,P-2,x,,,1\n'))
+    expect(bad.code).to.equal(65)
+    const byLine = Object.fromEntries(bad.json.error.data.errors.map((e: { line: number; column?: string }) => [e.line, e.column ?? null]))
+    expect(byLine).to.deep.equal({ 3: 'price_list', 4: 'sku', 5: 'valid_to', 6: 'sku', 7: 'min_qty' })
+    expect(await items(slug)).to.deep.equal([])
+
+    const csv = 'price_list,sku,min_qty,valid_from,valid_to,price\nRETAIL,P-1,0,,,10\nRETAIL,P-1,10,,,9.5\nRETAIL,P-2,0,2026-01-01,2026-06-30,4.25\n'
+    const ok = await imp(slug, file(csv))
+    expect(ok.code, ok.stdout).to.equal(0)
+    expect(ok.json.result).to.include({ inserted: 3 })
+    const again = await imp(slug, file(csv))
+    expect(again.code).to.equal(65)
+    const upsert = await imp(slug, file('price_list,sku,min_qty,price\nRETAIL,P-1,10,9\nRETAIL,P-2,5,3\n'), '--mode', 'upsert')
+    expect(upsert.json.result).to.include({ inserted: 1, updated: 1, unchanged: 0 })
+    const before = await items(slug)
+
+    const out = path.join(dir, 'prices.csv')
+    expect((await runCli(['export', 'price-list-items', '--tenant', slug, '--output', out])).code).to.equal(0)
+    expect(readFileSync(out, 'utf8').split('\n')[0]).to.equal('price_list,sku,min_qty,valid_from,valid_to,price')
+    const back = await imp(slug, out, '--mode', 'upsert')
+    expect(back.json.result).to.include({ inserted: 0, updated: 0, unchanged: 4 })
+    expect(await items(slug)).to.deep.equal(before)
+  })
+})
