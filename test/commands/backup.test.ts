@@ -200,20 +200,20 @@ describe('erp backup (through bin/run.js)', function () {
     const { schema } = tenantNames(slug)
     // Invariant kept by every writing transaction: counters.n = count(orders) and each order has 3 lines.
     await asTenant(db, slug, `
-      create table orders (id bigint generated always as identity primary key, pad text);
-      create table order_lines (order_id bigint not null references orders (id), line int not null, pad text);
+      create table bk_orders (id bigint generated always as identity primary key, pad text);
+      create table bk_order_lines (order_id bigint not null references bk_orders (id), line int not null, pad text);
       create table counters (n bigint not null);
       insert into counters values (0);
-      insert into orders (pad) select repeat('x', 200) from generate_series(1, 20000);
-      insert into order_lines select id, l, repeat('y', 200) from orders, generate_series(1, 3) l;
+      insert into bk_orders (pad) select repeat('x', 200) from generate_series(1, 20000);
+      insert into bk_order_lines select id, l, repeat('y', 200) from bk_orders, generate_series(1, 3) l;
       update counters set n = 20000;`)
     let writing = true
     let written = 0
     const writer = (async () => {
       while (writing) {
         await db.knex.transaction(async (trx) => {
-          const { rows } = await trx.raw(`insert into "${schema}".orders (pad) values ('w') returning id`)
-          await trx.raw(`insert into "${schema}".order_lines select ?, l, 'w' from generate_series(1, 3) l`, [rows[0].id])
+          const { rows } = await trx.raw(`insert into "${schema}".bk_orders (pad) values ('w') returning id`)
+          await trx.raw(`insert into "${schema}".bk_order_lines select ?, l, 'w' from generate_series(1, 3) l`, [rows[0].id])
           await trx.raw(`update "${schema}".counters set n = n + 1`)
         })
         written++
@@ -232,8 +232,8 @@ describe('erp backup (through bin/run.js)', function () {
       const restored = await runCli(['backup', 'restore', created.json.result.tenants[0].file, '--as', copy, '--json'])
       expect(restored.code, restored.stdout + restored.stderr).to.equal(0)
       const c = tenantNames(copy).schema
-      const { rows } = await db.knex.raw(`select (select n from "${c}".counters) as n, (select count(*) from "${c}".orders) as orders,
-          (select count(*) from "${c}".order_lines) as lines`)
+      const { rows } = await db.knex.raw(`select (select n from "${c}".counters) as n, (select count(*) from "${c}".bk_orders) as orders,
+          (select count(*) from "${c}".bk_order_lines) as lines`)
       expect(Number(rows[0].orders)).to.equal(Number(rows[0].n))
       expect(Number(rows[0].lines)).to.equal(3 * Number(rows[0].n))
       expect(Number(rows[0].n)).to.be.greaterThan(20000).and.lessThan(20000 + written)

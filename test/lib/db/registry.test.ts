@@ -5,7 +5,8 @@ import { ensureRegistry } from '../../../src/lib/db/registry.js'
 import { adminQuery } from '../../helpers/database.js'
 
 describe('the registry', () => {
-  it('is created once when many first uses race (20 concurrent connections on a fresh database)', async () => {
+  it('is created once when many first uses race (20 concurrent connections on a fresh database)', async function () {
+    this.timeout(180_000)
     const name = `erp_registry_race_${process.pid}`
     await adminQuery(`create database ${name}`)
     const url = new URL(process.env.DATABASE_URL!)
