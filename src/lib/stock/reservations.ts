@@ -96,9 +96,9 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
     else rounds.push([line])
   }
   const shortages: ReserveShortage[] = []
-  const made: Array<{ line: number; ids: string[] }> = []
+  const made: Reservation[] = []
   for (const round of rounds) {
-    const outcomes = await queryRows<{ line: number; complete: boolean; available: string; ids: string[] }>(
+    const outcomes = await queryRows<{ line: number; complete: boolean; available: string; reservations: Array<Reservation & { createdAt: string }> }>(
       trx,
       `with k as (
          select * from unnest(?::int[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[])
@@ -128,12 +128,21 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
        ), ins as (
          insert into reservations (reference, product_id, location_id, lot_id, qty, created_by)
          select ?, product_id, location_id, lot_id, take, coalesce(?, session_user) from upd
-         returning id, product_id, qty
+         returning id, reference, product_id, location_id, lot_id, qty, created_at
        )
        select k.line,
               coalesce((select sum(i.qty) from ins i where i.product_id = k.product_id), 0) = k.qty as complete,
               trim_scale(coalesce((select sum(c.avail) from cand c where c.line = k.line), 0))::text as available,
-              coalesce((select array_agg(i.id::text) from ins i where i.product_id = k.product_id), '{}') as ids
+              coalesce((
+                select json_agg(json_build_object(
+                         'id', i.id::text, 'reference', i.reference, 'sku', p.sku, 'productId', i.product_id::text,
+                         'warehouse', w.code, 'location', l.full_code, 'locationId', i.location_id::text,
+                         'lot', lo.code, 'lotId', i.lot_id::text, 'expiresOn', to_char(lo.expires_on, 'YYYY-MM-DD'),
+                         'qty', trim_scale(i.qty)::text, 'createdAt', i.created_at, 'line', k.line)
+                       order by lo.expires_on nulls last, l.full_code, lo.code, i.id)
+                  from ins i join products p on p.id = i.product_id join locations l on l.id = i.location_id
+                  join warehouses w on w.id = l.warehouse_id left join lots lo on lo.id = i.lot_id
+                 where i.product_id = k.product_id), '[]') as reservations
          from k order by k.line`,
       [
         round.map((l) => l.line), round.map((l) => l.productId), round.map((l) => l.warehouseId),
@@ -144,7 +153,7 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
     for (const outcome of outcomes) {
       const line = round.find((l) => l.line === outcome.line)!
       if (!outcome.complete) shortages.push({ line: line.line, sku: line.sku, requested: line.qty, available: outcome.available })
-      else made.push({ line: line.line, ids: outcome.ids })
+      else made.push(...outcome.reservations.map((r) => ({ ...r, createdAt: new Date(r.createdAt) })))
     }
   }
   shortages.sort((a, b) => a.line - b.line)
@@ -156,9 +165,7 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
       data: { reference: input.reference, shortages },
     })
   }
-  const lineOf = new Map(made.flatMap((m) => m.ids.map((id) => [id, m.line] as const)))
-  const reservations = await listReservations(trx, { ids: [...lineOf.keys()] })
-  return reservations.map((r) => ({ ...r, line: lineOf.get(r.id) })).sort((a, b) => a.line! - b.line!)
+  return made.sort((a, b) => a.line! - b.line!)
 }
 
 async function checkReserveLines(trx: Knex.Transaction, input: ReserveInput): Promise<CheckedReserveLine[]> {
