@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
 import { quantityProblem } from './input.js'
 import { postMoves, type MoveLine, type MoveReason, type PostedMove } from './moves.js'
-import { productKey, productLabel, resolveProducts, type LocationRef } from './refs.js'
+import { productLabel, type LocationRef } from './refs.js'
 import { queryRows } from './sql.js'
 
 /**
@@ -39,23 +39,29 @@ interface Taken {
 }
 
 export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInput): Promise<PostedMove[]> {
-  // One document's reservations are consumed by one transaction at a time.
-  await trx.raw('select id from reservations where reference = ? order by id for update', [input.reference])
-  const lines = input.lines ?? (await wholeReference(trx, input.reference))
-  if (lines.length === 0) {
+  // Lock the document's reservations (one fulfilment at a time) and learn what it holds.
+  const held = await queryRows<{ product_id: string; sku: string; tracking: string }>(
+    trx,
+    `with locked as (select id, product_id from reservations where reference = ? order by id for update)
+     select distinct k.product_id, p.sku, p.tracking from locked k join products p on p.id = k.product_id order by p.sku`,
+    [input.reference],
+  )
+  if (held.length === 0) {
     throw new ErpError(ErrorKind.NOT_FOUND, `Nothing is reserved for ${input.reference}`, {
       actions: ['Reserve first (erp stock reserve), or post the moves directly'],
       data: { reference: input.reference },
     })
   }
-  const products = await resolveProducts(trx, lines)
+  const lines = input.lines ?? wholeReference(input.reference, held)
+  const bySku = new Map(held.map((h) => [h.sku, h]))
+  const byId = new Map(held.map((h) => [h.product_id, h]))
   const problems: string[] = []
-  const moves: MoveLine[] = []
+  const requests: ConsumeRequest[] = []
   for (const [index, line] of lines.entries()) {
-    const product = products.get(productKey(line))
     const label = `line ${index + 1} (${productLabel(line)})`
+    const product = line.productId !== undefined ? byId.get(line.productId) : bySku.get(line.sku ?? '')
     if (!product) {
-      problems.push(`${label}: unknown product`)
+      problems.push(`${label}: nothing reserved for it under ${input.reference}`)
       continue
     }
     if (line.qty !== undefined) {
@@ -65,28 +71,35 @@ export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInp
         continue
       }
     }
-    const base = { sku: product.sku, to: input.to ?? 'customer', reason: input.reason ?? 'shipment', reference: input.reference, note: input.note }
-    if (product.tracking === 'serial') {
-      const serials = line.serials ?? []
-      if (serials.length === 0) {
-        problems.push(`${label}: serial-tracked, give the serial numbers shipped`)
-        continue
-      }
-      const byLocation = await serialLocations(trx, product.id, serials)
-      for (const [location, units] of byLocation) {
-        if (location === null) {
-          problems.push(`${label}: serials not in stock: ${units.join(', ')}`)
-          continue
-        }
-        const taken = await consume(trx, input.reference, product.id, String(units.length), location)
-        if (!taken) problems.push(`${label}: fewer than ${units.length} units reserved at ${location} for ${input.reference}`)
-        else moves.push({ ...base, from: location, qty: String(units.length), serials: units })
-      }
+    if (product.tracking !== 'serial') {
+      requests.push({ label, productId: product.product_id, sku: product.sku, qty: line.qty ?? null, location: null })
       continue
     }
-    const taken = await consume(trx, input.reference, product.id, line.qty ?? null, null)
-    if (!taken) problems.push(`${label}: only part of ${line.qty} is reserved for ${input.reference}`)
-    else for (const t of taken) moves.push({ ...base, from: t.location, qty: t.qty, lot: t.lot ?? undefined })
+    const serials = line.serials ?? []
+    if (serials.length === 0) {
+      problems.push(`${label}: serial-tracked, give the serial numbers shipped`)
+      continue
+    }
+    for (const [location, units] of await serialLocations(trx, product.product_id, serials)) {
+      if (location === null) problems.push(`${label}: serials not in stock: ${units.join(', ')}`)
+      else requests.push({ label, productId: product.product_id, sku: product.sku, qty: String(units.length), location, serials: units })
+    }
+  }
+  const moves: MoveLine[] = []
+  if (problems.length === 0) {
+    for (const { request, taken } of await consume(trx, input.reference, requests)) {
+      if (!taken) {
+        problems.push(
+          request.location
+            ? `${request.label}: fewer than ${request.qty} units reserved at ${request.location} for ${input.reference}`
+            : `${request.label}: only part of ${request.qty} is reserved for ${input.reference}`,
+        )
+        continue
+      }
+      const base = { sku: request.sku, to: input.to ?? 'customer', reason: input.reason ?? 'shipment', reference: input.reference, note: input.note }
+      if (request.serials) moves.push({ ...base, from: request.location!, qty: request.qty!, serials: request.serials })
+      else for (const t of taken) moves.push({ ...base, from: t.location, qty: t.qty, lot: t.lot ?? undefined })
+    }
   }
   if (problems.length) {
     throw invalidData(`Cannot fulfil ${input.reference}: ${problems.join('; ')}`, {
@@ -97,23 +110,28 @@ export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInp
   return postMoves(trx, moves, { guard: 'available', createdBy: input.createdBy })
 }
 
-async function wholeReference(trx: Knex.Transaction, reference: string): Promise<FulfilLine[]> {
-  const rows = await queryRows<{ product_id: string; tracking: string; sku: string }>(
-      trx,
-    `select distinct r.product_id, p.tracking, p.sku from reservations r join products p on p.id = r.product_id
-      where r.reference = ? order by p.sku`,
-    [reference],
-  )
-  const serial = rows.filter((r) => r.tracking === 'serial').map((r) => r.sku)
+interface ConsumeRequest {
+  label: string
+  productId: string
+  sku: string
+  /** null: everything reserved for the product. */
+  qty: string | null
+  /** Only reservations at this location (serial numbers are where they are). */
+  location: string | null
+  serials?: string[]
+}
+
+function wholeReference(reference: string, held: Array<{ product_id: string; sku: string; tracking: string }>): FulfilLine[] {
+  const serial = held.filter((h) => h.tracking === 'serial').map((h) => h.sku)
   if (serial.length) {
     throw invalidData(`${reference} holds serial-tracked products (${serial.join(', ')}): name the serial numbers shipped`)
   }
-  return rows.map((r) => ({ productId: r.product_id }))
+  return held.map((h) => ({ productId: h.product_id }))
 }
 
 async function serialLocations(trx: Knex.Transaction, productId: string, serials: string[]): Promise<Map<string | null, string[]>> {
   const rows = await queryRows<{ serial: string; location: string | null }>(
-      trx,
+    trx,
     `select k.serial, l.full_code as location
        from unnest(?::text[]) as k(serial)
        left join serials s on s.product_id = ? and s.serial = k.serial
@@ -126,49 +144,67 @@ async function serialLocations(trx: Knex.Transaction, productId: string, serials
 }
 
 /**
- * Take qty (all when null) of a product off a reference's reservations, soonest expiry first, and
- * hand it back to the levels' `reserved`, in one statement. Undefined when not enough is reserved.
+ * Take the requested quantities (all when null) off the reference's reservations, soonest expiry
+ * first, and hand them back to the levels' `reserved`: one statement per round of requests for
+ * distinct products (a reservation row is changed once per statement). A request comes back
+ * without `taken` when not enough is reserved for it.
  */
 async function consume(
   trx: Knex.Transaction,
   reference: string,
-  productId: string,
-  qty: string | null,
-  location: string | null,
-): Promise<Taken[] | undefined> {
-  const rows = await queryRows<{ complete: boolean; taken: Taken[] }>(
+  requests: ConsumeRequest[],
+): Promise<Array<{ request: ConsumeRequest; taken?: Taken[] }>> {
+  const rounds: Array<Array<{ index: number; request: ConsumeRequest }>> = []
+  requests.forEach((request, index) => {
+    const round = rounds.find((r) => !r.some((x) => x.request.productId === request.productId))
+    if (round) round.push({ index, request })
+    else rounds.push([{ index, request }])
+  })
+  const results: Array<{ request: ConsumeRequest; taken?: Taken[] }> = requests.map((request) => ({ request }))
+  for (const round of rounds) {
+    const rows = await queryRows<{ req: number; complete: boolean; taken: Taken[] }>(
       trx,
-    `with cand as (
-       select r.id, r.qty, r.product_id, r.location_id, r.lot_id, lo.expires_on
-         from reservations r
-         join locations l on l.id = r.location_id
-         left join lots lo on lo.id = r.lot_id
-        where r.reference = ? and r.product_id = ? and (?::text is null or l.full_code = ?)
-     ), alloc as (
-       select id, qty, product_id, location_id, lot_id,
-              case when ?::numeric is null then qty
-                   else least(qty, ?::numeric - coalesce(sum(qty) over (
-                          order by expires_on nulls last, id rows between unbounded preceding and 1 preceding), 0)) end as take
-         from cand
-     ), gone as (
-       delete from reservations r using alloc a where r.id = a.id and a.take >= a.qty returning r.id
-     ), cut as (
-       update reservations r set qty = r.qty - a.take from alloc a where r.id = a.id and a.take > 0 and a.take < a.qty returning r.id
-     ), agg as (
-       select product_id, location_id, lot_id, sum(take) as take from alloc where take > 0 group by 1, 2, 3
-     ), lv as (
-       update stock_levels s set reserved = s.reserved - agg.take, updated_at = now()
-         from agg
-        where s.product_id = agg.product_id and s.location_id = agg.location_id and s.lot_key = coalesce(agg.lot_id, 0)
-       returning s.id
-     )
-     select (?::numeric is null or coalesce((select sum(take) from agg), 0) = ?::numeric)
-              and exists (select 1 from agg) as complete,
-            coalesce((select json_agg(json_build_object('location', l.full_code, 'lot', lo.code, 'qty', trim_scale(agg.take)::text)
-                                      order by l.full_code, lo.code)
-                        from agg join locations l on l.id = agg.location_id left join lots lo on lo.id = agg.lot_id), '[]') as taken,
-            (select count(*) from gone) + (select count(*) from cut) + (select count(*) from lv) as touched`,
-    [reference, productId, location, location, qty, qty, qty, qty],
-  )
-  return rows[0].complete ? rows[0].taken : undefined
+      `with k as (
+         select * from unnest(?::int[], ?::bigint[], ?::numeric[], ?::text[]) as k(req, product_id, qty, location)
+       ), cand as (
+         select k.req, k.qty as wanted, r.id, r.qty, r.product_id, r.location_id, r.lot_id, lo.expires_on
+           from k
+           join reservations r on r.reference = ? and r.product_id = k.product_id
+           join locations l on l.id = r.location_id
+           left join lots lo on lo.id = r.lot_id
+          where k.location is null or l.full_code = k.location
+       ), alloc as (
+         select req, id, qty, product_id, location_id, lot_id,
+                case when wanted is null then qty
+                     else least(qty, wanted - coalesce(sum(qty) over (
+                            partition by req order by expires_on nulls last, id rows between unbounded preceding and 1 preceding), 0)) end as take
+           from cand
+       ), gone as (
+         delete from reservations r using alloc a where r.id = a.id and a.take >= a.qty returning r.id
+       ), cut as (
+         update reservations r set qty = r.qty - a.take from alloc a where r.id = a.id and a.take > 0 and a.take < a.qty returning r.id
+       ), agg as (
+         select req, product_id, location_id, lot_id, sum(take) as take from alloc where take > 0 group by 1, 2, 3, 4
+       ), lv as (
+         update stock_levels s set reserved = s.reserved - x.take, updated_at = now()
+           from (select product_id, location_id, coalesce(lot_id, 0) as lot_key, sum(take) as take from agg group by 1, 2, 3) x
+          where s.product_id = x.product_id and s.location_id = x.location_id and s.lot_key = x.lot_key
+         returning s.id
+       )
+       select k.req,
+              exists (select 1 from agg a where a.req = k.req)
+                and (k.qty is null or coalesce((select sum(a.take) from agg a where a.req = k.req), 0) = k.qty) as complete,
+              coalesce((select json_agg(json_build_object('location', l.full_code, 'lot', lo.code, 'qty', trim_scale(a.take)::text)
+                                        order by l.full_code, lo.code)
+                          from agg a join locations l on l.id = a.location_id left join lots lo on lo.id = a.lot_id
+                         where a.req = k.req), '[]') as taken
+         from k order by k.req`,
+      [
+        round.map((x) => x.index), round.map((x) => x.request.productId), round.map((x) => x.request.qty),
+        round.map((x) => x.request.location), reference,
+      ],
+    )
+    for (const row of rows) if (row.complete) results[row.req].taken = row.taken
+  }
+  return results
 }

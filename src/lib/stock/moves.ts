@@ -4,7 +4,7 @@ import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
 import { dayProblem, duplicatesOf, isWholeQuantity, quantityProblem } from './input.js'
 import { applyBatchToLevels, newBatch, type LevelShortage, type StockGuard } from './ledger.js'
 import {
-  allowNegativeStock, productKey, productLabel, resolveLocations, resolveLots, resolveProducts,
+  ALLOW_NEGATIVE_SQL, productKey, productLabel, resolveLocations, resolveLots, resolveProducts,
   type LocationRef, type ResolvedLocation, type ResolvedLot, type ResolvedProduct,
 } from './refs.js'
 import { queryRows } from './sql.js'
@@ -90,16 +90,16 @@ interface CheckedLine {
 export async function postMoves(trx: Knex.Transaction, lines: MoveLine[], options: PostMovesOptions = {}): Promise<PostedMove[]> {
   if (lines.length === 0) return []
   const checked = await checkLines(trx, lines)
-  const allowNegative = await allowNegativeStock(trx)
-
   await createMissingLots(trx, checked)
-  const batch = await newBatch(trx)
-  const idRows = await queryRows<{ id: string }>(
-      trx,
-    `select nextval(pg_get_serial_sequence('stock_moves', 'id'))::text as id from generate_series(1, ?::int) order by 1`,
+  const batch = newBatch()
+  // Move ids drawn first, so that each line knows its move (serial numbers link to it).
+  const [{ ids: drawn, allow_negative: allowNegative }] = await queryRows<{ ids: string[]; allow_negative: boolean }>(
+    trx,
+    `select array(select nextval(pg_get_serial_sequence('stock_moves', 'id'))::text from generate_series(1, ?::int)) as ids,
+            ${ALLOW_NEGATIVE_SQL} as allow_negative`,
     [checked.length],
   )
-  const ids = idRows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+  const ids = drawn.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
   const inserted = await queryRows<{ id: string; at: Date }>(
       trx,
     `insert into stock_moves (id, batch, product_id, from_location_id, to_location_id, qty, lot_id, reason, reference, note, created_by)

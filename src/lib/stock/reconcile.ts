@@ -302,7 +302,7 @@ async function applyReport(trx: Knex.Transaction, options: { reference: string; 
                from (select line from ${REPORT_TABLE} where ${pending} order by line) x) n
       where r.line = n.line`,
   )
-  const batch = await newBatch(trx)
+  const batch = newBatch()
   const adjustment = { id: await virtualLocationId(trx, 'adjustment') }
   const [{ moves }] = await queryRows<{ moves: number }>(
     trx,

@@ -161,8 +161,10 @@ export async function resolveLots(
   return new Map(rows.map((row) => [`${row.productId}:${row.code}`, row]))
 }
 
-/** Whether the tenant lets stock go below zero (setting stock.allow_negative). */
+/** SQL expression: whether the tenant lets stock go below zero (setting stock.allow_negative). */
+export const ALLOW_NEGATIVE_SQL = `coalesce((select value = 'true'::jsonb from settings where key = 'stock.allow_negative'), false)`
+
 export async function allowNegativeStock(trx: Knex.Transaction): Promise<boolean> {
-  const row = await trx('settings').where('key', 'stock.allow_negative').first('value')
-  return row?.value === true
+  const [row] = await queryRows<{ allowed: boolean }>(trx, `select ${ALLOW_NEGATIVE_SQL} as allowed`)
+  return row.allowed
 }

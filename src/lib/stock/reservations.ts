@@ -87,25 +87,38 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
   )
   const lockedIds = [...new Set(locked.map((r) => r.id))]
 
-  const shortages: ReserveShortage[] = []
-  const made: Array<{ line: number; ids: string[] }> = []
+  // One statement per round; a round holds at most one line per product (a level row is
+  // updated once per statement), so an order with distinct products is one round.
+  const rounds: CheckedReserveLine[][] = []
   for (const line of lines) {
-    const rows = await queryRows<{ complete: boolean; reserved: string; available: string; ids: string[] }>(
+    const round = rounds.find((r) => !r.some((l) => l.productId === line.productId))
+    if (round) round.push(line)
+    else rounds.push([line])
+  }
+  const shortages: ReserveShortage[] = []
+  const made: Reservation[] = []
+  for (const round of rounds) {
+    const outcomes = await queryRows<{ line: number; complete: boolean; available: string; reservations: Array<Reservation & { createdAt: string }> }>(
       trx,
-      `with cand as (
-         select s.id, s.on_hand - s.reserved as avail, lo.expires_on, s.location_id
-           from stock_levels s
+      `with k as (
+         select * from unnest(?::int[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[])
+           as k(line, product_id, warehouse_id, location_id, lot_id, qty)
+       ), cand as (
+         select k.line, k.qty as wanted, s.id, s.on_hand - s.reserved as avail, lo.expires_on, s.location_id
+           from k
+           join stock_levels s on s.product_id = k.product_id
            join locations l on l.id = s.location_id
            left join lots lo on lo.id = s.lot_id
-          where s.id = any(?::bigint[]) and s.product_id = ?
-            and (?::bigint is null or l.warehouse_id = ?)
-            and (?::bigint is null or s.location_id = ?)
-            and (?::bigint is null or s.lot_id = ?)
+          where s.id = any(?::bigint[])
+            and (k.warehouse_id is null or l.warehouse_id = k.warehouse_id)
+            and (k.location_id is null or s.location_id = k.location_id)
+            and (k.lot_id is null or s.lot_id = k.lot_id)
             and s.on_hand - s.reserved > 0
             and (lo.expires_on is null or lo.expires_on >= current_date)
        ), alloc as (
-         select id, least(avail, ?::numeric - coalesce(sum(avail) over (
-                  order by expires_on nulls last, location_id, id rows between unbounded preceding and 1 preceding), 0)) as take
+         select line, id, least(avail, wanted - coalesce(sum(avail) over (
+                  partition by line order by expires_on nulls last, location_id, id
+                  rows between unbounded preceding and 1 preceding), 0)) as take
            from cand
        ), upd as (
          update stock_levels s set reserved = s.reserved + a.take, updated_at = now()
@@ -115,23 +128,35 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
        ), ins as (
          insert into reservations (reference, product_id, location_id, lot_id, qty, created_by)
          select ?, product_id, location_id, lot_id, take, coalesce(?, session_user) from upd
-         returning id, qty
+         returning id, reference, product_id, location_id, lot_id, qty, created_at
        )
-       select coalesce((select sum(qty) from ins), 0) = ?::numeric as complete,
-              trim_scale(coalesce((select sum(avail) from cand), 0))::text as available,
-              coalesce((select array_agg(id::text) from ins), '{}') as ids`,
+       select k.line,
+              coalesce((select sum(i.qty) from ins i where i.product_id = k.product_id), 0) = k.qty as complete,
+              trim_scale(coalesce((select sum(c.avail) from cand c where c.line = k.line), 0))::text as available,
+              coalesce((
+                select json_agg(json_build_object(
+                         'id', i.id::text, 'reference', i.reference, 'sku', p.sku, 'productId', i.product_id::text,
+                         'warehouse', w.code, 'location', l.full_code, 'locationId', i.location_id::text,
+                         'lot', lo.code, 'lotId', i.lot_id::text, 'expiresOn', to_char(lo.expires_on, 'YYYY-MM-DD'),
+                         'qty', trim_scale(i.qty)::text, 'createdAt', i.created_at, 'line', k.line)
+                       order by lo.expires_on nulls last, l.full_code, lo.code, i.id)
+                  from ins i join products p on p.id = i.product_id join locations l on l.id = i.location_id
+                  join warehouses w on w.id = l.warehouse_id left join lots lo on lo.id = i.lot_id
+                 where i.product_id = k.product_id), '[]') as reservations
+         from k order by k.line`,
       [
-        lockedIds, line.productId,
-        line.warehouseId, line.warehouseId, line.locationId, line.locationId, line.lotId, line.lotId,
-        line.qty,
-        input.reference, input.createdBy ?? null,
-        line.qty,
+        round.map((l) => l.line), round.map((l) => l.productId), round.map((l) => l.warehouseId),
+        round.map((l) => l.locationId), round.map((l) => l.lotId), round.map((l) => l.qty),
+        lockedIds, input.reference, input.createdBy ?? null,
       ],
     )
-    const outcome = rows[0]
-    if (!outcome.complete) shortages.push({ line: line.line, sku: line.sku, requested: line.qty, available: outcome.available })
-    else made.push({ line: line.line, ids: outcome.ids })
+    for (const outcome of outcomes) {
+      const line = round.find((l) => l.line === outcome.line)!
+      if (!outcome.complete) shortages.push({ line: line.line, sku: line.sku, requested: line.qty, available: outcome.available })
+      else made.push(...outcome.reservations.map((r) => ({ ...r, createdAt: new Date(r.createdAt) })))
+    }
   }
+  shortages.sort((a, b) => a.line - b.line)
 
   if (shortages.length) {
     const text = shortages.map((s) => `line ${s.line} ${s.sku}: ${s.requested} requested, ${s.available} available`).join('; ')
@@ -140,9 +165,7 @@ export async function reserve(trx: Knex.Transaction, input: ReserveInput): Promi
       data: { reference: input.reference, shortages },
     })
   }
-  const lineOf = new Map(made.flatMap((m) => m.ids.map((id) => [id, m.line] as const)))
-  const reservations = await listReservations(trx, { ids: [...lineOf.keys()] })
-  return reservations.map((r) => ({ ...r, line: lineOf.get(r.id) })).sort((a, b) => a.line! - b.line!)
+  return made.sort((a, b) => a.line! - b.line!)
 }
 
 async function checkReserveLines(trx: Knex.Transaction, input: ReserveInput): Promise<CheckedReserveLine[]> {

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex'
 
+import { allowNegativeStock } from './refs.js'
+
 /** The tenant's stock settings, kept in the shared settings table under stock.* keys. */
 export interface StockSettings {
   /** Moves may take on-hand below zero (stock.allow_negative); off by default. */
@@ -7,8 +9,7 @@ export interface StockSettings {
 }
 
 export async function getStockSettings(trx: Knex.Transaction): Promise<StockSettings> {
-  const row = await trx('settings').where('key', 'stock.allow_negative').first('value')
-  return { allowNegative: row?.value === true }
+  return { allowNegative: await allowNegativeStock(trx) }
 }
 
 export async function updateStockSettings(trx: Knex.Transaction, changes: Partial<StockSettings>): Promise<StockSettings> {
