@@ -46,7 +46,7 @@ export default class InvoicesAudit extends BaseCommand<typeof InvoicesAudit> {
     const slugs = (await this.selectedTenants(f)).map((t) => t.slug)
     const tenants = await auditTenants(db, slugs, { concurrency: f.concurrency })
     const rows = tenants.flatMap((t) => t.problems.map((p) => ({ tenant: t.tenant, ...p })))
-    this.printList(rows, PROBLEM_COLUMNS, '')
+    if (rows.length) this.printList(rows, PROBLEM_COLUMNS, '')
     const failed = tenants.filter((t) => t.status === 'failed')
     for (const t of failed) this.warning(`${t.tenant}: could not be checked: ${t.error}`)
     const bad = tenants.filter((t) => t.status === 'problems')

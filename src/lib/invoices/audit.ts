@@ -57,10 +57,12 @@ export async function auditInvoiceNumbers(trx: Knex.Transaction): Promise<{ docu
       select 'ahead', i.series, i.year, i.seq, i.seq, i.n, i.numbers
         from i left join c using (series, year) where i.seq > coalesce(c.last, 0)
     )
-    select kind, series, year, "from"::text, "to"::text, count::text, numbers from problems
-    union all
-    select 'total', '', 0, '0', '0', (select coalesce(sum(n), 0) from i)::text, null
-    order by 1 = 'total', series, year, "from", kind
+    select * from (
+      select kind, series, year, "from", "to"::text, count::text, numbers from problems
+      union all
+      select 'total', '', 0, null, '0', (select coalesce(sum(n), 0) from i)::text, null
+    ) x
+    order by kind = 'total', series, year, "from", kind
   `)
   const total = rows.pop()!
   return {
