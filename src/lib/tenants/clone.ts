@@ -75,7 +75,8 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
  * Copy a tenant, schema and data, under a new slug, in one transaction from one snapshot. The
  * schema is copied as it is (the backup's DDL generator describes it), so tables and columns added
  * by hand come along; the data moves with one INSERT … SELECT per table inside the server; then
- * any migrations the source had not applied yet run on the copy.
+ * any migrations the source had not applied yet run on the copy. With `mask`, personal data in the
+ * copy is then replaced by deterministic fakes (maskPersonalData), still in the same transaction.
  */
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
   requireAdmin(db.scope, 'Cloning a tenant')
