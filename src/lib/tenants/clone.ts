@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type pg from 'pg'
 
 import { sqlOn } from '../backup/create.js'
@@ -15,15 +16,69 @@ export interface CloneResult extends CreatedTenant {
   from: string
   tables: Array<{ table: string; rows: number }>
   warnings: string[]
+  /** With --mask: rows whose personal data was replaced, per table. */
+  masked?: Array<{ table: string; rows: number }>
+}
+
+/**
+ * Personal data and its deterministic fake, per table and column, derived from the row id so a
+ * masked copy is reproducible. `null` clears the column (password hashes).
+ */
+const MASKS: Record<string, Record<string, string>> = {
+  customers: {
+    name: `'Customer ' || id`,
+    email: `'customer' || id || '@example.invalid'`,
+    phone: `'+000' || lpad(id::text, 8, '0')`,
+    tax_id: `'TAX' || lpad(id::text, 8, '0')`,
+  },
+  customer_addresses: {
+    line1: `'Street ' || id`,
+    line2: `case when line2 is null then null else 'Unit ' || id end`,
+    city: `'City ' || id`,
+    postal_code: `case when postal_code is null then null else lpad(id::text, 5, '0') end`,
+    region: `case when region is null then null else 'Region ' || id end`,
+  },
+  users: {
+    email: `'user' || id || '@example.invalid'`,
+    name: `'User ' || id`,
+    password_hash: 'null',
+  },
+}
+
+/**
+ * Replace personal data in a tenant schema by deterministic fakes: one set-based UPDATE per
+ * table, over the tables and columns that exist (a tenant at an older version still works).
+ * Runs as the admin inside the caller's transaction; user triggers are not involved (no
+ * triggers guard these tables), and identity columns are untouched.
+ */
+export async function maskPersonalData(trx: Knex.Transaction, schema: string): Promise<Array<{ table: string; rows: number }>> {
+  const present = await trx.raw<{ rows: Array<{ table_name: string; column_name: string }> }>(
+    `select table_name, column_name from information_schema.columns
+      where table_schema = ? and table_name = any(?)`,
+    [schema, Object.keys(MASKS)],
+  )
+  const masked: Array<{ table: string; rows: number }> = []
+  for (const [table, columns] of Object.entries(MASKS)) {
+    const existing = new Set(present.rows.filter((r) => r.table_name === table).map((r) => r.column_name))
+    if (!existing.has('id')) continue
+    const sets = Object.entries(columns).filter(([column]) => existing.has(column))
+    if (!sets.length) continue
+    const result = await trx.raw(
+      `update ${quoteIdent(schema)}.${quoteIdent(table)} set ${sets.map(([c, expr]) => `${quoteIdent(c)} = ${expr}`).join(', ')}`,
+    )
+    masked.push({ table, rows: result.rowCount ?? 0 })
+  }
+  return masked
 }
 
 /**
  * Copy a tenant, schema and data, under a new slug, in one transaction from one snapshot. The
  * schema is copied as it is (the backup's DDL generator describes it), so tables and columns added
  * by hand come along; the data moves with one INSERT … SELECT per table inside the server; then
- * any migrations the source had not applied yet run on the copy.
+ * any migrations the source had not applied yet run on the copy. With `mask`, personal data in the
+ * copy is then replaced by deterministic fakes (maskPersonalData), still in the same transaction.
  */
-export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string } = {}): Promise<CloneResult> {
+export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
   requireAdmin(db.scope, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
   const names = tenantNames(to)
@@ -54,7 +109,8 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
         for (const statement of await renderNamedStatements(conn, doc, names, warnings)) await run(conn, statement, 'grants')
         const outcome = await migrateUp(trx, target.schema, 'tenant')
         await trx.raw('reset role')
-        return { ...target, migrations: outcome.applied, from, tables: copied, warnings }
+        const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
+        return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
       },
       { isolationLevel: 'repeatable read' },
     )
