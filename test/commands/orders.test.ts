@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -8,6 +7,7 @@ import { expect } from 'chai'
 import type { Db } from '../../src/lib/db/connect.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
 import { openTestDb } from '../helpers/database.js'
+import { pdfText } from '../helpers/pdf.js'
 import { inTenant, salesTenant } from '../lib/orders/fixtures.js'
 
 const ok = (r: CliResult) => {
@@ -21,10 +21,6 @@ const failed = (r: CliResult, code: number, kind: string) => {
   return r.json.error
 }
 
-/** The text of a PDF, through poppler's pdftotext. */
-function pdfText(file: string): string {
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' })
-}
 
 describe('erp orders / erp invoices (through bin/run.js)', function () {
   this.timeout(120_000)
@@ -81,14 +77,14 @@ describe('erp orders / erp invoices (through bin/run.js)', function () {
     const rendered = ok(await erp('invoices', 'render', issued.number, '--format', 'pdf', '--out', pdf))
     expect(readFileSync(pdf).subarray(0, 5).toString()).to.equal('%PDF-')
     expect(rendered.bytes).to.be.greaterThan(1000)
-    const text = pdfText(pdf)
+    const text = await pdfText(pdf)
     for (const expected of [`Invoice ${issued.number}`, 'Cash & Carry <Ltd>', '1 Rue de la Paix', '75002 Paris', 'Tax id: FR123', 'WIDGET', 'Widget',
       'Milk 1l', '20 %', '5.5 %', `Total EUR`, issued.gross, 'Payment terms: 30 days', `Paid 10.00 EUR`]) {
       expect(text, expected).to.contain(expected)
     }
     ok(await erp('settings', 'set', 'company.name', 'Acme Supplies SARL'))
     ok(await erp('invoices', 'render', issued.number, '--out', pdf))
-    expect(pdfText(pdf)).to.contain('Acme Supplies SARL')
+    expect(await pdfText(pdf)).to.contain('Acme Supplies SARL')
     if (process.env.ERP_KEEP_PDF) writeFileSync(process.env.ERP_KEEP_PDF, readFileSync(pdf))
   })
 
