@@ -4,6 +4,7 @@ import { ADDRESS_KINDS, checkAddress, type AddressKind } from '../customers/addr
 import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
+import { checkNaturalKey } from './natural-key.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 /**
@@ -78,27 +79,10 @@ export const customersSpec: EntitySpec = {
     }
   },
 
-  async validate({ trx, mode, columns, rows, errors }) {
-    const code = columns.get('code')!
+  async validate(staged) {
+    const { trx, columns, rows, errors } = staged
     const q = (sql: string) => trx.raw(sql)
-    await q(`insert into ${errors} (line, field, value, message)
-      select s.line, 'code', s.${code}, 'duplicate customer code in the file (first on line ' || d.first || ')'
-      from ${rows} s join (select ${code} as code, min(line) as first from ${rows} group by ${code} having count(*) > 1) d
-        on d.code = s.${code} where s.line <> d.first`)
-    if (mode === 'insert') {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'code', s.${code}, 'a customer with this code already exists (import with --mode upsert to update it)'
-        from ${rows} s join customers c on c.code = s.${code}`)
-    } else {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'code', s.${code}, 'customer ' || c.code || ' is archived (restore it first: erp customers restore ' || c.code || ')'
-        from ${rows} s join customers c on c.code = s.${code} where c.archived_at is not null`)
-    }
-    if (mode === 'update') {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'code', s.${code}, 'no customer with this code (import with --mode upsert to create it)'
-        from ${rows} s where not exists (select 1 from customers c where c.code = s.${code})`)
-    }
+    await checkNaturalKey(staged, { field: 'code', table: 'customers', label: 'customer code', noun: 'customer with this code', thing: 'customer' })
     const group = columns.get('group')
     if (group) {
       await q(`insert into ${errors} (line, field, value, message)

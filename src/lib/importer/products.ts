@@ -5,6 +5,7 @@ import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
+import { checkNaturalKey } from './natural-key.js'
 import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 export interface ProductImportOptions {
@@ -109,27 +110,10 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
   },
 
   async validate(staged, options) {
-    const { trx, mode, columns, rows, errors } = staged
+    const { trx, columns, rows, errors } = staged
     const sku = columns.get('sku')!
     const q = (sql: string, bindings: unknown[] = []) => trx.raw(sql, bindings as never)
-    await q(`insert into ${errors} (line, field, value, message)
-      select s.line, 'sku', s.${sku}, 'duplicate SKU in the file (first on line ' || d.first || ')'
-      from ${rows} s join (select ${sku} as sku, min(line) as first from ${rows} group by ${sku} having count(*) > 1) d
-        on d.sku = s.${sku} where s.line <> d.first`)
-    if (mode === 'insert') {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'sku', s.${sku}, 'a product with this SKU already exists (import with --mode upsert to update it)'
-        from ${rows} s join products p on p.sku = s.${sku}`)
-    } else {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'sku', s.${sku}, 'product ' || p.sku || ' is archived (restore it first: erp products restore ' || p.sku || ')'
-        from ${rows} s join products p on p.sku = s.${sku} where p.archived_at is not null`)
-    }
-    if (mode === 'update') {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'sku', s.${sku}, 'no product with this SKU (import with --mode upsert to create it)'
-        from ${rows} s where not exists (select 1 from products p where p.sku = s.${sku})`)
-    }
+    await checkNaturalKey(staged, { field: 'sku', table: 'products', label: 'SKU', noun: 'product with this SKU', thing: 'product' })
     const barcode = columns.get('barcode')
     if (barcode) {
       await q(`insert into ${errors} (line, field, value, message)

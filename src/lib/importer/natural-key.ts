@@ -1,0 +1,38 @@
+import type { StagedImport } from './spec.js'
+
+/** The key a file's rows are matched on (a product's SKU, a customer's code). */
+export interface NaturalKey {
+  /** The import field and the target column holding the key, e.g. 'sku'. */
+  field: string
+  /** The target table (a fixed name of ours, never input). */
+  table: string
+  /** How the key is named in messages: 'SKU', 'customer code'. */
+  label: string
+  /** 'product with this SKU' */
+  noun: string
+  /** 'product': messages and the restore command's topic ('erp products restore'). */
+  thing: string
+}
+
+/**
+ * The checks every keyed entity needs, set-based, one statement each: duplicate keys inside the
+ * file, rows that would insert an existing record, update an archived one, or update nothing.
+ */
+export async function checkNaturalKey({ trx, mode, columns, rows, errors }: StagedImport, key: NaturalKey): Promise<void> {
+  const column = columns.get(key.field)!
+  const reject = (sql: string) => trx.raw(`insert into ${errors} (line, field, value, message) ${sql}`)
+  await reject(`select s.line, '${key.field}', s.${column}, 'duplicate ${key.label} in the file (first on line ' || d.first || ')'
+    from ${rows} s join (select ${column} as k, min(line) as first from ${rows} group by ${column} having count(*) > 1) d
+      on d.k = s.${column} where s.line <> d.first`)
+  if (mode === 'insert') {
+    await reject(`select s.line, '${key.field}', s.${column}, 'a ${key.noun} already exists (import with --mode upsert to update it)'
+      from ${rows} s join ${key.table} t on t.${key.field} = s.${column}`)
+  } else {
+    await reject(`select s.line, '${key.field}', s.${column}, '${key.thing} ' || t.${key.field} || ' is archived (restore it first: erp ${key.thing}s restore ' || t.${key.field} || ')'
+      from ${rows} s join ${key.table} t on t.${key.field} = s.${column} where t.archived_at is not null`)
+  }
+  if (mode === 'update') {
+    await reject(`select s.line, '${key.field}', s.${column}, 'no ${key.noun} (import with --mode upsert to create it)'
+      from ${rows} s where not exists (select 1 from ${key.table} t where t.${key.field} = s.${column})`)
+  }
+}
