@@ -5,21 +5,12 @@ import path from 'node:path'
 import pg from 'pg'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { openTestDb, uniqueSlug } from '../helpers/database.js'
+import { openTestDb, uniqueSlug, adminQuery as query } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { forEachTenant } from '../../src/lib/tenants/fleet.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 
-async function query(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -2,10 +2,9 @@ import { expect } from 'chai'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { uniqueSlug } from '../helpers/database.js'
+import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-customers-'))
 let n = 0
@@ -15,15 +14,6 @@ function file(content: string): string {
   return p
 }
 
-async function query(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 async function tenant(): Promise<string> {
   const slug = uniqueSlug('impc')

@@ -2,11 +2,10 @@ import { expect } from 'chai'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { parse } from 'csv-parse/sync'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { uniqueSlug } from '../helpers/database.js'
+import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-'))
 let n = 0
@@ -16,15 +15,6 @@ function file(content: string | Buffer, name = `f${n++}.csv`): string {
   return p
 }
 
-async function query(sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  try {
-    return await client.query(sql, params)
-  } finally {
-    await client.end()
-  }
-}
 
 async function tenant(): Promise<string> {
   const slug = uniqueSlug('imp')

@@ -545,12 +545,7 @@ export async function voidInvoice(trx: Knex.Transaction, input: { invoice: strin
       },
       lines,
     )
-    const [note] = await queryRows<LockedInvoice>(
-      trx,
-      `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
-         from invoices where id = ?`,
-      [creditNoteId],
-    )
+    const note = await lockInvoice(trx, creditNoteId)
     await issueLocked(trx, note, date)
   }
   await trx.raw(`update invoices set state = 'void', voided_at = clock_timestamp() where id = ?`, [inv.id])
@@ -609,12 +604,7 @@ export async function creditReturn(
     },
     docLines,
   )
-  const [note] = await queryRows<LockedInvoice>(
-    trx,
-    `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
-       from invoices where id = ?`,
-    [id],
-  )
+  const note = await lockInvoice(trx, id)
   await issueLocked(trx, note, date)
   return readInvoice(trx, id)
 }
