@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { bulkLoadFlag, importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportProductsResult = ImportSummary
@@ -26,6 +26,7 @@ export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
     tenant: tenantFlag,
     ...importFlags,
     'dry-run': dryRunFlag,
+    'bulk-load': bulkLoadFlag,
     'create-categories': Flags.boolean({ description: 'Create missing categories (--no-create-categories: an unknown path is an error)', default: true, allowNo: true }),
   }
 
@@ -35,7 +36,7 @@ export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
     const progress = await this.progress('Importing…')
     const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
     const summary = await this.inTenant((trx) =>
-      importCsv(trx, productsSpec, input, { createCategories: this.flags['create-categories'] }),
+      importCsv(trx, productsSpec, input, { createCategories: this.flags['create-categories'], bulkLoad: this.flags['bulk-load'] }),
     ).finally(() => progress.stop())
     if (summary.rejected > 0) {
       this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)

@@ -5,10 +5,11 @@ import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
+import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkNaturalKey } from './natural-key.js'
-import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
+import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
 
-export interface ProductImportOptions {
+export interface ProductImportOptions extends BulkLoadOption {
   /** Create missing categories (default); false makes an unknown category path an error. */
   createCategories?: boolean
 }
@@ -195,15 +196,17 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
         updated = result.rowCount ?? 0
       }
       if (mode !== 'update') {
-        const result = await trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
+        const bulk = { table: 'products', source: `select from ${rows}`, enabled: options.bulkLoad, trace: staged.trace }
+        const skipped = mode === 'upsert' ? `select from ${rows} s join products p on p.sku = s.${sku}` : undefined
+        const result = await insertInBulk(trx, { ...bulk, skipped }, () => trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
           select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${from}
-          ${mode === 'upsert' ? `where not exists (select 1 from products p where p.sku = s.${sku})` : ''}`)
+          ${mode === 'upsert' ? `where not exists (select 1 from products p where p.sku = s.${sku})` : ''}`))
         inserted = result.rowCount ?? 0
       }
     }
     staged.trace('products written')
     const price = columns.get('price')
-    if (price) extra.pricesSet = await setPrices(trx, rows, sku, price, dryRun, mode === 'insert')
+    if (price) extra.pricesSet = await setPrices(staged, sku, price, mode === 'insert', options)
     return { inserted, updated, extra } satisfies MergeCounts
   },
 }
@@ -232,7 +235,8 @@ async function createCategories(trx: Knex.Transaction, rows: string, column: str
 }
 
 /** Prices of the rows into the default price list (quantity 0, no validity dates): new or changed ones. */
-async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price: string, dryRun: boolean, allNew: boolean): Promise<number> {
+async function setPrices(staged: StagedImport, sku: string, price: string, allNew: boolean, options: BulkLoadOption): Promise<number> {
+  const { trx, rows, dryRun } = staged
   const list = await defaultPriceList(trx)
   if (list === null) return 0
   if (dryRun) {
@@ -249,10 +253,17 @@ async function setPrices(trx: Knex.Transaction, rows: string, sku: string, price
     from ${rows} s join products p on p.sku = s.${sku}
     where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
       and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
-  const added = await trx.raw(`insert into price_list_items (price_list_id, product_id, price)
+  const current = `price_list_items i where i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null`
+  const bulk = {
+    table: 'price_list_items',
+    source: `select from ${rows} s where s.${price} is not null`,
+    skipped: allNew ? undefined : `select from ${rows} s join products p on p.sku = s.${sku} where s.${price} is not null and exists (select 1 from ${current})`,
+    enabled: options.bulkLoad,
+    trace: staged.trace,
+  }
+  const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into price_list_items (price_list_id, product_id, price)
     select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku}
-    where s.${price} is not null ${allNew ? '' : `and not exists (select 1 from price_list_items i
-      where i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null)`}`, [list])
+    where s.${price} is not null ${allNew ? '' : `and not exists (select 1 from ${current})`}`, [list]))
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
 
