@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { bulkLoadFlag, importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportCustomersResult = ImportSummary
@@ -18,14 +18,14 @@ export default class ImportCustomers extends BaseCommand<typeof ImportCustomers>
   ]
   static audited = true
   static args = importArgs
-  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
+  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag, 'bulk-load': bulkLoadFlag }
 
   async run(): Promise<ImportCustomersResult> {
     const { importCsv } = await import('../../lib/importer/run.js')
     const { customersSpec } = await import('../../lib/importer/customers.js')
     const progress = await this.progress('Importing…')
     const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) => importCsv(trx, customersSpec, input, {})).finally(() => progress.stop())
+    const summary = await this.inTenant((trx) => importCsv(trx, customersSpec, input, { bulkLoad: this.flags['bulk-load'] })).finally(() => progress.stop())
     if (summary.rejected > 0) {
       this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
       this.exitStatus = 1

@@ -1,11 +1,10 @@
-import type { Knex } from 'knex'
-
 import { ADDRESS_KINDS, checkAddress, type AddressKind } from '../customers/addresses.js'
 import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
+import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkNaturalKey } from './natural-key.js'
-import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
+import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
 
 /**
  * Customers with their group (by code) and their default billing and shipping address
@@ -44,7 +43,7 @@ const addressFields: FieldSpec[] = ADDRESS_KINDS.flatMap((kind) => ADDRESS_PARTS
 
 const lit = (text: string) => `'${text.replaceAll("'", "''")}'`
 
-export const customersSpec: EntitySpec = {
+export const customersSpec: EntitySpec<BulkLoadOption> = {
   entity: 'customers',
   key: 'code',
 
@@ -91,7 +90,7 @@ export const customersSpec: EntitySpec = {
     }
   },
 
-  async merge({ trx, mode, dryRun, columns, rows }) {
+  async merge({ trx, mode, dryRun, columns, rows, trace }, options) {
     const code = columns.get('code')!
     const set: { column: string; insert: string; update: string }[] = []
     for (const c of COLUMNS) {
@@ -125,15 +124,17 @@ export const customersSpec: EntitySpec = {
         updated = result.rowCount ?? 0
       }
       if (mode !== 'update') {
-        const result = await trx.raw(`insert into customers (code${set.map((x) => `, ${x.column}`).join('')})
+        const bulk = { table: 'customers', source: `select from ${rows}`, enabled: options.bulkLoad, trace }
+        const skipped = mode === 'upsert' ? `select from ${rows} s join customers p on p.code = s.${code}` : undefined
+        const result = await insertInBulk(trx, { ...bulk, skipped }, () => trx.raw(`insert into customers (code${set.map((x) => `, ${x.column}`).join('')})
           select s.${code}${set.map((x) => `, ${x.insert}`).join('')} from ${from}
-          ${mode === 'upsert' ? `where not exists (select 1 from customers p where p.code = s.${code})` : ''}`)
+          ${mode === 'upsert' ? `where not exists (select 1 from customers p where p.code = s.${code})` : ''}`))
         inserted = result.rowCount ?? 0
       }
     }
     let addressesSet = 0
     for (const kind of ADDRESS_KINDS) {
-      if (ADDRESS_PARTS.some(([part]) => columns.has(`${kind}_${part}`))) addressesSet += await mergeAddresses(trx, rows, code, columns, kind, dryRun)
+      if (ADDRESS_PARTS.some(([part]) => columns.has(`${kind}_${part}`))) addressesSet += await mergeAddresses({ trx, rows, dryRun, trace }, code, columns, kind, options)
     }
     return { inserted, updated, extra: { addressesSet } } satisfies MergeCounts
   },
@@ -143,7 +144,9 @@ export const customersSpec: EntitySpec = {
  * The row's address of a kind becomes the customer's default address of that kind: the current
  * default is updated in place when it differs, or a first default is inserted.
  */
-async function mergeAddresses(trx: Knex.Transaction, rows: string, code: string, columns: Map<string, string>, kind: AddressKind, dryRun: boolean): Promise<number> {
+async function mergeAddresses(
+  { trx, rows, dryRun, trace }: Pick<StagedImport, 'trx' | 'rows' | 'dryRun' | 'trace'>, code: string, columns: Map<string, string>, kind: AddressKind, options: BulkLoadOption,
+): Promise<number> {
   const value = (part: string) => (columns.has(`${kind}_${part}`) ? `s.${columns.get(`${kind}_${part}`)}` : 'null::text')
   const parts = ADDRESS_PARTS.map(([part]) => part)
   const present = value('line1')
@@ -158,10 +161,17 @@ async function mergeAddresses(trx: Knex.Transaction, rows: string, code: string,
   const changed = await trx.raw(`update customer_addresses a set ${parts.map((p) => `${p} = ${value(p)}`).join(', ')}
     from ${rows} s ${target}
     where a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default and ${present} is not null and ${differs}`)
-  const added = await trx.raw(`insert into customer_addresses (customer_id, kind, is_default, ${parts.join(', ')})
+  const current = `customer_addresses a where a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default`
+  const bulk = {
+    table: 'customer_addresses',
+    source: `select from ${rows} s ${target} where ${present} is not null`,
+    skipped: `select from ${rows} s ${target} where ${present} is not null and exists (select 1 from ${current})`,
+    enabled: options.bulkLoad,
+    trace,
+  }
+  const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into customer_addresses (customer_id, kind, is_default, ${parts.join(', ')})
     select c.id, ${lit(kind)}, true, ${parts.map((p) => value(p)).join(', ')} from ${rows} s ${target}
-    where ${present} is not null
-      and not exists (select 1 from customer_addresses a where a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default)`)
+    where ${present} is not null and not exists (select 1 from ${current})`))
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
 

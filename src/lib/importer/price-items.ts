@@ -1,6 +1,7 @@
 import { checkCode, checkDate, checkPeriod } from '../pricing/checks.js'
 import { checkDecimal, type Problems } from '../validation.js'
 import { checkSku } from '../catalog/products.js'
+import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 /**
@@ -26,7 +27,7 @@ const FIELDS: FieldSpec[] = [
   { key: 'price', required: (m) => m !== 'update', check: (p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true }) },
 ]
 
-export const priceItemsSpec: EntitySpec = {
+export const priceItemsSpec: EntitySpec<BulkLoadOption> = {
   entity: 'price-list items',
   key: 'sku',
 
@@ -75,7 +76,7 @@ export const priceItemsSpec: EntitySpec = {
     }
   },
 
-  async merge({ trx, mode, dryRun, columns, rows }) {
+  async merge({ trx, mode, dryRun, columns, rows, trace }, options) {
     const price = columns.has('price') ? `s.${columns.get('price')}::numeric` : 'i.price'
     const to = columns.has('valid_to') ? `s.${columns.get('valid_to')}::date` : 'i.valid_to'
     const source = `pg_temp.import_keys k join ${rows} s on s.line = k.line`
@@ -96,10 +97,12 @@ export const priceItemsSpec: EntitySpec = {
       updated = result.rowCount ?? 0
     }
     if (mode !== 'update') {
-      const result = await trx.raw(`insert into price_list_items (price_list_id, product_id, min_qty, valid_from, valid_to, price)
+      const bulk = { table: 'price_list_items', source: `select from ${source}`, enabled: options.bulkLoad, trace }
+      const skipped = `select from ${source} where exists (select 1 from price_list_items i where ${match})`
+      const result = await insertInBulk(trx, { ...bulk, skipped }, () => trx.raw(`insert into price_list_items (price_list_id, product_id, min_qty, valid_from, valid_to, price)
         select k.list_id, k.product_id, k.min_qty, k.valid_from, ${columns.has('valid_to') ? `s.${columns.get('valid_to')}::date` : 'null'},
                s.${columns.get('price')}::numeric
-        from ${source} where not exists (select 1 from price_list_items i where ${match})`)
+        from ${source} where not exists (select 1 from price_list_items i where ${match})`))
       inserted = result.rowCount ?? 0
     }
     return { inserted, updated } satisfies MergeCounts
