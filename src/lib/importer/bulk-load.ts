@@ -134,12 +134,12 @@ async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promi
   const constraints = saved.filter((d) => d.kind === 'constraint')
   const indexes = saved.filter((d) => d.kind === 'index')
   if (constraints.length > 0) {
-    await trx.raw(`alter table ${quoteIdent(table)} ${constraints.map((d) => `drop constraint ${quoteIdent(d.name)}`).join(', ')}`)
+    await trx.raw(verbatim(`alter table ${quoteIdent(table)} ${constraints.map((d) => `drop constraint ${quoteIdent(d.name)}`).join(', ')}`))
   }
   // Index names are schema-wide; the table's schema is the one search_path resolved it in.
   if (indexes.length > 0) {
     const { rows: at } = await trx.raw('select relnamespace::regnamespace::text as schema from pg_class where oid = ?::regclass', [table])
-    await trx.raw(`drop index ${indexes.map((d) => `${at[0].schema}.${quoteIdent(d.name)}`).join(', ')}`)
+    await trx.raw(verbatim(`drop index ${indexes.map((d) => `${at[0].schema}.${quoteIdent(d.name)}`).join(', ')}`))
   }
   return saved.map(({ kind, name, definition, comment }) => ({ kind, name, definition, comment }))
 }
@@ -154,22 +154,25 @@ async function recreate(trx: Knex.Transaction, table: string, saved: Definition[
   for (const d of saved) {
     const sql = d.kind === 'index' ? d.definition : `alter table ${quoteIdent(table)} add constraint ${quoteIdent(d.name)} ${d.definition}`
     try {
-      await trx.raw(sql)
+      await trx.raw(verbatim(sql))
     } catch (err) {
       throw explainViolation(err, table, d)
     }
     if (d.comment !== null) {
       const on = d.kind === 'index' ? `index ${quoteIdent(d.name)}` : `constraint ${quoteIdent(d.name)} on ${quoteIdent(table)}`
-      await trx.raw(`comment on ${on} is ${quoteLiteral(d.comment)}`)
+      await trx.raw(verbatim(`comment on ${on} is ${quoteLiteral(d.comment)}`))
     }
   }
 }
+
+/** SQL text from the catalog as it is: knex reads ? as a placeholder (jsonb's ? operator, a comment) unless escaped. */
+const verbatim = (sql: string) => sql.replaceAll('?', '\\?')
 
 function explainViolation(err: unknown, table: string, d: Definition): unknown {
   const state = sqlStateOf(err)
   if (!state?.startsWith('23')) return err
   const detail = (err as { detail?: string }).detail ?? (err as Error).message
-  return conflict(`The imported rows break ${d.name} on ${table} (${d.definition}): ${detail} Nothing was imported.`, {
+  return conflict(`The imported rows break the ${d.kind} ${d.name} on ${table}: ${detail} Nothing was imported.`, {
     actions: ['Remove or fix the rows with that value in the file (or the existing ones), then import again'],
     data: { table, constraint: d.name, definition: d.definition, detail },
     cause: err,
