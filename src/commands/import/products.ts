@@ -14,7 +14,9 @@ export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
     '(a path such as Hardware/Fasteners), uom, barcode, weight, tax_class, active, tracking, cost, price (into the ' +
     'default price list) and attr:<code> for attributes. Every row is checked; by default any invalid row stops the ' +
     'import and nothing is written (one transaction, also when interrupted). Missing categories are created. ' +
-    'Rows travel through COPY into a staging table and are merged with set-based statements.'
+    'Rows travel through COPY into a staging table and are merged with set-based statements. A large load ' +
+    '(at least 20,000 new products, and at least as many as the tenant has) drops the indexes and rebuilds them ' +
+    'afterwards, which locks the products (and prices) table until the import ends: --no-bulk-load avoids that.'
   static examples = [
     '<%= config.bin %> <%= command.id %> products.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> products.csv --mode upsert --errors rejected.csv --batch-ref PIM-2026-11',
