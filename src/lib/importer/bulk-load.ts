@@ -79,7 +79,7 @@ async function countRows(trx: Knex.Transaction, query: string, limit?: number): 
  * table is a plain one (no partitions or inheritance, whose indexes hang together).
  * The counts are bounded, so deciding costs at most a scan of what is being loaded.
  */
-export async function shouldBulkLoad(trx: Knex.Transaction, plan: BulkInsert): Promise<boolean> {
+async function shouldBulkLoad(trx: Knex.Transaction, plan: BulkInsert): Promise<boolean> {
   if (plan.enabled === false) return false
   const candidates = await countRows(trx, plan.source)
   if (candidates < BULK_LOAD_MIN_ROWS) return false

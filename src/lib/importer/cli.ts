@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core'
 
 import { usageError } from '../cli/errors.js'
 import type { Progress } from '../cli/progress.js'
+import { BULK_LOAD_MIN_ROWS } from './bulk-load.js'
 import type { ImportInput, ImportProgress, ImportSummary } from './run.js'
 import { ENCODINGS, parseDelimiter, type Encoding } from './source.js'
 import { IMPORT_MODES, type ImportMode } from './spec.js'
@@ -30,9 +31,9 @@ export const importFlags = {
 /** For the entities whose large loads drop and rebuild indexes (bulk-load.ts). */
 export const bulkLoadFlag = Flags.boolean({
   description:
-    'For a large load (at least 20,000 new rows and as many as the table holds) drop the indexes and rebuild them after the insert: ' +
-    'about twice as fast, but the table is locked against reading and writing until the import commits. ' +
-    '--no-bulk-load keeps the indexes (and the table readable) whatever the size',
+    `For a large load (at least ${BULK_LOAD_MIN_ROWS.toLocaleString('en')} new rows and as many as the table holds) drop the indexes ` +
+    'and rebuild them after the insert: about twice as fast, but the table is locked against reading and writing until the ' +
+    'import commits. --no-bulk-load keeps the indexes (and the table readable) whatever the size',
   default: true,
   allowNo: true,
 })
