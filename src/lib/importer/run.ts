@@ -140,7 +140,10 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
     trace('staged')
     const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
-    const staged: StagedImport = { trx, mode, dryRun: input.dryRun ?? false, columns: present, rows: ROWS, errors: ERRORS, trace }
+    const staged: StagedImport = {
+      trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
+      columns: present, rows: ROWS, errors: ERRORS, trace,
+    }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
     trace('validated')

@@ -27,6 +27,10 @@ export interface StagedImport {
   trx: Knex.Transaction
   mode: ImportMode
   dryRun: boolean
+  /** How messages name the file (its path, or 'stdin'), its sha256, and the operator's batch reference. */
+  file: string
+  sha256: string
+  batchRef: string | null
   /** Field key → staging column (only fields present in the file). */
   columns: Map<string, string>
   /** The staging table and the errors table, both temporary (pg_temp). */
