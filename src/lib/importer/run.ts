@@ -6,9 +6,10 @@ import type { Knex } from 'knex'
 import type { Stringifier } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
+import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems } from '../validation.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
-import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type StagedImport } from './spec.js'
+import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
 export interface ImportProgress {
   rows: number
@@ -95,7 +96,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   // Staging lives in memory as far as it can (temp tables are not WAL-logged); only possible before
   // the session first touches a temporary table, which a fresh CLI connection has not.
   await trx.raw(`set local temp_buffers = '256MB'`).catch(() => undefined)
-  await trx.raw(`set local work_mem = '64MB'`)
+  // Room for the duplicate checks' hash tables over a million keys without spilling to disk.
+  await trx.raw(`set local work_mem = '256MB'`)
   const columnOf = new Map(fields.map((f, i) => [f.key, `f${i}`]))
   await trx.raw(`drop table if exists ${ROWS}; drop table if exists ${ERRORS}`)
   await trx.raw(`create temp table import_rows (line integer not null, ${fields.map((f) => `${columnOf.get(f.key)} text`).join(', ')}) on commit drop`)
@@ -146,6 +148,14 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
+    // A clean file is merged straight away, the target's unique indexes standing in for the
+    // checks they enforce; only if one refuses a row are those checks run, to name every row.
+    let counts: MergeCounts | undefined
+    if (spec.validateUnique) {
+      const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx))
+      if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
+      if (!counts) await spec.validateUnique(staged, options)
+    }
     trace('validated')
 
     const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present)
@@ -162,7 +172,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     }
     if (dbRejects > 0) await trx.raw(`delete from ${ROWS} s using (select distinct line from ${ERRORS}) e where s.line = e.line`)
 
-    const counts = await spec.merge(staged, options)
+    counts ??= await spec.merge(staged, options)
     trace('merged')
     const valid = rows.count - rejected
     return {
@@ -187,6 +197,24 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   } finally {
     await rejects.close().catch(() => undefined)
     await trx.client.releaseConnection(connection)
+  }
+}
+
+async function anyRejected(trx: Knex.Transaction): Promise<boolean> {
+  const { rows } = await trx.raw(`select exists (select 1 from ${ERRORS}) as any`)
+  return rows[0].any
+}
+
+/** The merge, or undefined (and nothing of it kept) when a unique index refused a row. */
+async function mergeUnlessUniqueViolation(trx: Knex.Transaction, merge: () => Promise<MergeCounts>): Promise<MergeCounts | undefined> {
+  await trx.raw('savepoint import_merge')
+  try {
+    return await merge()
+  } catch (err) {
+    const state = sqlStateOf(err) ?? (isErpError(err) ? sqlStateOf(err.cause) : undefined)
+    if (state !== SqlState.UNIQUE_VIOLATION) throw err
+    await trx.raw('rollback to savepoint import_merge')
+    return undefined
   }
 }
 
