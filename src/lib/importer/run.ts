@@ -148,6 +148,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
+    trace('validated')
     // A clean file is merged straight away, the target's unique indexes standing in for the
     // checks they enforce; only if one refuses a row are those checks run, to name every row.
     let counts: MergeCounts | undefined
@@ -156,7 +157,6 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
       if (!counts) await spec.validateUnique(staged, options)
     }
-    trace('validated')
 
     const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present)
     await rejects.close()
