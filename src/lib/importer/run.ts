@@ -8,6 +8,7 @@ import type { Stringifier } from 'csv-stringify'
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems } from '../validation.js'
+import { CsvReader } from './csv-records.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
 import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
@@ -91,7 +92,6 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   const fields = await spec.fields(trx, options)
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
-  const { parse } = await import('csv-parse')
 
   // Staging lives in memory as far as it can (temp tables are not WAL-logged); only possible before
   // the session first touches a temporary table, which a fresh CLI connection has not.
@@ -118,18 +118,9 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       input.onProgress({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: now - started })
     }, 250)
     try {
-      const parser = parse({
-        delimiter: source.delimiter,
-        encoding: source.encoding === 'latin1' ? 'latin1' : 'utf8',
-        bom: true,
-        relax_column_count: true,
-        max_record_size: MAX_RECORD_BYTES,
-      })
       const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
       const copy = connection.query(copyFrom(`copy ${ROWS} (line, ${columns}) from stdin`))
-      await pipeline(source.raw, source.text, parser, rows, copy)
-    } catch (err) {
-      throw explainStreamError(err, source.name, rows.lastLine)
+      await pipeline(source.raw, source.text, rows, copy)
     } finally {
       clearInterval(meter)
       input.onChecksum?.(source.sha256())
@@ -229,36 +220,6 @@ export function formatRowError(file: string, e: RowError): string {
   return `${file}:${e.line}:${where} ${e.message}`
 }
 
-/** csv-parse's errors (and ours from inside the stream) as INVALID_DATA naming file:line:column. */
-function explainStreamError(err: unknown, file: string, lastLine: number): unknown {
-  if (isErpError(err)) return err
-  const e = err as { name?: string; code?: string; lines?: number; column?: number | string; message: string }
-  if (e.constructor?.name !== 'CsvError' || !e.code) return err
-  const line = e.lines ?? lastLine + 1
-  switch (e.code.replace(/^CSV_/, '')) {
-    case 'QUOTE_NOT_CLOSED':
-      return invalidData(`${file}:${lastLine + 1}: a quoted field opened on this line (or a later one) is never closed`, {
-        actions: ['Close the quote, or double the quotes inside quoted text ("" stands for ")'],
-        data: { file, line: lastLine + 1 },
-        cause: err,
-      })
-    case 'MAX_RECORD_SIZE':
-      return invalidData(`${file}:${lastLine + 1}: a row is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB (a huge field, or a quote that is never closed)`, {
-        actions: ['Check the quotes on that row; fields are limited in size'],
-        data: { file, line: lastLine + 1 },
-        cause: err,
-      })
-    default: {
-      const column = typeof e.column === 'number' ? `:${e.column + 1}` : ''
-      return invalidData(`${file}:${line}${column}: ${e.message.replace(/^Invalid Record Length: /, '')}`, {
-        actions: ['Fix the quoting on that line: a quote may only open and close a whole field'],
-        data: { file, line },
-        cause: err,
-      })
-    }
-  }
-}
-
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 const NEEDS_ESCAPE = /[\\\n\r\t]/
 const ESCAPE_ALL = /[\\\n\r\t]/g
@@ -270,14 +231,13 @@ function copyText(value: string | null): string {
 
 
 /**
- * csv-parse records → COPY text lines for the staging table. The first record is the header: it is
+ * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is the header: it is
  * mapped to fields (an error before any row is read); every later row is checked without the
  * database, and a bad one goes to the rejects instead of the staging table.
  */
 class RowStream extends Transform {
   count = 0
   headerSeen = false
-  lastLine = 0
   /** Field keys present in the file. */
   present = new Set<string>()
   private mapping: { index: number; field: number; header: string }[] = []
@@ -287,6 +247,7 @@ class RowStream extends Transform {
   /** Field key → the file's header name for it. */
   private headerOf = new Map<string, string>()
   private buffer: string[] = []
+  private readonly reader: CsvReader
 
   constructor(
     private readonly source: OpenedSource,
@@ -296,45 +257,48 @@ class RowStream extends Transform {
     private readonly columnMap: Record<string, string>,
     private readonly rejects: Rejects,
   ) {
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 })
+    super({ writableHighWaterMark: 1 << 20 })
+    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name, MAX_RECORD_BYTES)
   }
 
-  /**
-   * Line numbers are counted here rather than with csv-parse's `info` (an object per record, an
-   * eighth of the parsing time): a record starts on the line after the previous one ended, and
-   * spans one more line per newline inside its quoted fields. Empty lines arrive as [''] and are
-   * skipped here.
-   */
-  override _transform(record: string[], _enc: BufferEncoding, done: TransformCallback): void {
-    const line = this.lastLine + 1
-    this.lastLine = line + newlinesIn(record)
-    if (record.length === 1 && record[0] === '') {
-      done()
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.reader.feed(chunk, this.onRecord)
+    } catch (err) {
+      done(err as Error)
       return
     }
+    this.pushRows()
+    done()
+  }
+
+  private readonly onRecord = (record: string[], line: number): void => {
+    if (record.length === 1 && record[0] === '') return
     if (!this.headerSeen) {
-      try {
-        this.readHeader(record, line)
-      } catch (err) {
-        done(err as Error)
-        return
-      }
+      this.readHeader(record, line)
       this.headerSeen = true
-      done()
       return
     }
     this.count++
     const row = this.checkRow(record, line)
     if (row) this.buffer.push(row)
-    if (this.buffer.length >= 512) {
-      this.push(this.buffer.join(''))
-      this.buffer = []
-    }
-    done()
+    if (this.buffer.length >= 512) this.pushRows()
+  }
+
+  private pushRows(): void {
+    if (this.buffer.length === 0) return
+    this.push(this.buffer.join(''))
+    this.buffer = []
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.buffer.length > 0) this.push(this.buffer.join(''))
+    try {
+      this.reader.end(this.onRecord)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    this.pushRows()
     done()
   }
 
@@ -441,14 +405,6 @@ class RowStream extends Transform {
     for (const v of values) out += `\t${copyText(v)}`
     return `${out}\n`
   }
-}
-
-function newlinesIn(record: string[]): number {
-  let n = 0
-  for (const field of record) {
-    if (field.length > 0 && field.includes('\n')) for (const c of field) if (c === '\n') n++
-  }
-  return n
 }
 
 /**
