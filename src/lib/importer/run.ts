@@ -8,7 +8,8 @@ import type { Stringifier } from 'csv-stringify'
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems } from '../validation.js'
-import { CsvReader } from './csv-records.js'
+import { CsvReader } from '../csv/reader.js'
+import { copyText } from '../db/copy-text.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
 import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
@@ -75,7 +76,6 @@ export interface ImportSummary {
 
 const MAX_ERRORS_KEPT = 100
 const MAX_ERRORS_IN_MESSAGE = 10
-export const MAX_RECORD_BYTES = 1 << 20
 const ROWS = 'pg_temp.import_rows'
 const ERRORS = 'pg_temp.import_errors'
 
@@ -220,19 +220,9 @@ export function formatRowError(file: string, e: RowError): string {
   return `${file}:${e.line}:${where} ${e.message}`
 }
 
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
-const NEEDS_ESCAPE = /[\\\n\r\t]/
-const ESCAPE_ALL = /[\\\n\r\t]/g
-
-function copyText(value: string | null): string {
-  if (value === null) return '\\N'
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_ALL, (c) => ESCAPES[c]) : value
-}
-
-
 /**
- * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is the header: it is
- * mapped to fields (an error before any row is read); every later row is checked without the
+ * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
+ * the header: it is mapped to fields (an error before any row is read); every later row is checked without the
  * database, and a bad one goes to the rejects instead of the staging table.
  */
 class RowStream extends Transform {
@@ -258,7 +248,7 @@ class RowStream extends Transform {
     private readonly rejects: Rejects,
   ) {
     super({ writableHighWaterMark: 1 << 20 })
-    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name, MAX_RECORD_BYTES)
+    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

@@ -18,6 +18,9 @@ const QUOTE = 0x22
 const LF = 0x0a
 const CR = 0x0d
 
+/** The largest record read: a bigger one is a runaway quote far more often than real data. */
+export const MAX_RECORD_BYTES = 1 << 20
+
 /** Why a record could not be cut from the bytes at hand: more are needed, or the file ended. */
 const MORE = -1
 
@@ -32,7 +35,7 @@ export class CsvReader {
     delimiter: string,
     private readonly encoding: 'utf8' | 'latin1',
     private readonly file: string,
-    private readonly maxRecordBytes: number,
+    private readonly maxRecordBytes = MAX_RECORD_BYTES,
   ) {
     this.delimiter = delimiter.charCodeAt(0)
   }

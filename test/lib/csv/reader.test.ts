@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { parse } from 'csv-parse/sync'
 
-import { CsvReader } from '../../../src/lib/importer/csv-records.js'
+import { CsvReader } from '../../../src/lib/csv/reader.js'
 
 /** Feed `bytes` in chunks of the given sizes (cycled); resolve with every record and its line. */
 async function cut(bytes: Buffer, sizes: number[] = [1 << 20], options: { delimiter?: string; encoding?: 'utf8' | 'latin1'; max?: number } = {}) {
@@ -30,7 +30,7 @@ function random(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
 }
 
-describe('importer: CSV records', () => {
+describe('CSV reader', () => {
   it('cuts quoted fields with delimiters, doubled quotes and newlines; CRLF; BOM; empty lines; no final newline', async () => {
     const text = '\ufeffsku,name\r\nA-1,"Bolt, ""hex""\r\nM8"\r\n\r\nA-2,\r\n"A-3",x'
     const { records, lines } = await cut(Buffer.from(text))
