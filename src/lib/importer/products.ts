@@ -221,7 +221,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
 async function createCategories(trx: Knex.Transaction, rows: string, column: string, countOnly: boolean): Promise<number> {
   await trx.raw(`create temp table import_paths on commit drop as
     select distinct array_to_string(parts[1:d], '/') as path, d as depth, parts[d] as name, array_to_string(parts[1:d - 1], '/') as parent
-    from (select distinct string_to_array(${column}, '/') as parts from ${rows} where ${column} is not null) x,
+    from (select string_to_array(path, '/') as parts from (select distinct ${column} as path from ${rows} where ${column} is not null) p) x,
          generate_series(1, cardinality(parts)) d`)
   const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from pg_temp.import_paths i
     where not exists (select 1 from categories c where c.path = i.path)`)
