@@ -87,7 +87,9 @@ const ERRORS = 'pg_temp.import_errors'
  */
 export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O): Promise<ImportSummary> {
   const started = performance.now()
-  const trace = process.env.ERP_IMPORT_TRACE ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms\n`) : () => undefined
+  const trace = process.env.ERP_IMPORT_TRACE
+    ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms, heap ${mb(process.memoryUsage().heapUsed)} MB, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`)
+    : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
@@ -190,6 +192,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     await trx.client.releaseConnection(connection)
   }
 }
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
 
 async function anyRejected(trx: Knex.Transaction): Promise<boolean> {
   const { rows } = await trx.raw(`select exists (select 1 from ${ERRORS}) as any`)
