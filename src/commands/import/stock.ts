@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core'
 
-import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportStockResult = ImportSummary
 
-export default class ImportStock extends BaseCommand<typeof ImportStock> {
+export default class ImportStock extends ImportCommand<typeof ImportStock> {
   static summary = 'Import opening stock or stock counts from a CSV file'
   static description =
     'Columns: sku, location (WAREHOUSE/LOCATION, or a warehouse code for its default location), lot (the lot, or ' +
@@ -30,16 +30,7 @@ export default class ImportStock extends BaseCommand<typeof ImportStock> {
   }
 
   async run(): Promise<ImportStockResult> {
-    const { importCsv } = await import('../../lib/importer/run.js')
     const { stockSpec } = await import('../../lib/importer/stock.js')
-    const progress = await this.progress('Importing…')
-    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) => importCsv(trx, stockSpec, input, { warehouse: this.flags.warehouse })).finally(() => progress.stop())
-    if (summary.rejected > 0) {
-      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
-      this.exitStatus = 1
-    }
-    this.printRecord(summaryRecord(summary))
-    return summary
+    return this.importWith(stockSpec, { warehouse: this.flags.warehouse })
   }
 }
