@@ -38,6 +38,10 @@ export const bulkLoadFlag = Flags.boolean({
   allowNo: true,
 })
 
+export const exportFlags = {
+  output: Flags.string({ char: 'o', description: 'File to write (stdout by default)', helpValue: '<file.csv>' }),
+}
+
 export function parseMap(specs: string[] | undefined): Record<string, string> {
   const map: Record<string, string> = {}
   for (const spec of specs ?? []) {
