@@ -156,6 +156,16 @@ describe('bulk load of large imports', function () {
     expect(Object.keys(await indexOids(slug, 'products'))).to.include('products_name_uq')
   })
 
+  it('a key twice in a bulk-sized file still names its rows (the rebuild refuses it, the key checks then run)', async () => {
+    const slug = await tenant()
+    const lines = ['sku,name', ...Array.from({ length: ROWS }, (_, i) => `D-${i === 9 ? 5 : i},Name ${i}`)]
+    const r = await runCli(['import', 'products', file(lines), '--tenant', slug, '--json'], { env: { ERP_IMPORT_TRACE: '1' }, timeoutMs: 120_000 })
+    expect(r.code, r.stdout).to.equal(65)
+    expect(r.stderr).to.match(/products: bulk load/)
+    expect(r.json.error.data.errors).to.deep.equal([{ line: 11, column: 'sku', value: 'D-5', message: 'duplicate SKU in the file (first on line 7)' }])
+    expect((await query(`select count(*)::int as n from tenant_${slug}.products`)).rows[0].n).to.equal(0)
+  })
+
   it('kill -9 during a bulk load leaves the table, its indexes and constraints exactly as before', async () => {
     const slug = await tenant()
     await runCli(['import', 'products', file(['sku,name,price', 'KEEP-1,Kept,1.5']), '--tenant', slug])
