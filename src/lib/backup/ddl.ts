@@ -1,5 +1,5 @@
 import { ErpError, ErrorKind } from '../cli/errors.js'
-import { quoteIdent } from '../db/identifiers.js'
+import { quoteIdent, quoteLiteral } from '../db/identifiers.js'
 
 /**
  * The DDL of one tenant schema, read from the catalogs. It must run in a transaction whose
@@ -79,11 +79,6 @@ export interface SchemaDescription {
 export interface TenantRoles {
   ownerRole: string
   loginRole: string
-}
-
-/** A SQL string literal (standard_conforming_strings is on: backslashes are plain characters). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
 }
 
 const RELKIND_WORD: Record<string, string> = {

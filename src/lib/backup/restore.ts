@@ -5,7 +5,7 @@ import type pg from 'pg'
 
 import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
-import { quoteIdent, tenantNames, type TenantNames } from '../db/identifiers.js'
+import { quoteIdent, quoteLiteral, tenantNames, type TenantNames } from '../db/identifiers.js'
 import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
@@ -14,7 +14,7 @@ import { explainCreateFailure, insertTenant, terminateSessions } from '../tenant
 import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
 import { peekArchive, readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
-import { quoteLiteral, type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
+import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
 import type { ManifestTable } from './format.js'
 
 export interface RestoreOptions {

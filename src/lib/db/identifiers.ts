@@ -34,6 +34,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
 
+/** A SQL string literal (standard_conforming_strings is on: backslashes are plain characters). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}
+
 export const REGISTRY_SCHEMA = 'erp'
 
 /** Names of the database objects that belong to one tenant. */

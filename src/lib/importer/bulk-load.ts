@@ -1,8 +1,7 @@
 import type { Knex } from 'knex'
 
-import { quoteLiteral } from '../backup/ddl.js'
 import { conflict } from '../cli/errors.js'
-import { quoteIdent } from '../db/identifiers.js'
+import { quoteIdent, quoteLiteral } from '../db/identifiers.js'
 import { sqlStateOf } from '../db/sqlstate.js'
 
 /**

@@ -1,6 +1,7 @@
 import { ADDRESS_KINDS, checkAddress, type AddressKind } from '../customers/addresses.js'
 import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
+import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
@@ -43,7 +44,6 @@ const addressFields: FieldSpec[] = ADDRESS_KINDS.flatMap((kind) => ADDRESS_PARTS
   check: (_p: Problems, v: string) => (v.trim() === '' ? null : v.trim()),
 })))
 
-const lit = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 export const customersSpec: EntitySpec<BulkLoadOption> = {
   entity: 'customers',
@@ -160,14 +160,14 @@ async function mergeAddresses(
   const target = `join customers c on c.code = s.${code}`
   if (dryRun) {
     const { rows: n } = await trx.raw(`select count(*)::int as n from ${rows} s left join customers c on c.code = s.${code}
-      left join customer_addresses a on a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default
+      left join customer_addresses a on a.customer_id = c.id and a.kind = ${quoteLiteral(kind)} and a.is_default
       where ${present} is not null and (a.id is null or ${differs})`)
     return n[0].n
   }
   const changed = await trx.raw(`update customer_addresses a set ${parts.map((p) => `${p} = ${value(p)}`).join(', ')}
     from ${rows} s ${target}
-    where a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default and ${present} is not null and ${differs}`)
-  const current = `customer_addresses a where a.customer_id = c.id and a.kind = ${lit(kind)} and a.is_default`
+    where a.customer_id = c.id and a.kind = ${quoteLiteral(kind)} and a.is_default and ${present} is not null and ${differs}`)
+  const current = `customer_addresses a where a.customer_id = c.id and a.kind = ${quoteLiteral(kind)} and a.is_default`
   const bulk = {
     table: 'customer_addresses',
     source: `select from ${rows} s ${target} where ${present} is not null`,
@@ -176,7 +176,7 @@ async function mergeAddresses(
     trace,
   }
   const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into customer_addresses (customer_id, kind, is_default, ${parts.join(', ')})
-    select c.id, ${lit(kind)}, true, ${parts.map((p) => value(p)).join(', ')} from ${rows} s ${target}
+    select c.id, ${quoteLiteral(kind)}, true, ${parts.map((p) => value(p)).join(', ')} from ${rows} s ${target}
     where ${present} is not null and not exists (select 1 from ${current})`))
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
@@ -188,7 +188,7 @@ export function exportCustomersSql(): string {
     ? `${kind[0]}.country as "${kind}_country"`
     : text(`${kind[0]}.${part}`, `${kind}_${part}`))
   const join = (kind: AddressKind) =>
-    `left join customer_addresses ${kind[0]} on ${kind[0]}.customer_id = c.id and ${kind[0]}.kind = ${lit(kind)} and ${kind[0]}.is_default`
+    `left join customer_addresses ${kind[0]} on ${kind[0]}.customer_id = c.id and ${kind[0]}.kind = ${quoteLiteral(kind)} and ${kind[0]}.is_default`
   return `copy (select ${[
     text('c.code', 'code'), text('c.name', 'name'), text('c.email', 'email'), text('c.phone', 'phone'), text('c.tax_id', 'tax_id'),
     'c.credit_limit as credit_limit', 'c.payment_terms_days as payment_terms_days', text('g.code', 'group'),

@@ -4,6 +4,7 @@ import { invalidData } from '../cli/errors.js'
 import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
+import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
@@ -101,7 +102,6 @@ async function defaultPriceList(trx: Knex.Transaction): Promise<string | null> {
   return rows[0]?.id ?? null
 }
 
-const lit = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Attribute[] } = {
   entity: 'products',
@@ -162,7 +162,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     const definitions = await attributeDefinitions(trx)
     const attrs = definitions.filter((d) => columns.has(`${ATTRIBUTE_PREFIX}${d.code}`)).map((d) => ({ def: d, col: `s.${columns.get(`${ATTRIBUTE_PREFIX}${d.code}`)}` }))
     const newAttributes = attrs.length === 0 ? null
-      : `jsonb_strip_nulls(jsonb_build_object(${attrs.map((a) => `${lit(a.def.code)}, ${attributeJson(a.def, a.col)}`).join(', ')}))`
+      : `jsonb_strip_nulls(jsonb_build_object(${attrs.map((a) => `${quoteLiteral(a.def.code)}, ${attributeJson(a.def, a.col)}`).join(', ')}))`
 
     // Column → the value from the staged row (for an existing product p: NOT NULL columns keep
     // their value when the cell is empty).
@@ -179,7 +179,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     }
     if (category) set.push({ column: 'category_id', insert: 'c.id', update: 'c.id' })
     if (newAttributes) {
-      const removed = `array_remove(array[${attrs.map((a) => `case when ${a.col} is null then ${lit(a.def.code)} end`).join(', ')}]::text[], null)`
+      const removed = `array_remove(array[${attrs.map((a) => `case when ${a.col} is null then ${quoteLiteral(a.def.code)} end`).join(', ')}]::text[], null)`
       set.push({ column: 'attributes', insert: newAttributes, update: `(p.attributes - ${removed}) || ${newAttributes}` })
     }
     const from = `${rows} s${category ? ` left join categories c on c.path = s.${category}` : ''}`
@@ -289,8 +289,8 @@ export async function exportProductsSql(trx: Knex.Transaction): Promise<string> 
     'p.active as active', 'p.tracking as tracking', 'p.cost as cost',
     ...(list === null ? [] : ['i.price as price']),
     ...definitions.map((d) => d.type === 'text'
-      ? text(`(p.attributes ->> ${lit(d.code)})`, `${ATTRIBUTE_PREFIX}${d.code}`)
-      : `p.attributes ->> ${lit(d.code)} as "${ATTRIBUTE_PREFIX}${d.code}"`),
+      ? text(`(p.attributes ->> ${quoteLiteral(d.code)})`, `${ATTRIBUTE_PREFIX}${d.code}`)
+      : `p.attributes ->> ${quoteLiteral(d.code)} as "${ATTRIBUTE_PREFIX}${d.code}"`),
   ]
   const price = list === null ? ''
     : `left join price_list_items i on i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null`

@@ -10,6 +10,7 @@ import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems } from '../validation.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
+import { quoteLiteral } from '../db/identifiers.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
 import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
@@ -492,9 +493,4 @@ class Rejects {
     await this.endStringifier()
     await new Promise<void>((resolve, reject) => this.out!.end((err?: Error | null) => (err ? reject(err) : resolve())))
   }
-}
-
-/** A string literal for the few SQL texts built from header names (which come from a file). */
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`
 }

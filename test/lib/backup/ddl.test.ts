@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 
-import { quoteLiteral, splitSearchPath } from '../../../src/lib/backup/ddl.js'
+import { splitSearchPath } from '../../../src/lib/backup/ddl.js'
+import { quoteLiteral } from '../../../src/lib/db/identifiers.js'
 
 describe('backup DDL helpers', () => {
   it('splits a stored search_path into names, unquoting as PostgreSQL prints them', () => {
