@@ -240,36 +240,40 @@ async function createCategories(trx: Knex.Transaction, rows: string, column: str
   return created
 }
 
-/** Prices of the rows into the default price list (quantity 0, no validity dates): new or changed ones. */
+/**
+ * Prices of the rows into the default price list (quantity 0, no validity dates): new or changed
+ * ones. An insert of new products only adds items; otherwise one pass over the rows finds those
+ * whose price is new or changed (few, on a re-import) and one statement each writes them: no
+ * speculative insertion per row as ON CONFLICT would do, and no second join for the inserts.
+ */
 async function setPrices(staged: StagedImport, sku: string, price: string, allNew: boolean, options: BulkLoadOption): Promise<number> {
   const { trx, rows, dryRun } = staged
   const list = await defaultPriceList(trx)
   if (list === null) return 0
+  const listId = Number(list)
+  const bulk = { table: 'price_list_items', enabled: options.bulkLoad, trace: staged.trace }
+  if (allNew && !dryRun) {
+    const added = await insertInBulk(trx, { ...bulk, source: `select from ${rows} s where s.${price} is not null` }, () =>
+      trx.raw(`insert into price_list_items (price_list_id, product_id, price)
+        select ${listId}, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku} where s.${price} is not null`))
+    return added.rowCount ?? 0
+  }
+  // A dry run has not inserted the new products: their rows count as new prices (product_id null).
+  await trx.raw(`create temp table import_prices on commit drop as
+    select p.id as product_id, s.${price}::numeric as price, i.id as item_id
+      from ${rows} s left join products p on p.sku = s.${sku}
+      left join price_list_items i on i.price_list_id = ${listId} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
+     where s.${price} is not null and i.price is distinct from s.${price}::numeric`)
+  await trx.raw('analyze pg_temp.import_prices')
   if (dryRun) {
-    const { rows: n } = await trx.raw(`select count(*)::int as n from ${rows} s
-      left join products p on p.sku = s.${sku}
-      left join price_list_items i on i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
-      where s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
+    const { rows: n } = await trx.raw('select count(*)::int as n from pg_temp.import_prices')
     return n[0].n
   }
-  // Two set-based statements rather than ON CONFLICT: no speculative insertion per row, and the
-  // insert of a whole new catalog skips the update entirely.
-  // Products inserted by this import have no prices yet: nothing to update.
-  const changed = allNew ? { rowCount: 0 } : await trx.raw(`update price_list_items i set price = s.${price}::numeric, updated_at = now()
-    from ${rows} s join products p on p.sku = s.${sku}
-    where i.price_list_id = ? and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
-      and s.${price} is not null and i.price is distinct from s.${price}::numeric`, [list])
-  const current = `price_list_items i where i.price_list_id = ${Number(list)} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null`
-  const bulk = {
-    table: 'price_list_items',
-    source: `select from ${rows} s where s.${price} is not null`,
-    skipped: allNew ? undefined : `select from ${rows} s join products p on p.sku = s.${sku} where s.${price} is not null and exists (select 1 from ${current})`,
-    enabled: options.bulkLoad,
-    trace: staged.trace,
-  }
-  const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into price_list_items (price_list_id, product_id, price)
-    select ?, p.id, s.${price}::numeric from ${rows} s join products p on p.sku = s.${sku}
-    where s.${price} is not null ${allNew ? '' : `and not exists (select 1 from ${current})`}`, [list]))
+  const changed = await trx.raw(`update price_list_items i set price = x.price, updated_at = now()
+    from pg_temp.import_prices x where i.id = x.item_id`)
+  const added = await insertInBulk(trx, { ...bulk, source: 'select from pg_temp.import_prices where item_id is null' }, () =>
+    trx.raw(`insert into price_list_items (price_list_id, product_id, price)
+      select ${listId}, product_id, price from pg_temp.import_prices where item_id is null`))
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
 
