@@ -111,6 +111,21 @@ describe('erp import products', () => {
     expect(await products(slug)).to.deep.equal(before)
   })
 
+  it('a file of SKUs and prices only updates the prices', async () => {
+    const slug = await tenant()
+    expect((await runCli(['price-lists', 'create', '--code', 'BASE', '--currency', 'EUR', '--default', '--tenant', slug])).code).to.equal(0)
+    await imp(slug, file(GOOD))
+    const prices = (sku: string) => query(`select i.price::text from tenant_${slug}.price_list_items i join tenant_${slug}.products p on p.id = i.product_id where p.sku = $1`, [sku]).then((r) => r.rows.map((x) => x.price))
+    const first = await imp(slug, file('sku,price\nA-1,9.5\nA-2,1\n'), '--mode', 'update')
+    expect(first.code, first.stdout).to.equal(0)
+    expect(first.json.result).to.include({ updated: 0, inserted: 0 })
+    expect(first.json.result.extra).to.include({ pricesSet: 2 })
+    const second = await imp(slug, file('sku,price\nA-1,9.75\nA-2,1\n'), '--mode', 'update')
+    expect(second.json.result.extra).to.include({ pricesSet: 1 })
+    expect(await prices('A-1')).to.deep.equal(['9.7500'])
+    expect(await prices('A-2')).to.deep.equal(['1.0000'])
+  })
+
   it('a dry run reports what would change and writes nothing', async () => {
     const slug = await tenant()
     const r = await imp(slug, file(GOOD), '--dry-run')

@@ -195,19 +195,26 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
         from ${from} left join products p on p.sku = s.${sku}`)
       inserted = mode === 'update' ? 0 : counts[0].inserted
       updated = mode === 'insert' ? 0 : counts[0].updated
+    } else if (mode === 'insert') {
+      const result = await insertInBulk(trx, { table: 'products', source: `select from ${rows}`, enabled: options.bulkLoad, trace: staged.trace }, () =>
+        trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')}) select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${from}`))
+      inserted = result.rowCount ?? 0
     } else {
-      if (mode !== 'insert') {
+      // One pass finds the new rows and the changed ones (none, on a re-import); the writes read only those.
+      await trx.raw(`create temp table import_targets on commit drop as
+        select s.line, p.id from ${from} left join products p on p.sku = s.${sku} where p.id is null or ${changed}`)
+      await trx.raw('analyze pg_temp.import_targets')
+      const targets = `${rows} s join pg_temp.import_targets t on t.line = s.line${category ? ` left join categories c on c.path = s.${category}` : ''}`
+      if (set.length > 0) {
         const result = await trx.raw(`update products p set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = now()
-          from ${from} where p.sku = s.${sku} and ${changed}`)
+          from ${targets} where p.id = t.id`)
         updated = result.rowCount ?? 0
       }
-      if (mode !== 'update') {
-        const bulk = { table: 'products', source: `select from ${rows}`, enabled: options.bulkLoad, trace: staged.trace }
-        const skipped = mode === 'upsert' ? `select from ${rows} s join products p on p.sku = s.${sku}` : undefined
-        const result = await insertInBulk(trx, { ...bulk, skipped }, () => trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
-          select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${from}
-          ${mode === 'upsert' ? `where not exists (select 1 from products p where p.sku = s.${sku})` : ''}`))
-        inserted = result.rowCount ?? 0
+      if (mode === 'upsert') {
+        const bulk = { table: 'products', source: 'select from pg_temp.import_targets where id is null', enabled: options.bulkLoad, trace: staged.trace }
+        const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
+          select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${targets} where t.id is null`))
+        inserted = added.rowCount ?? 0
       }
     }
     staged.trace('products written')
