@@ -111,6 +111,16 @@ describe('erp import products', () => {
     expect(await products(slug)).to.deep.equal(before)
   })
 
+  it('refuses to update an archived product, naming the restore command', async () => {
+    const slug = await tenant()
+    await imp(slug, file(GOOD))
+    expect((await runCli(['products', 'archive', 'A-2', '--tenant', slug])).code).to.equal(0)
+    const r = await imp(slug, file('sku,name\nA-1,Renamed\nA-2,Renamed too\n'), '--mode', 'upsert')
+    expect(r.code).to.equal(65)
+    expect(r.json.error.message).to.match(/:3: column "sku": product A-2 is archived \(restore it first: erp products restore A-2\)/)
+    expect((await products(slug)).map((p) => p.name)).to.deep.equal(['Bolt, hex M8', 'Nut M8', '=SUM(A1:A2)'])
+  })
+
   it('a file of SKUs and prices only updates the prices', async () => {
     const slug = await tenant()
     expect((await runCli(['price-lists', 'create', '--code', 'BASE', '--currency', 'EUR', '--default', '--tenant', slug])).code).to.equal(0)
