@@ -352,28 +352,43 @@ interface OpenOrderLine {
   done_discount: string
 }
 
-/** Order lines with what is shipped and not invoiced (open) and the amounts documents took so far. */
+/**
+ * Order lines with what is shipped and not invoiced (open) and the amounts documents took so far:
+ * those are read only for lines invoiced before (a credit needs an invoice), by their ids, so
+ * that invoicing many orders for the first time reads nothing else.
+ */
 async function orderLineMoney(trx: Knex.Transaction, orderIds: string[]): Promise<OpenOrderLine[]> {
-  return queryRows<OpenOrderLine>(
+  const lines = await queryRows<Omit<OpenOrderLine, 'done_net' | 'done_tax' | 'done_gross' | 'done_discount'> & { billed: boolean }>(
     trx,
     `select l.id::text, l.order_id::text, l.line_no, l.product_id::text, l.sku, l.description, l.qty::text, l.unit_price::text, l.discount::text,
             l.tax_rate::text, l.net::text, l.tax::text, l.gross::text,
             (l.qty_fulfilled - l.qty_returned - (l.qty_invoiced - l.qty_credited))::text as open,
-            (l.qty_invoiced - l.qty_credited)::text as invoiced,
-            coalesce(s.net, 0)::text as done_net, coalesce(s.tax, 0)::text as done_tax,
-            coalesce(s.gross, 0)::text as done_gross, coalesce(s.discount, 0)::text as done_discount
+            (l.qty_invoiced - l.qty_credited)::text as invoiced, l.qty_invoiced > 0 as billed
        from order_lines l
-       left join lateral (
-         select sum(case when i.kind = 'invoice' then il.net else -il.net end) as net,
-                sum(case when i.kind = 'invoice' then il.tax else -il.tax end) as tax,
-                sum(case when i.kind = 'invoice' then il.gross else -il.gross end) as gross,
-                sum(case when i.kind = 'invoice' then il.discount else -il.discount end) as discount
-           from invoice_lines il join invoices i on i.id = il.invoice_id
-          where il.order_line_id = l.id and ((i.kind = 'invoice' and i.state <> 'void') or i.reason = 'return')
-       ) s on true
       where l.order_id = any(?::bigint[]) order by l.order_id, l.line_no`,
     [orderIds],
   )
+  const billed = lines.filter((l) => l.billed).map((l) => l.id)
+  const done = new Map<string, { net: string; tax: string; gross: string; discount: string }>()
+  if (billed.length) {
+    const rows = await queryRows<{ id: string; net: string; tax: string; gross: string; discount: string }>(
+      trx,
+      `select il.order_line_id::text as id,
+              sum(case when i.kind = 'invoice' then il.net else -il.net end)::text as net,
+              sum(case when i.kind = 'invoice' then il.tax else -il.tax end)::text as tax,
+              sum(case when i.kind = 'invoice' then il.gross else -il.gross end)::text as gross,
+              sum(case when i.kind = 'invoice' then il.discount else -il.discount end)::text as discount
+         from invoice_lines il join invoices i on i.id = il.invoice_id
+        where il.order_line_id = any(?::bigint[]) and ((i.kind = 'invoice' and i.state <> 'void') or i.reason = 'return')
+        group by il.order_line_id`,
+      [billed],
+    )
+    for (const r of rows) done.set(r.id, r)
+  }
+  return lines.map(({ billed: _billed, ...l }) => {
+    const d = done.get(l.id)
+    return { ...l, done_net: d?.net ?? '0', done_tax: d?.tax ?? '0', done_gross: d?.gross ?? '0', done_discount: d?.discount ?? '0' }
+  })
 }
 
 export interface InvoiceOrderInput {

@@ -154,16 +154,25 @@ async function creditChecks(trx: Knex.Transaction, orders: LockedOrder[]): Promi
   await queryRows(trx, 'select id from customers where id = any(?::bigint[]) order by id for update', [customerIds])
   const rows = await queryRows<{ id: string; credit_limit: string | null; receivable: string; open_orders: string; overdue: number }>(
     trx,
-    `select c.id::text, c.credit_limit::text,
-            (select coalesce(sum(i.gross - i.paid), 0) from invoices i
-              where i.customer_id = c.id and i.kind = 'invoice' and i.state in ('draft', 'issued', 'partially_paid'))::text as receivable,
-            (select coalesce(sum(l.gross * (l.qty - (l.qty_invoiced - l.qty_credited)) / l.qty), 0)
-               from orders o join order_lines l on l.order_id = o.id
-              where o.customer_id = c.id and o.id <> all(?::bigint[]) and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled'))::text as open_orders,
-            (select count(*)::int from invoices i
-              where i.customer_id = c.id and i.kind = 'invoice' and i.state in ('issued', 'partially_paid') and i.due_date < current_date) as overdue
-       from customers c where c.id = any(?::bigint[])`,
-    [orders.map((o) => o.id), customerIds],
+    `with r as (
+       select customer_id, sum(gross - paid) as amount from invoices
+        where customer_id = any(?::bigint[]) and kind = 'invoice' and state in ('draft', 'issued', 'partially_paid')
+        group by customer_id
+     ), o as (
+       select o.customer_id, sum(l.gross * (l.qty - (l.qty_invoiced - l.qty_credited)) / l.qty) as amount
+         from orders o join order_lines l on l.order_id = o.id
+        where o.customer_id = any(?::bigint[]) and o.id <> all(?::bigint[]) and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled')
+        group by o.customer_id
+     ), d as (
+       select customer_id, count(*)::int as n from invoices
+        where customer_id = any(?::bigint[]) and kind = 'invoice' and state in ('issued', 'partially_paid') and due_date < current_date
+        group by customer_id
+     )
+     select c.id::text, c.credit_limit::text, coalesce(r.amount, 0)::text as receivable, coalesce(o.amount, 0)::text as open_orders,
+            coalesce(d.n, 0) as overdue
+       from customers c left join r on r.customer_id = c.id left join o on o.customer_id = c.id left join d on d.customer_id = c.id
+      where c.id = any(?::bigint[])`,
+    [customerIds, customerIds, orders.map((o) => o.id), customerIds, customerIds],
   )
   const exposure = new Map(rows.map((r) => [r.id, new Decimal(r.receivable).plus(r.open_orders).toDecimalPlaces(2)]))
   const customer = new Map(rows.map((r) => [r.id, r]))

@@ -62,10 +62,10 @@ export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): 
   await queryRows(
     trx,
     `select s.id from stock_levels s
-      where exists (select 1 from reservations r where r.reference = any(?::text[])
-                     and r.product_id = s.product_id and r.location_id = s.location_id and coalesce(r.lot_id, 0) = s.lot_key)
+       join (select distinct product_id, location_id, coalesce(lot_id, 0) as lot_key from reservations where reference = any(?::text[])) r
+         on r.product_id = s.product_id and r.location_id = s.location_id and r.lot_key = s.lot_key
       order by s.product_id, s.location_id, s.lot_key
-      for update`,
+      for update of s`,
     [references],
   )
   const heldBy = new Map<string, typeof heldRows>()

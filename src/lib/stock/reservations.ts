@@ -151,17 +151,18 @@ export async function reserveMany(trx: Knex.Transaction, inputs: ReserveInput[])
          overriding system value
          select a.rid, a.reference, a.product_id, a.location_id, a.lot_id, a.take, coalesce(?, session_user)
            from alloc a where a.id in (select id from upd)
-         returning id, created_at
        ), made as (
+         -- What was inserted, read from alloc (CTE row estimates are poor: no join back to ins).
          select a.req, sum(a.take) as taken,
                 json_agg(json_build_object(
                   'id', a.rid::text, 'reference', a.reference, 'sku', p.sku, 'productId', a.product_id::text,
                   'warehouse', w.code, 'location', l.full_code, 'locationId', a.location_id::text,
                   'lot', lo.code, 'lotId', a.lot_id::text, 'expiresOn', to_char(lo.expires_on, 'YYYY-MM-DD'),
-                  'qty', trim_scale(a.take)::text, 'createdAt', i.created_at)
+                  'qty', trim_scale(a.take)::text, 'createdAt', now())
                   order by lo.expires_on nulls last, l.full_code, lo.code, a.rid) as reservations
-           from alloc a join ins i on i.id = a.rid join products p on p.id = a.product_id join locations l on l.id = a.location_id
+           from alloc a join products p on p.id = a.product_id join locations l on l.id = a.location_id
            join warehouses w on w.id = l.warehouse_id left join lots lo on lo.id = a.lot_id
+          where a.id in (select id from upd)
           group by a.req
        )
        select d.req, coalesce(m.taken, 0) = d.qty as complete,
