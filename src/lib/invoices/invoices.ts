@@ -136,7 +136,7 @@ async function lockInvoices(trx: Knex.Transaction, refs: Array<string | number>)
   const locked = await queryRows<LockedInvoice>(
     trx,
     `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
-       from invoices where id = any(?::bigint[]) or number = any(?::text[]) order by id for update`,
+       from invoices i where i.id = any(?::bigint[]) or i.number = any(?::text[]) order by i.id for update`,
     [ids, numbers],
   )
   const found = new Set(locked.flatMap((i) => [i.id, i.number]))

@@ -258,7 +258,7 @@ export async function lockOrders(trx: Knex.Transaction, refs: Array<string | num
   const ids = distinct(refs.map(parseOrderRef), (id) => id)
   const locked = await queryRows<LockedOrder>(
     trx,
-    'select id::text, state, customer_id::text, gross::text from orders where id = any(?::bigint[]) order by id for update',
+    'select id::text, state, customer_id::text, gross::text from orders o where o.id = any(?::bigint[]) order by o.id for update',
     [ids],
   )
   const found = new Set(locked.map((o) => o.id))

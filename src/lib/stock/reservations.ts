@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { Decimal } from '../pricing/money.js'
 import { isWholeQuantity, quantityProblem } from './input.js'
 import { productKey, productLabel, resolveLocations, resolveLots, resolveProducts, resolveWarehouses } from './refs.js'
 import { queryRows } from './sql.js'
@@ -105,10 +106,12 @@ export async function reserveMany(trx: Knex.Transaction, inputs: ReserveInput[])
   )
   const lockedIds = locked.map((r) => r.id)
 
-  const short: Array<{ req: number; shortage: DocumentShortage }> = []
+  let complete = true
+  const supplies: Array<Map<number, string>> = []
   const made: Array<{ req: number; reservation: Reservation }> = []
-  for (const round of reserveRounds(lines)) {
-    const outcomes = await queryRows<{ req: number; complete: boolean; available: string; reservations: Array<Reservation & { createdAt: string }> | null }>(
+  const rounds = reserveRounds(lines)
+  for (const round of rounds) {
+    const outcomes = await queryRows<{ req: number; complete: boolean; supply: string; reservations: Array<Reservation & { createdAt: string }> | null }>(
       trx,
       `with k as (
          select * from unnest(?::int[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[])
@@ -166,7 +169,7 @@ export async function reserveMany(trx: Knex.Transaction, inputs: ReserveInput[])
           group by a.req
        )
        select d.req, coalesce(m.taken, 0) = d.qty as complete,
-              trim_scale(greatest(coalesce(sup.total, 0) - d.before, 0))::text as available,
+              trim_scale(coalesce(sup.total, 0))::text as supply,
               m.reservations
          from d
          left join made m on m.req = d.req
@@ -178,15 +181,17 @@ export async function reserveMany(trx: Knex.Transaction, inputs: ReserveInput[])
         lockedIds, inputs[0]?.createdBy ?? null,
       ],
     )
+    supplies.push(new Map(outcomes.map((o) => [o.req, o.supply])))
     for (const outcome of outcomes) {
       const line = lines[outcome.req]
-      if (!outcome.complete) short.push({ req: line.req, shortage: { reference: line.reference, line: line.line, sku: line.sku, requested: line.qty, available: outcome.available } })
-      else made.push(...(outcome.reservations ?? []).map((r) => ({ req: line.req, reservation: { ...r, line: line.line, createdAt: new Date(r.createdAt) } })))
+      complete &&= outcome.complete
+      made.push(...(outcome.reservations ?? []).map((r) => ({ req: line.req, reservation: { ...r, line: line.line, createdAt: new Date(r.createdAt) } })))
     }
   }
 
-  if (short.length) {
-    const shortages = short.sort((a, b) => a.req - b.req).map((s) => s.shortage)
+  if (!complete) {
+    // What was written is rolled back with the caller's transaction; the error blames documents greedily.
+    const shortages = blameShortages(rounds, supplies)
     const references = [...new Set(shortages.map((s) => s.reference))]
     const text = references
       .map((ref) => `${inputs.length > 1 ? `${ref} ` : ''}${shortages.filter((s) => s.reference === ref).map((s) => `line ${s.line} ${s.sku}: ${s.requested} requested, ${s.available} available`).join('; ')}`)
@@ -198,6 +203,34 @@ export async function reserveMany(trx: Knex.Transaction, inputs: ReserveInput[])
     })
   }
   return made.sort((a, b) => a.req - b.req).map((m) => m.reservation)
+}
+
+/**
+ * Which documents to leave out: taken in order, a document is served when each of its lines fits
+ * in what its product's stock holds after the documents served before it (per round); otherwise
+ * its lines that do not fit are short, with what was left for them. A document short only because
+ * of another short one before it is not blamed.
+ */
+function blameShortages(rounds: CheckedReserveLine[][], supplies: Array<Map<number, string>>): DocumentShortage[] {
+  const failed = new Map<string, DocumentShortage[]>()
+  rounds.forEach((round, r) => {
+    const served = new Map<string, Decimal>()
+    const references = [...new Set(round.map((l) => l.reference))]
+    for (const reference of references) {
+      const own = new Map<string, Decimal>()
+      const short: DocumentShortage[] = []
+      for (const line of round.filter((l) => l.reference === reference)) {
+        const before = (served.get(line.productId) ?? new Decimal(0)).plus(own.get(line.productId) ?? 0)
+        const left = Decimal.max(new Decimal(supplies[r].get(line.req) ?? 0).minus(before), 0)
+        if (left.lessThan(line.qty)) short.push({ reference, line: line.line, sku: line.sku, requested: line.qty, available: left.toFixed() })
+        own.set(line.productId, (own.get(line.productId) ?? new Decimal(0)).plus(line.qty))
+      }
+      if (short.length) failed.set(reference, [...(failed.get(reference) ?? []), ...short])
+      else for (const [product, qty] of own) served.set(product, (served.get(product) ?? new Decimal(0)).plus(qty))
+    }
+  })
+  const order = new Map(rounds.flat().map((l) => [`${l.reference}\n${l.line}`, l.req]))
+  return [...failed.values()].flat().sort((a, b) => order.get(`${a.reference}\n${a.line}`)! - order.get(`${b.reference}\n${b.line}`)!)
 }
 
 /**

@@ -1,4 +1,7 @@
+import { expect } from 'chai'
 import type { Knex } from 'knex'
+
+import type { ErpError } from '../../../src/lib/cli/errors.js'
 
 import type { Db } from '../../../src/lib/db/connect.js'
 import { withTenant } from '../../../src/lib/db/tenant-scope.js'
@@ -47,4 +50,16 @@ export async function salesTenant(db: Db, options: { prefix?: string; stock?: st
 
 export function inTenant<T>(db: Db, slug: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return withTenant(db, slug, work)
+}
+
+/** The error a service call fails with (the test fails when it does not). */
+export async function failure(promise: Promise<unknown>): Promise<ErpError> {
+  try {
+    await promise
+  } catch (err) {
+    // Services throw ErpError; raw statements refused by the database's own rules throw the driver's error.
+    expect(err, String(err)).to.be.instanceOf(Error)
+    return err as ErpError
+  }
+  throw new Error('expected a failure')
 }

@@ -9,18 +9,7 @@ import { createOrder, getOrder, listOrders } from '../../../src/lib/orders/order
 import { setSetting } from '../../../src/lib/settings/settings.js'
 import { cloneTenant } from '../../../src/lib/tenants/clone.js'
 import { openTestDb, uniqueSlug } from '../../helpers/database.js'
-import { inTenant, salesTenant } from './fixtures.js'
-
-export async function failure(promise: Promise<unknown>): Promise<ErpError> {
-  try {
-    await promise
-  } catch (err) {
-    // Services throw ErpError; raw statements refused by the database's own rules throw the driver's error.
-    expect(err, String(err)).to.be.instanceOf(Error)
-    return err as ErpError
-  }
-  throw new Error('expected a failure')
-}
+import { failure, inTenant, salesTenant } from './fixtures.js'
 
 const level = async (trx: Knex.Transaction, sku: string) => {
   const { rows } = await trx.raw(
