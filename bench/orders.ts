@@ -24,7 +24,7 @@ import { BIN, progress, report, timed, withBenchDatabase } from './lib.js'
  */
 const ORDERS = Number(process.env.ORDERS_BENCH_ORDERS ?? 10_000)
 const CHUNK = Number(process.env.ORDERS_BENCH_CHUNK ?? 250)
-const WORKERS = Number(process.env.ORDERS_BENCH_WORKERS ?? 2)
+const WORKERS = Number(process.env.ORDERS_BENCH_WORKERS ?? 4)
 const SINGLE = Math.min(ORDERS, Number(process.env.ORDERS_BENCH_SINGLE ?? 1000))
 const CLI_ORDERS = Number(process.env.ORDERS_BENCH_CLI ?? 200)
 const CLI_CHUNK = Number(process.env.ORDERS_BENCH_CLI_CHUNK ?? 50)
@@ -124,12 +124,12 @@ await withBenchDatabase(async () => {
     for (const [sql, e] of [...statements].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) progress(`  ${Math.round(e.ms)} ms  ${e.n}×  ${sql}`)
     if (process.env.ORDERS_BENCH_TRACE) progress(`  time per step (ms, all workers): ${JSON.stringify(Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])))}`)
 
-    progress(`The same for ${SINGLE} more orders through the single-order services, each step its own transaction, ${WORKERS * 2} orders at a time…`)
+    progress(`The same for ${SINGLE} more orders through the single-order services, each step its own transaction, ${WORKERS} orders at a time…`)
     const more: string[] = new Array(SINGLE)
     await inParallel(SINGLE, WORKERS, async (i) => {
       more[i] = (await t((trx) => createOrder(trx, { customer: `C${String((i % 100) + 1).padStart(4, '0')}`, lines: orderLines(i) }))).id
     })
-    const single = await timed(() => inParallel(SINGLE, WORKERS * 2, async (i) => {
+    const single = await timed(() => inParallel(SINGLE, WORKERS, async (i) => {
       const id = more[i]
       await t((trx) => confirmOrder(trx, { order: id }))
       await t((trx) => fulfilOrder(trx, { order: id }))
@@ -155,8 +155,8 @@ await withBenchDatabase(async () => {
       const lines = orderLines(i).flatMap((l) => ['--line', `${l.sku}:${l.qty}`])
       return JSON.parse(await erp(['orders', 'create', '--customer', 'C0001', ...lines, ...base])).result.id as string
     }
-    progress(`Through the CLI: ${CLI_ORDERS} orders (create, confirm, fulfil, invoice, issue: 5 processes each), ${WORKERS * 2} at a time…`)
-    const cli = await timed(() => inParallel(CLI_ORDERS, WORKERS * 2, async (i) => {
+    progress(`Through the CLI: ${CLI_ORDERS} orders (create, confirm, fulfil, invoice, issue: 5 processes each), ${WORKERS} at a time…`)
+    const cli = await timed(() => inParallel(CLI_ORDERS, WORKERS, async (i) => {
       const order = await cliOrder(i)
       await erp(['orders', 'confirm', order, ...base])
       await erp(['orders', 'fulfil', order, ...base])
@@ -165,7 +165,7 @@ await withBenchDatabase(async () => {
     }))
     progress(`Through the CLI with the multi-id commands: ${CLI_ORDERS} orders (one create each, then confirm/fulfil/invoice/issue per ${CLI_CHUNK} orders)…`)
     const created2: string[] = new Array(CLI_ORDERS)
-    const cliCreate = await timed(() => inParallel(CLI_ORDERS, WORKERS * 2, async (i) => {
+    const cliCreate = await timed(() => inParallel(CLI_ORDERS, WORKERS, async (i) => {
       created2[i] = await cliOrder(i)
     }))
     const cliChunks = Array.from({ length: Math.ceil(CLI_ORDERS / CLI_CHUNK) }, (_, c) => created2.slice(c * CLI_CHUNK, (c + 1) * CLI_CHUNK))
@@ -184,7 +184,7 @@ await withBenchDatabase(async () => {
       { name: `services: create ${ORDERS} orders × ${LINES} lines`, value: perSec(ORDERS, created.ms), unit: 'orders/s' },
       { name: `services, batches of ${CHUNK} (${WORKERS} workers): confirm+fulfil+invoice+issue`, value: services, unit: 'orders/s', target: '≥ 500', ok: services >= 500 },
       { name: 'services, batches: wall time of that', value: pipeline.ms / 1000, unit: 's' },
-      { name: `services, per order, each step its own transaction (${SINGLE}, ${WORKERS * 2} at a time)`, value: perSec(SINGLE, single.ms), unit: 'orders/s' },
+      { name: `services, per order, each step its own transaction (${SINGLE}, ${WORKERS} at a time)`, value: perSec(SINGLE, single.ms), unit: 'orders/s' },
       { name: `CLI: ${CLI_ORDERS} orders, create..issue, single-id commands (5 processes each)`, value: perSec(CLI_ORDERS, cli.ms), unit: 'orders/s' },
       { name: 'CLI: per command', value: cli.ms / (CLI_ORDERS * 5), unit: 'ms' },
       { name: `CLI: ${CLI_ORDERS} orders, create (1 process each) + multi-id confirm..issue per ${CLI_CHUNK}`, value: perSec(CLI_ORDERS, cliCreate.ms + cliBatch.ms), unit: 'orders/s' },

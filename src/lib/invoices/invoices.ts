@@ -254,7 +254,9 @@ async function insertDocuments(trx: Knex.Transaction, docs: Array<{ header: Docu
     })
     for (const [rate, group] of byRate) taxes.push({ doc, rate, net: sum((l) => l.net, group), tax: sum((l) => l.tax, group), gross: sum((l) => l.gross, group) })
   })
-  // Ids drawn first, so that lines and taxes know their document in the same statement.
+  // Ids drawn first, so that lines and taxes know their document in the same statement. Rows go in
+  // customer order: their foreign-key checks lock the customers (KEY SHARE) in id order, as a
+  // batch confirm does, so parallel batches queue instead of deadlocking.
   const rows = await queryRows<{ doc: number; id: string }>(
     trx,
     `with h as materialized (
@@ -267,7 +269,7 @@ async function insertDocuments(trx: Knex.Transaction, docs: Array<{ header: Docu
                              payment_terms_days, net, tax, gross)
        overriding system value
        select id, kind, reason, series, customer_id, order_id, credited_invoice_id, currency, scale, tax_inclusive,
-              payment_terms_days, net, tax, gross from h order by id
+              payment_terms_days, net, tax, gross from h order by customer_id, id
        returning 1
      ), l as (
        insert into invoice_lines (invoice_id, line_no, order_line_id, product_id, sku, description, qty, unit_price, discount,

@@ -151,7 +151,8 @@ async function creditChecks(trx: Knex.Transaction, orders: LockedOrder[]): Promi
   if (orders.length === 0) return checks
   const customerIds = [...new Set(orders.map((o) => o.customer_id))]
   // Lock first, then read in a statement of its own: its snapshot sees what the previous holder committed.
-  await queryRows(trx, 'select id from customers where id = any(?::bigint[]) order by id for update', [customerIds])
+  // NO KEY UPDATE: confirms queue on the customer, foreign-key checks of new invoices and orders do not.
+  await queryRows(trx, 'select id from customers where id = any(?::bigint[]) order by id for no key update', [customerIds])
   const rows = await queryRows<{ id: string; credit_limit: string | null; receivable: string; open_orders: string; overdue: number }>(
     trx,
     `with r as (

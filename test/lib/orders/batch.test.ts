@@ -134,6 +134,23 @@ describe('orders and invoices in batches (services)', function () {
     expect(confirmed).to.equal(6)
   })
 
+  it('runs whole pipelines in parallel batches whose customers come in any order, without deadlocks', async () => {
+    const ids: string[] = []
+    // Customers of each batch in descending id order (SLOW was created after CASH): careless locking would deadlock.
+    for (let i = 0; i < 96; i++) ids.push(await order(i % 2 ? 'CASH' : 'SLOW', [{ sku: 'ODD', qty: '1' }, { sku: 'BOOK', qty: '1' }]))
+    const batches = Array.from({ length: 24 }, (_, b) => ids.slice(b * 4, b * 4 + 4))
+    await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+      for (const batch of batches.filter((_, b) => b % 4 === w)) {
+        await t((trx) => confirmOrders(trx, { orders: batch, override: 'test' }))
+        await t((trx) => fulfilOrders(trx, batch.map((id) => ({ order: id }))))
+        const drafts = await t((trx) => invoiceOrders(trx, batch.map((id) => ({ order: id }))))
+        await t((trx) => issueInvoices(trx, { invoices: drafts.items.map((d) => d.invoice) }))
+      }
+    }))
+    const states = await t(async (trx) => (await trx.raw('select state, count(*)::int as n from orders where id = any(?::bigint[]) group by state', [ids])).rows)
+    expect(states).to.deep.equal([{ state: 'closed', n: 96 }])
+  })
+
   it('never invoices an order twice when parallel batches overlap', async () => {
     const ids: string[] = []
     for (let i = 0; i < 6; i++) ids.push(await order('CASH', [{ sku: 'ODD', qty: '3' }]))
