@@ -7,7 +7,7 @@ import { invoiceOrders, issueInvoices } from '../../../src/lib/invoices/invoices
 import { confirmOrders, fulfilOrders } from '../../../src/lib/orders/lifecycle.js'
 import { createOrder, getOrder } from '../../../src/lib/orders/orders.js'
 import { openTestDb } from '../../helpers/database.js'
-import { failure, inTenant, salesTenant } from './fixtures.js'
+import { draftInvoices, failure, inTenant, lastInvoiceSeq, salesTenant } from './fixtures.js'
 
 const level = async (trx: Knex.Transaction, sku: string) => (await trx.raw(
   `select trim_scale(sum(on_hand))::text as on_hand, trim_scale(sum(reserved))::text as reserved
@@ -168,22 +168,8 @@ describe('orders and invoices in batches (services)', function () {
   })
 
   it('issues 400 drafts from 4 workers in batches of 25: distinct numbers, no gap, in issue order', async () => {
-    const { rows } = await t((trx) => trx.raw(
-      `select coalesce(max(seq), 0)::int as last from invoices where series = 'INV' and year = extract(year from current_date)`,
-    ))
-    const start = rows[0].last as number
-    const ids: string[] = await t(async (trx) => (await trx.raw(
-      `with d as (
-         insert into invoices (customer_id, series, currency, tax_inclusive, payment_terms_days, net, tax, gross)
-         select (select id from customers where code = 'CASH'), 'INV', 'EUR', false, 30, 10, 2, 12 from generate_series(1, 400)
-         returning id
-       ), l as (
-         insert into invoice_lines (invoice_id, line_no, sku, description, qty, unit_price, tax_rate, net, tax, gross)
-         select id, 1, 'WIDGET', 'Widget', 1, 10, 20, 10, 2, 12 from d
-       )
-       insert into invoice_taxes (invoice_id, rate, net, tax, gross) select id, 20, 10, 2, 12 from d returning invoice_id::text as id`,
-    )).rows.map((x: { id: string }) => x.id))
-    ids.sort((a, b) => Number(a) - Number(b))
+    const start = await t(lastInvoiceSeq)
+    const ids = await t((trx) => draftInvoices(trx, 400))
     const batches = Array.from({ length: 16 }, (_, b) => ids.filter((_, i) => i % 16 === b))
     await Promise.all(Array.from({ length: 4 }, async (_, w) => {
       for (const batch of batches.filter((_, b) => b % 4 === w)) await t((trx) => issueInvoices(trx, { invoices: batch }))
