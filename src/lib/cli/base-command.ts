@@ -208,7 +208,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         profile: this.database!.profile,
         tenant: this.auditTenant,
         command: (this.id ?? 'unknown').replaceAll(':', ' '),
-        args: { args: this.args ?? {}, ...(this.positionals.length > 1 ? { argv: this.positionals } : {}), flags: this.flags ?? {}, ...this.auditDetails },
+        args: { args: this.args ?? {}, ...(this.ctor.strict === false ? { argv: this.positionals } : {}), flags: this.flags ?? {}, ...this.auditDetails },
         outcome: exitCode === ExitCode.OK ? 'ok' : 'error',
         exitCode,
         error: err?.message,

@@ -104,7 +104,7 @@ export async function confirmOrders(trx: Knex.Transaction, input: ConfirmOrdersI
   for (const l of lines) linesOf.set(orderReference(l.order_id), [...(linesOf.get(orderReference(l.order_id)) ?? []), l])
   const requests = accepted.map((o) => ({
     reference: orderReference(o.id),
-    lines: linesOf.get(orderReference(o.id))!.map((l) => ({ productId: l.product_id, qty: l.qty })),
+    lines: (linesOf.get(orderReference(o.id)) ?? []).map((l) => ({ productId: l.product_id, qty: l.qty })),
   }))
   let reserved: Reservation[] = []
   try {
