@@ -81,6 +81,11 @@ export async function confirmOrders(trx: Knex.Transaction, input: ConfirmOrdersI
     if (refusal) failures.push({ key: orderReference(o.id), error: refusal })
     return !refusal
   })
+  const lines = await queryRows<{ order_id: string; line_no: number; product_id: string; sku: string; qty: string }>(
+    trx,
+    'select order_id::text, line_no, product_id::text, sku, qty::text from order_lines where order_id = any(?::bigint[]) order by order_id, line_no',
+    [drafts.map((o) => o.id)],
+  )
   const credits = await creditChecks(trx, drafts)
   const accepted = drafts.filter((o) => {
     const credit = credits.get(o.id)!
@@ -95,17 +100,20 @@ export async function confirmOrders(trx: Knex.Transaction, input: ConfirmOrdersI
     return true
   })
 
-  const lines = await queryRows<{ order_id: string; line_no: number; product_id: string; sku: string; qty: string }>(
-    trx,
-    'select order_id::text, line_no, product_id::text, sku, qty::text from order_lines where order_id = any(?::bigint[]) order by order_id, line_no',
-    [accepted.map((o) => o.id)],
-  )
   const linesOf = new Map<string, typeof lines>()
   for (const l of lines) linesOf.set(orderReference(l.order_id), [...(linesOf.get(orderReference(l.order_id)) ?? []), l])
   const requests = accepted.map((o) => ({
     reference: orderReference(o.id),
     lines: (linesOf.get(orderReference(o.id)) ?? []).map((l) => ({ productId: l.product_id, qty: l.qty })),
   }))
+  // The orders' own rows first: the stock rows other batches wait for are locked as late as possible
+  // (a failure below rolls all of it back).
+  await queryRows(
+    trx,
+    `update orders o set state = 'confirmed', confirmed_at = now(), updated_at = now(), credit_override = x.override
+       from unnest(?::bigint[], ?::text[]) as x(id, override) where o.id = x.id`,
+    [accepted.map((o) => o.id), accepted.map((o) => (credits.get(o.id)!.overridden ? (input.override ?? null) : null))],
+  )
   let reserved: Reservation[] = []
   try {
     reserved = await reserveMany(trx, requests)
@@ -126,12 +134,6 @@ export async function confirmOrders(trx: Knex.Transaction, input: ConfirmOrdersI
   }
   throwIfFailed('orders', keys, failures)
 
-  await queryRows(
-    trx,
-    `update orders o set state = 'confirmed', confirmed_at = now(), updated_at = now(), credit_override = x.override
-       from unnest(?::bigint[], ?::text[]) as x(id, override) where o.id = x.id`,
-    [accepted.map((o) => o.id), accepted.map((o) => (credits.get(o.id)!.overridden ? (input.override ?? null) : null))],
-  )
   const madeFor = new Map<string, ConfirmedOrder['reservations']>()
   for (const r of reserved) {
     const own = linesOf.get(r.reference)!
@@ -276,6 +278,15 @@ export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInp
       failures.push({ key: orderReference(o.id), error: err })
     }
   }
+  // The orders' own rows first: the stock rows other batches wait for are locked as late as possible
+  // (a failure below rolls all of it back).
+  await queryRows(
+    trx,
+    `update order_lines l set qty_fulfilled = l.qty_fulfilled + x.qty
+       from unnest(?::bigint[], ?::numeric[]) as x(id, qty) where l.id = x.id`,
+    [chosen.map((c) => c.id), chosen.map((c) => c.qty)],
+  )
+  const states = await settleOrderStates(trx, open.map((o) => o.id))
   let moves: PostedMove[] = []
   try {
     moves = await fulfilMany(trx, docs)
@@ -286,13 +297,6 @@ export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInp
   }
   throwIfFailed('orders', keys, failures)
 
-  await queryRows(
-    trx,
-    `update order_lines l set qty_fulfilled = l.qty_fulfilled + x.qty
-       from unnest(?::bigint[], ?::numeric[]) as x(id, qty) where l.id = x.id`,
-    [chosen.map((c) => c.id), chosen.map((c) => c.qty)],
-  )
-  const states = await settleOrderStates(trx, open.map((o) => o.id))
   const movesOf = new Map<string, PostedMove[]>()
   for (const m of moves) movesOf.set(m.reference!, [...(movesOf.get(m.reference!) ?? []), m])
   return {
