@@ -50,22 +50,12 @@ export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInp
  */
 export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): Promise<PostedMove[]> {
   const references = inputs.map((i) => i.reference)
-  // Lock the documents' reservations (one fulfilment of a document at a time) and learn what they
-  // hold; then the level rows they hold stock on, in the ledger's key order.
+  // Lock the documents' reservations (one fulfilment of a document at a time) and learn what they hold.
   const heldRows = await queryRows<{ reference: string; product_id: string; sku: string; tracking: string }>(
     trx,
     `with locked as (select id, reference, product_id from reservations where reference = any(?::text[]) order by id for update)
      select distinct k.reference, k.product_id::text, p.sku, p.tracking from locked k join products p on p.id = k.product_id
       order by k.reference, p.sku`,
-    [references],
-  )
-  await queryRows(
-    trx,
-    `select s.id from stock_levels s
-       join (select distinct product_id, location_id, coalesce(lot_id, 0) as lot_key from reservations where reference = any(?::text[])) r
-         on r.product_id = s.product_id and r.location_id = s.location_id and r.lot_key = s.lot_key
-      order by s.product_id, s.location_id, s.lot_key
-      for update of s`,
     [references],
   )
   const heldBy = new Map<string, typeof heldRows>()
@@ -133,6 +123,16 @@ export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): 
     }
   }
   const failed = (ref: string) => failures.some((f) => f.key === ref) || (problemsOf.get(ref)?.length ?? 0) > 0
+  // The level rows they hold stock on, in the ledger's key order: as late as possible, other batches wait for them.
+  await queryRows(
+    trx,
+    `select s.id from stock_levels s
+       join (select distinct product_id, location_id, coalesce(lot_id, 0) as lot_key from reservations where reference = any(?::text[])) r
+         on r.product_id = s.product_id and r.location_id = s.location_id and r.lot_key = s.lot_key
+      order by s.product_id, s.location_id, s.lot_key
+      for update of s`,
+    [references],
+  )
   const moves: MoveLine[] = []
   for (const { request, taken } of await consume(trx, requests.filter((r) => !failed(r.input.reference)))) {
     const { input } = request
