@@ -1,13 +1,11 @@
-import { Flags } from '@oclif/core'
-
-import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
+import { exportFlags } from '../../lib/importer/cli.js'
+import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
 
 export type ExportCustomersResult = ExportSummary
 
-export default class ExportCustomers extends BaseCommand<typeof ExportCustomers> {
+export default class ExportCustomers extends ExportCommand<typeof ExportCustomers> {
   static summary = 'Export customers as CSV that erp import customers takes back unchanged'
   static description =
     'Archived customers are left out. One row per customer with its group code and its default billing and ' +
@@ -18,18 +16,11 @@ export default class ExportCustomers extends BaseCommand<typeof ExportCustomers>
   ]
   static flags = {
     tenant: tenantFlag,
-    output: Flags.string({ char: 'o', description: 'File to write (stdout by default)', helpValue: '<file.csv>' }),
+    ...exportFlags,
   }
 
   async run(): Promise<ExportCustomersResult> {
-    if (this.jsonEnabled() && !this.flags.output) throw usageError('With --json, pass --output <file.csv> (stdout carries the JSON)')
-    const { exportCsv } = await import('../../lib/importer/export.js')
     const { exportCustomersSql } = await import('../../lib/importer/customers.js')
-    const summary = await this.inTenant(
-      (trx) => exportCsv(trx, 'customers', exportCustomersSql(), { output: this.flags.output ?? process.stdout }),
-      { access: 'read' },
-    )
-    if (summary.file) this.note(`Exported ${summary.rows} customer(s) to ${summary.file}.`)
-    return summary
+    return this.exportWith('customers', 'customer', () => exportCustomersSql())
   }
 }

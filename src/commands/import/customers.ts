@@ -1,11 +1,11 @@
-import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportCustomersResult = ImportSummary
 
-export default class ImportCustomers extends BaseCommand<typeof ImportCustomers> {
+export default class ImportCustomers extends ImportCommand<typeof ImportCustomers> {
   static summary = 'Import customers (with their group and default addresses) from a CSV file'
   static description =
     'Columns: code, name, email, phone, tax_id, credit_limit, payment_terms_days, group (a customer group code, ' +
@@ -21,16 +21,7 @@ export default class ImportCustomers extends BaseCommand<typeof ImportCustomers>
   static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
 
   async run(): Promise<ImportCustomersResult> {
-    const { importCsv } = await import('../../lib/importer/run.js')
     const { customersSpec } = await import('../../lib/importer/customers.js')
-    const progress = await this.progress('Importing…')
-    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) => importCsv(trx, customersSpec, input, {})).finally(() => progress.stop())
-    if (summary.rejected > 0) {
-      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
-      this.exitStatus = 1
-    }
-    this.printRecord(summaryRecord(summary))
-    return summary
+    return this.importWith(customersSpec, {})
   }
 }

@@ -1,11 +1,11 @@
-import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportPriceListItemsResult = ImportSummary
 
-export default class ImportPriceListItems extends BaseCommand<typeof ImportPriceListItems> {
+export default class ImportPriceListItems extends ImportCommand<typeof ImportPriceListItems> {
   static summary = 'Import price-list items (prices with quantity breaks and validity dates) from a CSV file'
   static description =
     'Columns: price_list (code), sku, min_qty (0 by default), valid_from, valid_to (YYYY-MM-DD) and price, in the ' +
@@ -20,16 +20,7 @@ export default class ImportPriceListItems extends BaseCommand<typeof ImportPrice
   static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
 
   async run(): Promise<ImportPriceListItemsResult> {
-    const { importCsv } = await import('../../lib/importer/run.js')
     const { priceItemsSpec } = await import('../../lib/importer/price-items.js')
-    const progress = await this.progress('Importing…')
-    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) => importCsv(trx, priceItemsSpec, input, {})).finally(() => progress.stop())
-    if (summary.rejected > 0) {
-      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
-      this.exitStatus = 1
-    }
-    this.printRecord(summaryRecord(summary))
-    return summary
+    return this.importWith(priceItemsSpec, {})
   }
 }

@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core'
 
-import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportProductsResult = ImportSummary
 
-export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
+export default class ImportProducts extends ImportCommand<typeof ImportProducts> {
   static summary = 'Import products from a CSV file'
   static description =
     'Columns are matched to fields by name (case and spacing do not matter): sku, name, description, category ' +
@@ -30,18 +30,7 @@ export default class ImportProducts extends BaseCommand<typeof ImportProducts> {
   }
 
   async run(): Promise<ImportProductsResult> {
-    const { importCsv } = await import('../../lib/importer/run.js')
     const { productsSpec } = await import('../../lib/importer/products.js')
-    const progress = await this.progress('Importing…')
-    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) =>
-      importCsv(trx, productsSpec, input, { createCategories: this.flags['create-categories'] }),
-    ).finally(() => progress.stop())
-    if (summary.rejected > 0) {
-      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
-      this.exitStatus = 1
-    }
-    this.printRecord(summaryRecord(summary))
-    return summary
+    return this.importWith(productsSpec, { createCategories: this.flags['create-categories'] })
   }
 }

@@ -1,11 +1,11 @@
-import { BaseCommand } from '../../lib/cli/base-command.js'
 import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags, importInputFrom, summaryRecord } from '../../lib/importer/cli.js'
+import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportUsersResult = ImportSummary
 
-export default class ImportUsers extends BaseCommand<typeof ImportUsers> {
+export default class ImportUsers extends ImportCommand<typeof ImportUsers> {
   static summary = "Import the tenant's users from a CSV file"
   static description =
     'Columns: email (the key, case-insensitive), name, role (admin, manager, clerk, viewer), disabled (true/false). ' +
@@ -17,16 +17,7 @@ export default class ImportUsers extends BaseCommand<typeof ImportUsers> {
   static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
 
   async run(): Promise<ImportUsersResult> {
-    const { importCsv } = await import('../../lib/importer/run.js')
     const { usersSpec } = await import('../../lib/importer/users.js')
-    const progress = await this.progress('Importing…')
-    const input = importInputFrom(this.args.file, this.flags, progress, (sha256) => (this.auditDetails.sha256 = sha256))
-    const summary = await this.inTenant((trx) => importCsv(trx, usersSpec, input, {})).finally(() => progress.stop())
-    if (summary.rejected > 0) {
-      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
-      this.exitStatus = 1
-    }
-    this.printRecord(summaryRecord(summary))
-    return summary
+    return this.importWith(usersSpec, {})
   }
 }

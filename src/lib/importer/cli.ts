@@ -27,6 +27,10 @@ export const importFlags = {
   'batch-ref': Flags.string({ description: 'Your reference for this import, kept in the summary and the audit log', helpValue: '<ref>' }),
 }
 
+export const exportFlags = {
+  output: Flags.string({ char: 'o', description: 'File to write (stdout by default)', helpValue: '<file.csv>' }),
+}
+
 export function parseMap(specs: string[] | undefined): Record<string, string> {
   const map: Record<string, string> = {}
   for (const spec of specs ?? []) {

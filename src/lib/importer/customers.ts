@@ -4,8 +4,10 @@ import { ADDRESS_KINDS, checkAddress, type AddressKind } from '../customers/addr
 import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
-import { checkNaturalKey } from './natural-key.js'
+import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
+
+const CODE_KEY: NaturalKey = { field: 'code', table: 'customers', label: 'customer code', noun: 'customer with this code', thing: 'customer' }
 
 /**
  * Customers with their group (by code) and their default billing and shipping address
@@ -82,13 +84,17 @@ export const customersSpec: EntitySpec = {
   async validate(staged) {
     const { trx, columns, rows, errors } = staged
     const q = (sql: string) => trx.raw(sql)
-    await checkNaturalKey(staged, { field: 'code', table: 'customers', label: 'customer code', noun: 'customer with this code', thing: 'customer' })
+    await checkNaturalKey(staged, CODE_KEY)
     const group = columns.get('group')
     if (group) {
       await q(`insert into ${errors} (line, field, value, message)
         select s.line, 'group', s.${group}, 'unknown customer group (see erp customer-groups list)'
         from ${rows} s where s.${group} is not null and not exists (select 1 from customer_groups g where g.code = s.${group})`)
     }
+  },
+
+  async validateUnique(staged) {
+    await checkKeysUnique(staged, CODE_KEY)
   },
 
   async merge({ trx, mode, dryRun, columns, rows }) {

@@ -15,19 +15,16 @@ export interface NaturalKey {
 }
 
 /**
- * The checks every keyed entity needs, set-based, one statement each: duplicate keys inside the
- * file, rows that would insert an existing record, update an archived one, or update nothing.
+ * The key checks every keyed entity needs, set-based, one statement each: rows that would update
+ * an archived record or nothing, and (outside insert mode, where two rows would silently update
+ * one record) keys twice in the file.
  */
-export async function checkNaturalKey({ trx, mode, columns, rows, errors }: StagedImport, key: NaturalKey): Promise<void> {
+export async function checkNaturalKey(staged: StagedImport, key: NaturalKey): Promise<void> {
+  const { trx, mode, columns, rows, errors } = staged
   const column = columns.get(key.field)!
   const reject = (sql: string) => trx.raw(`insert into ${errors} (line, field, value, message) ${sql}`)
-  await reject(`select s.line, '${key.field}', s.${column}, 'duplicate ${key.label} in the file (first on line ' || d.first || ')'
-    from ${rows} s join (select ${column} as k, min(line) as first from ${rows} group by ${column} having count(*) > 1) d
-      on d.k = s.${column} where s.line <> d.first`)
-  if (mode === 'insert') {
-    await reject(`select s.line, '${key.field}', s.${column}, 'a ${key.noun} already exists (import with --mode upsert to update it)'
-      from ${rows} s join ${key.table} t on t.${key.field} = s.${column}`)
-  } else {
+  if (mode !== 'insert') {
+    await checkDuplicateKeys(staged, key)
     await reject(`select s.line, '${key.field}', s.${column}, '${key.thing} ' || t.${key.field} || ' is archived (restore it first: erp ${key.thing}s restore ' || t.${key.field} || ')'
       from ${rows} s join ${key.table} t on t.${key.field} = s.${column} where t.archived_at is not null`)
   }
@@ -35,4 +32,23 @@ export async function checkNaturalKey({ trx, mode, columns, rows, errors }: Stag
     await reject(`select s.line, '${key.field}', s.${column}, 'no ${key.noun} (import with --mode upsert to create it)'
       from ${rows} s where not exists (select 1 from ${key.table} t where t.${key.field} = s.${column})`)
   }
+}
+
+/** In insert mode, what the key's unique index refuses too: keys twice in the file, or already taken. */
+export async function checkKeysUnique(staged: StagedImport, key: NaturalKey): Promise<void> {
+  const { trx, mode, columns, rows, errors } = staged
+  if (mode !== 'insert') return
+  const column = columns.get(key.field)!
+  await checkDuplicateKeys(staged, key)
+  await trx.raw(`insert into ${errors} (line, field, value, message)
+    select s.line, '${key.field}', s.${column}, 'a ${key.noun} already exists (import with --mode upsert to update it)'
+    from ${rows} s join ${key.table} t on t.${key.field} = s.${column}`)
+}
+
+async function checkDuplicateKeys({ trx, columns, rows, errors }: StagedImport, key: NaturalKey): Promise<void> {
+  const column = columns.get(key.field)!
+  await trx.raw(`insert into ${errors} (line, field, value, message)
+    select s.line, '${key.field}', s.${column}, 'duplicate ${key.label} in the file (first on line ' || d.first || ')'
+    from ${rows} s join (select ${column} as k, min(line) as first from ${rows} group by ${column} having count(*) > 1) d
+      on d.k = s.${column} where s.line <> d.first`)
 }

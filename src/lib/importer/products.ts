@@ -5,7 +5,7 @@ import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
-import { checkNaturalKey } from './natural-key.js'
+import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
 import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 export interface ProductImportOptions {
@@ -66,6 +66,8 @@ const PRICE_FIELD: FieldSpec = {
   check: blankIsNull((p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true })),
 }
 
+const SKU_KEY: NaturalKey = { field: 'sku', table: 'products', label: 'SKU', noun: 'product with this SKU', thing: 'product' }
+
 export const ATTRIBUTE_PREFIX = 'attr:'
 
 async function attributeDefinitions(trx: Knex.Transaction): Promise<Attribute[]> {
@@ -111,20 +113,8 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
 
   async validate(staged, options) {
     const { trx, columns, rows, errors } = staged
-    const sku = columns.get('sku')!
     const q = (sql: string, bindings: unknown[] = []) => trx.raw(sql, bindings as never)
-    await checkNaturalKey(staged, { field: 'sku', table: 'products', label: 'SKU', noun: 'product with this SKU', thing: 'product' })
-    const barcode = columns.get('barcode')
-    if (barcode) {
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'barcode', s.${barcode}, 'duplicate barcode in the file (first on line ' || d.first || ')'
-        from ${rows} s join (select ${barcode} as barcode, min(line) as first from ${rows} where ${barcode} is not null
-                             group by ${barcode} having count(*) > 1) d on d.barcode = s.${barcode}
-        where s.line <> d.first`)
-      await q(`insert into ${errors} (line, field, value, message)
-        select s.line, 'barcode', s.${barcode}, 'barcode already belongs to product ' || p.sku
-        from ${rows} s join products p on p.barcode = s.${barcode} where p.sku <> s.${sku}`)
-    }
+    await checkNaturalKey(staged, SKU_KEY)
     const category = columns.get('category')
     if (category && options.createCategories === false) {
       await q(`insert into ${errors} (line, field, value, message)
@@ -140,6 +130,22 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
         })
       }
     }
+  },
+
+  async validateUnique(staged) {
+    const { trx, columns, rows, errors } = staged
+    await checkKeysUnique(staged, SKU_KEY)
+    const barcode = columns.get('barcode')
+    if (!barcode) return
+    const sku = columns.get('sku')!
+    await trx.raw(`insert into ${errors} (line, field, value, message)
+      select s.line, 'barcode', s.${barcode}, 'duplicate barcode in the file (first on line ' || d.first || ')'
+      from ${rows} s join (select ${barcode} as barcode, min(line) as first from ${rows} where ${barcode} is not null
+                           group by ${barcode} having count(*) > 1) d on d.barcode = s.${barcode}
+      where s.line <> d.first`)
+    await trx.raw(`insert into ${errors} (line, field, value, message)
+      select s.line, 'barcode', s.${barcode}, 'barcode already belongs to product ' || p.sku
+      from ${rows} s join products p on p.barcode = s.${barcode} where p.sku <> s.${sku}`)
   },
 
   async merge(staged, options) {
@@ -215,7 +221,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
 async function createCategories(trx: Knex.Transaction, rows: string, column: string, countOnly: boolean): Promise<number> {
   await trx.raw(`create temp table import_paths on commit drop as
     select distinct array_to_string(parts[1:d], '/') as path, d as depth, parts[d] as name, array_to_string(parts[1:d - 1], '/') as parent
-    from (select distinct string_to_array(${column}, '/') as parts from ${rows} where ${column} is not null) x,
+    from (select string_to_array(path, '/') as parts from (select distinct ${column} as path from ${rows} where ${column} is not null) p) x,
          generate_series(1, cardinality(parts)) d`)
   const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from pg_temp.import_paths i
     where not exists (select 1 from categories c where c.path = i.path)`)

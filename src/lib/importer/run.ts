@@ -6,9 +6,12 @@ import type { Knex } from 'knex'
 import type { Stringifier } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
+import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems } from '../validation.js'
+import { CsvReader } from '../csv/reader.js'
+import { copyText } from '../db/copy-text.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
-import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type StagedImport } from './spec.js'
+import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
 export interface ImportProgress {
   rows: number
@@ -73,7 +76,6 @@ export interface ImportSummary {
 
 const MAX_ERRORS_KEPT = 100
 const MAX_ERRORS_IN_MESSAGE = 10
-export const MAX_RECORD_BYTES = 1 << 20
 const ROWS = 'pg_temp.import_rows'
 const ERRORS = 'pg_temp.import_errors'
 
@@ -85,17 +87,19 @@ const ERRORS = 'pg_temp.import_errors'
  */
 export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O): Promise<ImportSummary> {
   const started = performance.now()
-  const trace = process.env.ERP_IMPORT_TRACE ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms\n`) : () => undefined
+  const trace = process.env.ERP_IMPORT_TRACE
+    ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms, heap ${mb(process.memoryUsage().heapUsed)} MB, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`)
+    : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
-  const { parse } = await import('csv-parse')
 
   // Staging lives in memory as far as it can (temp tables are not WAL-logged); only possible before
   // the session first touches a temporary table, which a fresh CLI connection has not.
   await trx.raw(`set local temp_buffers = '256MB'`).catch(() => undefined)
-  await trx.raw(`set local work_mem = '64MB'`)
+  // Room for the duplicate checks' hash tables over a million keys without spilling to disk.
+  await trx.raw(`set local work_mem = '256MB'`)
   const columnOf = new Map(fields.map((f, i) => [f.key, `f${i}`]))
   await trx.raw(`drop table if exists ${ROWS}; drop table if exists ${ERRORS}`)
   await trx.raw(`create temp table import_rows (line integer not null, ${fields.map((f) => `${columnOf.get(f.key)} text`).join(', ')}) on commit drop`)
@@ -116,18 +120,9 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       input.onProgress({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: now - started })
     }, 250)
     try {
-      const parser = parse({
-        delimiter: source.delimiter,
-        encoding: source.encoding === 'latin1' ? 'latin1' : 'utf8',
-        bom: true,
-        relax_column_count: true,
-        max_record_size: MAX_RECORD_BYTES,
-      })
       const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
       const copy = connection.query(copyFrom(`copy ${ROWS} (line, ${columns}) from stdin`))
-      await pipeline(source.raw, source.text, parser, rows, copy)
-    } catch (err) {
-      throw explainStreamError(err, source.name, rows.lastLine)
+      await pipeline(source.raw, source.text, rows, copy)
     } finally {
       clearInterval(meter)
       input.onChecksum?.(source.sha256())
@@ -140,10 +135,21 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
     trace('staged')
     const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
-    const staged: StagedImport = { trx, mode, dryRun: input.dryRun ?? false, columns: present, rows: ROWS, errors: ERRORS, trace }
+    const staged: StagedImport = {
+      trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
+      columns: present, rows: ROWS, errors: ERRORS, trace,
+    }
     await trx.raw(`analyze ${ROWS}`)
     await spec.validate(staged, options)
     trace('validated')
+    // A clean file is merged straight away, the target's unique indexes standing in for the
+    // checks they enforce; only if one refuses a row are those checks run, to name every row.
+    let counts: MergeCounts | undefined
+    if (spec.validateUnique) {
+      const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx))
+      if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
+      if (!counts) await spec.validateUnique(staged, options)
+    }
 
     const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present)
     await rejects.close()
@@ -159,7 +165,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     }
     if (dbRejects > 0) await trx.raw(`delete from ${ROWS} s using (select distinct line from ${ERRORS}) e where s.line = e.line`)
 
-    const counts = await spec.merge(staged, options)
+    counts ??= await spec.merge(staged, options)
     trace('merged')
     const valid = rows.count - rejected
     return {
@@ -187,6 +193,26 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   }
 }
 
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+async function anyRejected(trx: Knex.Transaction): Promise<boolean> {
+  const { rows } = await trx.raw(`select exists (select 1 from ${ERRORS}) as any`)
+  return rows[0].any
+}
+
+/** The merge, or undefined (and nothing of it kept) when a unique index refused a row. */
+async function mergeUnlessUniqueViolation(trx: Knex.Transaction, merge: () => Promise<MergeCounts>): Promise<MergeCounts | undefined> {
+  await trx.raw('savepoint import_merge')
+  try {
+    return await merge()
+  } catch (err) {
+    const state = sqlStateOf(err) ?? (isErpError(err) ? sqlStateOf(err.cause) : undefined)
+    if (state !== SqlState.UNIQUE_VIOLATION) throw err
+    await trx.raw('rollback to savepoint import_merge')
+    return undefined
+  }
+}
+
 function describeRejects(file: string, rejects: Rejects, rejected: number, errorsFile?: string): string {
   const lines = rejects.kept.slice(0, MAX_ERRORS_IN_MESSAGE).map((e) => `  ${formatRowError(file, e)}`)
   const more = rejected > lines.length ? `\n  … and ${rejected - lines.length} more row(s)${errorsFile ? ` (all in ${errorsFile})` : ''}` : ''
@@ -198,55 +224,14 @@ export function formatRowError(file: string, e: RowError): string {
   return `${file}:${e.line}:${where} ${e.message}`
 }
 
-/** csv-parse's errors (and ours from inside the stream) as INVALID_DATA naming file:line:column. */
-function explainStreamError(err: unknown, file: string, lastLine: number): unknown {
-  if (isErpError(err)) return err
-  const e = err as { name?: string; code?: string; lines?: number; column?: number | string; message: string }
-  if (e.constructor?.name !== 'CsvError' || !e.code) return err
-  const line = e.lines ?? lastLine + 1
-  switch (e.code.replace(/^CSV_/, '')) {
-    case 'QUOTE_NOT_CLOSED':
-      return invalidData(`${file}:${lastLine + 1}: a quoted field opened on this line (or a later one) is never closed`, {
-        actions: ['Close the quote, or double the quotes inside quoted text ("" stands for ")'],
-        data: { file, line: lastLine + 1 },
-        cause: err,
-      })
-    case 'MAX_RECORD_SIZE':
-      return invalidData(`${file}:${lastLine + 1}: a row is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB (a huge field, or a quote that is never closed)`, {
-        actions: ['Check the quotes on that row; fields are limited in size'],
-        data: { file, line: lastLine + 1 },
-        cause: err,
-      })
-    default: {
-      const column = typeof e.column === 'number' ? `:${e.column + 1}` : ''
-      return invalidData(`${file}:${line}${column}: ${e.message.replace(/^Invalid Record Length: /, '')}`, {
-        actions: ['Fix the quoting on that line: a quote may only open and close a whole field'],
-        data: { file, line },
-        cause: err,
-      })
-    }
-  }
-}
-
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
-const NEEDS_ESCAPE = /[\\\n\r\t]/
-const ESCAPE_ALL = /[\\\n\r\t]/g
-
-function copyText(value: string | null): string {
-  if (value === null) return '\\N'
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_ALL, (c) => ESCAPES[c]) : value
-}
-
-
 /**
- * csv-parse records → COPY text lines for the staging table. The first record is the header: it is
- * mapped to fields (an error before any row is read); every later row is checked without the
+ * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
+ * the header: it is mapped to fields (an error before any row is read); every later row is checked without the
  * database, and a bad one goes to the rejects instead of the staging table.
  */
 class RowStream extends Transform {
   count = 0
   headerSeen = false
-  lastLine = 0
   /** Field keys present in the file. */
   present = new Set<string>()
   private mapping: { index: number; field: number; header: string }[] = []
@@ -256,6 +241,7 @@ class RowStream extends Transform {
   /** Field key → the file's header name for it. */
   private headerOf = new Map<string, string>()
   private buffer: string[] = []
+  private readonly reader: CsvReader
 
   constructor(
     private readonly source: OpenedSource,
@@ -265,45 +251,48 @@ class RowStream extends Transform {
     private readonly columnMap: Record<string, string>,
     private readonly rejects: Rejects,
   ) {
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 })
+    super({ writableHighWaterMark: 1 << 20 })
+    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
   }
 
-  /**
-   * Line numbers are counted here rather than with csv-parse's `info` (an object per record, an
-   * eighth of the parsing time): a record starts on the line after the previous one ended, and
-   * spans one more line per newline inside its quoted fields. Empty lines arrive as [''] and are
-   * skipped here.
-   */
-  override _transform(record: string[], _enc: BufferEncoding, done: TransformCallback): void {
-    const line = this.lastLine + 1
-    this.lastLine = line + newlinesIn(record)
-    if (record.length === 1 && record[0] === '') {
-      done()
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.reader.feed(chunk, this.onRecord)
+    } catch (err) {
+      done(err as Error)
       return
     }
+    this.pushRows()
+    done()
+  }
+
+  private readonly onRecord = (record: string[], line: number): void => {
+    if (record.length === 1 && record[0] === '') return
     if (!this.headerSeen) {
-      try {
-        this.readHeader(record, line)
-      } catch (err) {
-        done(err as Error)
-        return
-      }
+      this.readHeader(record, line)
       this.headerSeen = true
-      done()
       return
     }
     this.count++
     const row = this.checkRow(record, line)
     if (row) this.buffer.push(row)
-    if (this.buffer.length >= 512) {
-      this.push(this.buffer.join(''))
-      this.buffer = []
-    }
-    done()
+    if (this.buffer.length >= 512) this.pushRows()
+  }
+
+  private pushRows(): void {
+    if (this.buffer.length === 0) return
+    this.push(this.buffer.join(''))
+    this.buffer = []
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.buffer.length > 0) this.push(this.buffer.join(''))
+    try {
+      this.reader.end(this.onRecord)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    this.pushRows()
     done()
   }
 
@@ -410,14 +399,6 @@ class RowStream extends Transform {
     for (const v of values) out += `\t${copyText(v)}`
     return `${out}\n`
   }
-}
-
-function newlinesIn(record: string[]): number {
-  let n = 0
-  for (const field of record) {
-    if (field.length > 0 && field.includes('\n')) for (const c of field) if (c === '\n') n++
-  }
-  return n
 }
 
 /**

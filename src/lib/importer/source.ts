@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 
 import { ErpError, ErrorKind, invalidData, usageError } from '../cli/errors.js'
+import { DELIMITERS, detectDelimiter, hasBom } from '../csv/dialect.js'
 
 /**
  * The bytes of a CSV file (or stdin) turned into text: checksummed, metered for progress, decoded
@@ -12,7 +13,6 @@ import { ErpError, ErrorKind, invalidData, usageError } from '../cli/errors.js'
  */
 export const ENCODINGS = ['utf8', 'latin1'] as const
 export type Encoding = (typeof ENCODINGS)[number]
-export const DELIMITERS = [',', ';', '\t'] as const
 
 export interface SourceInput {
   /** A file path, or '-' for stdin. */
@@ -33,7 +33,7 @@ export interface OpenedSource {
   encoding: Encoding
   /** The input as read: pipe it into `text` (pipeline(raw, text, …)). */
   raw: Readable
-  /** The bytes, checked (UTF-8) and metered: csv-parse decodes them. */
+  /** The bytes, checked (UTF-8) and metered: the CSV reader cuts them into fields. */
   text: Transform
   /** Bytes read so far. */
   bytesRead(): number
@@ -99,7 +99,6 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   }
 }
 
-const hasBom = (b: Buffer) => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf
 
 /** The first chunk of a stream, put back so the pipeline still reads it. */
 function peek(stream: Readable): Promise<Buffer | null> {
@@ -129,23 +128,8 @@ function peek(stream: Readable): Promise<Buffer | null> {
   })
 }
 
-/** The delimiter that occurs most often outside quotes on the header line (comma on a tie). */
-export function detectDelimiter(chunk: Buffer): string {
-  const counts = new Map<number, number>([[0x2c, 0], [0x3b, 0], [0x09, 0]])
-  let quoted = false
-  for (let i = hasBom(chunk) ? 3 : 0; i < chunk.length; i++) {
-    const c = chunk[i]
-    if (c === 0x22) quoted = !quoted
-    else if (!quoted && (c === 0x0a || c === 0x0d)) break
-    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1)
-  }
-  let best = 0x2c
-  for (const [c, n] of counts) if (n > counts.get(best)!) best = c
-  return String.fromCharCode(best)
-}
-
 /**
- * Passes the bytes through (csv-parse decodes them), hashing and counting them on the way. UTF-8
+ * Passes the bytes through (the CSV reader decodes them), hashing and counting them on the way. UTF-8
  * input is checked with the native validator, chunks cut at character boundaries.
  */
 class Decoder extends Transform {

@@ -27,6 +27,10 @@ export interface StagedImport {
   trx: Knex.Transaction
   mode: ImportMode
   dryRun: boolean
+  /** How messages name the file (its path, or 'stdin'), its sha256, and the operator's batch reference. */
+  file: string
+  sha256: string
+  batchRef: string | null
   /** Field key → staging column (only fields present in the file). */
   columns: Map<string, string>
   /** The staging table and the errors table, both temporary (pg_temp). */
@@ -58,6 +62,12 @@ export interface EntitySpec<Options = unknown> {
    */
   checkRow?(problems: Problems, row: Record<string, string | null>, present: Set<string>): void
   validate(staged: StagedImport, options: Options): Promise<void>
+  /**
+   * The checks a unique index of the target enforces too (a key already taken, a value twice in
+   * the file). Run with validate for dry runs, --skip-invalid or when other rows are rejected; else
+   * only when the merge hits a unique violation (it is then rolled back), to name the rows.
+   */
+  validateUnique?(staged: StagedImport, options: Options): Promise<void>
   /** Write (or, in a dry run, count what would be written). Runs only over valid rows. */
   merge(staged: StagedImport, options: Options): Promise<MergeCounts>
 }

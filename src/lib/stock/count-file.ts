@@ -7,10 +7,13 @@ import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { detectDelimiter } from '../csv/dialect.js'
+import { CsvReader } from '../csv/reader.js'
+import { copyText } from '../db/copy-text.js'
 
 /**
  * A physical count file (CSV: sku, location, lot/serial, counted) streamed into a temporary
- * table with COPY: parsed by csv-parse (BOM, quoted fields, ',' ';' or tab delimiters detected
+ * table with COPY: cut by the CSV reader (BOM, quoted fields, ',' ';' or tab delimiters detected
  * from the header), hashed on the way for the applied-counts register, never held in memory.
  * Rows that do not have the right shape are loaded too, with their problem, so the report can
  * name every bad line at once.
@@ -41,7 +44,7 @@ export const COUNT_TABLE = 'count_lines'
 
 export async function loadCountFile(trx: Knex.Transaction, file: string): Promise<LoadedCountFile> {
   const head = await readHead(file)
-  const delimiter = detectDelimiter(head)
+  const delimiter = detectDelimiter(head) as Delimiter
   await trx.raw(
     `create temp table ${COUNT_TABLE} (
        line integer not null, sku text, location text, lot text, counted text, problem text
@@ -54,34 +57,12 @@ export async function loadCountFile(trx: Knex.Transaction, file: string): Promis
       callback(null, chunk)
     },
   })
-  const { parse } = await import('csv-parse')
   const { from: copyFrom } = await import('pg-copy-streams')
-  const parser = parse({
-    bom: true,
-    delimiter,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    trim: true,
-    info: true,
-  })
   let records = 0
-  const toCopy = new CopyRows(path.basename(file), () => records++)
+  const toCopy = new CopyRows(path.basename(file), delimiter, () => records++)
   const connection = await trx.client.acquireConnection()
   const copy = connection.query(copyFrom(`copy ${COUNT_TABLE} (line, sku, location, lot, counted, problem) from stdin`))
-  try {
-    await pipeline(createReadStream(file), hashing, parser, toCopy, copy)
-  } catch (err) {
-    const e = err as { code?: string; lines?: number; message?: string }
-    if (err instanceof ErpError) throw err
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
-      throw invalidData(`${path.basename(file)}:${e.lines ?? '?'}: ${e.message}`, {
-        actions: ['Fix the CSV (quotes must be closed and doubled inside quoted fields) and run again'],
-        data: { file, line: e.lines ?? null },
-        cause: err,
-      })
-    }
-    throw err
-  }
+  await pipeline(createReadStream(file), hashing, toCopy, copy)
   if (!toCopy.sawHeader) {
     throw invalidData(`${path.basename(file)} is empty: a count file starts with a header line (sku, location, lot, counted)`)
   }
@@ -89,48 +70,56 @@ export async function loadCountFile(trx: Knex.Transaction, file: string): Promis
   return { file, checksum: hash.digest('hex'), delimiter, records }
 }
 
-/** Turns parsed records into COPY text rows, mapping columns by the header. */
+/** Turns the file's bytes into COPY text rows, mapping columns by the header; fields are trimmed. */
 class CopyRows extends Transform {
   sawHeader = false
   private columns?: Record<Field, number | undefined>
   private width = 0
   private buffer = ''
+  private readonly reader: CsvReader
 
-  constructor(private readonly fileName: string, private readonly counted: () => void) {
-    super({ writableObjectMode: true })
+  constructor(private readonly fileName: string, delimiter: Delimiter, private readonly counted: () => void) {
+    super()
+    this.reader = new CsvReader(delimiter, 'utf8', fileName)
   }
 
-  override _transform(chunk: { record: string[]; info: { lines: number } }, _encoding: BufferEncoding, callback: (err?: Error | null) => void) {
-    try {
-      const { record, info } = chunk
-      if (!this.columns) {
-        this.columns = mapHeader(record, this.fileName)
-        this.width = record.length
-        this.sawHeader = true
-        return callback()
-      }
-      this.counted()
-      const at = (field: Field) => {
-        const index = this.columns![field]
-        const value = index === undefined ? undefined : record[index]
-        return value === undefined || value === '' ? null : value
-      }
-      const problem = record.length < this.width ? `expected ${this.width} fields, found ${record.length}` : null
-      const values = [String(info.lines), at('sku'), at('location'), at('lot'), at('counted'), problem]
-      this.buffer += `${values.map(copyText).join('\t')}\n`
-      if (this.buffer.length >= 65_536) {
-        this.push(this.buffer)
-        this.buffer = ''
-      }
-      callback()
-    } catch (err) {
-      callback(err as Error)
-    }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void) {
+    this.run(() => this.reader.feed(chunk, this.onRecord), callback)
   }
 
   override _flush(callback: (err?: Error | null) => void) {
+    this.run(() => this.reader.end(this.onRecord), callback)
+  }
+
+  private run(work: () => void, callback: (err?: Error | null) => void): void {
+    try {
+      work()
+    } catch (err) {
+      callback(err as Error)
+      return
+    }
     if (this.buffer) this.push(this.buffer)
+    this.buffer = ''
     callback()
+  }
+
+  private readonly onRecord = (record: string[], line: number): void => {
+    if (record.length === 1 && record[0].trim() === '') return
+    if (!this.columns) {
+      this.columns = mapHeader(record.map((h) => h.trim()), this.fileName)
+      this.width = record.length
+      this.sawHeader = true
+      return
+    }
+    this.counted()
+    const at = (field: Field) => {
+      const index = this.columns![field]
+      const value = index === undefined ? undefined : record[index]?.trim()
+      return value === undefined || value === '' ? null : value
+    }
+    const problem = record.length < this.width ? `expected ${this.width} fields, found ${record.length}` : null
+    const values = [String(line), at('sku'), at('location'), at('lot'), at('counted'), problem]
+    this.buffer += `${values.map(copyText).join('\t')}\n`
   }
 }
 
@@ -151,13 +140,7 @@ function mapHeader(header: string[], fileName: string): Record<Field, number | u
   return columns
 }
 
-/** PostgreSQL COPY text format: \N for null, backslash escapes for the separators. */
-function copyText(value: string | null): string {
-  if (value === null) return '\\N'
-  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
-}
-
-async function readHead(file: string): Promise<string> {
+async function readHead(file: string): Promise<Buffer> {
   let handle: fs.FileHandle
   try {
     handle = await fs.open(file, 'r')
@@ -170,20 +153,8 @@ async function readHead(file: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(65_536)
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-    return buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '')
+    return buffer.subarray(0, bytesRead)
   } finally {
     await handle.close()
   }
-}
-
-/** The delimiter used most often outside quotes on the header line. */
-export function detectDelimiter(head: string): Delimiter {
-  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 }
-  let quoted = false
-  for (const ch of head) {
-    if (ch === '"') quoted = !quoted
-    else if (!quoted && (ch === '\n' || ch === '\r')) break
-    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch]++
-  }
-  return (Object.entries(counts) as Array<[Delimiter, number]>).reduce((best, entry) => (entry[1] > best[1] ? entry : best), [',', 0] as [Delimiter, number])[0]
 }

@@ -81,15 +81,13 @@ export interface ReconcileResult {
   lines: CountLine[]
 }
 
-const REPORT_TABLE = 'count_report'
+export const REPORT_TABLE = 'count_report'
+
+/** The count file's lines as the report reads them (no expiry dates in a count file). */
+const COUNT_FILE_LINES = `(select line, sku, location, lot, counted, problem, null::date as expires_on from ${COUNT_TABLE})`
 
 export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInput): Promise<ReconcileResult> {
-  let warehouseId: string | null = null
-  if (input.warehouse) {
-    const warehouse = (await resolveWarehouses(trx, [input.warehouse])).get(input.warehouse)
-    if (!warehouse) throw new ErpError(ErrorKind.NOT_FOUND, `No warehouse "${input.warehouse}"`, { actions: ['List warehouses with: erp warehouses list'] })
-    warehouseId = warehouse.id
-  }
+  const warehouseId = await countWarehouseId(trx, input.warehouse)
   await trx.raw("set local work_mem = '64MB'")
   const loaded = await loadCountFile(trx, input.file)
   const reference = input.reference ?? `COUNT-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${loaded.checksum.slice(0, 8)}`
@@ -100,12 +98,8 @@ export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInpu
   )
   if (input.apply && appliedBefore) throw alreadyApplied(input.file, appliedBefore)
 
-  if (input.apply) {
-    // Moves posted meanwhile would make the differences stale: hold them off until commit.
-    await trx.raw("set local lock_timeout = '30s'")
-    await trx.raw('lock table stock_levels in share row exclusive mode')
-  }
-  await buildReport(trx, { warehouse: input.warehouse ?? null, warehouseId, decimalComma: loaded.delimiter === ';' })
+  if (input.apply) await holdLevelsForCount(trx)
+  await buildReport(trx, { source: COUNT_FILE_LINES, warehouse: input.warehouse ?? null, warehouseId, decimalComma: loaded.delimiter === ';' })
   const totals = await reportTotals(trx)
 
   let moves = 0
@@ -144,6 +138,14 @@ export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInpu
   }
 }
 
+/** The id of the warehouse a count is restricted to (null for none); an unknown code is an error. */
+export async function countWarehouseId(trx: Knex.Transaction, code: string | undefined): Promise<string | null> {
+  if (!code) return null
+  const warehouse = (await resolveWarehouses(trx, [code])).get(code)
+  if (!warehouse) throw new ErpError(ErrorKind.NOT_FOUND, `No warehouse "${code}"`, { actions: ['List warehouses with: erp warehouses list'] })
+  return warehouse.id
+}
+
 function alreadyApplied(file: string, before: { at: Date; reference: string }): ErpError {
   return conflict(`${path.basename(file)} was already applied on ${before.at.toISOString()} as ${before.reference}`, {
     actions: [
@@ -167,19 +169,35 @@ export function invalidRows(file: string, count: number, lines: CountLine[]): Er
   })
 }
 
-/** One query: every count line resolved, checked, and compared with the system. */
-async function buildReport(
-  trx: Knex.Transaction,
-  options: { warehouse: string | null; warehouseId: string | null; decimalComma: boolean },
-): Promise<void> {
+/** Moves posted meanwhile would make the differences stale: they wait until the count commits. */
+export async function holdLevelsForCount(trx: Knex.Transaction): Promise<void> {
+  await trx.raw("set local lock_timeout = '30s'")
+  await trx.raw('lock table stock_levels in share row exclusive mode')
+}
+
+export interface ReportOptions {
+  /**
+   * The count lines: a relation (table name or parenthesised SELECT of our own, never input) with
+   * line, sku, location, lot, counted (text), problem (a shape problem found while loading) and
+   * expires_on (date: the expiry of a lot the count creates).
+   */
+  source: string
+  warehouse: string | null
+  warehouseId: string | null
+  /** Counted quantities are written with a decimal comma (';'-delimited files). */
+  decimalComma: boolean
+}
+
+/** One query: every count line resolved, checked, and compared with the system (into count_report). */
+export async function buildReport(trx: Knex.Transaction, options: ReportOptions): Promise<void> {
   const { warehouse, warehouseId, decimalComma } = options
   await trx.raw(
     `create temp table ${REPORT_TABLE} on commit drop as
      with c as (
        select c.*, case when ? then replace(c.counted, ',', '.') else c.counted end as counted_text
-         from ${COUNT_TABLE} c
+         from ${options.source} c
      ), r as (
-       select c.line, c.sku, c.location, c.lot, c.counted, c.counted_text, c.problem as shape_problem,
+       select c.line, c.sku, c.location, c.lot, c.counted, c.counted_text, c.problem as shape_problem, c.expires_on, lo.expires_on as lot_expires_on,
               p.id as product_id, p.tracking, p.cost,
               l.id as location_id, l.kind, l.warehouse_id, l.full_code,
               lo.id as lot_id, se.id as serial_id, se.location_id as serial_location_id, sl.full_code as serial_location,
@@ -216,6 +234,9 @@ async function buildReport(
                 when tracking = 'lot' and lot is null then format('%s is lot-tracked: give the lot', sku)
                 when tracking = 'serial' and lot is null then format('%s is serial-tracked: give the serial number', sku)
                 when tracking = 'none' and lot is not null then format('%s has no lots or serial numbers: leave the lot empty', sku)
+                when tracking <> 'lot' and expires_on is not null then format('%s is not lot-tracked: leave the expiry empty', sku)
+                when expires_on is not null and lot_id is not null and expires_on is distinct from lot_expires_on
+                  then format('lot %s of %s expires on %s, not %s', lot, sku, coalesce(lot_expires_on::text, 'no date'), expires_on)
                 when tracking = 'serial' and counted_text::numeric not in (0, 1) then format('serial %s is counted 0 or 1', lot)
                 when tracking = 'serial' and counted_text::numeric = 1 and serial_location_id <> location_id
                   then format('serial %s is recorded at %s: transfer it first', lot, serial_location)
@@ -232,7 +253,7 @@ async function buildReport(
               case when problem is null then counted_text::numeric end as counted_qty
          from v
      )
-     select line, sku, location, lot, counted as counted_raw, product_id, tracking, cost, location_id, lot_id, serial_id, problem,
+     select line, sku, location, lot, expires_on, counted as counted_raw, product_id, tracking, cost, location_id, lot_id, serial_id, problem,
             system_qty, counted_qty, counted_qty - system_qty as difference,
             round((counted_qty - system_qty) * cost, 2) as value,
             null::bigint as move_id
@@ -242,7 +263,7 @@ async function buildReport(
   await trx.raw(`create index on ${REPORT_TABLE} (line)`)
 }
 
-async function reportTotals(trx: Knex.Transaction): Promise<CountTotals> {
+export async function reportTotals(trx: Knex.Transaction): Promise<CountTotals> {
   const [totals] = await queryRows<CountTotals>(
     trx,
     `select count(*)::int as lines,
@@ -283,13 +304,16 @@ async function reportLines(
 
 /**
  * One adjustment move per difference: one INSERT … SELECT for the moves, one statement for the
- * levels, two for the serial numbers. Lots counted for the first time are created first.
+ * levels, two for the serial numbers. Lots counted for the first time are created first (with
+ * the expiry the lines give).
  */
-async function applyReport(trx: Knex.Transaction, options: { reference: string; file: string; createdBy?: string }): Promise<number> {
+export async function applyReport(trx: Knex.Transaction, options: { reference: string; file: string; createdBy?: string }): Promise<number> {
   const pending = `problem is null and difference <> 0`
   await trx.raw(
-    `insert into lots (product_id, code)
-     select distinct product_id, lot from ${REPORT_TABLE} where ${pending} and tracking = 'lot' and lot_id is null
+    `insert into lots (product_id, code, expires_on)
+     select distinct on (product_id, lot) product_id, lot, expires_on from ${REPORT_TABLE}
+      where ${pending} and tracking = 'lot' and lot_id is null
+      order by product_id, lot, expires_on nulls last
      on conflict (product_id, code) do nothing`,
   )
   await trx.raw(

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 
-import { detectDelimiter, parseDelimiter } from '../../../src/lib/importer/source.js'
+import { detectDelimiter } from '../../../src/lib/csv/dialect.js'
+import { parseDelimiter } from '../../../src/lib/importer/source.js'
 import { guardFormula, normaliseHeader, unguardFormula } from '../../../src/lib/importer/spec.js'
 
 describe('importer: pure pieces', () => {

@@ -2,7 +2,6 @@ import { expect } from 'chai'
 
 import { ErpError } from '../../../src/lib/cli/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
-import { detectDelimiter } from '../../../src/lib/stock/count-file.js'
 import { fulfilReservations } from '../../../src/lib/stock/fulfil.js'
 import { quantityProblem, signedQuantityProblem } from '../../../src/lib/stock/input.js'
 import { postMoves } from '../../../src/lib/stock/moves.js'
@@ -32,14 +31,6 @@ describe('stock input checks', () => {
     expect(signedQuantityProblem('-3')).to.equal(undefined)
     expect(signedQuantityProblem('+2.5')).to.equal(undefined)
     expect(signedQuantityProblem('-0')).to.match(/not be zero/)
-  })
-
-  it('detects the delimiter of a count file from its header, ignoring quoted ones', () => {
-    expect(detectDelimiter('sku,location,lot,counted\n')).to.equal(',')
-    expect(detectDelimiter('sku;location;lot;counted\r\nA,B;C')).to.equal(';')
-    expect(detectDelimiter('"s;k;u",location,counted')).to.equal(',')
-    expect(detectDelimiter('sku\tlocation\tcounted')).to.equal('\t')
-    expect(detectDelimiter('sku')).to.equal(',')
   })
 })
 

@@ -1,0 +1,42 @@
+import type { Command } from '@oclif/core'
+import type { Knex } from 'knex'
+
+import { BaseCommand } from '../cli/base-command.js'
+import { usageError } from '../cli/errors.js'
+import { importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
+import type { ExportSummary } from './export.js'
+import type { ImportSummary } from './run.js'
+import type { EntitySpec } from './spec.js'
+
+/**
+ * What every `erp import <entity>` command does once it has its spec: stream the file through the
+ * importer in one tenant transaction (progress on the spinner, the checksum into the audit
+ * record), warn and exit 1 when rows were skipped, print the summary.
+ */
+export abstract class ImportCommand<T extends typeof Command> extends BaseCommand<T> {
+  protected async importWith<O>(spec: EntitySpec<O>, options: O): Promise<ImportSummary> {
+    const { importCsv } = await import('./run.js')
+    const progress = await this.progress('Importing…')
+    const file = (this.args as { file: string }).file
+    const input = importInputFrom(file, this.flags as unknown as ImportFlagValues, progress, (sha256) => (this.auditDetails.sha256 = sha256))
+    const summary = await this.inTenant((trx) => importCsv(trx, spec, input, options)).finally(() => progress.stop())
+    if (summary.rejected > 0) {
+      this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
+      this.exitStatus = 1
+    }
+    this.printRecord(summaryRecord(summary))
+    return summary
+  }
+}
+
+/** What every `erp export <entity>` command does with its COPY query: a file (--output) or stdout. */
+export abstract class ExportCommand<T extends typeof Command> extends BaseCommand<T> {
+  protected async exportWith(entity: string, noun: string, sql: (trx: Knex.Transaction) => string | Promise<string>): Promise<ExportSummary> {
+    const output = (this.flags as { output?: string }).output
+    if (this.jsonEnabled() && !output) throw usageError('With --json, pass --output <file.csv> (stdout carries the JSON)')
+    const { exportCsv } = await import('./export.js')
+    const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? process.stdout }), { access: 'read' })
+    if (summary.file) this.note(`Exported ${summary.rows} ${noun}(s) to ${summary.file}.`)
+    return summary
+  }
+}
