@@ -5,22 +5,13 @@ import path from 'node:path'
 import { expect } from 'chai'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { failedWith, okResult, runCli } from '../helpers/cli.js'
 import { openTestDb } from '../helpers/database.js'
 import { pdfText } from '../helpers/pdf.js'
 import { inTenant, salesTenant } from '../lib/orders/fixtures.js'
 
-const ok = (r: CliResult) => {
-  expect(r.code, `${r.stderr}\n${r.stdout}`).to.equal(0)
-  expect(r.json?.status).to.equal(0)
-  return r.json.result
-}
-const failed = (r: CliResult, code: number, kind: string) => {
-  expect(r.code, r.stdout + r.stderr).to.equal(code)
-  expect(r.json?.error?.kind, r.stdout).to.equal(kind)
-  return r.json.error
-}
-
+const ok = okResult
+const failed = failedWith
 
 describe('erp orders / erp invoices (through bin/run.js)', function () {
   this.timeout(120_000)

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { expect } from 'chai'
+
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
 
 export interface CliResult {
@@ -50,4 +52,18 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const merged: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v
   return spawn(process.execPath, [BIN, ...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** The result of a --json run that succeeded (the test fails otherwise, showing its output). */
+export function okResult(r: CliResult): any {
+  expect(r.code, `${r.stderr}\n${r.stdout}`).to.equal(0)
+  expect(r.json?.status).to.equal(0)
+  return r.json.result
+}
+
+/** The error of a --json run that failed with this exit code and error kind. */
+export function failedWith(r: CliResult, code: number, kind: string): any {
+  expect(r.code, r.stdout + r.stderr).to.equal(code)
+  expect(r.json?.error?.kind, r.stdout).to.equal(kind)
+  return r.json.error
 }

@@ -41,6 +41,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** Every positional argument, for commands with `static strict = false` that take many (erp orders confirm 12 13 14). */
+  protected positionals: string[] = []
   /** Set by the command when a partial success should exit 1 although run() returned data. */
   protected exitStatus: ExitCode = ExitCode.OK
   /** The tenant the audit record is about. */
@@ -53,7 +55,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -62,6 +64,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.positionals = argv as string[]
   }
 
   /** The database, connected on first use. Admin connections bring the registry up to date. */
@@ -205,7 +208,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         profile: this.database!.profile,
         tenant: this.auditTenant,
         command: (this.id ?? 'unknown').replaceAll(':', ' '),
-        args: { args: this.args ?? {}, flags: this.flags ?? {}, ...this.auditDetails },
+        args: { args: this.args ?? {}, ...(this.ctor.strict === false ? { argv: this.positionals } : {}), flags: this.flags ?? {}, ...this.auditDetails },
         outcome: exitCode === ExitCode.OK ? 'ok' : 'error',
         exitCode,
         error: err?.message,

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex'
 
-import { conflict, invalidData, notFound, usageError } from '../cli/errors.js'
-import { lockOrder, orderReference, parseOrderRef } from '../orders/orders.js'
+import { distinct, throwIfFailed, type ItemFailure } from '../batch.js'
+import { ErpError, conflict, invalidData, notFound, usageError } from '../cli/errors.js'
+import { lockOrders, orderReference, parseOrderRef } from '../orders/orders.js'
 import { Decimal, currencyScale, fixed, type RoundingMode } from '../pricing/money.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { settingValue } from '../settings/settings.js'
@@ -122,24 +123,41 @@ interface LockedInvoice {
 }
 
 async function lockInvoice(trx: Knex.Transaction, ref: string | number): Promise<LockedInvoice> {
-  const text = String(ref).trim()
-  const byId = /^\d{1,18}$/.test(text)
-  const [row] = await queryRows<LockedInvoice>(
+  const { locked, failures } = await lockInvoices(trx, [ref])
+  if (failures.length) throw failures[0].error
+  return locked[0]
+}
+
+/** Lock many invoices (ids or numbers) in id order; the ones not found come back as failures. */
+async function lockInvoices(trx: Knex.Transaction, refs: Array<string | number>): Promise<{ locked: LockedInvoice[]; failures: ItemFailure[] }> {
+  const texts = distinct(refs.map((r) => String(r).trim()), (t) => t)
+  const ids = texts.filter((t) => /^\d{1,18}$/.test(t))
+  const numbers = texts.filter((t) => !/^\d{1,18}$/.test(t))
+  const locked = await queryRows<LockedInvoice>(
     trx,
     `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
-       from invoices where ${byId ? 'id = ?::bigint' : 'number = ?'} for update`,
-    [text],
+       from invoices i where i.id = any(?::bigint[]) or i.number = any(?::text[]) order by i.id for update`,
+    [ids, numbers],
   )
-  if (!row) throw notFound(`No invoice ${text}`, { actions: ['List invoices with: erp invoices list'], data: { invoice: text } })
-  return row
+  const found = new Set(locked.flatMap((i) => [i.id, i.number]))
+  const failures = texts.filter((t) => !found.has(t)).map((t) => ({
+    key: t,
+    error: notFound(`No invoice ${t}`, { actions: ['List invoices with: erp invoices list'], data: { invoice: t } }),
+  }))
+  return { locked: distinct(locked, (i) => i.id), failures }
 }
 
 const label = (inv: { id: string; number: string | null; kind: string }) =>
   inv.number ?? `draft ${inv.kind === 'credit_note' ? 'credit note' : 'invoice'} ${inv.id}`
 
 function refuseInvoiceState(inv: LockedInvoice, action: string, allowed: readonly InvoiceState[], extra: string[] = []): void {
-  if (allowed.includes(inv.state)) return
-  throw conflict(`Cannot ${action} ${label(inv)}: it is ${inv.state.replace('_', ' ')} (only ${allowed.map((s) => s.replace('_', ' ')).join(' or ')} invoices can be)`, {
+  const refusal = invoiceStateRefusal(inv, action, allowed, extra)
+  if (refusal) throw refusal
+}
+
+function invoiceStateRefusal(inv: LockedInvoice, action: string, allowed: readonly InvoiceState[], extra: string[] = []): ErpError | null {
+  if (allowed.includes(inv.state)) return null
+  return conflict(`Cannot ${action} ${label(inv)}: it is ${inv.state.replace('_', ' ')} (only ${allowed.map((s) => s.replace('_', ' ')).join(' or ')} invoices can be)`, {
     actions: [...extra, `See it with: erp invoices show ${inv.id}`],
     data: { invoice: inv.id, number: inv.number, state: inv.state, allowed },
   })
@@ -208,48 +226,71 @@ interface DocumentHeader {
 
 /** Insert a draft with its lines and its taxes per rate; its totals are the sums of the lines. */
 async function insertDocument(trx: Knex.Transaction, header: DocumentHeader, lines: DocumentLine[]): Promise<string> {
-  const sum = (pick: (l: DocumentLine) => string, subset = lines) => fixed(subset.reduce((a, l) => a.plus(pick(l)), new Decimal(0)), header.scale)
-  const [row] = await queryRows<{ id: string }>(
+  return (await insertDocuments(trx, [{ header, lines }]))[0]
+}
+
+/** Insert many drafts in one statement (headers, lines, taxes per rate); their ids in the order given. */
+async function insertDocuments(trx: Knex.Transaction, docs: Array<{ header: DocumentHeader; lines: DocumentLine[] }>): Promise<string[]> {
+  if (docs.length === 0) return []
+  const heads: unknown[] = []
+  const lines: unknown[] = []
+  const taxes: unknown[] = []
+  docs.forEach(({ header, lines: docLines }, doc) => {
+    const sum = (pick: (l: DocumentLine) => string, subset = docLines) => fixed(subset.reduce((a, l) => a.plus(pick(l)), new Decimal(0)), header.scale)
+    heads.push({
+      doc, kind: header.kind, reason: header.reason, series: header.kind === 'invoice' ? 'INV' : 'CN', customer_id: header.customerId,
+      order_id: header.orderId, credited_invoice_id: header.creditedInvoiceId, currency: header.currency, scale: header.scale,
+      tax_inclusive: header.taxInclusive, payment_terms_days: header.paymentTermsDays,
+      net: sum((l) => l.net), tax: sum((l) => l.tax), gross: sum((l) => l.gross),
+    })
+    const byRate = new Map<string, DocumentLine[]>()
+    docLines.forEach((l, i) => {
+      const key = new Decimal(l.taxRate).toFixed()
+      byRate.set(key, [...(byRate.get(key) ?? []), l])
+      lines.push({
+        doc, line_no: i + 1, order_line_id: l.orderLineId, product_id: l.productId, sku: l.sku, description: l.description, qty: l.qty,
+        unit_price: l.unitPrice, discount: l.discount, tax_rate: l.taxRate, net: l.net, tax: l.tax, gross: l.gross,
+      })
+    })
+    for (const [rate, group] of byRate) taxes.push({ doc, rate, net: sum((l) => l.net, group), tax: sum((l) => l.tax, group), gross: sum((l) => l.gross, group) })
+  })
+  // Ids drawn first, so that lines and taxes know their document in the same statement. Rows go in
+  // customer order: their foreign-key checks lock the customers (KEY SHARE) in id order, as a
+  // batch confirm does, so parallel batches queue instead of deadlocking.
+  const rows = await queryRows<{ doc: number; id: string }>(
     trx,
-    `insert into invoices (kind, reason, series, customer_id, order_id, credited_invoice_id, currency, scale, tax_inclusive,
-                           payment_terms_days, net, tax, gross)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id::text`,
-    [
-      header.kind, header.reason, header.kind === 'invoice' ? 'INV' : 'CN', header.customerId, header.orderId,
-      header.creditedInvoiceId, header.currency, header.scale, header.taxInclusive, header.paymentTermsDays,
-      sum((l) => l.net), sum((l) => l.tax), sum((l) => l.gross),
-    ],
-  )
-  const byRate = new Map<string, DocumentLine[]>()
-  for (const l of lines) {
-    const key = new Decimal(l.taxRate).toFixed()
-    byRate.set(key, [...(byRate.get(key) ?? []), l])
-  }
-  const taxes = [...byRate].map(([rate, group]) => ({ rate, net: sum((l) => l.net, group), tax: sum((l) => l.tax, group), gross: sum((l) => l.gross, group) }))
-  await trx.raw(
-    `with l as (
+    `with h as materialized (
+       select x.*, nextval(pg_get_serial_sequence('invoices', 'id')) as id
+         from jsonb_to_recordset(?::jsonb) as x(doc int, kind text, reason text, series text, customer_id bigint, order_id bigint,
+              credited_invoice_id bigint, currency text, scale smallint, tax_inclusive boolean, payment_terms_days int,
+              net numeric, tax numeric, gross numeric)
+     ), ins as (
+       insert into invoices (id, kind, reason, series, customer_id, order_id, credited_invoice_id, currency, scale, tax_inclusive,
+                             payment_terms_days, net, tax, gross)
+       overriding system value
+       select id, kind, reason, series, customer_id, order_id, credited_invoice_id, currency, scale, tax_inclusive,
+              payment_terms_days, net, tax, gross from h order by customer_id, id
+       returning 1
+     ), l as (
        insert into invoice_lines (invoice_id, line_no, order_line_id, product_id, sku, description, qty, unit_price, discount,
                                   tax_rate, net, tax, gross)
-       select ?, row_number() over (), x.order_line_id, x.product_id, x.sku, x.description, x.qty, x.unit_price, x.discount,
+       select h.id, x.line_no, x.order_line_id, x.product_id, x.sku, x.description, x.qty, x.unit_price, x.discount,
               x.tax_rate, x.net, x.tax, x.gross
-         from jsonb_to_recordset(?::jsonb) as x(order_line_id bigint, product_id bigint, sku text, description text, qty numeric,
-              unit_price numeric, discount numeric, tax_rate numeric, net numeric, tax numeric, gross numeric)
+         from jsonb_to_recordset(?::jsonb) as x(doc int, line_no int, order_line_id bigint, product_id bigint, sku text, description text,
+              qty numeric, unit_price numeric, discount numeric, tax_rate numeric, net numeric, tax numeric, gross numeric)
+         join h on h.doc = x.doc
+       returning 1
+     ), t as (
+       insert into invoice_taxes (invoice_id, rate, net, tax, gross)
+       select h.id, x.rate, x.net, x.tax, x.gross
+         from jsonb_to_recordset(?::jsonb) as x(doc int, rate numeric, net numeric, tax numeric, gross numeric)
+         join h on h.doc = x.doc
        returning 1
      )
-     insert into invoice_taxes (invoice_id, rate, net, tax, gross)
-     select ?, x.rate, x.net, x.tax, x.gross
-       from jsonb_to_recordset(?::jsonb) as x(rate numeric, net numeric, tax numeric, gross numeric)`,
-    [
-      row.id,
-      JSON.stringify(lines.map((l) => ({
-        order_line_id: l.orderLineId, product_id: l.productId, sku: l.sku, description: l.description, qty: l.qty,
-        unit_price: l.unitPrice, discount: l.discount, tax_rate: l.taxRate, net: l.net, tax: l.tax, gross: l.gross,
-      }))),
-      row.id,
-      JSON.stringify(taxes),
-    ],
+     select doc, id::text from h order by doc`,
+    [JSON.stringify(heads), JSON.stringify(lines), JSON.stringify(taxes)],
   )
-  return row.id
+  return rows.map((r) => r.id)
 }
 
 async function roundingMode(trx: Knex.Transaction): Promise<RoundingMode> {
@@ -293,6 +334,7 @@ export async function createInvoice(trx: Knex.Transaction, input: CreateInvoiceI
 
 interface OpenOrderLine {
   id: string
+  order_id: string
   line_no: number
   product_id: string
   sku: string
@@ -312,90 +354,167 @@ interface OpenOrderLine {
   done_discount: string
 }
 
-/** Order lines with what is shipped and not invoiced (open) and the amounts documents took so far. */
-async function orderLineMoney(trx: Knex.Transaction, orderId: string): Promise<OpenOrderLine[]> {
-  return queryRows<OpenOrderLine>(
+/**
+ * Order lines with what is shipped and not invoiced (open) and the amounts documents took so far:
+ * those are read only for lines invoiced before (a credit needs an invoice), by their ids, so
+ * that invoicing many orders for the first time reads nothing else.
+ */
+async function orderLineMoney(trx: Knex.Transaction, orderIds: string[]): Promise<OpenOrderLine[]> {
+  const lines = await queryRows<Omit<OpenOrderLine, 'done_net' | 'done_tax' | 'done_gross' | 'done_discount'> & { billed: boolean }>(
     trx,
-    `select l.id::text, l.line_no, l.product_id::text, l.sku, l.description, l.qty::text, l.unit_price::text, l.discount::text,
+    `select l.id::text, l.order_id::text, l.line_no, l.product_id::text, l.sku, l.description, l.qty::text, l.unit_price::text, l.discount::text,
             l.tax_rate::text, l.net::text, l.tax::text, l.gross::text,
             (l.qty_fulfilled - l.qty_returned - (l.qty_invoiced - l.qty_credited))::text as open,
-            (l.qty_invoiced - l.qty_credited)::text as invoiced,
-            coalesce(s.net, 0)::text as done_net, coalesce(s.tax, 0)::text as done_tax,
-            coalesce(s.gross, 0)::text as done_gross, coalesce(s.discount, 0)::text as done_discount
+            (l.qty_invoiced - l.qty_credited)::text as invoiced, l.qty_invoiced > 0 as billed
        from order_lines l
-       left join lateral (
-         select sum(case when i.kind = 'invoice' then il.net else -il.net end) as net,
-                sum(case when i.kind = 'invoice' then il.tax else -il.tax end) as tax,
-                sum(case when i.kind = 'invoice' then il.gross else -il.gross end) as gross,
-                sum(case when i.kind = 'invoice' then il.discount else -il.discount end) as discount
-           from invoice_lines il join invoices i on i.id = il.invoice_id
-          where il.order_line_id = l.id and ((i.kind = 'invoice' and i.state <> 'void') or i.reason = 'return')
-       ) s on true
-      where l.order_id = ? order by l.line_no`,
-    [orderId],
+      where l.order_id = any(?::bigint[]) order by l.order_id, l.line_no`,
+    [orderIds],
   )
+  const billed = lines.filter((l) => l.billed).map((l) => l.id)
+  const done = new Map<string, { net: string; tax: string; gross: string; discount: string }>()
+  if (billed.length) {
+    const rows = await queryRows<{ id: string; net: string; tax: string; gross: string; discount: string }>(
+      trx,
+      `select il.order_line_id::text as id,
+              sum(case when i.kind = 'invoice' then il.net else -il.net end)::text as net,
+              sum(case when i.kind = 'invoice' then il.tax else -il.tax end)::text as tax,
+              sum(case when i.kind = 'invoice' then il.gross else -il.gross end)::text as gross,
+              sum(case when i.kind = 'invoice' then il.discount else -il.discount end)::text as discount
+         from invoice_lines il join invoices i on i.id = il.invoice_id
+        where il.order_line_id = any(?::bigint[]) and ((i.kind = 'invoice' and i.state <> 'void') or i.reason = 'return')
+        group by il.order_line_id`,
+      [billed],
+    )
+    for (const r of rows) done.set(r.id, r)
+  }
+  return lines.map(({ billed: _billed, ...l }) => {
+    const d = done.get(l.id)
+    return { ...l, done_net: d?.net ?? '0', done_tax: d?.tax ?? '0', done_gross: d?.gross ?? '0', done_discount: d?.discount ?? '0' }
+  })
+}
+
+export interface InvoiceOrderInput {
+  order: string | number
+  /** Only these lines (number or SKU, optionally a quantity); everything shipped and not invoiced by default. */
+  lines?: InvoiceOrderLineInput[]
+}
+
+export interface OrderInvoiced {
+  order: string
+  reference: string
+  /** The draft invoice's id. */
+  invoice: string
+  currency: string
+  net: string
+  tax: string
+  gross: string
+  lines: number
+}
+
+export interface InvoiceOrdersResult {
+  items: OrderInvoiced[]
 }
 
 async function invoiceOrder(trx: Knex.Transaction, ref: string | number, wanted?: InvoiceOrderLineInput[]): Promise<string> {
-  const order = await lockOrder(trx, ref)
-  if (!['partially_fulfilled', 'fulfilled', 'closed'].includes(order.state)) {
-    throw conflict(`Cannot invoice ${orderReference(order.id)}: it is ${order.state.replace('_', ' ')}; an order is invoiced for what it shipped`, {
+  const { items: [item] } = await invoiceOrders(trx, [{ order: ref, lines: wanted }])
+  return item.invoice
+}
+
+/**
+ * Draft invoices for many orders at once, one per order, for what each shipped and has not
+ * invoiced (or the lines named), all or nothing, in a few statements whatever their number. The
+ * orders are locked in id order, so a quantity is never invoiced twice; the error names every
+ * order that cannot be invoiced and why.
+ */
+export async function invoiceOrders(trx: Knex.Transaction, inputs: InvoiceOrderInput[]): Promise<InvoiceOrdersResult> {
+  const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
+  const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
+  const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
+  const shipped = locked.filter((order) => {
+    if (['partially_fulfilled', 'fulfilled', 'closed'].includes(order.state)) return true
+    failures.push({ key: orderReference(order.id), error: conflict(`Cannot invoice ${orderReference(order.id)}: it is ${order.state.replace('_', ' ')}; an order is invoiced for what it shipped`, {
       actions: [`Fulfil it first: erp orders fulfil ${order.id}`],
       data: { order: order.id, state: order.state },
-    })
-  }
-  const lines = await orderLineMoney(trx, order.id)
-  const picks = pickOrderLines(order.id, lines, wanted)
-  if (picks.length === 0) {
-    throw conflict(`Nothing of ${orderReference(order.id)} is left to invoice: everything shipped is invoiced`, {
-      actions: [`See its invoices with: erp orders show ${order.id}`],
-      data: { order: order.id },
-    })
-  }
-  const [head] = await queryRows<{ currency: string; scale: number; tax_inclusive: boolean; customer_id: string; payment_terms_days: number }>(
-    trx,
-    `select o.currency, o.scale, o.tax_inclusive, o.customer_id::text, c.payment_terms_days
-       from orders o join customers c on c.id = o.customer_id where o.id = ?`,
-    [order.id],
-  )
-  const mode = await roundingMode(trx)
-  const docLines: DocumentLine[] = picks.map(({ line, qty }) => {
-    const completes = new Decimal(line.invoiced).plus(qty).equals(line.qty)
-    const amounts = partOfLine(
-      { qty: line.qty, net: line.net, tax: line.tax, gross: line.gross, discount: line.discount, taxRate: line.tax_rate },
-      qty,
-      {
-        taxInclusive: head.tax_inclusive, scale: head.scale, mode,
-        remainder: completes
-          ? {
-              net: new Decimal(line.net).minus(line.done_net).toFixed(), tax: new Decimal(line.tax).minus(line.done_tax).toFixed(),
-              gross: new Decimal(line.gross).minus(line.done_gross).toFixed(), discount: new Decimal(line.discount).minus(line.done_discount).toFixed(),
-            }
-          : undefined,
-      },
-    )
-    return {
-      orderLineId: line.id, productId: line.product_id, sku: line.sku, description: line.description, qty,
-      unitPrice: line.unit_price, taxRate: line.tax_rate, ...amounts,
-    }
+    }) })
+    return false
   })
-  const id = await insertDocument(
+  const ids = shipped.map((o) => o.id)
+  const linesOf = new Map<string, OpenOrderLine[]>()
+  for (const l of await orderLineMoney(trx, ids)) linesOf.set(l.order_id, [...(linesOf.get(l.order_id) ?? []), l])
+  const heads = new Map((await queryRows<{ id: string; currency: string; scale: number; tax_inclusive: boolean; customer_id: string; payment_terms_days: number }>(
     trx,
-    {
-      kind: 'invoice', reason: null, customerId: head.customer_id, orderId: order.id, creditedInvoiceId: null, currency: head.currency,
-      scale: head.scale, taxInclusive: head.tax_inclusive, paymentTermsDays: head.payment_terms_days,
-    },
-    docLines,
-  )
+    `select o.id::text, o.currency, o.scale, o.tax_inclusive, o.customer_id::text, c.payment_terms_days
+       from orders o join customers c on c.id = o.customer_id where o.id = any(?::bigint[])`,
+    [ids],
+  )).map((h) => [h.id, h]))
+  const mode = await roundingMode(trx)
+  const inputOf = new Map(wanted.map((i) => [parseOrderRef(i.order), i]))
+  const docs: Array<{ order: string; header: DocumentHeader; lines: DocumentLine[]; picks: Array<{ line: OpenOrderLine; qty: string }> }> = []
+  for (const id of ids) {
+    let picks: Array<{ line: OpenOrderLine; qty: string }>
+    try {
+      picks = pickOrderLines(id, linesOf.get(id) ?? [], inputOf.get(id)!.lines)
+    } catch (err) {
+      if (!(err instanceof ErpError)) throw err
+      failures.push({ key: orderReference(id), error: err })
+      continue
+    }
+    if (picks.length === 0) {
+      failures.push({ key: orderReference(id), error: conflict(`Nothing of ${orderReference(id)} is left to invoice: everything shipped is invoiced`, {
+        actions: [`See its invoices with: erp orders show ${id}`],
+        data: { order: id },
+      }) })
+      continue
+    }
+    const head = heads.get(id)!
+    const lines: DocumentLine[] = picks.map(({ line, qty }) => {
+      const completes = new Decimal(line.invoiced).plus(qty).equals(line.qty)
+      const amounts = partOfLine(
+        { qty: line.qty, net: line.net, tax: line.tax, gross: line.gross, discount: line.discount, taxRate: line.tax_rate },
+        qty,
+        {
+          taxInclusive: head.tax_inclusive, scale: head.scale, mode,
+          remainder: completes
+            ? {
+                net: new Decimal(line.net).minus(line.done_net).toFixed(), tax: new Decimal(line.tax).minus(line.done_tax).toFixed(),
+                gross: new Decimal(line.gross).minus(line.done_gross).toFixed(), discount: new Decimal(line.discount).minus(line.done_discount).toFixed(),
+              }
+            : undefined,
+        },
+      )
+      return {
+        orderLineId: line.id, productId: line.product_id, sku: line.sku, description: line.description, qty,
+        unitPrice: line.unit_price, taxRate: line.tax_rate, ...amounts,
+      }
+    })
+    docs.push({
+      order: id, picks, lines,
+      header: {
+        kind: 'invoice', reason: null, customerId: head.customer_id, orderId: id, creditedInvoiceId: null, currency: head.currency,
+        scale: head.scale, taxInclusive: head.tax_inclusive, paymentTermsDays: head.payment_terms_days,
+      },
+    })
+  }
+  throwIfFailed('orders', keys, failures)
+
+  const invoiceIds = await insertDocuments(trx, docs)
   // The CHECK on order_lines refuses invoicing more than was shipped and not returned, even if
   // two invoicers raced past the lock above.
-  await trx.raw(
+  const picks = docs.flatMap((d) => d.picks)
+  await queryRows(
+    trx,
     `update order_lines l set qty_invoiced = l.qty_invoiced + x.qty
-       from jsonb_to_recordset(?::jsonb) as x(id bigint, qty numeric) where l.id = x.id`,
-    [JSON.stringify(picks.map((p) => ({ id: p.line.id, qty: p.qty })))],
+       from unnest(?::bigint[], ?::numeric[]) as x(id, qty) where l.id = x.id`,
+    [picks.map((p) => p.line.id), picks.map((p) => p.qty)],
   )
-  await settleOrderState(trx, order.id)
-  return id
+  await settleOrderStates(trx, docs.map((d) => d.order))
+  const total = (d: (typeof docs)[number], pick: (l: DocumentLine) => string) => fixed(d.lines.reduce((a, l) => a.plus(pick(l)), new Decimal(0)), d.header.scale)
+  return {
+    items: docs.map((d, i) => ({
+      order: d.order, reference: orderReference(d.order), invoice: invoiceIds[i], currency: d.header.currency,
+      net: total(d, (l) => l.net), tax: total(d, (l) => l.tax), gross: total(d, (l) => l.gross), lines: d.lines.length,
+    })),
+  }
 }
 
 function pickOrderLines(orderId: string, lines: OpenOrderLine[], wanted?: InvoiceOrderLineInput[]): Array<{ line: OpenOrderLine; qty: string }> {
@@ -429,17 +548,32 @@ function pickOrderLines(orderId: string, lines: OpenOrderLine[], wanted?: Invoic
  * everything shipped is invoiced; a voided invoice reopens a closed order.
  */
 export async function settleOrderState(trx: Knex.Transaction, orderId: string): Promise<void> {
-  await trx.raw(
-    `update orders o set state = s.state, updated_at = now(),
-            closed_at = case when s.state = 'closed' then coalesce(o.closed_at, now()) else null end
-       from (select case when bool_and(qty_fulfilled = qty) and bool_and(qty_invoiced - qty_credited = qty_fulfilled - qty_returned) then 'closed'
-                         when bool_and(qty_fulfilled = qty) then 'fulfilled'
-                         when bool_or(qty_fulfilled > 0) then 'partially_fulfilled'
-                         else 'confirmed' end as state
-               from order_lines where order_id = ?) s
-      where o.id = ? and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled', 'closed') and o.state <> s.state`,
-    [orderId, orderId],
+  await settleOrderStates(trx, [orderId])
+}
+
+/** settleOrderState for many orders in one statement; returns each one's state (confirmed onwards). */
+export async function settleOrderStates(trx: Knex.Transaction, orderIds: string[]): Promise<Map<string, string>> {
+  const rows = await queryRows<{ id: string; state: string }>(
+    trx,
+    `with s as (
+       select order_id as id,
+              case when bool_and(qty_fulfilled = qty) and bool_and(qty_invoiced - qty_credited = qty_fulfilled - qty_returned) then 'closed'
+                   when bool_and(qty_fulfilled = qty) then 'fulfilled'
+                   when bool_or(qty_fulfilled > 0) then 'partially_fulfilled'
+                   else 'confirmed' end as state
+         from order_lines where order_id = any(?::bigint[]) group by order_id
+     ), u as (
+       update orders o set state = s.state, updated_at = now(),
+              closed_at = case when s.state = 'closed' then coalesce(o.closed_at, now()) else null end
+         from s
+        where o.id = s.id and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled', 'closed') and o.state <> s.state
+       returning o.id
+     )
+     select s.id::text, s.state from s join orders o on o.id = s.id
+      where o.state in ('confirmed', 'partially_fulfilled', 'fulfilled', 'closed')`,
+    [orderIds],
   )
+  return new Map(rows.map((r) => [r.id, r.state]))
 }
 
 // ---- issue ----------------------------------------------------------------------------------
@@ -450,35 +584,100 @@ export interface IssueInput {
   date?: string
 }
 
-/** Give a draft its number (gapless per series and year), its issue and due dates. */
-export async function issueInvoice(trx: Knex.Transaction, input: IssueInput): Promise<InvoiceDetail> {
-  const date = checkDay('date', input.date)
-  const inv = await lockInvoice(trx, input.invoice)
-  refuseInvoiceState(inv, 'issue', ['draft'])
-  await issueLocked(trx, inv, date)
-  return readInvoice(trx, inv.id)
+export interface IssueInvoicesInput {
+  /** Ids or numbers; an invoice named twice is issued once. */
+  invoices: Array<string | number>
+  /** YYYY-MM-DD; today by default. */
+  date?: string
 }
 
-async function issueLocked(trx: Knex.Transaction, inv: LockedInvoice, date: string | null): Promise<void> {
-  const format = await settingValue<string>(trx, inv.kind === 'invoice' ? 'invoices.number_format' : 'invoices.credit_note_format')
-  const series = inv.kind === 'invoice' ? 'INV' : 'CN'
-  // The number: the series row is locked until this transaction ends.
-  const [taken] = await queryRows<{ seq: string; year: number; day: string }>(
+export interface IssuedInvoice {
+  id: string
+  number: string
+  kind: InvoiceKind
+  issueDate: string
+  dueDate: string
+  currency: string
+  gross: string
+}
+
+export interface IssueInvoicesResult {
+  items: IssuedInvoice[]
+}
+
+/** Give a draft its number (gapless per series and year), its issue and due dates. */
+export async function issueInvoice(trx: Knex.Transaction, input: IssueInput): Promise<InvoiceDetail> {
+  const { items: [item] } = await issueInvoices(trx, { invoices: [input.invoice], date: input.date })
+  return readInvoice(trx, item.id)
+}
+
+/**
+ * Issue many drafts at once, all or nothing: they are locked in id order and numbered in that
+ * order, each series' numbers taken in one statement that holds the series row until commit, so
+ * parallel batches queue and the numbers stay gapless and in issue order.
+ */
+export async function issueInvoices(trx: Knex.Transaction, input: IssueInvoicesInput): Promise<IssueInvoicesResult> {
+  const date = checkDay('date', input.date)
+  const { locked, failures } = await lockInvoices(trx, input.invoices)
+  const keys = [...locked.map(label), ...failures.map((f) => f.key)]
+  const drafts = locked.filter((inv) => {
+    const refusal = invoiceStateRefusal(inv, 'issue', ['draft'])
+    if (refusal) failures.push({ key: label(inv), error: refusal })
+    return !refusal
+  })
+  throwIfFailed('invoices', keys, failures)
+  const numbered = await issueLocked(trx, drafts, date)
+  return { items: drafts.map((inv) => ({ ...numbered.get(inv.id)!, id: inv.id, kind: inv.kind, gross: fixed(new Decimal(inv.gross), inv.scale) })) }
+}
+
+/**
+ * Number locked drafts, in the order given: per series the next numbers are taken in one
+ * INSERT … ON CONFLICT DO UPDATE … RETURNING (the series row stays locked until commit; a rollback
+ * gives the numbers back), then every draft is stamped in one statement.
+ */
+async function issueLocked(
+  trx: Knex.Transaction,
+  invs: LockedInvoice[],
+  date: string | null,
+): Promise<Map<string, { number: string; issueDate: string; dueDate: string; currency: string }>> {
+  if (invs.length === 0) return new Map()
+  const kinds = [...new Set(invs.map((i) => i.kind))].sort()
+  const formats = new Map<InvoiceKind, string>()
+  for (const kind of kinds) formats.set(kind, await settingValue<string>(trx, kind === 'invoice' ? 'invoices.number_format' : 'invoices.credit_note_format'))
+  const series = (kind: InvoiceKind) => (kind === 'invoice' ? 'INV' : 'CN')
+  const count = (kind: InvoiceKind) => invs.filter((i) => i.kind === kind).length
+  // The numbers: each series row is locked until this transaction ends (series in name order).
+  const taken = await queryRows<{ series: string; next: string; year: number; day: string }>(
     trx,
     `with d as (select coalesce(?::date, current_date) as day)
      insert into invoice_series as s (series, year, next_number)
-     select ?, case when ? then extract(year from d.day)::int else 0 end, 2 from d
-     on conflict (series, year) do update set next_number = s.next_number + 1
-     returning (next_number - 1)::text as seq, extract(year from (select day from d))::int as year,
+     select w.series, case when w.yearly then extract(year from d.day)::int else 0 end, w.n + 1
+       from unnest(?::text[], ?::boolean[], ?::bigint[]) as w(series, yearly, n), d
+      order by 1, 2
+     on conflict (series, year) do update set next_number = s.next_number + excluded.next_number - 1
+     returning s.series, s.next_number::text as next, extract(year from (select day from d))::int as year,
                to_char((select day from d), 'YYYY-MM-DD') as day`,
-    [date, series, formatHasYear(format)],
+    [date, kinds.map(series), kinds.map((k) => formatHasYear(formats.get(k)!)), kinds.map(count)],
   )
-  await trx.raw(
-    `update invoices set state = 'issued', year = ?, seq = ?, number = ?, issue_date = ?::date,
-            due_date = ?::date + payment_terms_days, issued_at = clock_timestamp()
-      where id = ?`,
-    [formatHasYear(format) ? taken.year : 0, taken.seq, formatNumber(format, taken.year, taken.seq), taken.day, taken.day, inv.id],
+  const next = new Map(taken.map((t) => [t.series, BigInt(t.next) - BigInt(count(t.series === 'INV' ? 'invoice' : 'credit_note'))]))
+  const { year, day } = taken[0]
+  const stamps = invs.map((inv) => {
+    const seq = next.get(series(inv.kind))!
+    next.set(series(inv.kind), seq + 1n)
+    const format = formats.get(inv.kind)!
+    return { id: inv.id, year: formatHasYear(format) ? year : 0, seq: seq.toString(), number: formatNumber(format, year, seq) }
+  })
+  // One issue time for the batch: numbers follow issue order (issued_at, then seq).
+  const rows = await queryRows<{ id: string; number: string; issueDate: string; dueDate: string; currency: string }>(
+    trx,
+    `update invoices i set state = 'issued', year = x.year, seq = x.seq, number = x.number, issue_date = ?::date,
+            due_date = ?::date + i.payment_terms_days, issued_at = (select clock_timestamp())
+       from unnest(?::bigint[], ?::int[], ?::bigint[], ?::text[]) as x(id, year, seq, number)
+      where i.id = x.id
+     returning i.id::text, i.number, to_char(i.issue_date, 'YYYY-MM-DD') as "issueDate", to_char(i.due_date, 'YYYY-MM-DD') as "dueDate", i.currency`,
+    [day, day, stamps.map((s) => s.id), stamps.map((s) => s.year), stamps.map((s) => s.seq), stamps.map((s) => s.number)],
   )
+  return new Map(rows.map((r) => [r.id, r]))
 }
 
 function checkDay(field: string, value: string | undefined): string | null {
@@ -546,7 +745,7 @@ export async function voidInvoice(trx: Knex.Transaction, input: { invoice: strin
       lines,
     )
     const note = await lockInvoice(trx, creditNoteId)
-    await issueLocked(trx, note, date)
+    await issueLocked(trx, [note], date)
   }
   await trx.raw(`update invoices set state = 'void', voided_at = clock_timestamp() where id = ?`, [inv.id])
   if (inv.order_id) {
@@ -575,7 +774,7 @@ export async function creditReturn(
   date: string | null,
 ): Promise<InvoiceDetail | null> {
   if (parts.length === 0) return null
-  const lines = new Map((await orderLineMoney(trx, orderId)).map((l) => [l.id, l]))
+  const lines = new Map((await orderLineMoney(trx, [orderId])).map((l) => [l.id, l]))
   const [head] = await queryRows<{ currency: string; scale: number; tax_inclusive: boolean; customer_id: string; payment_terms_days: number }>(
     trx,
     `select o.currency, o.scale, o.tax_inclusive, o.customer_id::text, c.payment_terms_days
@@ -605,7 +804,7 @@ export async function creditReturn(
     docLines,
   )
   const note = await lockInvoice(trx, id)
-  await issueLocked(trx, note, date)
+  await issueLocked(trx, [note], date)
   return readInvoice(trx, id)
 }
 

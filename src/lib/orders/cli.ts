@@ -13,6 +13,17 @@ import type { CreateOrderInput, Order, OrderLine } from './orders.js'
 
 export const orderArg = { description: 'Order number (123 or SO-123)', required: true } as const
 export const invoiceArg = { description: 'Invoice id or number (INV-2026-000123)', required: true } as const
+/** Commands that act on many orders or invoices (`static strict = false`): the first of them. */
+export const ordersArg = { description: 'Order number (123 or SO-123); several are done together, all or nothing', required: true } as const
+export const invoicesArg = { description: 'Invoice id or number (INV-2026-000123); several are issued together, all or nothing', required: true } as const
+
+/** Flags that name lines or units of one order make no sense for several. */
+export function refuseWithSeveral(count: number, flags: Record<string, unknown>, what: string): void {
+  const given = Object.entries(flags).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)).map(([k]) => `--${k}`)
+  if (count > 1 && given.length) {
+    throw usageError(`${given.join(' and ')} apply to one ${what}: give a single ${what} with them`, { data: { flags: given } })
+  }
+}
 
 export const dateFlag = (description: string) => Flags.string({ description, helpValue: 'YYYY-MM-DD' })
 

@@ -1,14 +1,15 @@
 import type { Knex } from 'knex'
 
+import { distinct, failuresIn, throwIfFailed } from '../batch.js'
 import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
-import { creditReturn, settleOrderState, type InvoiceDetail } from '../invoices/invoices.js'
+import { creditReturn, settleOrderState, settleOrderStates, type InvoiceDetail } from '../invoices/invoices.js'
 import { Decimal } from '../pricing/money.js'
-import { fulfilReservations, type FulfilLine } from '../stock/fulfil.js'
+import { fulfilMany, type FulfilInput, type FulfilLine } from '../stock/fulfil.js'
 import { postMoves, type MoveLine, type PostedMove } from '../stock/moves.js'
-import { release, reserve, type ReserveShortage } from '../stock/reservations.js'
+import { release, reserveMany, type Reservation, type ReserveShortage } from '../stock/reservations.js'
 import { queryRows } from '../stock/sql.js'
 import { Problems, checkDecimal } from '../validation.js'
-import { getOrder, lockOrder, orderReference, refuseState, type OrderDetail } from './orders.js'
+import { getOrder, lockOrder, lockOrders, orderReference, parseOrderRef, refuseState, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
 
 /**
  * The order's state changes. Each locks the order row first, so two operators acting on one
@@ -38,69 +39,158 @@ export interface ConfirmResult {
   credit: CreditCheck
 }
 
+export interface ConfirmOrdersInput {
+  /** Order numbers (123 or SO-123); an order named twice is confirmed once. */
+  orders: Array<string | number>
+  /** As for one order: applies to every order of the batch the credit check would refuse. */
+  override?: string
+}
+
+export interface ConfirmedOrder {
+  order: string
+  reference: string
+  credit: CreditCheck
+  /** What was reserved for each line. */
+  reservations: Array<{ line: number; sku: string; location: string; lot: string | null; qty: string }>
+}
+
+export interface ConfirmOrdersResult {
+  items: ConfirmedOrder[]
+}
+
 /**
  * Confirm a draft: the customer's credit (limit, overdue invoices past their payment terms) is
  * checked, then stock is reserved for every line or for none (the error names the lines short).
  */
 export async function confirmOrder(trx: Knex.Transaction, input: ConfirmInput): Promise<ConfirmResult> {
-  const order = await lockOrder(trx, input.order)
-  refuseState(order, 'confirm', ['draft'])
-  const credit = await creditCheck(trx, order.id, order.customer_id, order.gross)
-  if (credit.problems.length && !input.override) {
-    throw new ErpError(ErrorKind.NOT_ALLOWED, `${orderReference(order.id)} not confirmed: ${credit.problems.join('; ')}`, {
-      actions: ['Collect payment first, or confirm anyway with --override "<reason>" (audited).'],
-      data: { order: order.id, credit },
-    })
-  }
-  credit.overridden = credit.problems.length > 0
-  const lines = await queryRows<{ line_no: number; product_id: string; sku: string; qty: string }>(
-    trx, 'select line_no, product_id::text, sku, qty::text from order_lines where order_id = ? order by line_no', [order.id],
-  )
-  try {
-    await reserve(trx, { reference: orderReference(order.id), lines: lines.map((l) => ({ productId: l.product_id, qty: l.qty })) })
-  } catch (err) {
-    const shortages = err instanceof ErpError ? (err.data as { shortages?: ReserveShortage[] } | undefined)?.shortages : undefined
-    if (shortages) {
-      const named = shortages.map((s) => ({ ...s, line: lines[s.line - 1].line_no, sku: lines[s.line - 1].sku }))
-      throw new ErpError(ErrorKind.CONFLICT, `${orderReference(order.id)} not confirmed, not enough stock: ${named.map((s) => `line ${s.line} ${s.sku} needs ${new Decimal(s.requested).toFixed()}, ${s.available} available`).join('; ')}`, {
-        actions: ['Nothing was reserved. Receive stock (erp stock receive) or change the order, then confirm again.'],
-        data: { order: order.id, shortages: named },
-        cause: err,
-      })
-    }
-    throw err
-  }
-  await trx.raw(
-    `update orders set state = 'confirmed', confirmed_at = now(), updated_at = now(), credit_override = ? where id = ?`,
-    [credit.overridden ? (input.override ?? null) : null, order.id],
-  )
-  return { order: await getOrder(trx, order.id), credit }
+  const { items: [item] } = await confirmOrders(trx, { orders: [input.order], override: input.override })
+  return { order: await getOrder(trx, item.order), credit: item.credit }
 }
 
-/** Confirms of one customer queue on its row, so two orders cannot both squeeze under the limit. */
-async function creditCheck(trx: Knex.Transaction, orderId: string, customerId: string, gross: string): Promise<CreditCheck> {
-  // Lock first, then read in a statement of its own: its snapshot sees what the previous holder committed.
-  await trx.raw('select id from customers where id = ? for update', [customerId])
-  const [row] = await queryRows<{ credit_limit: string | null; receivable: string; open_orders: string; overdue: number }>(
+/**
+ * Confirm many drafts at once, all or nothing, in a few statements whatever their number: the
+ * orders and their customers are locked in id order, credit is checked per customer with the
+ * batch's earlier orders counted as open, and the stock for every line of every order is reserved
+ * together (earlier orders first). The error names every order refused and why.
+ */
+export async function confirmOrders(trx: Knex.Transaction, input: ConfirmOrdersInput): Promise<ConfirmOrdersResult> {
+  const { locked, failures } = await lockOrders(trx, input.orders)
+  const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
+  const drafts = locked.filter((o) => {
+    const refusal = stateRefusal(o, 'confirm', ['draft'])
+    if (refusal) failures.push({ key: orderReference(o.id), error: refusal })
+    return !refusal
+  })
+  const lines = await queryRows<{ order_id: string; line_no: number; product_id: string; sku: string; qty: string }>(
     trx,
-    `select c.credit_limit::text,
-            (select coalesce(sum(i.gross - i.paid), 0) from invoices i
-              where i.customer_id = c.id and i.kind = 'invoice' and i.state in ('draft', 'issued', 'partially_paid'))::text as receivable,
-            (select coalesce(sum(l.gross * (l.qty - (l.qty_invoiced - l.qty_credited)) / l.qty), 0)
-               from orders o join order_lines l on l.order_id = o.id
-              where o.customer_id = c.id and o.id <> ? and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled'))::text as open_orders,
-            (select count(*)::int from invoices i
-              where i.customer_id = c.id and i.kind = 'invoice' and i.state in ('issued', 'partially_paid') and i.due_date < current_date) as overdue
-       from customers c where c.id = ?`,
-    [orderId, customerId],
+    'select order_id::text, line_no, product_id::text, sku, qty::text from order_lines where order_id = any(?::bigint[]) order by order_id, line_no',
+    [drafts.map((o) => o.id)],
   )
-  const exposure = new Decimal(row.receivable).plus(row.open_orders).toDecimalPlaces(2)
-  const problems: string[] = []
-  if (row.credit_limit !== null && exposure.plus(gross).greaterThan(row.credit_limit)) {
-    problems.push(`credit limit ${row.credit_limit} exceeded (open ${exposure.toFixed(2)} + this order ${new Decimal(gross).toFixed(2)})`)
+  const credits = await creditChecks(trx, drafts)
+  const accepted = drafts.filter((o) => {
+    const credit = credits.get(o.id)!
+    if (credit.problems.length && !input.override) {
+      failures.push({ key: orderReference(o.id), error: new ErpError(ErrorKind.NOT_ALLOWED, `${orderReference(o.id)} not confirmed: ${credit.problems.join('; ')}`, {
+        actions: ['Collect payment first, or confirm anyway with --override "<reason>" (audited).'],
+        data: { order: o.id, credit },
+      }) })
+      return false
+    }
+    credit.overridden = credit.problems.length > 0
+    return true
+  })
+
+  const linesOf = new Map<string, typeof lines>()
+  for (const l of lines) linesOf.set(orderReference(l.order_id), [...(linesOf.get(orderReference(l.order_id)) ?? []), l])
+  const requests = accepted.map((o) => ({
+    reference: orderReference(o.id),
+    lines: (linesOf.get(orderReference(o.id)) ?? []).map((l) => ({ productId: l.product_id, qty: l.qty })),
+  }))
+  // The orders' own rows first: the stock rows other batches wait for are locked as late as possible
+  // (a failure below rolls all of it back).
+  await queryRows(
+    trx,
+    `update orders o set state = 'confirmed', confirmed_at = now(), updated_at = now(), credit_override = x.override
+       from unnest(?::bigint[], ?::text[]) as x(id, override) where o.id = x.id`,
+    [accepted.map((o) => o.id), accepted.map((o) => (credits.get(o.id)!.overridden ? (input.override ?? null) : null))],
+  )
+  let reserved: Reservation[] = []
+  try {
+    reserved = await reserveMany(trx, requests)
+  } catch (err) {
+    const data = err instanceof ErpError ? (err.data as { reference?: string; shortages?: Array<ReserveShortage & { reference?: string }> } | undefined) : undefined
+    if (!data?.shortages) throw err
+    for (const reference of new Set(data.shortages.map((s) => s.reference ?? data.reference!))) {
+      const own = linesOf.get(reference)!
+      const named = data.shortages.filter((s) => (s.reference ?? data.reference) === reference)
+        .map(({ reference: _r, ...s }) => ({ ...s, line: own[s.line - 1].line_no, sku: own[s.line - 1].sku }))
+      const id = parseOrderRef(reference)
+      failures.push({ key: reference, error: new ErpError(ErrorKind.CONFLICT, `${reference} not confirmed, not enough stock: ${named.map((s) => `line ${s.line} ${s.sku} needs ${new Decimal(s.requested).toFixed()}, ${s.available} available`).join('; ')}`, {
+        actions: ['Nothing was reserved. Receive stock (erp stock receive) or change the order, then confirm again.'],
+        data: { order: id, shortages: named },
+        cause: err,
+      }) })
+    }
   }
-  if (row.overdue > 0) problems.push(`${row.overdue} invoice(s) overdue past the payment terms`)
-  return { creditLimit: row.credit_limit, exposure: exposure.toFixed(2), orderGross: new Decimal(gross).toFixed(2), overdueInvoices: row.overdue, problems, overridden: false }
+  throwIfFailed('orders', keys, failures)
+
+  const madeFor = new Map<string, ConfirmedOrder['reservations']>()
+  for (const r of reserved) {
+    const own = linesOf.get(r.reference)!
+    madeFor.set(r.reference, [...(madeFor.get(r.reference) ?? []), { line: own[r.line! - 1].line_no, sku: r.sku, location: r.location, lot: r.lot, qty: r.qty }])
+  }
+  return {
+    items: accepted.map((o) => ({ order: o.id, reference: orderReference(o.id), credit: credits.get(o.id)!, reservations: madeFor.get(orderReference(o.id)) ?? [] })),
+  }
+}
+
+/**
+ * Confirms of one customer queue on its row, so two orders cannot both squeeze under the limit.
+ * Customers are locked in id order; a batch's orders of one customer count the ones before them.
+ */
+async function creditChecks(trx: Knex.Transaction, orders: LockedOrder[]): Promise<Map<string, CreditCheck>> {
+  const checks = new Map<string, CreditCheck>()
+  if (orders.length === 0) return checks
+  const customerIds = [...new Set(orders.map((o) => o.customer_id))]
+  // Lock first, then read in a statement of its own: its snapshot sees what the previous holder committed.
+  // NO KEY UPDATE: confirms queue on the customer, foreign-key checks of new invoices and orders do not.
+  await queryRows(trx, 'select id from customers where id = any(?::bigint[]) order by id for no key update', [customerIds])
+  const rows = await queryRows<{ id: string; credit_limit: string | null; receivable: string; open_orders: string; overdue: number }>(
+    trx,
+    `with r as (
+       select customer_id, sum(gross - paid) as amount from invoices
+        where customer_id = any(?::bigint[]) and kind = 'invoice' and state in ('draft', 'issued', 'partially_paid')
+        group by customer_id
+     ), o as (
+       select o.customer_id, sum(l.gross * (l.qty - (l.qty_invoiced - l.qty_credited)) / l.qty) as amount
+         from orders o join order_lines l on l.order_id = o.id
+        where o.customer_id = any(?::bigint[]) and o.id <> all(?::bigint[]) and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled')
+        group by o.customer_id
+     ), d as (
+       select customer_id, count(*)::int as n from invoices
+        where customer_id = any(?::bigint[]) and kind = 'invoice' and state in ('issued', 'partially_paid') and due_date < current_date
+        group by customer_id
+     )
+     select c.id::text, c.credit_limit::text, coalesce(r.amount, 0)::text as receivable, coalesce(o.amount, 0)::text as open_orders,
+            coalesce(d.n, 0) as overdue
+       from customers c left join r on r.customer_id = c.id left join o on o.customer_id = c.id left join d on d.customer_id = c.id
+      where c.id = any(?::bigint[])`,
+    [customerIds, customerIds, orders.map((o) => o.id), customerIds, customerIds],
+  )
+  const exposure = new Map(rows.map((r) => [r.id, new Decimal(r.receivable).plus(r.open_orders).toDecimalPlaces(2)]))
+  const customer = new Map(rows.map((r) => [r.id, r]))
+  for (const o of orders) {
+    const row = customer.get(o.customer_id)!
+    const open = exposure.get(o.customer_id)!
+    const problems: string[] = []
+    if (row.credit_limit !== null && open.plus(o.gross).greaterThan(row.credit_limit)) {
+      problems.push(`credit limit ${row.credit_limit} exceeded (open ${open.toFixed(2)} + this order ${new Decimal(o.gross).toFixed(2)})`)
+    }
+    if (row.overdue > 0) problems.push(`${row.overdue} invoice(s) overdue past the payment terms`)
+    checks.set(o.id, { creditLimit: row.credit_limit, exposure: open.toFixed(2), orderGross: new Decimal(o.gross).toFixed(2), overdueInvoices: row.overdue, problems, overridden: false })
+    exposure.set(o.customer_id, open.plus(o.gross))
+  }
+  return checks
 }
 
 // ---- fulfil ---------------------------------------------------------------------------------
@@ -124,26 +214,108 @@ export interface FulfilResult {
   moves: PostedMove[]
 }
 
+export interface FulfilledOrder {
+  order: string
+  reference: string
+  state: string
+  moves: PostedMove[]
+}
+
+export interface FulfilOrdersResult {
+  items: FulfilledOrder[]
+}
+
 /** Ship what is reserved: lot-tracked stock leaves first-expiry-first-out; serials must be named. */
 export async function fulfilOrder(trx: Knex.Transaction, input: FulfilOrderInput): Promise<FulfilResult> {
-  const order = await lockOrder(trx, input.order)
-  refuseState(order, 'fulfil', ['confirmed', 'partially_fulfilled'])
-  const lines = await queryRows<{ id: string; line_no: number; product_id: string; sku: string; tracking: string; remaining: string }>(
+  const { items: [item] } = await fulfilOrders(trx, [input])
+  return { order: await getOrder(trx, item.order), moves: item.moves }
+}
+
+interface FulfilLineRow {
+  id: string
+  order_id: string
+  line_no: number
+  product_id: string
+  sku: string
+  tracking: string
+  remaining: string
+}
+
+type ChosenLine = FulfilLineRow & { qty: string; serials?: string[] }
+
+/**
+ * Ship many orders at once, all or nothing, in a few statements whatever their number: their
+ * reservations are consumed together and the outgoing moves posted as one batch; each order may
+ * name its lines and serials as for one order. The error names every order that cannot ship.
+ */
+export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInput[]): Promise<FulfilOrdersResult> {
+  const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
+  const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
+  const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
+  const open = locked.filter((o) => {
+    const refusal = stateRefusal(o, 'fulfil', ['confirmed', 'partially_fulfilled'])
+    if (refusal) failures.push({ key: orderReference(o.id), error: refusal })
+    return !refusal
+  })
+  const lines = await queryRows<FulfilLineRow>(
     trx,
-    `select l.id::text, l.line_no, l.product_id::text, l.sku, p.tracking, (l.qty - l.qty_fulfilled)::text as remaining
-       from order_lines l join products p on p.id = l.product_id where l.order_id = ? order by l.line_no`,
-    [order.id],
+    `select l.id::text, l.order_id::text, l.line_no, l.product_id::text, l.sku, p.tracking, (l.qty - l.qty_fulfilled)::text as remaining
+       from order_lines l join products p on p.id = l.product_id where l.order_id = any(?::bigint[]) order by l.order_id, l.line_no`,
+    [open.map((o) => o.id)],
   )
+  const linesOf = new Map<string, FulfilLineRow[]>()
+  for (const l of lines) linesOf.set(l.order_id, [...(linesOf.get(l.order_id) ?? []), l])
+  const inputOf = new Map(wanted.map((i) => [parseOrderRef(i.order), i]))
+  const chosen: ChosenLine[] = []
+  const docs: FulfilInput[] = []
+  for (const o of open) {
+    try {
+      const picked = pickFulfilLines(o.id, linesOf.get(o.id) ?? [], inputOf.get(o.id)!)
+      chosen.push(...picked)
+      docs.push({ reference: orderReference(o.id), lines: shipPerProduct(picked) })
+    } catch (err) {
+      if (!(err instanceof ErpError)) throw err
+      failures.push({ key: orderReference(o.id), error: err })
+    }
+  }
+  // The orders' own rows first: the stock rows other batches wait for are locked as late as possible
+  // (a failure below rolls all of it back).
+  await queryRows(
+    trx,
+    `update order_lines l set qty_fulfilled = l.qty_fulfilled + x.qty
+       from unnest(?::bigint[], ?::numeric[]) as x(id, qty) where l.id = x.id`,
+    [chosen.map((c) => c.id), chosen.map((c) => c.qty)],
+  )
+  const states = await settleOrderStates(trx, open.map((o) => o.id))
+  let moves: PostedMove[] = []
+  try {
+    moves = await fulfilMany(trx, docs)
+  } catch (err) {
+    const stock = failuresIn(err, docs.map((d) => d.reference))
+    if (!stock) throw err
+    failures.push(...stock)
+  }
+  throwIfFailed('orders', keys, failures)
+
+  const movesOf = new Map<string, PostedMove[]>()
+  for (const m of moves) movesOf.set(m.reference!, [...(movesOf.get(m.reference!) ?? []), m])
+  return {
+    items: open.map((o) => ({ order: o.id, reference: orderReference(o.id), state: states.get(o.id)!, moves: movesOf.get(orderReference(o.id)) ?? [] })),
+  }
+}
+
+/** The lines of one order to ship and how much of each: everything left by default. */
+function pickFulfilLines(orderId: string, lines: FulfilLineRow[], input: FulfilOrderInput): ChosenLine[] {
   const problems = new Problems()
   const serialsBySku = new Map<string, string[]>()
   for (const s of input.serials ?? []) serialsBySku.set(s.sku, [...(serialsBySku.get(s.sku) ?? []), s.serial])
-  const chosen: Array<{ id: string; line_no: number; product_id: string; sku: string; tracking: string; qty: string; serials?: string[] }> = []
+  const chosen: ChosenLine[] = []
   const wanted: LinePick[] = input.lines && input.lines.length ? input.lines : lines.filter((l) => new Decimal(l.remaining).greaterThan(0)).map((l) => ({ line: l.line_no }))
   wanted.forEach((w, i) => {
     const field = `lines[${i + 1}]`
     const matches = lines.filter((l) => (w.line !== undefined ? l.line_no === w.line : l.sku === w.sku))
     if (matches.length !== 1) {
-      problems.add(field, matches.length === 0 ? `${orderReference(order.id)} has no line ${w.line ?? w.sku}` : `${w.sku} is on several lines: name the line number`)
+      problems.add(field, matches.length === 0 ? `${orderReference(orderId)} has no line ${w.line ?? w.sku}` : `${w.sku} is on several lines: name the line number`)
       return
     }
     const line = matches[0]
@@ -165,9 +337,12 @@ export async function fulfilOrder(trx: Knex.Transaction, input: FulfilOrderInput
     chosen.push({ ...line, qty: new Decimal(qty).toFixed(), serials })
   })
   for (const sku of serialsBySku.keys()) problems.add('serials', `${sku} is not a serial-tracked line being shipped`)
-  problems.throwIfAny(`${orderReference(order.id)} not fulfilled`)
+  problems.throwIfAny(`${orderReference(orderId)} not fulfilled`)
+  return chosen
+}
 
-  // The stock service consumes the reservation per product: lines of one product are shipped together.
+/** The stock service consumes the reservation per product: lines of one product are shipped together. */
+function shipPerProduct(chosen: ChosenLine[]): FulfilLine[] {
   const perProduct = new Map<string, FulfilLine>()
   for (const c of chosen) {
     const prev = perProduct.get(c.product_id)
@@ -177,14 +352,7 @@ export async function fulfilOrder(trx: Knex.Transaction, input: FulfilOrderInput
       serials: c.serials ? [...(prev?.serials ?? []), ...c.serials] : prev?.serials,
     })
   }
-  const moves = await fulfilReservations(trx, { reference: orderReference(order.id), lines: [...perProduct.values()] })
-  await trx.raw(
-    `update order_lines l set qty_fulfilled = l.qty_fulfilled + x.qty
-       from jsonb_to_recordset(?::jsonb) as x(id bigint, qty numeric) where l.id = x.id`,
-    [JSON.stringify(chosen.map((c) => ({ id: c.id, qty: c.qty })))],
-  )
-  await settleOrderState(trx, order.id)
-  return { order: await getOrder(trx, order.id), moves }
+  return [...perProduct.values()]
 }
 
 // ---- cancel ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 
+import { distinct, type ItemFailure } from '../batch.js'
 import { ErpError, conflict, notFound, usageError } from '../cli/errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { queryRows } from '../stock/sql.js'
@@ -235,7 +236,7 @@ export async function listOrders(trx: Knex.Transaction, input: ListOrdersInput =
 
 // ---- state changes --------------------------------------------------------------------------
 
-interface LockedOrder {
+export interface LockedOrder {
   id: string
   state: OrderState
   customer_id: string
@@ -244,17 +245,40 @@ interface LockedOrder {
 
 /** Lock the order row: state changes of one order queue behind each other. */
 export async function lockOrder(trx: Knex.Transaction, ref: string | number): Promise<LockedOrder> {
-  const id = parseOrderRef(ref)
-  const [row] = await queryRows<LockedOrder>(trx, 'select id::text, state, customer_id::text, gross::text from orders where id = ? for update', [id])
-  if (!row) throw notFound(`No order ${orderReference(id)}`, { actions: ['List orders with: erp orders list'], data: { order: id } })
-  return row
+  const { locked, failures } = await lockOrders(trx, [ref])
+  if (failures.length) throw failures[0].error
+  return locked[0]
+}
+
+/**
+ * Lock many orders' rows in id order (so parallel batches queue rather than deadlock); the ones
+ * that do not exist come back as failures. Order names are checked first (a usage error).
+ */
+export async function lockOrders(trx: Knex.Transaction, refs: Array<string | number>): Promise<{ locked: LockedOrder[]; failures: ItemFailure[] }> {
+  const ids = distinct(refs.map(parseOrderRef), (id) => id)
+  const locked = await queryRows<LockedOrder>(
+    trx,
+    'select id::text, state, customer_id::text, gross::text from orders o where o.id = any(?::bigint[]) order by o.id for update',
+    [ids],
+  )
+  const found = new Set(locked.map((o) => o.id))
+  const failures = ids.filter((id) => !found.has(id)).map((id) => ({
+    key: orderReference(id),
+    error: notFound(`No order ${orderReference(id)}`, { actions: ['List orders with: erp orders list'], data: { order: id } }),
+  }))
+  return { locked, failures }
 }
 
 export function refuseState(order: { id: string; state: string }, action: string, allowed: readonly string[]): void {
-  if (allowed.includes(order.state)) return
-  throw conflict(`Cannot ${action} ${orderReference(order.id)}: it is ${order.state.replace('_', ' ')} (only ${allowed.map((s) => s.replace('_', ' ')).join(' or ')} orders can be)`, {
+  const refusal = stateRefusal(order, action, allowed)
+  if (refusal) throw refusal
+}
+
+/** The error for an order not in one of the allowed states (null when it is). */
+export function stateRefusal(order: { id: string; state: string }, action: string, allowed: readonly string[]): ErpError | null {
+  if (allowed.includes(order.state)) return null
+  return conflict(`Cannot ${action} ${orderReference(order.id)}: it is ${order.state.replace('_', ' ')} (only ${allowed.map((s) => s.replace('_', ' ')).join(' or ')} orders can be)`, {
     actions: [`See it with: erp orders show ${order.id}`],
     data: { order: order.id, state: order.state, allowed },
   })
 }
-

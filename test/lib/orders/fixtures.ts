@@ -1,4 +1,7 @@
+import { expect } from 'chai'
 import type { Knex } from 'knex'
+
+import type { ErpError } from '../../../src/lib/cli/errors.js'
 
 import type { Db } from '../../../src/lib/db/connect.js'
 import { withTenant } from '../../../src/lib/db/tenant-scope.js'
@@ -47,4 +50,39 @@ export async function salesTenant(db: Db, options: { prefix?: string; stock?: st
 
 export function inTenant<T>(db: Db, slug: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return withTenant(db, slug, work)
+}
+
+/** The error a service call fails with (the test fails when it does not). */
+export async function failure(promise: Promise<unknown>): Promise<ErpError> {
+  try {
+    await promise
+  } catch (err) {
+    // Services throw ErpError; raw statements refused by the database's own rules throw the driver's error.
+    expect(err, String(err)).to.be.instanceOf(Error)
+    return err as ErpError
+  }
+  throw new Error('expected a failure')
+}
+
+/** `count` drafts of CASH written set-based (one line each, totals matching); their ids in id order. */
+export async function draftInvoices(trx: Knex.Transaction, count: number): Promise<string[]> {
+  const { rows } = await trx.raw(
+    `with d as (
+       insert into invoices (customer_id, series, currency, tax_inclusive, payment_terms_days, net, tax, gross)
+       select (select id from customers where code = 'CASH'), 'INV', 'EUR', false, 30, 10, 2, 12 from generate_series(1, ?::int)
+       returning id
+     ), l as (
+       insert into invoice_lines (invoice_id, line_no, sku, description, qty, unit_price, tax_rate, net, tax, gross)
+       select id, 1, 'WIDGET', 'Widget', 1, 10, 20, 10, 2, 12 from d
+     )
+     insert into invoice_taxes (invoice_id, rate, net, tax, gross) select id, 20, 10, 2, 12 from d returning invoice_id::text as id`,
+    [count],
+  )
+  return rows.map((x: { id: string }) => x.id).sort((a: string, b: string) => Number(a) - Number(b))
+}
+
+/** The last number taken this year in the INV series (0 when none). */
+export async function lastInvoiceSeq(trx: Knex.Transaction): Promise<number> {
+  const { rows } = await trx.raw(`select coalesce(max(seq), 0)::int as last from invoices where series = 'INV' and year = extract(year from current_date)`)
+  return rows[0].last
 }

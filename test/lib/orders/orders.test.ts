@@ -9,18 +9,7 @@ import { createOrder, getOrder, listOrders } from '../../../src/lib/orders/order
 import { setSetting } from '../../../src/lib/settings/settings.js'
 import { cloneTenant } from '../../../src/lib/tenants/clone.js'
 import { openTestDb, uniqueSlug } from '../../helpers/database.js'
-import { inTenant, salesTenant } from './fixtures.js'
-
-export async function failure(promise: Promise<unknown>): Promise<ErpError> {
-  try {
-    await promise
-  } catch (err) {
-    // Services throw ErpError; raw statements refused by the database's own rules throw the driver's error.
-    expect(err, String(err)).to.be.instanceOf(Error)
-    return err as ErpError
-  }
-  throw new Error('expected a failure')
-}
+import { draftInvoices, failure, inTenant, lastInvoiceSeq, salesTenant } from './fixtures.js'
 
 const level = async (trx: Knex.Transaction, sku: string) => {
   const { rows } = await trx.raw(
@@ -419,25 +408,8 @@ describe('invoices: issue, pay, void (services)', function () {
   })
 
   it('issues 800 invoices from 8 parallel workers: 800 distinct numbers, no gap, in issue order', async () => {
-    const { rows } = await t((trx) => trx.raw(
-      `select coalesce(max(seq), 0)::int as last from invoices where series = 'INV' and year = extract(year from current_date)`,
-    ))
-    const start = rows[0].last as number
-    // 800 drafts, written set-based (a draft with one line and matching totals).
-    const ids: string[] = await t(async (trx) => {
-      const r = await trx.raw(
-        `with d as (
-           insert into invoices (customer_id, series, currency, tax_inclusive, payment_terms_days, net, tax, gross)
-           select (select id from customers where code = 'CASH'), 'INV', 'EUR', false, 30, 10, 2, 12 from generate_series(1, 800)
-           returning id
-         ), l as (
-           insert into invoice_lines (invoice_id, line_no, sku, description, qty, unit_price, tax_rate, net, tax, gross)
-           select id, 1, 'WIDGET', 'Widget', 1, 10, 20, 10, 2, 12 from d
-         )
-         insert into invoice_taxes (invoice_id, rate, net, tax, gross) select id, 20, 10, 2, 12 from d returning invoice_id::text as id`,
-      )
-      return r.rows.map((x: { id: string }) => x.id)
-    })
+    const start = await t(lastInvoiceSeq)
+    const ids = await t((trx) => draftInvoices(trx, 800))
     const workers = Array.from({ length: 8 }, (_, w) => (async () => {
       const mine = ids.filter((_, i) => i % 8 === w)
       for (const id of mine) await t((trx) => issueInvoice(trx, { invoice: id }))
