@@ -61,6 +61,8 @@ export interface DecimalRule {
  * refused, not rounded away.
  */
 export function checkDecimal(problems: Problems, field: string, value: string, rule: DecimalRule): string | undefined {
+  const plain = plainDecimal(value, rule)
+  if (plain !== undefined) return plain
   const match = DECIMAL.exec(value.trim())
   if (!match) {
     problems.add(field, `"${value}" is not a decimal number (write it like 12.5)`)
@@ -82,6 +84,24 @@ export function checkDecimal(problems: Problems, field: string, value: string, r
   }
   if (problems.list.length > before) return undefined
   return `${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`
+}
+
+/** Unsigned, no leading zeros, no blanks: how most cells of a large import look. */
+const PLAIN_DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/
+
+/**
+ * checkDecimal's answer for a plain, valid value (trailing fraction zeros dropped), found without
+ * its regexes and replaces; undefined sends the value down the general path.
+ */
+function plainDecimal(value: string, rule: DecimalRule): string | undefined {
+  if (rule.max !== undefined || !PLAIN_DECIMAL.test(value)) return undefined
+  const dot = value.indexOf('.')
+  if (dot < 0) return value.length <= rule.precision - rule.scale || value === '0' ? value : undefined
+  let end = value.length
+  while (value.charCodeAt(end - 1) === 48) end--
+  if (end === dot + 1) end = dot
+  const integerOk = value.charCodeAt(0) === 48 || dot <= rule.precision - rule.scale
+  return integerOk && Math.max(0, end - dot - 1) <= rule.scale ? value.slice(0, end) : undefined
 }
 
 /** A whole number in [min, max], from a string or a number. */

@@ -26,6 +26,23 @@ describe('validation', () => {
       for (const bad of ['', '1e3', '1,5', '0x10', '.5', 'NaN', '1.']) expect(check(bad).problems, bad).to.have.length(1)
     })
 
+    it('gives plain cells (the fast path) the same answer as the general rules', () => {
+      let seed = 7
+      const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+      const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(next() * 10))).join('')
+      for (let i = 0; i < 2000; i++) {
+        const integer = next() < 0.2 ? '0' : String(1 + Math.floor(next() * 9)) + digits(Math.floor(next() * 11))
+        const value = next() < 0.3 ? integer : `${integer}.${digits(1 + Math.floor(next() * 5))}${next() < 0.3 ? '000' : ''}`
+        const [whole, fraction = ''] = value.split('.')
+        const trimmed = fraction.replace(/0+$/, '')
+        const valid = trimmed.length <= rule.scale && (whole === '0' || whole.length <= rule.precision - rule.scale)
+        // The general rules, through a value the fast path does not take (a leading blank).
+        const general = check(` ${value}`)
+        expect(check(value), value).to.deep.equal({ value: general.value, problems: general.problems.map((p) => p.replace(` ${value}`, value)) })
+        expect(check(value).value, value).to.equal(valid ? `${whole}${trimmed ? `.${trimmed}` : ''}` : undefined)
+      }
+    })
+
     it('applies a maximum exactly', () => {
       const pct = { precision: 5, scale: 2, nonNegative: true, max: 100 }
       expect(check('100', pct).value).to.equal('100')

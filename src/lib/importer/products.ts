@@ -8,7 +8,7 @@ import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
-import { checkBoolean, guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
+import { checkBoolean, guardFormulaSql, rememberValid, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
 
 export interface ProductImportOptions extends BulkLoadOption {
   /** Create missing categories (default); false makes an unknown category path an error. */
@@ -57,10 +57,11 @@ const CATEGORY_FIELD: FieldSpec = {
   key: 'category',
   aliases: ['category path'],
   text: true,
-  check: (p, v) => {
+  // A catalog repeats a few hundred paths over its rows: each is parsed once.
+  check: rememberValid((p, v) => {
     if (v.trim() === '') return null
     return parseCategoryPath(p, 'category', v)?.join('/')
-  },
+  }),
 }
 
 const PRICE_FIELD: FieldSpec = {

@@ -72,6 +72,26 @@ export interface EntitySpec<Options = unknown> {
   merge(staged: StagedImport, options: Options): Promise<MergeCounts>
 }
 
+/**
+ * A cell check that remembers its answers for valid values (up to 10,000 distinct ones), for
+ * columns that repeat a few values over many rows. Invalid values are checked every time, so
+ * that each row gets its problem.
+ */
+export function rememberValid(check: FieldSpec['check']): FieldSpec['check'] {
+  const known = new Map<string, string | null>()
+  return (problems, value) => {
+    const seen = known.get(value)
+    if (seen !== undefined) return seen
+    const before = problems.list.length
+    const result = check(problems, value)
+    if (result !== undefined && problems.list.length === before) {
+      if (known.size >= 10_000) known.clear()
+      known.set(value, result)
+    }
+    return result
+  }
+}
+
 /** The formula guard: a text cell starting with = + - @ tab or CR gets a leading quote on export. */
 const FORMULA = /^'*[=+\-@\t\r]/
 const GUARDED = /^'+[=+\-@\t\r]/
