@@ -1,4 +1,3 @@
-import { tenantFlag } from '../../lib/cli/flags.js'
 import { exportFlags } from '../../lib/importer/cli.js'
 import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
@@ -14,10 +13,7 @@ export default class ExportCustomers extends ExportCommand<typeof ExportCustomer
     '<%= config.bin %> <%= command.id %> --tenant acme --output customers.csv',
     '<%= config.bin %> <%= command.id %> --tenant acme > customers.csv',
   ]
-  static flags = {
-    tenant: tenantFlag,
-    ...exportFlags,
-  }
+  static flags = exportFlags
 
   async run(): Promise<ExportCustomersResult> {
     const { exportCustomersSql } = await import('../../lib/importer/customers.js')

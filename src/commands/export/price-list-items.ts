@@ -1,4 +1,3 @@
-import { tenantFlag } from '../../lib/cli/flags.js'
 import { exportFlags } from '../../lib/importer/cli.js'
 import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
@@ -11,10 +10,7 @@ export default class ExportPriceListItems extends ExportCommand<typeof ExportPri
   static examples = [
     '<%= config.bin %> <%= command.id %> --tenant acme --output prices.csv',
   ]
-  static flags = {
-    tenant: tenantFlag,
-    ...exportFlags,
-  }
+  static flags = exportFlags
 
   async run(): Promise<ExportPriceListItemsResult> {
     const { exportPriceItemsSql } = await import('../../lib/importer/price-items.js')

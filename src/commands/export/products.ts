@@ -1,4 +1,3 @@
-import { tenantFlag } from '../../lib/cli/flags.js'
 import { exportFlags } from '../../lib/importer/cli.js'
 import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
@@ -15,10 +14,7 @@ export default class ExportProducts extends ExportCommand<typeof ExportProducts>
     '<%= config.bin %> <%= command.id %> --tenant acme --output products.csv',
     '<%= config.bin %> <%= command.id %> --tenant acme > products.csv',
   ]
-  static flags = {
-    tenant: tenantFlag,
-    ...exportFlags,
-  }
+  static flags = exportFlags
 
   async run(): Promise<ExportProductsResult> {
     const { exportProductsSql } = await import('../../lib/importer/products.js')

@@ -1,4 +1,3 @@
-import { tenantFlag } from '../../lib/cli/flags.js'
 import { exportFlags } from '../../lib/importer/cli.js'
 import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
@@ -14,10 +13,7 @@ export default class ExportStock extends ExportCommand<typeof ExportStock> {
     '<%= config.bin %> <%= command.id %> --tenant acme --output stock.csv',
     '<%= config.bin %> <%= command.id %> --tenant acme > stock.csv',
   ]
-  static flags = {
-    tenant: tenantFlag,
-    ...exportFlags,
-  }
+  static flags = exportFlags
 
   async run(): Promise<ExportStockResult> {
     const { exportStockSql } = await import('../../lib/importer/stock.js')

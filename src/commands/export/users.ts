@@ -1,4 +1,3 @@
-import { tenantFlag } from '../../lib/cli/flags.js'
 import { exportFlags } from '../../lib/importer/cli.js'
 import { ExportCommand } from '../../lib/importer/commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
@@ -10,10 +9,7 @@ export default class ExportUsers extends ExportCommand<typeof ExportUsers> {
   static description =
     'Columns: email, name, role, disabled. Password hashes are never exported.'
   static examples = ['<%= config.bin %> <%= command.id %> --tenant acme --output users.csv']
-  static flags = {
-    tenant: tenantFlag,
-    ...exportFlags,
-  }
+  static flags = exportFlags
 
   async run(): Promise<ExportUsersResult> {
     const { exportUsersSql } = await import('../../lib/importer/users.js')

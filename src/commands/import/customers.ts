@@ -1,5 +1,4 @@
-import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { bulkLoadFlag, importArgs, importFlags } from '../../lib/importer/cli.js'
+import { bulkLoadFlag, importFlags } from '../../lib/importer/cli.js'
 import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
@@ -16,9 +15,7 @@ export default class ImportCustomers extends ImportCommand<typeof ImportCustomer
     '<%= config.bin %> <%= command.id %> customers.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> customers.csv --mode upsert --errors rejected.csv --dry-run',
   ]
-  static audited = true
-  static args = importArgs
-  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag, 'bulk-load': bulkLoadFlag }
+  static flags = { ...importFlags, 'bulk-load': bulkLoadFlag }
 
   async run(): Promise<ImportCustomersResult> {
     const { customersSpec } = await import('../../lib/importer/customers.js')

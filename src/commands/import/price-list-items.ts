@@ -1,5 +1,4 @@
-import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { bulkLoadFlag, importArgs, importFlags } from '../../lib/importer/cli.js'
+import { bulkLoadFlag, importFlags } from '../../lib/importer/cli.js'
 import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
@@ -15,9 +14,7 @@ export default class ImportPriceListItems extends ImportCommand<typeof ImportPri
     '<%= config.bin %> <%= command.id %> prices.csv --tenant acme --mode upsert',
     '<%= config.bin %> <%= command.id %> prices.csv --dry-run --errors rejected.csv',
   ]
-  static audited = true
-  static args = importArgs
-  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag, 'bulk-load': bulkLoadFlag }
+  static flags = { ...importFlags, 'bulk-load': bulkLoadFlag }
 
   async run(): Promise<ImportPriceListItemsResult> {
     const { priceItemsSpec } = await import('../../lib/importer/price-items.js')

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 
-import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { bulkLoadFlag, importArgs, importFlags } from '../../lib/importer/cli.js'
+import { bulkLoadFlag, importFlags } from '../../lib/importer/cli.js'
 import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
@@ -22,12 +21,8 @@ export default class ImportProducts extends ImportCommand<typeof ImportProducts>
     '<%= config.bin %> <%= command.id %> products.csv --mode upsert --errors rejected.csv --batch-ref PIM-2026-11',
     'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding latin1 --dry-run',
   ]
-  static audited = true
-  static args = importArgs
   static flags = {
-    tenant: tenantFlag,
     ...importFlags,
-    'dry-run': dryRunFlag,
     'bulk-load': bulkLoadFlag,
     'create-categories': Flags.boolean({ description: 'Create missing categories (--no-create-categories: an unknown path is an error)', default: true, allowNo: true }),
   }

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 
-import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { importFlags } from '../../lib/importer/cli.js'
 import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
@@ -20,12 +19,8 @@ export default class ImportStock extends ImportCommand<typeof ImportStock> {
     '<%= config.bin %> <%= command.id %> opening-stock.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> count-2026-11.csv --mode upsert --warehouse WH1 --dry-run',
   ]
-  static audited = true
-  static args = importArgs
   static flags = {
-    tenant: tenantFlag,
     ...importFlags,
-    'dry-run': dryRunFlag,
     warehouse: Flags.string({ char: 'w', description: 'Read bare location codes as locations of this warehouse', helpValue: '<code>' }),
   }
 

@@ -1,5 +1,4 @@
-import { dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { importArgs, importFlags } from '../../lib/importer/cli.js'
+import { importFlags } from '../../lib/importer/cli.js'
 import { ImportCommand } from '../../lib/importer/commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
@@ -12,9 +11,7 @@ export default class ImportUsers extends ImportCommand<typeof ImportUsers> {
     'There is no password column: passwords never travel in a spreadsheet. New users have no password until one is set ' +
     'with erp users reset-password. Every row is checked; any invalid row stops the import and nothing is written.'
   static examples = ['<%= config.bin %> <%= command.id %> users.csv --tenant acme --mode upsert']
-  static audited = true
-  static args = importArgs
-  static flags = { tenant: tenantFlag, ...importFlags, 'dry-run': dryRunFlag }
+  static flags = importFlags
 
   async run(): Promise<ImportUsersResult> {
     const { usersSpec } = await import('../../lib/importer/users.js')

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 
 import { usageError } from '../cli/errors.js'
+import { dryRunFlag, tenantFlag } from '../cli/flags.js'
 import type { Progress } from '../cli/progress.js'
 import { BULK_LOAD_MIN_ROWS } from './bulk-load.js'
 import type { ImportInput, ImportProgress, ImportSummary } from './run.js'
@@ -14,6 +15,8 @@ export const importArgs = {
 }
 
 export const importFlags = {
+  tenant: tenantFlag,
+  'dry-run': dryRunFlag,
   mode: Flags.string({
     char: 'm',
     description: 'insert: new rows only (an existing key is an error); upsert: insert or update; update: existing rows only',
@@ -39,6 +42,7 @@ export const bulkLoadFlag = Flags.boolean({
 })
 
 export const exportFlags = {
+  tenant: tenantFlag,
   output: Flags.string({ char: 'o', description: 'File to write (stdout by default)', helpValue: '<file.csv>' }),
 }
 

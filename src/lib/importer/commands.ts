@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 
 import { BaseCommand } from '../cli/base-command.js'
 import { usageError } from '../cli/errors.js'
-import { importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
+import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
 import type { ExportSummary } from './export.js'
 import type { ImportSummary } from './run.js'
 import type { EntitySpec } from './spec.js'
@@ -14,6 +14,9 @@ import type { EntitySpec } from './spec.js'
  * record), warn and exit 1 when rows were skipped, print the summary.
  */
 export abstract class ImportCommand<T extends typeof Command> extends BaseCommand<T> {
+  static audited = true
+  static args = importArgs
+
   protected async importWith<O>(spec: EntitySpec<O>, options: O): Promise<ImportSummary> {
     const { importCsv } = await import('./run.js')
     const progress = await this.progress('Importing…')
