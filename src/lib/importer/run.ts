@@ -6,11 +6,11 @@ import type { Knex } from 'knex'
 import type { Stringifier } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
-import { SqlState, sqlStateOf } from '../db/sqlstate.js'
-import { Problems } from '../validation.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { quoteLiteral } from '../db/identifiers.js'
+import { SqlState, sqlStateOf } from '../db/sqlstate.js'
+import { Problems } from '../validation.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
 import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
 
@@ -227,8 +227,8 @@ export function formatRowError(file: string, e: RowError): string {
 
 /**
  * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
- * the header: it is mapped to fields (an error before any row is read); every later row is checked without the
- * database, and a bad one goes to the rejects instead of the staging table.
+ * the header: it is mapped to fields (an error before any row is read); every later row is checked
+ * without the database, and a bad one goes to the rejects instead of the staging table.
  */
 class RowStream extends Transform {
   count = 0
