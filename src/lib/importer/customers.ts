@@ -3,6 +3,7 @@ import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
+import { assignments, changedSql, type ColumnSpec } from './assignments.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
@@ -16,7 +17,7 @@ const CODE_KEY: NaturalKey = { field: 'code', table: 'customers', label: 'custom
 const blankIsNull = (check: (p: Problems, v: string) => string | null | undefined) =>
   (p: Problems, v: string) => (v.trim() === '' ? null : check(p, v))
 
-const COLUMNS: { field: FieldSpec; column: string; cast?: string; notNullDefault?: string }[] = [
+const COLUMNS: ColumnSpec[] = [
   { field: { key: 'name', required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 300) }, column: 'name' },
   { field: { key: 'email', text: true, check: blankIsNull((p, v) => checkEmail(p, 'email', v)) }, column: 'email' },
   { field: { key: 'phone', text: true, check: (p, v) => checkPhone(p, 'phone', v) }, column: 'phone' },
@@ -98,22 +99,11 @@ export const customersSpec: EntitySpec<BulkLoadOption> = {
 
   async merge({ trx, mode, dryRun, columns, rows, trace }, options) {
     const code = columns.get('code')!
-    const set: { column: string; insert: string; update: string }[] = []
-    for (const c of COLUMNS) {
-      const col = columns.get(c.field.key)
-      if (!col) continue
-      const value = c.cast ? `s.${col}::${c.cast}` : `s.${col}`
-      set.push({
-        column: c.column,
-        insert: c.notNullDefault ? `coalesce(${value}, ${c.notNullDefault})` : value,
-        update: c.notNullDefault ? `coalesce(${value}, p.${c.column})` : value,
-      })
-    }
+    const set = assignments(COLUMNS, columns, 'p')
     const group = columns.get('group')
     if (group) set.push({ column: 'group_id', insert: 'g.id', update: 'g.id' })
     const from = `${rows} s${group ? ` left join customer_groups g on g.code = s.${group}` : ''}`
-    const changed = set.length === 0 ? 'false'
-      : `(${set.map((x) => `p.${x.column}`).join(', ')}) is distinct from (${set.map((x) => x.update).join(', ')})`
+    const changed = changedSql(set, 'p')
 
     let inserted = 0
     let updated = 0

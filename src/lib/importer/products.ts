@@ -6,6 +6,7 @@ import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
+import { assignments, changedSql, type ColumnSpec } from './assignments.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
 import { checkBoolean, guardFormulaSql, rememberValid, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
@@ -19,7 +20,7 @@ const blankIsNull = (check: (p: Problems, v: string) => string | null | undefine
   (p: Problems, v: string) => (v.trim() === '' ? null : check(p, v))
 
 /** Product columns: the field, its SQL column and type, and (for NOT NULL columns) the default. */
-const COLUMNS: { field: FieldSpec; column: string; cast?: string; notNullDefault?: string }[] = [
+const COLUMNS: ColumnSpec[] = [
   {
     field: { key: 'name', aliases: ['product name', 'title'], required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 300) },
     column: 'name',
@@ -165,27 +166,14 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     const newAttributes = attrs.length === 0 ? null
       : `jsonb_strip_nulls(jsonb_build_object(${attrs.map((a) => `${quoteLiteral(a.def.code)}, ${attributeJson(a.def, a.col)}`).join(', ')}))`
 
-    // Column → the value from the staged row (for an existing product p: NOT NULL columns keep
-    // their value when the cell is empty).
-    const set: { column: string; insert: string; update: string }[] = []
-    for (const c of COLUMNS) {
-      const col = columns.get(c.field.key)
-      if (!col) continue
-      const value = c.cast ? `s.${col}::${c.cast}` : `s.${col}`
-      set.push({
-        column: c.column,
-        insert: c.notNullDefault ? `coalesce(${value}, ${c.notNullDefault})` : value,
-        update: c.notNullDefault ? `coalesce(${value}, p.${c.column})` : value,
-      })
-    }
+    const set = assignments(COLUMNS, columns, 'p')
     if (category) set.push({ column: 'category_id', insert: 'c.id', update: 'c.id' })
     if (newAttributes) {
       const removed = `array_remove(array[${attrs.map((a) => `case when ${a.col} is null then ${quoteLiteral(a.def.code)} end`).join(', ')}]::text[], null)`
       set.push({ column: 'attributes', insert: newAttributes, update: `(p.attributes - ${removed}) || ${newAttributes}` })
     }
     const from = `${rows} s${category ? ` left join categories c on c.path = s.${category}` : ''}`
-    const changed = set.length === 0 ? 'false'
-      : `(${set.map((x) => `p.${x.column}`).join(', ')}) is distinct from (${set.map((x) => x.update).join(', ')})`
+    const changed = changedSql(set, 'p')
 
     let inserted = 0
     let updated = 0

@@ -1,5 +1,6 @@
 import { USER_ROLES } from '../users/users.js'
 import { checkEmail, checkText } from '../validation.js'
+import { changedSql, type Assignment } from './assignments.js'
 import { checkBoolean, guardFormulaSql, type EntitySpec, type MergeCounts } from './spec.js'
 
 /**
@@ -49,7 +50,7 @@ export const usersSpec: EntitySpec = {
 
   async merge({ trx, mode, dryRun, columns, rows }) {
     const email = columns.get('email')!
-    const set: { column: string; insert: string; update: string }[] = []
+    const set: Assignment[] = []
     for (const key of ['name', 'role']) {
       if (columns.has(key)) set.push({ column: key, insert: `s.${columns.get(key)}`, update: `coalesce(s.${columns.get(key)}, u.${key})` })
     }
@@ -61,8 +62,7 @@ export const usersSpec: EntitySpec = {
         update: `case when ${d} is null then u.disabled_at when ${d} then coalesce(u.disabled_at, now()) end`,
       })
     }
-    const changed = set.length === 0 ? 'false'
-      : `(${set.map((x) => `u.${x.column}`).join(', ')}) is distinct from (${set.map((x) => x.update).join(', ')})`
+    const changed = changedSql(set, 'u')
     const match = `lower(u.email) = lower(s.${email})`
     if (dryRun) {
       const { rows: n } = await trx.raw(`select count(*) filter (where u.id is null)::int as inserted,
