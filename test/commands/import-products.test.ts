@@ -223,7 +223,7 @@ describe('erp import products', () => {
       ['empty file', '', /the file is empty/],
       ['header only', 'sku,name\n', /has a header but no rows/],
       ['duplicate header', 'sku,sku,name\nA,A,B\n', /columns "sku" and "sku" are both sku/],
-      ['huge field', `sku,name,description\nA-1,x,"${'y'.repeat(1_100_000)}"\n`, /:2: a row is larger than 1 MiB/],
+      ['huge field', `sku,name,description\nA-1,x,"${'y'.repeat(1_100_000)}"\n`, /:2: a row is longer than 1,048,576 characters/],
       ['NUL bytes', 'sku,name\nA-1,bad\u0000name\n', /:2: column "name": contains a NUL byte/],
       ['ragged rows', 'sku,name\nA-1,x,extra\nA-2\n', /:2: has 3 field\(s\), the header has 2/],
       ['stray quote', 'sku,name\nA-1,ab"c"d\n', /:2/],
