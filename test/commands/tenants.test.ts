@@ -1,8 +1,10 @@
 import { expect } from 'chai'
+import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
 import { adminQuery as query, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
+import { waitFor } from '../helpers/wait.js'
 
 
 async function create(slug: string, ...more: string[]) {
@@ -95,6 +97,44 @@ describe('erp tenants (through bin/run.js)', () => {
     const allowed = await runCli(['sql', 'exec', '--file', script, '--tenant', slug, '--json'])
     expect(allowed.code, allowed.stdout).to.equal(0)
     fs.rmSync(script)
+  })
+
+  it('suspend also ends a login that came in while the suspension was committing', async () => {
+    const slug = uniqueSlug('race')
+    await create(slug)
+    const login = await runCli(['tenants', 'credentials', slug, '--json'])
+    expect(login.code, login.stderr).to.equal(0)
+    const { role: loginRole, password } = login.json.result
+    // Hold the tenant's registry row: the suspension stops after NOLOGIN and its first terminate,
+    // before its commit, the moment a login still gets in.
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await holder.connect()
+    holder.on('error', () => undefined)
+    const intruderUrl = new URL(process.env.DATABASE_URL!)
+    intruderUrl.username = loginRole
+    intruderUrl.password = password
+    const intruder = new pg.Client({ connectionString: intruderUrl.toString() })
+    intruder.on('error', () => undefined)
+    try {
+      await holder.query('begin')
+      await holder.query('select 1 from erp.tenants where slug = $1 for update', [slug])
+      const suspending = runCli(['tenants', 'suspend', slug, '--json'])
+      await waitFor('the suspension to wait for the registry row', async () => (await query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'update "erp"."tenants"%'`)).rows[0].n === 1)
+      await intruder.connect()
+      await intruder.query('select 1')
+      await holder.query('commit')
+      const suspended = await suspending
+      expect(suspended.code, suspended.stderr).to.equal(0)
+      // pg_terminate_backend signals; the backend leaves pg_stat_activity as it exits.
+      const sessions = async () => (await query('select count(*)::int as n from pg_stat_activity where usename = $1', [loginRole])).rows[0].n
+      await waitFor("the login's session to end", async () => (await sessions()) === 0, 5_000)
+      let error: Error | undefined
+      await intruder.query('select 1').catch((err: Error) => (error = err))
+      expect(error?.message).to.match(/terminat|not queryable/i)
+    } finally {
+      await holder.end()
+      await intruder.end().catch(() => undefined)
+    }
   })
 
   it('deletes only with --yes when there is no terminal, keeps it for the grace period, and --purge removes schema and roles', async () => {

@@ -36,7 +36,7 @@ export async function deleteTenant(db: Db, slug: string, options: DeleteOptions 
   requireAdmin(db.scope, 'Deleting a tenant')
   if (options.purge && options.finalBackup) return purgeWithBackup(db, slug, options.finalBackup)
   try {
-    return await db.knex.transaction(async (trx) => {
+    const deleted = await db.knex.transaction(async (trx): Promise<DeletedTenant> => {
       const live = await findTenant(trx, db.scope, slug)
       // --purge also finishes off a tenant already deleted and waiting for its grace period to end.
       const tenant = live ?? (options.purge ? await findTenant(trx, db.scope, slug, { deleted: true }) : undefined)
@@ -64,6 +64,9 @@ export async function deleteTenant(db: Db, slug: string, options: DeleteOptions 
         .returning(['deleted_at', 'purge_after', 'updated_at'])
       return { ...tenant, schema, status: 'deleted', deletedAt: row.deleted_at, purgeAfter: row.purge_after, updatedAt: row.updated_at, purged: false }
     })
+    // The login is shut out only from the commit on: a session that came in meanwhile is ended now.
+    await terminateSessions(db.knex, deleted)
+    return deleted
   } catch (err) {
     throw translateDbError(err)
   }
@@ -97,6 +100,7 @@ async function purgeWithBackup(db: Db, slug: string, backup: { outDir: string; t
     await setLogin(trx, tenant.loginRole, false)
     await terminateSessions(trx, tenant)
   })
+  await terminateSessions(db.knex, tenant) // a login that came in before NOLOGIN was committed
   let archive: string
   try {
     archive = (await backupTenant(db, slug, backup)).file

@@ -21,7 +21,7 @@ export async function resumeTenant(db: Db, slug: string): Promise<Tenant> {
 async function setStatus(db: Db, slug: string, status: TenantStatus): Promise<Tenant> {
   requireAdmin(db.scope, status === 'suspended' ? 'Suspending a tenant' : 'Resuming a tenant')
   try {
-    return await db.knex.transaction(async (trx) => {
+    const tenant = await db.knex.transaction(async (trx) => {
       const tenant = await getTenant(trx, db.scope, slug)
       if (tenant.status === status) {
         throw conflict(`Tenant "${slug}" is already ${status}`, { data: { tenant: slug, status } })
@@ -37,6 +37,9 @@ async function setStatus(db: Db, slug: string, status: TenantStatus): Promise<Te
         .returning('*')
       return { ...tenant, status: row.status, suspendedAt: row.suspended_at, updatedAt: row.updated_at }
     })
+    // NOLOGIN holds only from the commit on: a login that came in meanwhile got past it. End it too.
+    if (status === 'suspended') await terminateSessions(db.knex, tenant)
+    return tenant
   } catch (err) {
     throw translateDbError(err)
   }

@@ -98,9 +98,13 @@ export function explainCreateFailure(err: unknown, slug: string): unknown {
 /** Deleting, undeleting and purging live in deletion.ts. */
 export { deleteTenant } from './deletion.js'
 
-/** End the sessions of a tenant's login role (suspend, delete): they must not go on working. */
-export async function terminateSessions(trx: Knex.Transaction, tenant: Tenant): Promise<number> {
-  const { rows } = await trx.raw(
+/**
+ * End the sessions of a tenant's login role (suspend, delete): they must not go on working. Inside
+ * the transaction that shuts the login out, so they release their locks; once more after its
+ * commit, for a login that came in before the change was visible.
+ */
+export async function terminateSessions(knex: Knex, tenant: Pick<Tenant, 'loginRole'>): Promise<number> {
+  const { rows } = await knex.raw(
     'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = ? and pid <> pg_backend_pid()',
     [tenant.loginRole],
   )
