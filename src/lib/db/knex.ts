@@ -13,12 +13,27 @@ export async function createKnex(options: ConnectionOptions): Promise<Knex> {
   const { default: knex } = await import('knex')
   const base: Knex.PgConnectionConfig =
     typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection }
-  return knex({
+  const instance = knex({
     client: 'pg',
     connection: { application_name: options.applicationName ?? 'erp', ...base },
     pool: { min: 0, max: options.poolMax ?? 4, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 60_000,
     // Errors reach the operator as ErpErrors; knex's own console logging would only duplicate them.
     log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
+    // knex puts the failing statement in front of PostgreSQL's message, by default with the bound
+    // values written in (a password hash, a customer's data). Not interpolated, it can be cut off again.
+    compileSqlOnError: false,
   })
+  instance.on('query-error', withoutStatement)
+  return instance
+}
+
+/**
+ * PostgreSQL's own message, without the statement knex put in front of it (`<sql> - <message>`):
+ * an operator reads what went wrong, not our SQL, and no bound value reaches a terminal or a log.
+ */
+function withoutStatement(err: unknown, query: { sql?: string }): void {
+  if (!(err instanceof Error) || !query?.sql) return
+  const prefix = `${query.sql} - `
+  if (err.message.startsWith(prefix)) err.message = err.message.slice(prefix.length)
 }
