@@ -1,20 +1,9 @@
 import { expect } from 'chai'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { failedWith as failed, okResult as ok, runCli } from '../helpers/cli.js'
 import { openTestDb } from '../helpers/database.js'
 import { inTenant, pricingTenant } from '../lib/pricing/fixtures.js'
-
-const ok = (r: CliResult) => {
-  expect(r.code, `${r.stderr}\n${r.stdout}`).to.equal(0)
-  expect(r.json?.status).to.equal(0)
-  return r.json.result
-}
-const failed = (r: CliResult, code: number, kind: string) => {
-  expect(r.code, r.stdout).to.equal(code)
-  expect(r.json?.error?.kind, r.stdout).to.equal(kind)
-  return r.json.error
-}
 
 describe('erp taxes / price-lists / prices / discounts / settings (through bin/run.js)', function () {
   let db: Db

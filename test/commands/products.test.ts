@@ -1,23 +1,11 @@
 import { expect } from 'chai'
 
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { failedWithMessage as failed, okResult as ok, runCli, type CliResult } from '../helpers/cli.js'
 import { uniqueSlug } from '../helpers/database.js'
 
 /** Runs erp against one tenant with --json and returns the parsed envelope's result. */
 async function erp(tenant: string, args: string[], input?: string): Promise<CliResult> {
   return runCli([...args, '--tenant', tenant, '--json'], { input })
-}
-
-function ok(run: CliResult): any {
-  expect(run.code, run.stdout + run.stderr).to.equal(0)
-  return run.json.result
-}
-
-function failed(run: CliResult, code: number, message: RegExp): any {
-  expect(run.code, run.stdout + run.stderr).to.equal(code)
-  expect(run.json.status).to.equal(code)
-  expect(run.json.error.message).to.match(message)
-  return run.json.error
 }
 
 describe('erp products, categories and attributes (through bin/run.js)', function () {

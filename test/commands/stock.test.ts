@@ -1,26 +1,13 @@
 import { expect } from 'chai'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { failedWithMessage as failed, okResult as ok, runCli } from '../helpers/cli.js'
 import { openTestDb } from '../helpers/database.js'
 import { moveCount, onHand, rows, stockTenant } from '../lib/stock/fixtures.js'
 
 /** Every stock command through bin/run.js, with --json, on its own tenant per block. */
 
 const erp = (slug: string, ...args: string[]) => runCli([...args, '--tenant', slug, '--json'])
-
-function ok(result: CliResult): any {
-  expect(result.code, `${result.stdout}\n${result.stderr}`).to.equal(0)
-  expect(result.json.status).to.equal(0)
-  return result.json.result
-}
-
-function failed(result: CliResult, code: number, pattern: RegExp): any {
-  expect(result.code, result.stdout + result.stderr).to.equal(code)
-  expect(result.json.status).to.equal(code)
-  expect(result.json.error.message).to.match(pattern)
-  return result.json.error
-}
 
 describe('erp warehouses and locations (CLI)', () => {
   let db: Db

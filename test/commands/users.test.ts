@@ -1,23 +1,12 @@
 import { expect } from 'chai'
 
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { failedWithMessage as failed, okResult as ok, runCli, type CliResult } from '../helpers/cli.js'
 import { openTestDb, uniqueSlug } from '../helpers/database.js'
 import { withTenant } from '../../src/lib/db/tenant-scope.js'
 import { verifyPassword } from '../../src/lib/users/password.js'
 
 async function erp(tenant: string, args: string[], input?: string): Promise<CliResult> {
   return runCli([...args, '--tenant', tenant, '--json'], { input })
-}
-
-function ok(run: CliResult): any {
-  expect(run.code, run.stdout + run.stderr).to.equal(0)
-  return run.json.result
-}
-
-function failed(run: CliResult, code: number, message: RegExp): any {
-  expect(run.code, run.stdout + run.stderr).to.equal(code)
-  expect(run.json.error.message).to.match(message)
-  return run.json.error
 }
 
 /** The stored hash, read as the admin: the CLI never returns it. */

@@ -61,6 +61,14 @@ export function okResult(r: CliResult): any {
   return r.json.result
 }
 
+/** The error of a --json run that failed with this exit code and a message like `message`. */
+export function failedWithMessage(r: CliResult, code: number, message: RegExp): any {
+  expect(r.code, r.stdout + r.stderr).to.equal(code)
+  expect(r.json?.status, r.stdout).to.equal(code)
+  expect(r.json.error.message).to.match(message)
+  return r.json.error
+}
+
 /** The error of a --json run that failed with this exit code and error kind. */
 export function failedWith(r: CliResult, code: number, kind: string): any {
   expect(r.code, r.stdout + r.stderr).to.equal(code)
