@@ -9,6 +9,7 @@ import { promisify } from 'node:util'
 
 import { ErpError, ErrorKind } from '../cli/errors.js'
 import { dataDir, isRoot } from '../paths.js'
+import { loadPg } from './pg-driver.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -310,7 +311,7 @@ async function start(clusterDir: string, logFile: string, port: number, bins: Bi
 }
 
 async function ensureDatabase(state: EmbeddedState): Promise<void> {
-  const { default: pg } = await import('pg')
+  const pg = await loadPg()
   const client = new pg.Client({ host: '127.0.0.1', port: state.port, user: SUPERUSER, password: state.password, database: 'postgres' })
   await client.connect()
   try {

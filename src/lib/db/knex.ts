@@ -1,5 +1,7 @@
 import type { Knex } from 'knex'
 
+import { loadPg } from './pg-driver.js'
+
 export interface ConnectionOptions {
   /** A postgres:// URL, or an object the pg driver takes. */
   connection: string | Knex.PgConnectionConfig
@@ -10,6 +12,7 @@ export interface ConnectionOptions {
 
 /** The one knex factory. knex and pg are imported here, lazily, so start-up stays light. */
 export async function createKnex(options: ConnectionOptions): Promise<Knex> {
+  await loadPg() // knex's own require('pg') then finds it loaded
   const { default: knex } = await import('knex')
   const base: Knex.PgConnectionConfig =
     typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection }
