@@ -1,7 +1,9 @@
 import { expect } from 'chai'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { createInvoice, issueInvoice, voidInvoice } from '../../src/lib/invoices/invoices.js'
+import { createInvoice } from '../../src/lib/invoices/create.js'
+import { issueInvoice } from '../../src/lib/invoices/issue.js'
+import { voidInvoice } from '../../src/lib/invoices/void.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
 import { adminQuery, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { inTenant, salesTenant } from '../lib/orders/fixtures.js'

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { agingReport, type AgingReport } from '../../lib/invoices/invoices.js'
+import { agingReport, type AgingReport } from '../../lib/invoices/reports.js'
 import { AGING_COLUMNS, dateFlag } from '../../lib/orders/cli.js'
 
 export type InvoicesAgingResult = AgingReport

@@ -2,7 +2,8 @@ import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { issueInvoice, issueInvoices, type InvoiceDetail, type IssueInvoicesResult } from '../../lib/invoices/invoices.js'
+import type { InvoiceDetail } from '../../lib/invoices/invoice.js'
+import { issueInvoice, issueInvoices, type IssueInvoicesResult } from '../../lib/invoices/issue.js'
 import { dateFlag, invoicesArg } from '../../lib/orders/cli.js'
 
 /** One invoice: the issued invoice; several: one item per invoice with its number and dates. */

@@ -3,7 +3,8 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { INVOICE_STATES, listInvoices, type InvoicePage, type InvoiceState } from '../../lib/invoices/invoices.js'
+import { INVOICE_STATES, type InvoiceState } from '../../lib/invoices/invoice.js'
+import { listInvoices, type InvoicePage } from '../../lib/invoices/reports.js'
 import { INVOICE_COLUMNS, dateFlag } from '../../lib/orders/cli.js'
 
 export type InvoicesListResult = InvoicePage

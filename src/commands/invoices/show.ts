@@ -3,7 +3,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { getInvoice, type InvoiceDetail } from '../../lib/invoices/invoices.js'
+import { getInvoice, type InvoiceDetail } from '../../lib/invoices/invoice.js'
 import { INVOICE_LINE_COLUMNS, invoiceArg } from '../../lib/orders/cli.js'
 
 export type InvoicesShowResult = InvoiceDetail

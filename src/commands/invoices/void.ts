@@ -3,7 +3,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag, yesFlag } from '../../lib/cli/flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
-import { voidInvoice, type VoidResult } from '../../lib/invoices/invoices.js'
+import { voidInvoice, type VoidResult } from '../../lib/invoices/void.js'
 import { dateFlag, invoiceArg } from '../../lib/orders/cli.js'
 
 export type InvoicesVoidResult = VoidResult

@@ -4,7 +4,7 @@ import type { Knex } from 'knex'
 
 import { settingValue } from '../settings/settings.js'
 import { queryRows } from '../stock/sql.js'
-import { getInvoice, type InvoiceDetail } from './invoices.js'
+import { getInvoice, type InvoiceDetail } from './invoice.js'
 
 /**
  * What an invoice document shows: seller and buyer, lines, taxes per rate, totals and payment

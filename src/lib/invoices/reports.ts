@@ -1,0 +1,120 @@
+import type { Knex } from 'knex'
+
+import { usageError } from '../cli/errors.js'
+import { parseOrderRef } from '../orders/orders.js'
+import { Decimal, currencyScale, fixed } from '../pricing/money.js'
+import { queryRows } from '../stock/sql.js'
+import { Problems } from '../validation.js'
+import { INVOICE_SELECT, INVOICE_STATES, checkDay, type Invoice, type InvoiceKind, type InvoiceState } from './invoice.js'
+
+export interface ListInvoicesInput {
+  state?: InvoiceState
+  kind?: InvoiceKind
+  customer?: string
+  order?: string
+  /** Issued or partially paid and past the due date (as of --as-of). */
+  overdue?: boolean
+  asOf?: string
+  limit?: number
+  before?: string
+}
+
+export interface InvoiceListItem extends Invoice {
+  daysOverdue: number | null
+}
+
+export interface InvoicePage {
+  items: InvoiceListItem[]
+  nextCursor: string | null
+}
+
+export async function listInvoices(trx: Knex.Transaction, input: ListInvoicesInput = {}): Promise<InvoicePage> {
+  const limit = input.limit ?? 50
+  const problems = new Problems()
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.add('limit', 'must be from 1 to 1000')
+  if (input.state !== undefined && !INVOICE_STATES.includes(input.state)) problems.add('state', `expected one of ${INVOICE_STATES.join(', ')}`)
+  problems.throwIfAny('Invoices not listed')
+  const asOf = checkDay('as-of', input.asOf)
+  const before = input.before ?? null
+  if (before !== null && !/^\d{1,18}$/.test(before)) throw usageError('--before takes an invoice id')
+  const orderId = input.order === undefined ? null : parseOrderRef(input.order)
+  const rows = await queryRows<InvoiceListItem>(
+    trx,
+    `select * from (${INVOICE_SELECT.replace('select i.id::text,', `select greatest(coalesce(?::date, current_date) - i.due_date, 0) as "daysOverdue", i.id::text,`)}
+      where (?::text is null or i.state = ?) and (?::text is null or i.kind = ?) and (?::text is null or c.code = ?)
+        and (?::bigint is null or i.order_id = ?::bigint)
+        and (not ?::boolean or (i.kind = 'invoice' and i.state in ('issued', 'partially_paid') and i.due_date < coalesce(?::date, current_date)))
+        and (?::bigint is null or i.id < ?::bigint)
+      order by i.id desc limit ?) x`,
+    [
+      asOf, input.state ?? null, input.state ?? null, input.kind ?? null, input.kind ?? null, input.customer ?? null, input.customer ?? null,
+      orderId, orderId, Boolean(input.overdue), asOf, before, before, limit + 1,
+    ],
+  )
+  for (const r of rows) if (r.dueDate === null || r.state === 'paid' || r.state === 'void' || r.kind === 'credit_note') r.daysOverdue = null
+  const more = rows.length > limit
+  const items = more ? rows.slice(0, limit) : rows
+  return { items, nextCursor: more ? items.at(-1)!.id : null }
+}
+
+export interface AgingRow {
+  customer: string
+  name: string
+  currency: string
+  d0_30: string
+  d31_60: string
+  d61_90: string
+  d90_plus: string
+  /** Issued return credit notes not yet settled against invoices: they lower the total. */
+  credits: string
+  total: string
+}
+
+export interface AgingReport {
+  asOf: string
+  basis: 'days since the invoice date'
+  rows: AgingRow[]
+  totals: Record<string, Omit<AgingRow, 'customer' | 'name' | 'currency'>>
+}
+
+/** Receivables per customer by age (days since the invoice date): 0-30, 31-60, 61-90, 90+. */
+export async function agingReport(trx: Knex.Transaction, input: { asOf?: string; customer?: string } = {}): Promise<AgingReport> {
+  const asOf = checkDay('as-of', input.asOf)
+  const rows = await queryRows<AgingRow & { scale: number }>(
+    trx,
+    `with d as (select coalesce(?::date, current_date) as as_of),
+     open as (
+       select i.customer_id, i.currency, i.scale, d.as_of - i.issue_date as age,
+              case when i.kind = 'invoice' then i.gross - i.paid else 0 end as due,
+              case when i.kind = 'credit_note' then i.gross else 0 end as credit
+         from invoices i, d
+        where i.issue_date <= d.as_of
+          and ((i.kind = 'invoice' and i.state in ('issued', 'partially_paid')) or (i.kind = 'credit_note' and i.reason = 'return'))
+     )
+     select c.code as customer, c.name, o.currency, max(o.scale) as scale,
+            round(sum(due) filter (where age <= 30), max(o.scale))::text as d0_30,
+            round(sum(due) filter (where age between 31 and 60), max(o.scale))::text as d31_60,
+            round(sum(due) filter (where age between 61 and 90), max(o.scale))::text as d61_90,
+            round(sum(due) filter (where age > 90), max(o.scale))::text as d90_plus,
+            round(sum(credit), max(o.scale))::text as credits,
+            round(sum(due) - sum(credit), max(o.scale))::text as total
+       from open o join customers c on c.id = o.customer_id
+      where (?::text is null or c.code = ?)
+      group by c.code, c.name, o.currency
+     having sum(due) <> 0 or sum(credit) <> 0
+      order by c.code, o.currency`,
+    [asOf, input.customer ?? null, input.customer ?? null],
+  )
+  const zero = (s: number) => fixed(new Decimal(0), s)
+  const out: AgingRow[] = rows.map(({ scale, ...r }) => ({
+    ...r, d0_30: r.d0_30 ?? zero(scale), d31_60: r.d31_60 ?? zero(scale), d61_90: r.d61_90 ?? zero(scale), d90_plus: r.d90_plus ?? zero(scale),
+  }))
+  const totals: AgingReport['totals'] = {}
+  for (const r of out) {
+    const t = (totals[r.currency] ??= { d0_30: '0', d31_60: '0', d61_90: '0', d90_plus: '0', credits: '0', total: '0' })
+    const s = currencyScale(r.currency)
+    for (const k of ['d0_30', 'd31_60', 'd61_90', 'd90_plus', 'credits', 'total'] as const) t[k] = fixed(new Decimal(t[k]).plus(r[k]), s)
+  }
+  const [{ day }] = await queryRows<{ day: string }>(trx, `select to_char(coalesce(?::date, current_date), 'YYYY-MM-DD') as day`, [asOf])
+  return { asOf: day, basis: 'days since the invoice date', rows: out, totals }
+}
