@@ -4,14 +4,9 @@ import type { Db } from '../../src/lib/db/connect.js'
 import { createInvoice } from '../../src/lib/invoices/create.js'
 import { issueInvoice } from '../../src/lib/invoices/issue.js'
 import { voidInvoice } from '../../src/lib/invoices/void.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { okResult as ok, runCli } from '../helpers/cli.js'
 import { adminQuery, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { inTenant, salesTenant } from '../lib/orders/fixtures.js'
-
-const ok = (r: CliResult) => {
-  expect(r.code, `${r.stderr}\n${r.stdout}`).to.equal(0)
-  return r.json.result
-}
 
 /** Issue `count` invoices for CASH; returns their numbers in order. */
 async function issueInvoices(db: Db, slug: string, count: number): Promise<string[]> {
