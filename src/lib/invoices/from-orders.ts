@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { distinct, throwIfFailed } from '../batch.js'
 import { ErpError, conflict } from '../cli/errors.js'
-import { lockOrders, orderReference, parseOrderRef } from '../orders/orders.js'
+import { lockOrders, matchOrderLine, orderReference, parseOrderRef } from '../orders/orders.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'
 import { Problems, checkDecimal } from '../validation.js'
@@ -209,12 +209,8 @@ function pickOrderLines(orderId: string, lines: OpenOrderLine[], wanted?: Invoic
   const picks: Array<{ line: OpenOrderLine; qty: string }> = []
   wanted.forEach((w, i) => {
     const field = `lines[${i + 1}]`
-    const matches = lines.filter((l) => (w.line !== undefined ? l.line_no === w.line : l.sku === w.sku))
-    if (matches.length !== 1) {
-      problems.add(field, matches.length === 0 ? `${orderReference(orderId)} has no line ${w.line ?? w.sku}` : `${w.sku} is on several lines: name the line number`)
-      return
-    }
-    const line = matches[0]
+    const line = matchOrderLine(problems, field, orderId, lines, w)
+    if (!line) return
     const qty = w.qty === undefined ? new Decimal(line.open).toFixed() : checkDecimal(problems, `${field}.qty`, w.qty, { precision: 18, scale: 4, nonNegative: true })
     if (qty === undefined) return
     if (new Decimal(qty).lessThanOrEqualTo(0)) problems.add(`${field}.qty`, `line ${line.line_no} (${line.sku}): nothing shipped is left to invoice`)

@@ -11,7 +11,7 @@ import { postMoves, type MoveLine, type PostedMove } from '../stock/moves.js'
 import { release, reserveMany, type Reservation, type ReserveShortage } from '../stock/reservations.js'
 import { queryRows } from '../stock/sql.js'
 import { Problems, checkDecimal } from '../validation.js'
-import { getOrder, lockOrder, lockOrders, orderReference, parseOrderRef, refuseState, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
+import { getOrder, lockOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, refuseState, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
 
 /**
  * The order's state changes. Each locks the order row first, so two operators acting on one
@@ -315,12 +315,8 @@ function pickFulfilLines(orderId: string, lines: FulfilLineRow[], input: FulfilO
   const wanted: LinePick[] = input.lines && input.lines.length ? input.lines : lines.filter((l) => new Decimal(l.remaining).greaterThan(0)).map((l) => ({ line: l.line_no }))
   wanted.forEach((w, i) => {
     const field = `lines[${i + 1}]`
-    const matches = lines.filter((l) => (w.line !== undefined ? l.line_no === w.line : l.sku === w.sku))
-    if (matches.length !== 1) {
-      problems.add(field, matches.length === 0 ? `${orderReference(orderId)} has no line ${w.line ?? w.sku}` : `${w.sku} is on several lines: name the line number`)
-      return
-    }
-    const line = matches[0]
+    const line = matchOrderLine(problems, field, orderId, lines, w)
+    if (!line) return
     if (chosen.some((c) => c.id === line.id)) return problems.add(field, `line ${line.line_no} is named twice`)
     let qty = w.qty === undefined ? line.remaining : checkDecimal(problems, `${field}.qty`, w.qty, { precision: 18, scale: 4, nonNegative: true })
     if (qty === undefined) return

@@ -69,6 +69,23 @@ export interface OrderDetail extends Order {
 
 export const orderReference = (id: string | number): string => `SO-${id}`
 
+/**
+ * The line of an order that a pick names by its number, or by its SKU when the order has one line
+ * of it; otherwise a problem on `field`, and undefined.
+ */
+export function matchOrderLine<L extends { line_no: number; sku: string }>(
+  problems: Problems,
+  field: string,
+  orderId: string,
+  lines: L[],
+  pick: { line?: number; sku?: string },
+): L | undefined {
+  const matches = lines.filter((l) => (pick.line !== undefined ? l.line_no === pick.line : l.sku === pick.sku))
+  if (matches.length === 1) return matches[0]
+  problems.add(field, matches.length === 0 ? `${orderReference(orderId)} has no line ${pick.line ?? pick.sku}` : `${pick.sku} is on several lines: name the line number`)
+  return undefined
+}
+
 /** An order named by its id or its reference (SO-123). */
 export function parseOrderRef(ref: string | number): string {
   const text = String(ref).trim()

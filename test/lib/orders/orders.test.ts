@@ -78,6 +78,21 @@ describe('orders: lifecycle (services)', function () {
     expect((await t((trx) => getOrder(trx, order.id))).state).to.equal('closed')
   })
 
+  it('finds the line a pick names by number or SKU, and names a pick that fits no line or several', async () => {
+    const order = await t((trx) => createOrder(trx, { customer: 'CASH', lines: [{ sku: 'WIDGET', qty: '2' }, { sku: 'WIDGET', qty: '1' }, { sku: 'BOOK', qty: '1' }] }))
+    await t((trx) => confirmOrder(trx, { order: order.id }))
+    const noLine = await failure(t((trx) => fulfilOrder(trx, { order: order.id, lines: [{ line: 9, qty: '1' }] })))
+    expect(noLine.message).to.include(`SO-${order.id} has no line 9`)
+    const several = await failure(t((trx) => fulfilOrder(trx, { order: order.id, lines: [{ sku: 'WIDGET', qty: '1' }] })))
+    expect(several.message).to.include('WIDGET is on several lines: name the line number')
+    const shipped = await t((trx) => fulfilOrder(trx, { order: order.id, lines: [{ line: 2 }, { sku: 'BOOK' }] }))
+    expect(shipped.moves.map((m) => [m.sku, m.qty])).to.have.deep.members([['WIDGET', '1'], ['BOOK', '1']])
+    const unknown = await failure(t((trx) => createInvoice(trx, { order: order.id, lines: [{ sku: 'GADGET' }] })))
+    expect(unknown.message).to.include(`SO-${order.id} has no line GADGET`)
+    const invoice = await t((trx) => createInvoice(trx, { order: order.id, lines: [{ line: 3 }] }))
+    expect(invoice.lines.map((l) => [l.sku, l.qty])).to.deep.equal([['BOOK', '1']])
+  })
+
   it('refuses transitions out of order: confirm twice, confirm or fulfil a cancelled order, fulfil a draft, cancel a shipped one', async () => {
     const order = await t((trx) => createOrder(trx, { customer: 'CASH', lines: [{ sku: 'WIDGET', qty: '1' }] }))
     expect((await failure(t((trx) => fulfilOrder(trx, { order: order.id })))).message).to.match(/it is draft/)
