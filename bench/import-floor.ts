@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import type { Db } from '../src/lib/db/connect.js'
 import { quoteIdent, quoteLiteral } from '../src/lib/db/identifiers.js'
+import { secondaryDefinitions } from '../src/lib/importer/bulk-load.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { uniqueSlug } from '../test/helpers/database.js'
 
@@ -33,7 +34,7 @@ export async function timeHandLoad(db: Db, from: string, work: string): Promise<
   for (const { table, columns } of TABLES) {
     const file = path.join(work, `${table}.copy`)
     psql(['-c', `\\copy (select ${columns} from ${quoteIdent(from)}.${table}) to ${quoteLiteral(file)}`])
-    const saved = await secondaryDefinitions(db, `${quoteIdent(to)}.${table}`)
+    const saved = await secondaryDefinitions(db.knex, `${quoteIdent(to)}.${table}`)
     const constraints = saved.filter((d) => d.kind === 'constraint')
     const indexes = saved.filter((d) => d.kind === 'index')
     const target = `${quoteIdent(to)}.${table}`
@@ -52,22 +53,6 @@ export async function timeHandLoad(db: Db, from: string, work: string): Promise<
   const started = performance.now()
   psql(['-f', file])
   return performance.now() - started
-}
-
-/** The table's indexes and its unique and foreign-key constraints, but the primary key: what a bulk load drops. */
-async function secondaryDefinitions(db: Db, table: string): Promise<{ kind: 'index' | 'constraint'; name: string; definition: string }[]> {
-  const { rows } = await db.knex.raw(
-    `select 'constraint' as kind, conname as name, pg_get_constraintdef(oid) as definition
-       from pg_constraint where conrelid = ?::regclass and contype in ('u', 'f')
-     union all
-     select 'index', c.relname, pg_get_indexdef(i.indexrelid)
-       from pg_index i join pg_class c on c.oid = i.indexrelid
-      where i.indrelid = ?::regclass and not i.indisprimary
-        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
-      order by 1 desc, 2`,
-    [table, table],
-  )
-  return rows
 }
 
 function psql(args: string[]): void {

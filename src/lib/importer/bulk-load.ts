@@ -102,7 +102,7 @@ async function shouldBulkLoad(trx: Knex.Transaction, plan: BulkInsert): Promise<
   return (await countRows(trx, plan.skipped, spare + 1)) <= spare
 }
 
-interface Definition {
+export interface Definition {
   kind: 'index' | 'constraint'
   name: string
   definition: string
@@ -110,14 +110,15 @@ interface Definition {
 }
 
 /**
- * The table's secondary indexes and its unique, exclusion and foreign-key constraints, as the
- * catalog defines them, dropped. Kept in place: the primary key (other tables reference it), a
- * unique key another table's foreign key uses, replica-identity and clustered indexes (flags a
- * plain recreation would lose), invalid indexes (left over by a failed CREATE INDEX
- * CONCURRENTLY: not ours to finish), and check constraints (checked per row anyway, no index).
+ * What a bulk load drops and recreates: the table's secondary indexes and its unique, exclusion
+ * and foreign-key constraints, as the catalog defines them, foreign keys last. Kept in place: the
+ * primary key (other tables reference it), a unique key another table's foreign key uses,
+ * replica-identity and clustered indexes (flags a plain recreation would lose), invalid indexes
+ * (left over by a failed CREATE INDEX CONCURRENTLY: not ours to finish), and check constraints
+ * (checked per row anyway, no index). `table` is any name regclass takes.
  */
-async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promise<Definition[]> {
-  const { rows } = await trx.raw(
+export async function secondaryDefinitions(knex: Knex, table: string): Promise<Definition[]> {
+  const { rows } = await knex.raw(
     `with t as (select ?::regclass as oid),
      kept as (select i.indexrelid from pg_index i, t
                where i.indrelid = t.oid and (i.indisprimary or not i.indisvalid or i.indisreplident or i.indisclustered
@@ -134,7 +135,12 @@ async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promi
       order by late, name`,
     [table],
   )
-  const saved = rows as (Definition & { late: boolean })[]
+  return rows.map(({ kind, name, definition, comment }: Definition) => ({ kind, name, definition, comment }))
+}
+
+/** The table's secondary definitions (secondaryDefinitions), dropped; returned to be recreated. */
+async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promise<Definition[]> {
+  const saved = await secondaryDefinitions(trx, table)
   const constraints = saved.filter((d) => d.kind === 'constraint')
   const indexes = saved.filter((d) => d.kind === 'index')
   if (constraints.length > 0) {
@@ -145,7 +151,7 @@ async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promi
     const { rows: at } = await trx.raw('select relnamespace::regnamespace::text as schema from pg_class where oid = ?::regclass', [table])
     await trx.raw(verbatim(`drop index ${indexes.map((d) => `${at[0].schema}.${quoteIdent(d.name)}`).join(', ')}`))
   }
-  return saved.map(({ kind, name, definition, comment }) => ({ kind, name, definition, comment }))
+  return saved
 }
 
 /**
