@@ -115,7 +115,7 @@ const pad = (s: string) => s.padEnd(10)
 async function fill(url: string, schema: string): Promise<void> {
   await query(url, `
     set search_path to ${schema};
-    set role erp_tenant_${schema.slice('tenant_'.length)};
+    select set_config('role', (select owner_role from erp.tenants where schema_name = '${schema}'), false);
     create table bench_products (
       id bigint generated always as identity primary key,
       sku text not null unique,
@@ -199,7 +199,7 @@ async function query(url: string, text: string): Promise<any[]> {
 const admin = (url: string, text: string) => query(url, text)
 
 async function dropRoles(server: string, slug: string): Promise<void> {
-  const { rows } = { rows: await query(server, `select rolname from pg_roles where rolname like 'erp_tenant_${slug}%'`) }
+  const { rows } = { rows: await query(server, `select rolname from pg_roles where rolname ~ '^erp_[a-z0-9_]+_${slug}(__login)?$'`) }
   for (const { rolname } of rows) await query(server, `drop role if exists "${rolname}"`)
 }
 

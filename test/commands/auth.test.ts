@@ -5,7 +5,7 @@ import path from 'node:path'
 import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { adminQuery, uniqueSlug } from '../helpers/database.js'
+import { adminQuery, namesFor, uniqueSlug } from '../helpers/database.js'
 
 /** A private config folder per test: profiles and the credentials file live there. */
 function freshConfig() {
@@ -35,7 +35,7 @@ describe('tenant credentials, profiles and isolation', () => {
     expect(r.stdout + r.stderr).not.to.contain(secret)
 
     const who = await runCli(['auth', 'whoami', '--profile', 'mine', '--json'], { env })
-    expect(who.json.result).to.include({ profile: 'mine', secretStore: 'file', databaseUser: `erp_tenant_${mine}_login` })
+    expect(who.json.result).to.include({ profile: 'mine', secretStore: 'file', databaseUser: `${(await namesFor(mine)).loginRole}` })
     expect(who.json.result.scope).to.deep.equal({ kind: 'tenant', tenant: mine })
     expect(who.stdout).not.to.contain(secret)
   })
@@ -61,7 +61,7 @@ describe('tenant credentials, profiles and isolation', () => {
   it("and PostgreSQL refuses the tenant login's raw queries on another tenant's schema (42501)", async () => {
     const secret = JSON.parse(fs.readFileSync(path.join(config, 'credentials.json'), 'utf8')).secrets.mine
     const url = new URL(process.env.DATABASE_URL!)
-    url.username = `erp_tenant_${mine}_login`
+    url.username = `${(await namesFor(mine)).loginRole}`
     url.password = secret
     const client = new pg.Client({ connectionString: url.toString() })
     await client.connect()
@@ -100,7 +100,7 @@ describe('tenant credentials, profiles and isolation', () => {
     expect(second.json.result.rotated).to.equal(true)
     const tryLogin = async (password: string) => {
       const url = new URL(process.env.DATABASE_URL!)
-      url.username = `erp_tenant_${other}_login`
+      url.username = `${(await namesFor(other)).loginRole}`
       url.password = password
       const client = new pg.Client({ connectionString: url.toString() })
       try {

@@ -4,15 +4,14 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { tenantNames } from '../../src/lib/db/identifiers.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { openTestDb, uniqueSlug } from '../helpers/database.js'
+import { namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
 
 /** Run SQL (several statements) inside a tenant's schema as its owner role, as its migrations do. */
 async function asTenant(db: Db, slug: string, sql: string): Promise<void> {
-  const { schema, ownerRole } = tenantNames(slug)
+  const { schema, ownerRole } = (await namesFor(slug))
   await db.knex.transaction(async (trx) => {
     await trx.raw(`set local search_path to "${schema}"`)
     await trx.raw(`set local role "${ownerRole}"`)
@@ -27,7 +26,7 @@ async function asTenant(db: Db, slug: string, sql: string): Promise<void> {
 
 /** A tenant schema with a bit of everything a backup must carry. */
 async function populate(db: Db, slug: string, extraRole?: string): Promise<void> {
-  const { schema } = tenantNames(slug)
+  const { schema } = (await namesFor(slug))
   await asTenant(db, slug, `
       create type mood as enum ('ok', 'it''s bad', 'tab\tin label');
       create domain posint as integer check (value > 0);
@@ -90,7 +89,7 @@ const tmpDir = (prefix: string) => {
 const archivesIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.erp.tar')).map((f) => path.join(dir, f))
 
 async function tenantExists(db: Db, slug: string): Promise<{ registry: boolean; schema: boolean; role: boolean }> {
-  const names = tenantNames(slug)
+  const names = (await namesFor(slug))
   const { rows } = await db.knex.raw(
     `select exists (select 1 from erp.tenants where slug = ?) as registry,
             exists (select 1 from pg_namespace where nspname = ?) as schema,
@@ -138,7 +137,7 @@ describe('erp backup (through bin/run.js)', function () {
       expect(restored.json.result).to.include({ tenant: copy, schema: `tenant_${copy}`, replaced: false, rows: row.rows })
       expect(restored.json.result.migrationsApplied).to.deep.equal([])
 
-      const [a, b] = [tenantNames(slug), tenantNames(copy)]
+      const [a, b] = [(await namesFor(slug)), (await namesFor(copy))]
       const [fa, fb] = [await schemaFingerprint(db.knex, a.schema, a), await schemaFingerprint(db.knex, b.schema, b)]
       expect(fb).to.deep.equal(fa)
       expect(await rowChecksums(db.knex, b.schema)).to.deep.equal(await rowChecksums(db.knex, a.schema))
@@ -169,7 +168,7 @@ describe('erp backup (through bin/run.js)', function () {
     const out = tmpDir('force')
     const created = await runCli(['backup', 'create', '--tenant', slug, '--out', out, '--json'])
     const file = created.json.result.tenants[0].file
-    const { schema } = tenantNames(slug)
+    const { schema } = (await namesFor(slug))
     await db.knex.raw(`delete from "${schema}".moves; insert into "${schema}".bk_categories (name) values ('after the backup')`)
 
     const refused = await runCli(['backup', 'restore', file, '--json'])
@@ -197,7 +196,7 @@ describe('erp backup (through bin/run.js)', function () {
   it('a backup taken while another connection writes is one consistent snapshot', async () => {
     const slug = uniqueSlug('snap')
     await createTenant(db, { slug })
-    const { schema } = tenantNames(slug)
+    const { schema } = (await namesFor(slug))
     // Invariant kept by every writing transaction: counters.n = count(orders) and each order has 3 lines.
     await asTenant(db, slug, `
       create table bk_orders (id bigint generated always as identity primary key, pad text);
@@ -231,7 +230,7 @@ describe('erp backup (through bin/run.js)', function () {
       const copy = uniqueSlug('snap_copy')
       const restored = await runCli(['backup', 'restore', created.json.result.tenants[0].file, '--as', copy, '--json'])
       expect(restored.code, restored.stdout + restored.stderr).to.equal(0)
-      const c = tenantNames(copy).schema
+      const c = (await namesFor(copy)).schema
       const { rows } = await db.knex.raw(`select (select n from "${c}".counters) as n, (select count(*) from "${c}".bk_orders) as orders,
           (select count(*) from "${c}".bk_order_lines) as lines`)
       expect(Number(rows[0].orders)).to.equal(Number(rows[0].n))
@@ -344,9 +343,9 @@ describe('erp backup (through bin/run.js)', function () {
     })
     expect(restored.code, restored.stdout + restored.stderr).to.equal(0)
     expect(restored.json.result.migrationsApplied).to.deep.equal([extra])
-    const { rows } = await db.knex.raw(`select name from "${tenantNames(copy).schema}".knex_migrations order by name`)
+    const { rows } = await db.knex.raw(`select name from "${(await namesFor(copy)).schema}".knex_migrations order by name`)
     expect(rows.map((r: { name: string }) => r.name)).to.include(extra)
-    const table = await db.knex.raw('select to_regclass(?) as t', [`${tenantNames(copy).schema}.extra_things`])
+    const table = await db.knex.raw('select to_regclass(?) as t', [`${(await namesFor(copy)).schema}.extra_things`])
     expect(table.rows[0].t).to.not.equal(null)
   })
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import pg from 'pg'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { openTestDb, uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { adminQuery as query, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { forEachTenant } from '../../src/lib/tenants/fleet.js'
@@ -333,7 +333,7 @@ describe('erp tenants delete with a grace period, undelete, purge-deleted', func
     expect(back.json.warnings.join(' ')).to.contain(`migrate latest --tenant ${slug}`)
     expect((await query(`select value from tenant_${slug}.settings where key = 'kept'`)).rows[0].value).to.equal('yes')
     expect((await runCli(['tenants', 'resume', slug])).code).to.equal(0)
-    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`erp_tenant_${slug}_login`])).rows).to.satisfy(
+    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`${(await namesFor(slug)).loginRole}`])).rows).to.satisfy(
       (rows: Array<{ rolcanlogin: boolean }>) => rows.every((r) => r.rolcanlogin),
     )
     const notDeleted = await runCli(['tenants', 'undelete', slug, '--json'])
@@ -395,7 +395,7 @@ describe('erp tenants delete with a grace period, undelete, purge-deleted', func
     expect(await status(due)).to.equal(undefined)
     expect(await status(notDue)).to.equal('deleted')
     expect((await query("select 1 from pg_namespace where nspname like $1", [`deleted_${due}_%`])).rowCount).to.equal(0)
-    expect((await query('select 1 from pg_roles where rolname like $1', [`erp_tenant_${due}%`])).rowCount).to.equal(0)
+    expect((await query('select 1 from pg_roles where rolname like $1', [`${(await namesFor(due)).ownerRole}%`])).rowCount).to.equal(0)
   })
 })
 
@@ -440,11 +440,11 @@ describe('erp tenants check-distributable', function () {
   before(async () => {
     for (const slug of [clean, messy, other]) expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
     await query(`
-      set role erp_tenant_${clean};
+      set role ${(await namesFor(clean)).ownerRole};
       create table tenant_${clean}.parent (id bigint generated always as identity primary key);
       create table tenant_${clean}.child (id bigint generated always as identity primary key, parent_id bigint references tenant_${clean}.parent);
       reset role;
-      set role erp_tenant_${messy};
+      set role ${(await namesFor(messy)).ownerRole};
       create table tenant_${messy}.items (id serial primary key, settings_key text references tenant_${messy}.settings);
       create table tenant_${messy}.base (id bigint generated always as identity primary key);
       create table tenant_${messy}.derived (extra text) inherits (tenant_${messy}.base);

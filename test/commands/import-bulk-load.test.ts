@@ -3,9 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-import { tenantNames } from '../../src/lib/db/identifiers.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { adminQuery as query, openTestDb, uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
 
 /**
@@ -56,7 +55,7 @@ async function indexOids(slug: string, table: string): Promise<Record<string, nu
 async function fingerprint(slug: string): Promise<Record<string, unknown>> {
   const db = await openTestDb()
   try {
-    return await schemaFingerprint(db.knex, `tenant_${slug}`, tenantNames(slug))
+    return await schemaFingerprint(db.knex, `tenant_${slug}`, (await namesFor(slug)))
   } finally {
     await db.close()
   }

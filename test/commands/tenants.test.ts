@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
-import { adminQuery as query, uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, namesFor, uniqueSlug } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -151,7 +151,7 @@ describe('erp tenants (through bin/run.js)', () => {
     expect(deleted.json.result).to.include({ status: 'deleted', purged: false })
     expect(deleted.json.result.schema).to.match(new RegExp(`^deleted_${slug}_\\d{14}$`))
     expect((await query('select 1 from pg_namespace where nspname = $1', [`tenant_${slug}`])).rowCount).to.equal(0)
-    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`erp_tenant_${slug}_login`])).rows[0].rolcanlogin).to.equal(false)
+    expect((await query('select rolcanlogin from pg_roles where rolname = $1', [`${(await namesFor(slug)).loginRole}`])).rows[0].rolcanlogin).to.equal(false)
     const shown = await runCli(['tenants', 'show', slug, '--json'])
     expect(shown.json.error.kind).to.equal('NOT_FOUND')
     expect(shown.json.error.actions.join(' ')).to.contain(`undelete ${slug}`)
@@ -165,7 +165,7 @@ describe('erp tenants (through bin/run.js)', () => {
     expect(purged.json.result.purged).to.equal(true)
     expect((await query('select 1 from erp.tenants where slug = $1', [slug])).rowCount).to.equal(0)
     expect((await query("select 1 from pg_namespace where nspname like $1", [`%${slug}%`])).rowCount).to.equal(0)
-    expect((await query('select 1 from pg_roles where rolname like $1', [`erp_tenant_${slug}%`])).rowCount).to.equal(0)
+    expect((await query('select 1 from pg_roles where rolname like $1', [`${(await namesFor(slug)).ownerRole}%`])).rowCount).to.equal(0)
 
     const missing = await runCli(['tenants', 'delete', slug, '--yes', '--json'])
     expect(missing.json.error.kind).to.equal('NOT_FOUND')
@@ -202,7 +202,7 @@ describe('erp tenants (through bin/run.js)', () => {
     const from = uniqueSlug('drift')
     const to = uniqueSlug('dst')
     await create(from)
-    await query(`set role erp_tenant_${from};
+    await query(`set role ${(await namesFor(from)).ownerRole};
       create table tenant_${from}.adhoc (id bigint generated always as identity primary key, x int);
       insert into tenant_${from}.adhoc (x) values (1), (2);
       create view tenant_${from}.adhoc_view as select sum(x) as total from tenant_${from}.adhoc;
@@ -215,7 +215,7 @@ describe('erp tenants (through bin/run.js)', () => {
     expect((await query(`select note from tenant_${to}.settings where key = 'a.b'`)).rows[0].note).to.equal('kept')
     expect((await query(`insert into tenant_${to}.adhoc (x) values (3) returning id`)).rows[0].id).to.equal('3')
     const owner = await query('select tableowner from pg_tables where schemaname = $1 and tablename = $2', [`tenant_${to}`, 'adhoc'])
-    expect(owner.rows[0].tableowner).to.equal(`erp_tenant_${to}`)
+    expect(owner.rows[0].tableowner).to.equal(`${(await namesFor(to)).ownerRole}`)
   })
 
   it('a clone onto an existing slug is refused and changes nothing', async () => {

@@ -3,6 +3,7 @@ import pg from 'pg'
 
 import { connect, type Db } from '../../src/lib/db/connect.js'
 import { ensureEmbeddedServer } from '../../src/lib/db/embedded-server.js'
+import { tenantNames, type TenantNames } from '../../src/lib/db/identifiers.js'
 import { ensureRegistry } from '../../src/lib/db/registry.js'
 
 /**
@@ -42,14 +43,15 @@ export async function tearDownTestDatabase(): Promise<void> {
         where exists (select 1 from pg_namespace n where n.nspowner = r.oid and n.nspname like 'tenant\\_%')
            or exists (select 1 from pg_auth_members m join pg_roles o on o.oid = m.roleid join pg_namespace n on n.nspowner = o.oid
                        where m.member = r.oid and n.nspname like 'tenant\\_%')
-           or rolname in (select owner_role from erp.tenants union select login_role from erp.tenants)`,
+           or rolname in (select owner_role from erp.tenants union select login_role from erp.tenants)
+           or starts_with(rolname, (select role_prefix from erp.registry_info))`,
     )
     return rows.map((r) => r.rolname as string)
   })
   await withServer(serverUrl, async (c) => {
     await c.query(`drop database if exists ${name} with (force)`)
     for (const role of roles) {
-      if (!/^erp_tenant_[a-z0-9_]+$/.test(role)) continue
+      if (!/^erp_[a-z0-9_]+$/.test(role)) continue
       await c.query(`drop role if exists "${role}"`)
     }
   })
@@ -73,6 +75,12 @@ export function openTestDb(): Promise<Db> {
 /** A slug no other test (or earlier run) uses: roles are shared by the whole server. */
 export function uniqueSlug(prefix = 't'): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`
+}
+
+/** The names erp gives a new tenant of this slug in the test registry (its role prefix). */
+export async function namesFor(slug: string): Promise<TenantNames> {
+  const { rows } = await adminQuery('select role_prefix from erp.registry_info')
+  return tenantNames(slug, rows[0].role_prefix)
 }
 
 /** One query on the test database as its admin, outside erp: what a DBA would see. */

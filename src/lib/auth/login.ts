@@ -1,7 +1,7 @@
 import { usageError } from '../cli/errors.js'
 import { connect, type Db, type Scope } from '../db/connect.js'
 import { ensureEmbeddedServer } from '../db/embedded-server.js'
-import { tenantNames } from '../db/identifiers.js'
+import { validateSlug } from '../db/identifiers.js'
 import { credentialStoreFor, openCredentialStore, type StoreName } from './credential-store.js'
 import { getProfile, profileFromUrl, removeProfile, saveProfile, setCurrentProfile, type Profile } from './profiles.js'
 
@@ -35,7 +35,7 @@ export async function login(input: LoginInput): Promise<LoginResult> {
     profile = {
       name: input.name, kind, tenant: input.tenant, embedded: true,
       host: server.hostname, port: Number(server.port), database: server.pathname.slice(1),
-      user: input.tenant ? tenantNames(input.tenant).loginRole : decodeURIComponent(server.username),
+      user: input.tenant ? await embeddedLoginRole(input.tenant) : decodeURIComponent(server.username),
       createdAt: new Date().toISOString(),
     }
   } else if (input.url) {
@@ -66,6 +66,20 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   }
   if (input.use) await setCurrentProfile(profile.name)
   return { profile, store, current: Boolean(input.use) }
+}
+
+/** The login role the embedded server's registry recorded for a tenant (names differ by registry). */
+async function embeddedLoginRole(slug: string): Promise<string> {
+  validateSlug(slug)
+  const { createKnex } = await import('../db/knex.js')
+  const knex = await createKnex({ connection: await ensureEmbeddedServer(), poolMax: 1 })
+  try {
+    const row = await knex.withSchema('erp').from('tenants').where('slug', slug).first('login_role')
+    if (!row) throw usageError(`No tenant "${slug}" on the embedded server.`, { actions: ['List tenants with: erp tenants list'] })
+    return row.login_role
+  } finally {
+    await knex.destroy()
+  }
 }
 
 /** Forget a profile and its stored secret. */

@@ -5,12 +5,13 @@ import type pg from 'pg'
 
 import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
-import { quoteIdent, quoteLiteral, tenantNames, type TenantNames } from '../db/identifiers.js'
+import { quoteIdent, quoteLiteral, tenantSchema, type TenantNames } from '../db/identifiers.js'
+import { ownerLogin } from '../db/owner-login.js'
 import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
-import { explainCreateFailure, insertTenant, terminateSessions } from '../tenants/provision.js'
+import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
 import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
 import { peekArchive, readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
@@ -57,7 +58,6 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   requireAdmin(db.scope, 'Restoring a tenant')
   const { manifest } = await peekArchive(file)
   const slug = options.as ?? manifest.tenant.slug
-  const names = tenantNames(slug)
   const existing = await findTenant(db.knex, db.scope, slug)
   if (existing && !options.force) {
     throw conflict(`Tenant "${slug}" exists: a restore does not overwrite a live tenant`, {
@@ -82,44 +82,58 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   }
 
   let rows = 0
-  try {
-    const applied = await db.knex.transaction(async (trx) => {
-      const tenant = existing ? await emptyTenant(trx, db, existing) : await insertTenant(trx, db.scope, {
-        slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined,
+  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<string[]> => {
+    await trx.raw('set local check_function_bodies = off')
+    await trx.raw('set local standard_conforming_strings = on')
+    await trx.raw("set local maintenance_work_mem = '256MB'")
+    const conn = (await trx.client.acquireConnection()) as pg.Client
+    let doc: SchemaDoc | undefined
+    try {
+      await readArchive(file, {
+        onManifest: (m) => {
+          if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
+            throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
+          }
+        },
+        onSchema: async (schema) => {
+          doc = schema
+          for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+        },
+        onTable: async (table, data) => {
+          rows += await loadTable(conn, table, data)
+        },
       })
-      await enterTenant(trx, db.scope, tenant)
-      await trx.raw('set local check_function_bodies = off')
-      await trx.raw('set local standard_conforming_strings = on')
-      await trx.raw("set local maintenance_work_mem = '256MB'")
-      const conn = (await trx.client.acquireConnection()) as pg.Client
-      let doc: SchemaDoc | undefined
-      try {
-        await readArchive(file, {
-          onManifest: (m) => {
-            if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
-              throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
-            }
-          },
-          onSchema: async (schema) => {
-            doc = schema
-            for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-          },
-          onTable: async (table, data) => {
-            rows += await loadTable(conn, table, data)
-          },
+      for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+      for (const statement of await renderNamedStatements(conn, doc!, tenant, warnings)) await run(conn, statement, 'grants')
+    } finally {
+      await trx.client.releaseConnection(conn)
+    }
+    return (await migrateUp(trx, tenant.schema, 'tenant')).applied
+  }
+
+  try {
+    const applied = existing
+      ? await db.knex.transaction(async (trx) => {
+          const tenant = await emptyTenant(trx, db, existing)
+          await enterTenant(trx, db.scope, tenant)
+          const applied = await fill(trx, tenant)
+          await trx.raw('reset role')
+          return applied
         })
-        for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-        for (const statement of await renderNamedStatements(conn, doc!, names, warnings)) await run(conn, statement, 'grants')
-      } finally {
-        await trx.client.releaseConnection(conn)
-      }
-      const outcome = await migrateUp(trx, tenant.schema, 'tenant')
-      await trx.raw('reset role')
-      return outcome.applied
-    })
+      // A new tenant is filled on a session logged in as its owner role: whatever the archive's
+      // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
+      : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
+          const owner = await ownerLogin(db, reservation.tenant.ownerRole)
+          const applied = await owner.transaction(async (trx) => {
+            await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
+            return fill(trx, reservation.tenant)
+          })
+          await db.knex.transaction((trx) => registerTenant(trx, reservation))
+          return applied
+        })
     return {
       tenant: slug,
-      schema: names.schema,
+      schema: tenantSchema(slug),
       from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
       tables: manifest.tables.length,
       rows,

@@ -29,6 +29,8 @@ export interface Db {
   /** The profile the connection came from, when it came from one. */
   profile?: string
   source: ConnectionSource
+  /** The same server and database as another role (erp's owner logins: owner-login.ts). */
+  loginAs(user: string, password: string): Knex.PgConnectionConfig
   close(): Promise<void>
 }
 
@@ -58,8 +60,21 @@ export async function connect(options: ConnectOptions = {}): Promise<Db> {
     scope: target.scope,
     profile: target.profile,
     source: target.source,
-    close: () => knex.destroy(),
+    loginAs: (user, password) => asOtherRole(target.connection, user, password),
+    close: async () => {
+      const { closeOwnerLogins } = await import('./owner-login.js')
+      await closeOwnerLogins(knex)
+      await knex.destroy()
+    },
   }
+}
+
+function asOtherRole(connection: Target['connection'], user: string, password: string): Knex.PgConnectionConfig {
+  if (typeof connection !== 'string') return { ...connection, user, password }
+  const url = new URL(connection)
+  url.username = encodeURIComponent(user)
+  url.password = encodeURIComponent(password)
+  return { connectionString: url.toString() }
 }
 
 function endpointOf(target: Target): Endpoint {

@@ -46,18 +46,35 @@ export interface TenantNames {
   slug: string
   /** The schema holding the tenant's data. */
   schema: string
-  /** NOLOGIN role owning the schema and everything in it. */
+  /** The role owning the schema and everything in it; erp logs in as it to act for the tenant. */
   ownerRole: string
   /** LOGIN role whose credentials go into the tenant's profiles. */
   loginRole: string
 }
 
-export function tenantNames(slug: string): TenantNames {
+/**
+ * What every role a registry creates starts with (erp.registry_info.role_prefix): roles are
+ * server-wide, so two registries on one server keep apart by prefix. 'erp_' + up to 11 characters
+ * + '_' leaves room for a 40-character slug and '__login' in PostgreSQL's 63.
+ */
+const ROLE_PREFIX_PATTERN = /^erp_[a-z0-9_]{1,11}_$/
+
+export function tenantSchema(slug: string): string {
+  return `tenant_${validateSlug(slug)}`
+}
+
+/**
+ * The names of a new tenant's objects. The login role ends in '__login', and no slug contains a
+ * double underscore, so no slug's owner role can be another slug's login role (x and x_login).
+ * Existing tenants keep the names recorded in their registry row, whatever this function says now.
+ */
+export function tenantNames(slug: string, rolePrefix: string): TenantNames {
   validateSlug(slug)
+  if (!ROLE_PREFIX_PATTERN.test(rolePrefix)) throw usageError(`Invalid role prefix ${JSON.stringify(rolePrefix)}`)
   return {
     slug,
-    schema: `tenant_${slug}`,
-    ownerRole: `erp_tenant_${slug}`,
-    loginRole: `erp_tenant_${slug}_login`,
+    schema: tenantSchema(slug),
+    ownerRole: `${rolePrefix}${slug}`,
+    loginRole: `${rolePrefix}${slug}__login`,
   }
 }

@@ -3,8 +3,11 @@ import type { Knex } from 'knex'
 import { loadPg } from './pg-driver.js'
 
 export interface ConnectionOptions {
-  /** A postgres:// URL, or an object the pg driver takes. */
-  connection: string | Knex.PgConnectionConfig
+  /**
+   * A postgres:// URL, or an object the pg driver takes, or a function giving one; knex calls it
+   * again when its `expirationChecker` says so (an owner login's password expires: owner-login.ts).
+   */
+  connection: string | Knex.PgConnectionConfig | (() => Promise<Knex.PgConnectionConfig & { expirationChecker?: () => boolean }>)
   /** Upper bound of pooled connections; commands need one, fleet work a few. */
   poolMax?: number
   applicationName?: string
@@ -14,11 +17,14 @@ export interface ConnectionOptions {
 export async function createKnex(options: ConnectionOptions): Promise<Knex> {
   await loadPg() // knex's own require('pg') then finds it loaded
   const { default: knex } = await import('knex')
-  const base: Knex.PgConnectionConfig =
-    typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection }
+  const applicationName = options.applicationName ?? 'erp'
+  const source = options.connection
+  const connection = typeof source === 'function'
+    ? async () => ({ application_name: applicationName, ...(await source()) })
+    : { application_name: applicationName, ...(typeof source === 'string' ? { connectionString: source } : source) }
   const instance = knex({
     client: 'pg',
-    connection: { application_name: options.applicationName ?? 'erp', ...base },
+    connection,
     pool: { min: 0, max: options.poolMax ?? 4, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 60_000,
     // Errors reach the operator as ErpErrors; knex's own console logging would only duplicate them.

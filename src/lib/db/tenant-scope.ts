@@ -4,6 +4,7 @@ import { notAllowed } from '../cli/errors.js'
 import { getTenant, type Tenant } from '../tenants/tenant.js'
 import type { Db, Scope } from './connect.js'
 import { quoteIdent } from './identifiers.js'
+import { ownerLogin } from './owner-login.js'
 import { translateDbError } from './sqlstate.js'
 
 export interface TenantWorkOptions {
@@ -27,9 +28,10 @@ export function assertInScope(scope: Scope, slug: string): void {
 }
 
 /**
- * Run one unit of tenant work in one transaction. search_path is set to the tenant's schema with
- * SET LOCAL, and an admin drops to the tenant's owner role, so nothing leaks across a pooled
- * connection and even an admin's work is held to the tenant's grants.
+ * Run one unit of tenant work in one transaction with search_path set to the tenant's schema
+ * (SET LOCAL, so nothing leaks across a pooled connection). A tenant login works on its own
+ * session; an admin works on a session logged in as the tenant's owner role (owner-login.ts), so
+ * nothing that runs there, whoever wrote it, has more than the tenant's own rights.
  */
 export async function withTenant<T>(
   db: Db,
@@ -40,27 +42,41 @@ export async function withTenant<T>(
   assertInScope(db.scope, slug)
   const access = options.access ?? 'write'
   try {
-    return await db.knex.transaction(
-      async (trx) => {
-        const tenant = await getTenant(trx, db.scope, slug)
-        if (tenant.status === 'suspended' && access === 'write' && !options.ignoreSuspension) {
-          throw notAllowed(`Tenant "${slug}" is suspended: only resume, backups and read-only listing are allowed.`, {
-            actions: [`Resume it first: erp tenants resume ${slug}`],
-            data: { tenant: slug, status: tenant.status },
-          })
-        }
+    if (db.scope.kind === 'tenant') {
+      return await db.knex.transaction(async (trx) => {
+        const tenant = await usableTenant(trx, db.scope, slug, access, options)
         await enterTenant(trx, db.scope, tenant)
         return work(trx, tenant)
-      },
-      { readOnly: access === 'read' },
-    )
+      }, { readOnly: access === 'read' })
+    }
+    const tenant = await usableTenant(db.knex, db.scope, slug, access, options)
+    const owner = await ownerLogin(db, tenant.ownerRole)
+    return await owner.transaction(async (trx) => {
+      await trx.raw(`set local search_path to ${quoteIdent(tenant.schema)}`)
+      return work(trx, tenant)
+    }, { readOnly: access === 'read' })
   } catch (err) {
     throw translateDbError(err)
   }
 }
 
-/** Switch a transaction to a tenant: its role (for admins) and its schema, for this transaction only. */
-export async function enterTenant(trx: Knex.Transaction, scope: Scope, tenant: Tenant): Promise<void> {
+async function usableTenant(knex: Knex, scope: Scope, slug: string, access: 'read' | 'write', options: TenantWorkOptions): Promise<Tenant> {
+  const tenant = await getTenant(knex, scope, slug)
+  if (tenant.status === 'suspended' && access === 'write' && !options.ignoreSuspension) {
+    throw notAllowed(`Tenant "${slug}" is suspended: only resume, backups and read-only listing are allowed.`, {
+      actions: [`Resume it first: erp tenants resume ${slug}`],
+      data: { tenant: slug, status: tenant.status },
+    })
+  }
+  return tenant
+}
+
+/**
+ * Switch a transaction of erp's own to a tenant: its role (for admins) and its schema, for this
+ * transaction only. Only for erp's own SQL on a tenant whose schema holds nothing it did not put
+ * there (provisioning, migrations); anything else goes through withTenant.
+ */
+export async function enterTenant(trx: Knex.Transaction, scope: Scope, tenant: Pick<Tenant, 'ownerRole' | 'schema'>): Promise<void> {
   if (scope.kind === 'admin') await trx.raw(`set local role ${quoteIdent(tenant.ownerRole)}`)
   await trx.raw(`set local search_path to ${quoteIdent(tenant.schema)}`)
 }

@@ -5,11 +5,11 @@ import { sqlOn } from '../backup/create.js'
 import { describeSchema } from '../backup/ddl.js'
 import { renderNamedStatements, run } from '../backup/restore.js'
 import type { Db } from '../db/connect.js'
-import { quoteIdent, tenantNames } from '../db/identifiers.js'
+import { quoteIdent } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
 import { enterTenant } from '../db/tenant-scope.js'
-import { explainCreateFailure, insertTenant, type CreatedTenant } from './provision.js'
+import { provision, registerTenant, type CreatedTenant } from './provision.js'
 import { getTenant } from './tenant.js'
 
 export interface CloneResult extends CreatedTenant {
@@ -81,15 +81,15 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
   requireAdmin(db.scope, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
-  const names = tenantNames(to)
   const warnings: string[] = []
-  try {
-    return await db.knex.transaction(
+  const input = { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }
+  return provision(db, input, (reservation) => db.knex.transaction(
       async (trx) => {
+        const target = reservation.tenant
+        const names = target
         const conn = (await trx.client.acquireConnection()) as pg.Client
         await trx.raw(`set local search_path to ${quoteIdent(source.schema)}`)
         const { doc, tables } = await describeSchema(sqlOn(conn), source.schema, source)
-        const target = await insertTenant(trx, db.scope, { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined })
         await enterTenant(trx, db.scope, target)
         await trx.raw('set local check_function_bodies = off')
         for (const s of doc.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
@@ -110,11 +110,9 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
         const outcome = await migrateUp(trx, target.schema, 'tenant')
         await trx.raw('reset role')
         const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
+        await registerTenant(trx, reservation)
         return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
       },
       { isolationLevel: 'repeatable read' },
-    )
-  } catch (err) {
-    throw explainCreateFailure(err, to)
-  }
+  ))
 }

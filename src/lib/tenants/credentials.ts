@@ -1,5 +1,6 @@
 import { generateSecret, scramVerifier } from '../auth/scram.js'
 import type { Db } from '../db/connect.js'
+import { conflict } from '../cli/errors.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
@@ -26,7 +27,18 @@ export async function issueTenantLogin(db: Db, slug: string): Promise<TenantLogi
     return await db.knex.transaction(async (trx) => {
       const tenant = await getTenant(trx, db.scope, slug)
       const role = quoteIdent(tenant.loginRole)
-      const { rowCount } = await trx.raw('select 1 from pg_roles where rolname = ?', [tenant.loginRole])
+      const { rows } = await trx.raw(
+        `select pg_has_role(r.oid, o.oid, 'MEMBER') as ours from pg_roles r, pg_roles o where r.rolname = ? and o.rolname = ?`,
+        [tenant.loginRole, tenant.ownerRole],
+      )
+      // A role of that name that is not a member of the owner is someone else's: never touch it.
+      if (rows.length && !rows[0].ours) {
+        throw conflict(`A role named ${tenant.loginRole} exists on this server but is not tenant "${slug}"'s login: erp leaves it alone.`, {
+          actions: ['Find out whose it is (another erp registry, or made by hand) and rename or drop it.'],
+          data: { tenant: slug, role: tenant.loginRole },
+        })
+      }
+      const rowCount = rows.length
       const login = tenant.status === 'suspended' ? 'nologin' : 'login'
       if (rowCount) {
         await trx.raw(`alter role ${role} ${login} password ${verifier}`)

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { conflict, notFound, usageError } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
-import { quoteIdent, tenantNames } from '../db/identifiers.js'
+import { quoteIdent, tenantSchema } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { terminateSessions } from './provision.js'
@@ -127,7 +127,7 @@ export async function undeleteTenant(db: Db, slug: string): Promise<UndeletedTen
               actions: ['List deleted tenants with: erp tenants list --deleted'],
             })
       }
-      const schema = tenantNames(slug).schema
+      const schema = tenantSchema(slug)
       const { rows } = await trx.raw('select to_regnamespace(?) is not null as taken', [quoteIdent(schema)])
       if (rows[0].taken) {
         throw conflict(`Cannot undelete "${slug}": a schema named ${schema} exists on this server.`, {

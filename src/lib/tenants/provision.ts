@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { conflict } from '../cli/errors.js'
 import type { Db, Scope } from '../db/connect.js'
-import { quoteIdent, tenantNames } from '../db/identifiers.js'
+import { quoteIdent, tenantNames, validateSlug, type TenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
@@ -20,39 +20,91 @@ export interface CreatedTenant extends Tenant {
 }
 
 /**
- * Provision a tenant in one transaction: its registry row, its owner role, its schema and every
- * tenant migration. A failure anywhere leaves nothing behind (roles and schemas are transactional).
+ * Provision a tenant: reserve its names (reserveTenant commits the owner role and the empty schema,
+ * which Citus and erp's owner logins need to see), then, in one transaction, every tenant
+ * migration and the registry row. A failure drops what the reservation made; a killed process
+ * leaves a reservation that the next provisioning reclaims.
  */
 export async function createTenant(
   db: Db,
   input: CreateTenantInput,
-  /** More work in the same transaction (clone, restore), run as the admin, after the migrations. */
+  /** More of erp's own work in the same transaction (a seed), run as the admin, after the migrations. */
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
   requireAdmin(db.scope, 'Creating a tenant')
-  const names = tenantNames(input.slug)
-  try {
-    return await db.knex.transaction(async (trx) => {
-      const tenant = await insertTenant(trx, db.scope, input)
-      await enterTenant(trx, db.scope, tenant)
-      const outcome = await migrateUp(trx, names.schema, 'tenant')
+  return provision(db, input, async (reservation) => {
+    const applied = await db.knex.transaction(async (trx) => {
+      await enterTenant(trx, db.scope, reservation.tenant)
+      const outcome = await migrateUp(trx, reservation.tenant.schema, 'tenant')
       await trx.raw('reset role')
-      if (within) await within(trx, tenant)
-      return { ...tenant, migrations: outcome.applied }
-    // One snapshot for everything read: a clone copies all tables as of one moment.
-    }, { isolationLevel: 'repeatable read' })
-  } catch (err) {
-    throw explainCreateFailure(err, names.slug)
-  }
+      if (within) await within(trx, reservation.tenant)
+      await registerTenant(trx, reservation)
+      return outcome.applied
+    })
+    return { ...(await getTenant(db.knex, db.scope, input.slug)), migrations: applied }
+  })
+}
+
+/** A tenant's names, roles and empty schema, committed and held by this process until it is done. */
+export interface Reservation {
+  tenant: Tenant
+  input: CreateTenantInput
 }
 
 /**
- * The first steps of provisioning, inside the caller's transaction: the registry row, the owner
- * role and the empty schema it owns. createTenant fills the schema with migrations; a restore fills
- * it from an archive.
+ * Reserve, fill (`fill` registers the tenant when it has filled it: registerTenant), and on any
+ * failure take the reservation back. The advisory lock held on one admin session for the whole
+ * time tells the living from the dead: a reservation whose lock is free belongs to a killed run.
  */
-export async function insertTenant(trx: Knex.Transaction, scope: Scope, input: CreateTenantInput): Promise<Tenant> {
-  const names = tenantNames(input.slug)
+export async function provision<T>(db: Db, input: CreateTenantInput, fill: (reservation: Reservation) => Promise<T>): Promise<T> {
+  await reclaimAbandoned(db.knex)
+  const holder = await db.knex.client.acquireConnection()
+  try {
+    const reservation = await reserveTenant(db, holder, input)
+    try {
+      return await fill(reservation)
+    } catch (err) {
+      await releaseReservation(db.knex, reservation.tenant).catch(() => {})
+      throw err
+    }
+  } catch (err) {
+    throw explainCreateFailure(err, input.slug)
+  } finally {
+    await holder.query('select pg_advisory_unlock_all()').catch(() => {})
+    await db.knex.client.releaseConnection(holder)
+  }
+}
+
+const reservationLock = (slug: string) => `erp.provision:${slug}`
+
+async function reserveTenant(db: Db, holder: { query(sql: string, values?: unknown[]): Promise<unknown> }, input: CreateTenantInput): Promise<Reservation> {
+  const slug = validateSlug(input.slug)
+  await holder.query('select pg_advisory_lock(hashtextextended($1, 0))', [reservationLock(slug)])
+  const tenant = await db.knex.transaction(async (trx) => {
+    const { rows } = await trx.raw('select role_prefix from erp.registry_info')
+    const names = tenantNames(slug, rows[0].role_prefix)
+    await refuseTakenNames(trx, db.scope, names)
+    await trx.withSchema('erp').table('provisioning').insert({
+      slug, schema_name: names.schema, owner_role: names.ownerRole, login_role: names.loginRole,
+    })
+    // LOGIN so that erp (owner-login.ts) and Citus can open sessions as it; no valid password yet.
+    await trx.raw(`create role ${quoteIdent(names.ownerRole)} login valid until 'epoch'`)
+    // Lets a non-superuser admin (CREATEROLE) switch to and manage the role; a superuser needs no grant.
+    await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
+    await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
+    return {
+      slug, name: input.name ?? slug, plan: input.plan ?? null, schema: names.schema, status: 'active' as const,
+      ownerRole: names.ownerRole, loginRole: names.loginRole,
+    }
+  })
+  return { tenant, input }
+}
+
+/**
+ * A slug whose names another tenant holds in any form is refused: tenants of older registries
+ * kept names like erp_tenant_x_login, which a new slug x_login's owner role would equal.
+ */
+async function refuseTakenNames(trx: Knex.Transaction, scope: Scope, names: TenantNames): Promise<void> {
   const deleted = await findTenant(trx, scope, names.slug, { deleted: true })
   if (deleted) {
     throw conflict(
@@ -66,19 +118,74 @@ export async function insertTenant(trx: Knex.Transaction, scope: Scope, input: C
       },
     )
   }
+  const { rows } = await trx.raw(
+    `select slug from erp.tenants
+      where slug = ? or owner_role in (?, ?) or login_role in (?, ?) or schema_name = ?
+     union all
+     select slug from erp.provisioning where slug = ?`,
+    [names.slug, names.ownerRole, names.loginRole, names.ownerRole, names.loginRole, names.schema, names.slug],
+  )
+  if (!rows.length) return
+  const other = rows[0].slug as string
+  throw other === names.slug
+    ? conflict(`Tenant "${names.slug}" already exists`, { actions: [`See it with: erp tenants show ${names.slug}`], data: { tenant: names.slug } })
+    : conflict(`The slug "${names.slug}" would share a role with tenant "${other}" (a name from an older erp): choose another slug.`, {
+        data: { tenant: names.slug, conflictsWith: other },
+      })
+}
+
+/** In the transaction that fills the reservation: the registry row takes over from it. */
+export async function registerTenant(trx: Knex.Transaction, reservation: Reservation): Promise<void> {
+  const { tenant, input } = reservation
+  await trx.withSchema('erp').table('provisioning').where('slug', tenant.slug).delete()
   await trx.withSchema('erp').table('tenants').insert({
-    slug: names.slug,
-    name: input.name ?? names.slug,
+    slug: tenant.slug,
+    name: input.name ?? tenant.slug,
     plan: input.plan ?? null,
-    schema_name: names.schema,
-    owner_role: names.ownerRole,
-    login_role: names.loginRole,
+    schema_name: tenant.schema,
+    owner_role: tenant.ownerRole,
+    login_role: tenant.loginRole,
   })
-  await trx.raw(`create role ${quoteIdent(names.ownerRole)} nologin`)
-  // Lets a non-superuser admin (CREATEROLE) switch to the role; a superuser needs no grant.
-  await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
-  await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
-  return getTenant(trx, scope, names.slug)
+}
+
+/** Drop what a reservation made: its schema, its roles (with whatever they own) and its row. */
+async function releaseReservation(knex: Knex, names: Pick<Tenant, 'slug' | 'schema' | 'ownerRole' | 'loginRole'>): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const { rowCount } = await trx.raw('select 1 from erp.provisioning where slug = ? for update', [names.slug])
+    if (!rowCount) return // registered after all, or reclaimed already
+    await trx.raw(`drop schema if exists ${quoteIdent(names.schema)} cascade`)
+    for (const role of [names.loginRole, names.ownerRole]) {
+      const { rowCount: present } = await trx.raw('select 1 from pg_roles where rolname = ?', [role])
+      if (!present) continue
+      await trx.raw(`drop owned by ${quoteIdent(role)}`)
+      await trx.raw(`drop role ${quoteIdent(role)}`)
+    }
+    await trx.withSchema('erp').table('provisioning').where('slug', names.slug).delete()
+  })
+}
+
+/** Reservations of killed runs (their lock is free), released; those in progress are left alone. */
+export async function reclaimAbandoned(knex: Knex): Promise<string[]> {
+  const { rows } = await knex.raw(
+    'select slug, schema_name as schema, owner_role as "ownerRole", login_role as "loginRole" from erp.provisioning',
+  )
+  const reclaimed: string[] = []
+  for (const row of rows) {
+    const conn = await knex.client.acquireConnection()
+    try {
+      const { rows: [lock] } = await conn.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as free', [reservationLock(row.slug)])
+      if (!lock.free) continue
+      try {
+        await releaseReservation(knex, row)
+        reclaimed.push(row.slug)
+      } finally {
+        await conn.query('select pg_advisory_unlock(hashtextextended($1, 0))', [reservationLock(row.slug)])
+      }
+    } finally {
+      await knex.client.releaseConnection(conn)
+    }
+  }
+  return reclaimed
 }
 
 export function explainCreateFailure(err: unknown, slug: string): unknown {
