@@ -2,12 +2,11 @@ import { Flags } from '@oclif/core'
 import fs from 'node:fs/promises'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { ErpError, ErrorKind } from '../../lib/cli/errors.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, dryRunFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
-import { runScriptInTenants } from '../../lib/sql/exec.js'
+import { checkScript, runScriptInTenants } from '../../lib/sql/exec.js'
 
 export interface SqlExecRow {
   tenant: string
@@ -37,9 +36,11 @@ const COLUMNS: Column<SqlExecRow>[] = [
 export default class SqlExec extends BaseCommand<typeof SqlExec> {
   static summary = 'Run an ad-hoc SQL script inside one tenant schema or all of them'
   static description =
-    "Each tenant runs the script in its own transaction, with search_path set to its schema and as its owner role; " +
-    'a failure in one tenant rolls back that tenant only and is reported. --dry-run runs the script and rolls it back. ' +
-    'The script must not contain COMMIT or ROLLBACK. Exit code 1 if any tenant failed.'
+    "Each tenant runs the script in its own transaction, with search_path set to its schema, on a session logged in as " +
+    "the tenant's owner role: nothing in the script can reach beyond that tenant's grants. " +
+    'A failure in one tenant rolls back that tenant only and is reported. --dry-run runs the script and rolls it back. ' +
+    'Transaction control (BEGIN, COMMIT, ROLLBACK…) and role changes (SET ROLE, SET SESSION AUTHORIZATION) are refused, ' +
+    'with their lines, before anything runs. Exit code 1 if any tenant failed.'
   static examples = [
     '<%= config.bin %> <%= command.id %> --file add_tenant_fields_2024.sql --all-tenants --dry-run',
     '<%= config.bin %> <%= command.id %> --file fix.sql --tenant acme --json',
@@ -55,12 +56,11 @@ export default class SqlExec extends BaseCommand<typeof SqlExec> {
   }
 
   async run(): Promise<SqlExecResult> {
-    const sql = await fs.readFile(this.flags.file, 'utf8')
-    if (!sql.trim()) throw new ErpError(ErrorKind.INVALID_DATA, `${this.flags.file} is empty`)
+    const statements = checkScript(await fs.readFile(this.flags.file, 'utf8'), this.flags.file)
     const db = await this.db({ poolMax: this.flags.concurrency + 1 })
     const tenants = await this.selectedTenants(this.flags)
     const dryRun = this.flags['dry-run']
-    const outcomes = await runScriptInTenants(db, tenants.map((t) => t.slug), sql, { dryRun, concurrency: this.flags.concurrency })
+    const outcomes = await runScriptInTenants(db, tenants.map((t) => t.slug), statements, { dryRun, concurrency: this.flags.concurrency })
     const rows: SqlExecRow[] = outcomes.map((o) => ({
       tenant: o.tenant,
       status: !o.ok ? 'failed' : dryRun ? 'rolled back' : 'ok',

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex'
+import type pg from 'pg'
 
 import { ErpError, ErrorKind } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { withTenant } from '../db/tenant-scope.js'
 import { forEachTenant, type TenantOutcome } from '../tenants/fleet.js'
+import { refuseSessionControl, splitScript, type ScriptStatement } from './script.js'
 
 export interface ScriptResult {
   /** Rows touched by each statement of the script, in order. */
@@ -25,28 +27,50 @@ class DryRunRollback extends Error {
 }
 
 /**
- * Run an ad-hoc SQL script inside each tenant's schema, one transaction per tenant, as the tenant's
- * owner role. A dry run executes the script and rolls it back, so errors show without changes.
- * The script is sent as it is (simple query protocol): it may hold several statements.
+ * Read an operator's script: its statements, with transaction and session control refused (with
+ * their lines) before anything runs anywhere.
  */
-export async function runScriptInTenants(db: Db, slugs: string[], sql: string, options: RunScriptOptions = {}): Promise<TenantOutcome<ScriptResult>[]> {
+export function checkScript(sql: string, file: string): ScriptStatement[] {
+  const statements = splitScript(sql)
+  if (!statements.length) throw new ErpError(ErrorKind.INVALID_DATA, `${file} holds no SQL statement`)
+  refuseSessionControl(statements, file)
+  return statements
+}
+
+/**
+ * Run an ad-hoc SQL script inside each tenant's schema, one transaction per tenant. An admin's
+ * script runs on a session logged in as the tenant's owner role (withTenant), a tenant profile's
+ * on its own login: either way nothing in it can reach beyond the tenant's grants, whatever it
+ * says. Each statement goes alone through the extended query protocol, so PostgreSQL refuses a
+ * piece holding more than one command. A dry run executes the script and rolls it back.
+ */
+export async function runScriptInTenants(
+  db: Db,
+  slugs: string[],
+  statements: ScriptStatement[],
+  options: RunScriptOptions = {},
+): Promise<TenantOutcome<ScriptResult>[]> {
   return forEachTenant(
     slugs,
     options.concurrency ?? 4,
     async (slug) => {
       try {
-        return await withTenant(db, slug, async (trx, tenant) => {
-          const connection = await trx.client.acquireConnection()
+        return await withTenant(db, slug, async (trx) => {
+          await trx.raw("set local erp.script = 'running'")
+          const connection = (await trx.client.acquireConnection()) as pg.Client
+          const list: ScriptResult['statements'] = []
           try {
-            const results = await connection.query(sql)
-            await assertStillInTransaction(trx, tenant.schema)
-            const list = (Array.isArray(results) ? results : [results]) as Array<{ command: string; rowCount: number | null }>
-            const result = { statements: list.map((r) => ({ command: r.command, rowCount: r.rowCount })), committed: !options.dryRun }
-            if (options.dryRun) throw new DryRunRollback(result)
-            return result
+            for (const statement of statements) {
+              const result = await connection.query({ text: statement.text, queryMode: 'extended' } as pg.QueryConfig)
+              list.push({ command: result.command, rowCount: result.rowCount })
+            }
           } finally {
             await trx.client.releaseConnection(connection)
           }
+          await assertStillInTransaction(trx)
+          const result = { statements: list, committed: !options.dryRun }
+          if (options.dryRun) throw new DryRunRollback(result)
+          return result
         })
       } catch (err) {
         if (err instanceof DryRunRollback) return err.result
@@ -58,14 +82,15 @@ export async function runScriptInTenants(db: Db, slugs: string[], sql: string, o
 }
 
 /**
- * A script that says COMMIT or ROLLBACK ends erp's transaction: what followed ran on its own. SET
- * LOCAL settings end with the transaction, so a changed search_path gives it away.
+ * The script was checked for transaction control, and PostgreSQL refuses COMMIT inside DO and
+ * functions within a transaction block; still, a setting made LOCAL before the script is gone if
+ * its transaction ended, and then what followed ran on its own: say so rather than report success.
  */
-async function assertStillInTransaction(trx: Knex.Transaction, schema: string): Promise<void> {
-  const { rows } = await trx.raw("select current_setting('search_path') as path")
-  if (rows[0].path.replaceAll('"', '') !== schema) {
-    throw new ErpError(ErrorKind.FAILED, 'The script ended the transaction (COMMIT, ROLLBACK or SET search_path): part of it may have been committed.', {
-      actions: ['Remove transaction control and search_path changes from the script: erp runs it in a transaction of its own.'],
+async function assertStillInTransaction(trx: Knex.Transaction): Promise<void> {
+  const { rows } = await trx.raw("select current_setting('erp.script', true) as mark")
+  if (rows[0].mark !== 'running') {
+    throw new ErpError(ErrorKind.FAILED, 'The script ended the transaction: part of it may have been committed.', {
+      actions: ['Remove transaction control from the script: erp runs it in a transaction of its own.'],
     })
   }
 }
