@@ -195,7 +195,8 @@ export async function renderNamedStatements(conn: pg.Client, doc: SchemaDoc, nam
   for (const acl of doc.acls) acl.grants.forEach((g) => collect(g.grantee))
   for (const acl of doc.defaultAcls) [acl.role, ...acl.grants.map((g) => g.grantee)].forEach(collect)
   others.add(names.loginRole)
-  const { rows } = await conn.query('select rolname from pg_roles where rolname = any($1)', [[...others]])
+  // to_regrole, not pg_roles: the owner's login this runs on may not list the server's roles.
+  const { rows } = await conn.query('select r as rolname from unnest($1::text[]) r where to_regrole(quote_ident(r)) is not null', [[...others]])
   const present = new Set(rows.map((r: { rolname: string }) => r.rolname))
   const role = (r: RoleRef): string | undefined => {
     const name = r.kind === 'public' ? 'PUBLIC' : r.kind === 'owner' ? names.ownerRole : r.kind === 'login' ? names.loginRole : r.name

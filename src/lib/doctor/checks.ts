@@ -31,6 +31,8 @@ export async function runChecks(connectDb: () => Promise<Db>): Promise<Check[]> 
     if (db.scope.kind === 'admin') {
       checks.push(await guard('registry migrations', () => registryState(db!)))
       checks.push(await guard('tenant migrations', () => tenantState(db!)))
+      checks.push(await guard('registry identity', () => registryIdentity(db!)))
+      checks.push(await guard('tenant isolation', () => isolationState(db!)))
     } else {
       checks.push({ check: 'scope', status: 'ok', detail: `tenant ${db.scope.tenant}` })
     }
@@ -60,6 +62,29 @@ async function registryState(db: Db): Promise<Omit<Check, 'check'>> {
   return pending.length === 0
     ? { status: 'ok', detail: 'up to date' }
     : { status: 'warn', detail: `${pending.length} pending: ${pending.join(', ')}`, action: 'erp migrate latest --registry' }
+}
+
+async function registryIdentity(db: Db): Promise<Omit<Check, 'check'>> {
+  const { rows } = await db.knex.raw(
+    'select id, role_prefix as prefix, (select count(*)::int from erp.provisioning) as reserved from erp.registry_info',
+  )
+  const { id, prefix, reserved } = rows[0]
+  const detail = `registry ${id}, tenant roles named ${prefix}<slug>`
+  return reserved === 0
+    ? { status: 'ok', detail }
+    : { status: 'warn', detail: `${detail}; ${reserved} tenant(s) being provisioned or left by a killed run`, action: 'The next tenants create, clone or restore reclaims those left behind.' }
+}
+
+/** What registry migration 20261201010000 narrows for tenant logins, as the server has it now. */
+async function isolationState(db: Db): Promise<Omit<Check, 'check'>> {
+  const { rows } = await db.knex.raw(
+    `select has_database_privilege('public', current_database(), 'CONNECT') as connect,
+            has_table_privilege('public', 'pg_catalog.pg_roles', 'SELECT') as roles`,
+  )
+  const open = [rows[0].connect && 'any role may connect to this database', rows[0].roles && 'tenant logins can list the server\'s roles'].filter(Boolean)
+  return open.length === 0
+    ? { status: 'ok', detail: 'tenant logins reach this database only through their grants and cannot list roles' }
+    : { status: 'warn', detail: open.join('; '), action: 'Run erp migrate latest --registry as a superuser once (catalog grants need one).' }
 }
 
 async function tenantState(db: Db): Promise<Omit<Check, 'check'>> {

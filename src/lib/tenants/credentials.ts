@@ -45,6 +45,9 @@ export async function issueTenantLogin(db: Db, slug: string): Promise<TenantLogi
       } else {
         await trx.raw(`create role ${role} ${login} inherit password ${verifier} in role ${quoteIdent(tenant.ownerRole)}`)
       }
+      // erp's database is not open to PUBLIC (registry migration 20261201010000); no other database is granted.
+      const { rows: [{ database }] } = await trx.raw('select current_database() as database')
+      await trx.raw(`grant connect on database ${quoteIdent(database)} to ${role}`)
       return { tenant: slug, role: tenant.loginRole, password, rotated: Boolean(rowCount) }
     })
   } catch (err) {

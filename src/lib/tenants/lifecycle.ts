@@ -1,6 +1,7 @@
 import { conflict } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
+import { disarmOwner } from '../db/owner-login.js'
 import { requireAdmin } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { terminateSessions } from './provision.js'
@@ -28,7 +29,10 @@ async function setStatus(db: Db, slug: string, status: TenantStatus): Promise<Te
       }
       const { rowCount } = await trx.raw('select 1 from pg_roles where rolname = ?', [tenant.loginRole])
       if (rowCount) await trx.raw(`alter role ${quoteIdent(tenant.loginRole)} ${status === 'suspended' ? 'nologin' : 'login'}`)
-      if (status === 'suspended') await terminateSessions(trx, tenant)
+      if (status === 'suspended') {
+        await disarmOwner(trx, tenant.ownerRole)
+        await terminateSessions(trx, tenant)
+      }
       const [row] = await trx
         .withSchema('erp')
         .table('tenants')

@@ -81,7 +81,7 @@ async function reserveTenant(db: Db, holder: { query(sql: string, values?: unkno
   const slug = validateSlug(input.slug)
   await holder.query('select pg_advisory_lock(hashtextextended($1, 0))', [reservationLock(slug)])
   const tenant = await db.knex.transaction(async (trx) => {
-    const { rows } = await trx.raw('select role_prefix from erp.registry_info')
+    const { rows } = await trx.raw('select role_prefix, current_database() as database from erp.registry_info')
     const names = tenantNames(slug, rows[0].role_prefix)
     await refuseTakenNames(trx, db.scope, names)
     await trx.withSchema('erp').table('provisioning').insert({
@@ -91,6 +91,8 @@ async function reserveTenant(db: Db, holder: { query(sql: string, values?: unkno
     await trx.raw(`create role ${quoteIdent(names.ownerRole)} login valid until 'epoch'`)
     // Lets a non-superuser admin (CREATEROLE) switch to and manage the role; a superuser needs no grant.
     await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
+    // erp's database is not open to PUBLIC (registry migration 20261201010000).
+    await trx.raw(`grant connect on database ${quoteIdent(rows[0].database)} to ${quoteIdent(names.ownerRole)}`)
     await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
     return {
       slug, name: input.name ?? slug, plan: input.plan ?? null, schema: names.schema, status: 'active' as const,
@@ -206,14 +208,15 @@ export function explainCreateFailure(err: unknown, slug: string): unknown {
 export { deleteTenant } from './deletion.js'
 
 /**
- * End the sessions of a tenant's login role (suspend, delete): they must not go on working. Inside
- * the transaction that shuts the login out, so they release their locks; once more after its
- * commit, for a login that came in before the change was visible.
+ * End the sessions of a tenant's roles (suspend, delete): they must not go on working. Its login's,
+ * and its owner's, which a tenant could have given a password of its own while erp had armed it.
+ * Inside the transaction that shuts the login out, so they release their locks; once more after
+ * its commit, for a login that came in before the change was visible.
  */
-export async function terminateSessions(knex: Knex, tenant: Pick<Tenant, 'loginRole'>): Promise<number> {
+export async function terminateSessions(knex: Knex, tenant: Pick<Tenant, 'loginRole' | 'ownerRole'>): Promise<number> {
   const { rows } = await knex.raw(
-    'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = ? and pid <> pg_backend_pid()',
-    [tenant.loginRole],
+    'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where usename = any(?) and pid <> pg_backend_pid()',
+    [[tenant.loginRole, tenant.ownerRole]],
   )
   return rows[0].n
 }
