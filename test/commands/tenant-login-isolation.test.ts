@@ -47,6 +47,7 @@ describe('what a tenant login can and cannot do (README claims)', function () {
     expect((await login.query('select slug from erp.my_tenants')).rows).to.deep.equal([{ slug: mine }])
     await login.query("select erp.record_audit(null, null, $1, 'test', '{}', 'ok', 0, null, 1)", [mine])
     await refused(`select erp.record_audit(null, null, '${other}', 'test', '{}', 'ok', 0, null, 1)`)
+    await login.query('create temporary table scratch (id int)')
   })
 
   it("cannot read or change another tenant's schema", async () => {

@@ -49,10 +49,13 @@ export interface RestoreResult {
 }
 
 /**
- * Restore an archive as a tenant, in ONE transaction: the registry row and owner role (new tenant)
- * or the emptied schema (--force), the DDL, the data through COPY, then the migrations the archive
- * predates. The archive is checked as it is read, and nothing is committed unless every checksum and
- * the trailer match: a damaged archive, a failure or a killed process leave nothing behind.
+ * Restore an archive as a tenant. A new tenant is provisioned (provision.ts: its roles and empty
+ * schema committed first), then filled in ONE transaction on a session logged in as its owner
+ * role: the DDL, the data through COPY, the grants and the migrations the archive predates; the
+ * registry row follows. With --force the live tenant's schema is emptied and refilled in one
+ * admin transaction, keeping its roles. The archive is checked as it is read, and nothing is
+ * committed unless every checksum and the trailer match: a damaged archive, a failure or a killed
+ * process leave no tenant behind (a killed run's reservation is reclaimed by the next one).
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
   requireAdmin(db.scope, 'Restoring a tenant')
