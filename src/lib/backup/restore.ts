@@ -13,10 +13,12 @@ import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
 import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
-import { peekArchive, readArchive } from './archive.js'
+import { readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
 import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
 import type { ManifestTable } from './format.js'
+import type { SignatureStatus } from './signature.js'
+import { authenticateArchive } from './trust.js'
 
 export interface RestoreOptions {
   /** The slug to restore as; the archive's own by default. */
@@ -31,6 +33,8 @@ export interface RestoreOptions {
   confirmReplace?: (slug: string) => Promise<void>
   /** Told about the safety backup before the restore starts. */
   onSafetyBackup?: (backup: BackupResult) => void
+  /** --trust-unsigned: restore an unsigned archive or another registry's (never an invalid one). */
+  trustUnsigned?: boolean
 }
 
 export interface RestoreResult {
@@ -45,6 +49,8 @@ export interface RestoreResult {
   replaced: boolean
   /** The backup taken of the replaced tenant. */
   safetyBackup?: string
+  /** The archive's signature: valid, or what --trust-unsigned took. */
+  signature: SignatureStatus
   warnings: string[]
 }
 
@@ -59,7 +65,9 @@ export interface RestoreResult {
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
   requireAdmin(db.scope, 'Restoring a tenant')
-  const { manifest } = await peekArchive(file)
+  // Before any byte is used: a full pass checks the signature, every statement and every checksum.
+  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned })
+  const { manifest } = trusted
   const slug = options.as ?? manifest.tenant.slug
   const existing = await findTenant(db.knex, db.scope, slug)
   if (existing && !options.force) {
@@ -72,6 +80,9 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     })
   }
   const warnings: string[] = []
+  if (trusted.signatureStatus !== 'valid') {
+    warnings.push(`The archive is not signed by this registry (signature: ${trusted.signatureStatus}); restored on --trust-unsigned.`)
+  }
   const known = new Set((await loadMigrations('tenant')).map((m) => m.name))
   const unknown = manifest.migrations.applied.filter((m) => !known.has(m))
   if (unknown.length) {
@@ -105,7 +116,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
         onTable: async (table, data) => {
           rows += await loadTable(conn, table, data)
         },
-      })
+      }, { manifestSha256: trusted.manifestSha256 })
       for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
       for (const statement of await renderNamedStatements(conn, doc!, tenant, warnings)) await run(conn, statement, 'grants')
     } finally {
@@ -143,6 +154,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
       migrationsApplied: applied,
       replaced: Boolean(existing),
       safetyBackup: safety?.file,
+      signature: trusted.signatureStatus,
       warnings,
     }
   } catch (err) {
@@ -177,7 +189,8 @@ async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable):
 
 export async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
   try {
-    await conn.query(sql)
+    // The extended protocol runs one command or none: the server refuses "a; b" before running a.
+    await conn.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig)
   } catch (err) {
     throw new ErpError(ErrorKind.FAILED, `Restoring ${what} failed: ${(err as Error).message}`, {
       actions: ['Nothing was changed. Check that the server has what the schema needs (extensions, roles), or report the archive.'],
