@@ -282,8 +282,11 @@ function splitTopLevelCommas(text: string): string[] {
   const parts: string[] = []
   let depth = 0
   let start = 0
+  let quoted = false
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '(') depth++
+    if (text[i] === '"') quoted = !quoted
+    else if (quoted) continue
+    else if (text[i] === '(') depth++
     else if (text[i] === ')') depth--
     else if (text[i] === ',' && depth === 0) {
       parts.push(text.slice(start, i))
