@@ -6,8 +6,10 @@ import type pg from 'pg'
 import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, quoteLiteral, tenantNames, type TenantNames } from '../db/identifiers.js'
-import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { migrateUp, migrationLock } from '../db/migrator.js'
+import { newerSchemaError } from '../db/newer-schema.js'
+import { recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, insertTenant, terminateSessions } from '../tenants/provision.js'
@@ -54,7 +56,7 @@ export interface RestoreResult {
  * the trailer match: a damaged archive, a failure or a killed process leave nothing behind.
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
-  requireAdmin(db.scope, 'Restoring a tenant')
+  await requireRegistryWrite(db, 'Restoring a tenant')
   const { manifest } = await peekArchive(file)
   const slug = options.as ?? manifest.tenant.slug
   const names = tenantNames(slug)
@@ -69,10 +71,11 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     })
   }
   const warnings: string[] = []
-  const known = new Set((await loadMigrations('tenant')).map((m) => m.name))
-  const unknown = manifest.migrations.applied.filter((m) => !known.has(m))
+  // An archive of a newer erp's schema: this erp would apply its own migrations around ones it
+  // does not know, and could not write to the tenant afterwards. Refused before anything is done.
+  const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
   if (unknown.length) {
-    warnings.push(`The archive has ${unknown.length} migration(s) this erp does not know (${unknown.join(', ')}): it was made by a newer erp; upgrade erp before using the tenant.`)
+    throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: names.schema, tenant: slug, unknown })
   }
   let safety: BackupResult | undefined
   if (existing) {
@@ -115,6 +118,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
       }
       const outcome = await migrateUp(trx, tenant.schema, 'tenant')
       await trx.raw('reset role')
+      await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
       return outcome.applied
     })
     return {

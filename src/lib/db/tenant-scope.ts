@@ -4,6 +4,7 @@ import { notAllowed } from '../cli/errors.js'
 import { getTenant, type Tenant } from '../tenants/tenant.js'
 import type { Db, Scope } from './connect.js'
 import { quoteIdent } from './identifiers.js'
+import { guardTenantSchema } from './schema-migrations.js'
 import { translateDbError } from './sqlstate.js'
 
 export interface TenantWorkOptions {
@@ -14,6 +15,8 @@ export interface TenantWorkOptions {
   access?: 'read' | 'write'
   /** Suspension does not stop this work (resume itself). */
   ignoreSuspension?: boolean
+  /** Where a read of a schema newer than this erp is warned about (writes are refused). */
+  warn?: (message: string) => void
 }
 
 /** The CLI's own refusal; PostgreSQL's grants refuse the same thing a second time underneath. */
@@ -49,6 +52,8 @@ export async function withTenant<T>(
             data: { tenant: slug, status: tenant.status },
           })
         }
+        // A schema migrated by a newer erp: writes refused, reads warned (from the row just read).
+        await guardTenantSchema(trx, tenant, access, options.warn)
         await enterTenant(trx, db.scope, tenant)
         return work(trx, tenant)
       },

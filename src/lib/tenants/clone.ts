@@ -7,7 +7,8 @@ import { renderNamedStatements, run } from '../backup/restore.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, tenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { recordSchemaMigrations } from '../db/schema-migrations.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, insertTenant, type CreatedTenant } from './provision.js'
 import { getTenant } from './tenant.js'
@@ -79,7 +80,7 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
  * copy is then replaced by deterministic fakes (maskPersonalData), still in the same transaction.
  */
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
-  requireAdmin(db.scope, 'Cloning a tenant')
+  await requireRegistryWrite(db, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
   const names = tenantNames(to)
   const warnings: string[] = []
@@ -109,6 +110,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
         for (const statement of await renderNamedStatements(conn, doc, names, warnings)) await run(conn, statement, 'grants')
         const outcome = await migrateUp(trx, target.schema, 'tenant')
         await trx.raw('reset role')
+        await recordSchemaMigrations(trx, target.slug, outcome.migrations)
         const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
         return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
       },

@@ -4,7 +4,8 @@ import { conflict } from '../cli/errors.js'
 import type { Db, Scope } from '../db/connect.js'
 import { quoteIdent, tenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { recordSchemaMigrations } from '../db/schema-migrations.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { findTenant, getTenant, type Tenant } from './tenant.js'
@@ -29,7 +30,7 @@ export async function createTenant(
   /** More work in the same transaction (clone, restore), run as the admin, after the migrations. */
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
-  requireAdmin(db.scope, 'Creating a tenant')
+  await requireRegistryWrite(db, 'Creating a tenant')
   const names = tenantNames(input.slug)
   try {
     return await db.knex.transaction(async (trx) => {
@@ -37,6 +38,7 @@ export async function createTenant(
       await enterTenant(trx, db.scope, tenant)
       const outcome = await migrateUp(trx, names.schema, 'tenant')
       await trx.raw('reset role')
+      await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
       if (within) await within(trx, tenant)
       return { ...tenant, migrations: outcome.applied }
     // One snapshot for everything read: a clone copies all tables as of one moment.
