@@ -112,7 +112,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
         await trx.raw('reset role')
         await recordSchemaMigrations(trx, target.slug, outcome.migrations)
         const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
-        return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
+        return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
       },
       { isolationLevel: 'repeatable read' },
     )

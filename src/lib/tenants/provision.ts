@@ -40,7 +40,7 @@ export async function createTenant(
       await trx.raw('reset role')
       await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
       if (within) await within(trx, tenant)
-      return { ...tenant, migrations: outcome.applied }
+      return { ...tenant, schemaMigrations: outcome.migrations, migrations: outcome.applied }
     // One snapshot for everything read: a clone copies all tables as of one moment.
     }, { isolationLevel: 'repeatable read' })
   } catch (err) {
