@@ -5,7 +5,7 @@ import path from 'node:path'
 import pg from 'pg'
 
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { adminQuery as query, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, namesFor, openTestDb, uniqueSlug, useScratchDatabase } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { forEachTenant } from '../../src/lib/tenants/fleet.js'
@@ -21,6 +21,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  */
 describe('erp migrate latest over a fleet (waves, canary, max failures, resume, lock timeouts)', function () {
   this.timeout(120_000)
+  // A database of its own: these runs migrate every tenant in it past the tree, and other suites'
+  // tenants (some migrated past this tree) would be refused by them.
+  useScratchDatabase('fleet')
   const FLEET = 24
   const fleet = Array.from({ length: FLEET }, () => uniqueSlug('a0')).sort()
   const extra: Array<{ stamp: string; name: string; up: string }> = []

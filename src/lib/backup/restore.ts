@@ -6,9 +6,11 @@ import type pg from 'pg'
 import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, quoteLiteral, tenantSchema, type TenantNames } from '../db/identifiers.js'
+import { migrateUp, migrationLock, type MigrationOutcome } from '../db/migrator.js'
+import { newerSchemaError } from '../db/newer-schema.js'
 import { ownerLogin } from '../db/owner-login.js'
-import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
@@ -64,7 +66,7 @@ export interface RestoreResult {
  * process leave no tenant behind (a killed run's reservation is reclaimed by the next one).
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
-  requireAdmin(db.scope, 'Restoring a tenant')
+  await requireRegistryWrite(db, 'Restoring a tenant')
   // Before any byte is used: a full pass checks the signature, every statement and every checksum.
   const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned })
   const { manifest } = trusted
@@ -83,10 +85,11 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   if (trusted.signatureStatus !== 'valid') {
     warnings.push(`The archive is not signed by this registry (signature: ${trusted.signatureStatus}); restored on --trust-unsigned.`)
   }
-  const known = new Set((await loadMigrations('tenant')).map((m) => m.name))
-  const unknown = manifest.migrations.applied.filter((m) => !known.has(m))
+  // An archive of a newer erp's schema: this erp would apply its own migrations around ones it
+  // does not know, and could not write to the tenant afterwards. Refused before anything is done.
+  const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
   if (unknown.length) {
-    warnings.push(`The archive has ${unknown.length} migration(s) this erp does not know (${unknown.join(', ')}): it was made by a newer erp; upgrade erp before using the tenant.`)
+    throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: tenantSchema(slug), tenant: slug, unknown })
   }
   let safety: BackupResult | undefined
   if (existing) {
@@ -96,7 +99,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   }
 
   let rows = 0
-  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<string[]> => {
+  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<MigrationOutcome> => {
     await trx.raw('set local check_function_bodies = off')
     await trx.raw('set local standard_conforming_strings = on')
     await trx.raw("set local maintenance_work_mem = '256MB'")
@@ -122,28 +125,29 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     } finally {
       await trx.client.releaseConnection(conn)
     }
-    return (await migrateUp(trx, tenant.schema, 'tenant')).applied
+    return migrateUp(trx, tenant.schema, 'tenant')
   }
 
   try {
-    const applied = existing
+    const outcome = existing
       ? await db.knex.transaction(async (trx) => {
           const tenant = await emptyTenant(trx, db, existing)
           await enterTenant(trx, db.scope, tenant)
-          const applied = await fill(trx, tenant)
+          const outcome = await fill(trx, tenant)
           await trx.raw('reset role')
-          return applied
+          await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
+          return outcome
         })
       // A new tenant is filled on a session logged in as its owner role: whatever the archive's
       // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
       : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
           const owner = await ownerLogin(db, reservation.tenant.ownerRole)
-          const applied = await owner.transaction(async (trx) => {
+          const outcome = await owner.transaction(async (trx) => {
             await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
             return fill(trx, reservation.tenant)
           })
-          await db.knex.transaction((trx) => registerTenant(trx, reservation))
-          return applied
+          await db.knex.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
+          return outcome
         })
     return {
       tenant: slug,
@@ -151,7 +155,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
       from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
       tables: manifest.tables.length,
       rows,
-      migrationsApplied: applied,
+      migrationsApplied: outcome.applied,
       replaced: Boolean(existing),
       safetyBackup: safety?.file,
       signature: trusted.signatureStatus,

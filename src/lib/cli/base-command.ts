@@ -77,8 +77,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         log: (m) => this.note(m),
       })
       if (this.database.scope.kind === 'admin' && !options.skipRegistryUpgrade) {
-        const { ensureRegistry } = await import('../db/registry.js')
-        await ensureRegistry(this.database.knex)
+        const { ensureRegistry, newerRegistry } = await import('../db/registry.js')
+        const { unknown } = await ensureRegistry(this.database.knex)
+        // Registry writes are refused where they happen (requireRegistryWrite); reads go on.
+        if (unknown.length) {
+          const { newerSchemaWarning } = await import('../db/newer-schema.js')
+          this.warning(newerSchemaWarning(newerRegistry(unknown)))
+        }
       }
     }
     return this.database
@@ -117,7 +122,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const db = await this.db()
     const slug = await this.tenantSlug(options.tenant ?? (this.flags as { tenant?: string }).tenant)
     const { withTenant } = await import('../db/tenant-scope.js')
-    return withTenant(db, slug, work, options)
+    return withTenant(db, slug, work, { warn: (m) => this.warnOnce(m), ...options })
   }
 
   protected get color(): boolean {
@@ -142,6 +147,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected warning(message: string): void {
     this.warnings.push(message)
     if (!this.jsonEnabled()) process.stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${message}\n`)
+  }
+
+  /** A warning that several units of work may each raise (a fleet, a command working in steps), given once. */
+  protected warnOnce(message: string): void {
+    if (!this.warnings.includes(message)) this.warning(message)
   }
 
   /** Render rows with the shared list flags (--columns, --sort, --filter, --output...). */

@@ -7,7 +7,7 @@ import { renderNamedStatements, run } from '../backup/restore.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { provision, registerTenant, type CreatedTenant } from './provision.js'
 import { getTenant } from './tenant.js'
@@ -79,7 +79,7 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
  * copy is then replaced by deterministic fakes (maskPersonalData), still in the same transaction.
  */
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
-  requireAdmin(db.scope, 'Cloning a tenant')
+  await requireRegistryWrite(db, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
   const warnings: string[] = []
   const input = { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }
@@ -110,8 +110,8 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
         const outcome = await migrateUp(trx, target.schema, 'tenant')
         await trx.raw('reset role')
         const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
-        await registerTenant(trx, reservation)
-        return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
+        await registerTenant(trx, reservation, outcome.migrations)
+        return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
       },
       { isolationLevel: 'repeatable read' },
   ))

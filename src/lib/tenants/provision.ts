@@ -4,7 +4,7 @@ import { conflict } from '../cli/errors.js'
 import type { Db, Scope } from '../db/connect.js'
 import { quoteIdent, tenantNames, validateSlug, type TenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { findTenant, getTenant, type Tenant } from './tenant.js'
@@ -31,17 +31,17 @@ export async function createTenant(
   /** More of erp's own work in the same transaction (a seed), run as the admin, after the migrations. */
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
-  requireAdmin(db.scope, 'Creating a tenant')
+  await requireRegistryWrite(db, 'Creating a tenant')
   return provision(db, input, async (reservation) => {
     const applied = await db.knex.transaction(async (trx) => {
       await enterTenant(trx, db.scope, reservation.tenant)
       const outcome = await migrateUp(trx, reservation.tenant.schema, 'tenant')
       await trx.raw('reset role')
       if (within) await within(trx, reservation.tenant)
-      await registerTenant(trx, reservation)
-      return outcome.applied
+      await registerTenant(trx, reservation, outcome.migrations)
+      return outcome
     })
-    return { ...(await getTenant(db.knex, db.scope, input.slug)), migrations: applied }
+    return { ...(await getTenant(db.knex, db.scope, input.slug)), schemaMigrations: applied.migrations, migrations: applied.applied }
   })
 }
 
@@ -136,8 +136,11 @@ async function refuseTakenNames(trx: Knex.Transaction, scope: Scope, names: Tena
       })
 }
 
-/** In the transaction that fills the reservation: the registry row takes over from it. */
-export async function registerTenant(trx: Knex.Transaction, reservation: Reservation): Promise<void> {
+/**
+ * In the transaction that fills the reservation (or right after it): the registry row takes over
+ * from it, with the migrations the schema now has.
+ */
+export async function registerTenant(trx: Knex.Transaction, reservation: Reservation, schemaMigrations: string[]): Promise<void> {
   const { tenant, input } = reservation
   await trx.withSchema('erp').table('provisioning').where('slug', tenant.slug).delete()
   await trx.withSchema('erp').table('tenants').insert({
@@ -147,6 +150,7 @@ export async function registerTenant(trx: Knex.Transaction, reservation: Reserva
     schema_name: tenant.schema,
     owner_role: tenant.ownerRole,
     login_role: tenant.loginRole,
+    schema_migrations: schemaMigrations,
   })
 }
 

@@ -2,10 +2,10 @@ import type { Knex } from 'knex'
 
 import { notFound, usageError } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireAdmin, requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { MigrationLockBusy } from '../db/migrator.js'
-import { DEFAULT_LIMITS, migrateListedTenant, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
+import { DEFAULT_LIMITS, migrateListedTenant, needsMigrating, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
 import { listTenants, type Tenant } from './tenant.js'
 
 /**
@@ -85,8 +85,10 @@ class Stop {
 /** Migrate `tenants` (slug order is kept) in canary + waves. */
 export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions): Promise<RolloutResult> {
   const status = await tenantMigrationStatus(db, tenants)
-  const todo = status.filter((s) => s.pending.length > 0).map((s) => s.tenant)
-  const upToDate = status.filter((s) => s.pending.length === 0).map((s) => s.tenant)
+  // A tenant with migrations this erp does not know is attempted too: migrateUp refuses it, and
+  // the run reports it failed with the reason, rather than "up to date".
+  const todo = status.filter(needsMigrating).map((s) => s.tenant)
+  const upToDate = status.filter((s) => !needsMigrating(s)).map((s) => s.tenant)
   const waves = planWaves(todo, options.canary, options.wave)
 
   const carried = options.carried ?? []
@@ -321,7 +323,7 @@ function pendingCheck(db: Db, queue: string[], bySlug: Map<string, Tenant>, chec
     if (!pending) {
       const slugs = queue.slice(chunk * CHECK_CHUNK, (chunk + 1) * CHECK_CHUNK)
       pending = tenantMigrationStatus(db, slugs.map((slug) => bySlug.get(slug)!)).then(
-        (status) => new Set(status.filter((s) => s.pending.length > 0).map((s) => s.tenant)),
+        (status) => new Set(status.filter(needsMigrating).map((s) => s.tenant)),
       )
       chunks.set(chunk, pending)
     }
@@ -543,6 +545,7 @@ export async function migrateLatest(
   selection: FleetSelection,
   options: Omit<RolloutOptions, 'record' | 'resumedFrom'>,
 ): Promise<RolloutResult> {
+  await requireRegistryWrite(db, 'Migrating tenants')
   if (selection.retryFailed || selection.continue) {
     const { runId, tenants, carried } = await tenantsToResume(db, { retryFailed: !!selection.retryFailed, continue: !!selection.continue })
     return rollout(db, tenants, { ...options, record: true, resumedFrom: runId, carried })
