@@ -84,7 +84,15 @@ export async function migrateListedTenant(
   db: Db,
   tenant: Tenant,
   limits: MigrationLimits,
-  options: { lock?: 'wait' | 'try' } = {},
+  options: {
+    lock?: 'wait' | 'try'
+    /**
+     * Runs in the migration's transaction just before it commits, as the admin (the session's own
+     * role) with search_path pg_catalog: a fleet run writes the tenant's record here, so the record
+     * and the migrations commit together or not at all.
+     */
+    beforeCommit?: (trx: Knex.Transaction, outcome: MigrationOutcome) => Promise<void>
+  } = {},
 ): Promise<MigrationOutcome> {
   requireAdmin(db.scope, 'Migrating the fleet')
   try {
@@ -104,7 +112,15 @@ export async function migrateListedTenant(
         ],
       )
       if (rows[0].locked === 'false') throw new MigrationLockBusy(tenant.schema)
-      return migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+      const outcome = await migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+      if (options.beforeCommit) {
+        await trx.raw("select set_config('role', 'none', true), set_config('search_path', 'pg_catalog', true)")
+        await options.beforeCommit(trx, outcome)
+        // Back to the tenant's role for the commit: deferred triggers the migrations queued fire
+        // then, and must not run as the admin.
+        await trx.raw("select set_config('role', ?, true), set_config('search_path', ?, true)", [tenant.ownerRole, quoteIdent(tenant.schema)])
+      }
+      return outcome
     })
   } catch (err) {
     throw translateDbError(err)
