@@ -286,6 +286,26 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(mine(b.items).find((i: any) => i.tenant === blocked)).to.deep.include({ state: 'up_to_date', doneBy: a.id })
   })
 
+  it("writing the record as the admin inside a tenant's migration does not let the tenant's deferred triggers run as the admin", async () => {
+    const slug = fleet[0]
+    const { owner_role: owner } = (await query('select owner_role from erp.tenants where slug = $1', [slug])).rows[0]
+    // What a tenant's owner can set up in its own schema (erp sql exec runs as that role).
+    await query(`
+      set role "${owner}";
+      create table tenant_${slug}.who_ran (name text);
+      create function tenant_${slug}.note_who() returns trigger language plpgsql as $$
+        begin insert into tenant_${slug}.who_ran values (current_user); return null; end $$;
+      create constraint trigger note_who after update on tenant_${slug}.settings deferrable initially deferred
+        for each row execute function tenant_${slug}.note_who();
+      insert into tenant_${slug}.settings (key, value) values ('touched', '1');
+      reset role;`)
+    const dir = migrationDir('touch_settings', "update settings set value = value where key = 'touched'")
+    const r = await latest(dir, '--all-tenants')
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(byTenant(r.json.result.tenants)[slug].applied).to.deep.equal([newest()])
+    expect((await query(`select name from tenant_${slug}.who_ran`)).rows).to.deep.equal([{ name: owner }])
+  })
+
   it('refuses bad flag combinations and durations', async () => {
     const dir = migrationsWith(extra)
     const bad = await latest(dir, '--all-tenants', '--lock-timeout', 'soon')
