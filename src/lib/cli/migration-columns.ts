@@ -11,6 +11,8 @@ export interface TenantMigrationRow {
   wave?: number
   attempts?: number
   lockTimeouts?: number
+  /** Rollouts: pending at the run's start, but migrated first by this other recorded run. */
+  doneBy?: number
 }
 
 /** Rollout rows add the wave and the attempts. */
@@ -21,6 +23,7 @@ export const ROLLOUT_COLUMNS: Column<TenantMigrationRow>[] = [
   { key: 'attempts', align: 'right' },
   { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
+  { key: 'doneBy', header: 'done by run', align: 'right' },
   { key: 'error' },
   { key: 'durationMs', header: 'ms', align: 'right' },
 ]

@@ -8,8 +8,8 @@ import {
 } from '../db/migrator.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { requireAdmin, requireRegistryWrite } from '../db/registry.js'
-import { recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
-import { assertInScope, withTenant } from '../db/tenant-scope.js'
+import { guardTenantSchema, recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
+import { assertInScope, enterTenant } from '../db/tenant-scope.js'
 import { getTenant, listTenants, type Tenant } from './tenant.js'
 
 export type Direction = 'latest' | 'rollback'
@@ -46,32 +46,47 @@ export async function migrateTenant(
   warn?: (message: string) => void,
 ): Promise<MigrationOutcome> {
   await requireRegistryWrite(db, 'Migrating a tenant')
-  return withTenant(
-    db,
-    slug,
-    async (trx, tenant) => {
+  assertInScope(db.scope, slug)
+  const tenant = await getTenant(db.knex, db.scope, slug)
+  await guardTenantSchema(db.knex, tenant, 'write', warn)
+  // erp's own migrations run on the admin's session as the tenant's role (enterTenant), so that
+  // the registry's record of them commits with them.
+  try {
+    return await db.knex.transaction(async (trx) => {
       await setLimits(trx, limits)
+      await enterTenant(trx, db.scope, tenant)
       const outcome = direction === 'latest'
         ? await migrateUp(trx, tenant.schema, 'tenant')
         : await migrateDown(trx, tenant.schema, 'tenant', { tenant: slug })
-      await recordOutcome(trx, tenant, outcome)
+      await asAdminBeforeCommit(trx, tenant, () => recordOutcome(trx, tenant, outcome))
       return outcome
-    },
-    { ignoreSuspension: true, warn },
-  )
+    })
+  } catch (err) {
+    throw translateDbError(err)
+  }
 }
 
 /**
  * Keep the registry's record of the tenant's migrations (see db/schema-migrations.ts) in step, in
- * the transaction that migrated it; leaves the tenant's role (which cannot write the registry) last.
+ * the transaction that migrated it (as the admin: the tenant's role cannot write the registry).
  */
 async function recordOutcome(trx: Knex.Transaction, tenant: Tenant, outcome: MigrationOutcome): Promise<void> {
   // Nothing changed and the record (as read, perhaps a while ago by a fleet listing) agrees.
   const recorded = tenant.schemaMigrations
   const same = recorded?.length === outcome.migrations.length && recorded.every((m, i) => m === outcome.migrations[i])
   if (outcome.applied.length === 0 && same) return
-  await trx.raw('reset role')
   await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
+}
+
+/**
+ * Registry writes at the end of a tenant's migration transaction, as the admin with search_path
+ * pg_catalog; then back to the tenant's role for the commit: deferred triggers the migrations
+ * queued fire then, and must not run as the admin.
+ */
+async function asAdminBeforeCommit(trx: Knex.Transaction, tenant: Tenant, work: () => Promise<void>): Promise<void> {
+  await trx.raw("select set_config('role', 'none', true), set_config('search_path', 'pg_catalog', true)")
+  await work()
+  await trx.raw("select set_config('role', ?, true), set_config('search_path', ?, true)", [tenant.ownerRole, quoteIdent(tenant.schema)])
 }
 
 /**
@@ -83,7 +98,15 @@ export async function migrateListedTenant(
   db: Db,
   tenant: Tenant,
   limits: MigrationLimits,
-  options: { lock?: 'wait' | 'try' } = {},
+  options: {
+    lock?: 'wait' | 'try'
+    /**
+     * Runs in the migration's transaction just before it commits, as the admin (the session's own
+     * role) with search_path pg_catalog: a fleet run writes the tenant's record here, so the record
+     * and the migrations commit together or not at all.
+     */
+    beforeCommit?: (trx: Knex.Transaction, outcome: MigrationOutcome) => Promise<void>
+  } = {},
 ): Promise<MigrationOutcome> {
   requireAdmin(db.scope, 'Migrating the fleet')
   try {
@@ -104,7 +127,10 @@ export async function migrateListedTenant(
       )
       if (rows[0].locked === 'false') throw new MigrationLockBusy(tenant.schema)
       const outcome = await migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
-      await recordOutcome(trx, tenant, outcome)
+      await asAdminBeforeCommit(trx, tenant, async () => {
+        await recordOutcome(trx, tenant, outcome)
+        await options.beforeCommit?.(trx, outcome)
+      })
       return outcome
     })
   } catch (err) {
