@@ -605,7 +605,7 @@ describe('erp tenants check-distributable', function () {
     const slug = uniqueSlug('cit')
     expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
     await query(`
-      set role erp_tenant_${slug};
+      set role ${(await namesFor(slug)).ownerRole};
       create policy own_settings on tenant_${slug}.settings using (key in (select key from tenant_${slug}.settings where false));
       create table tenant_${slug}.events (at date, kind text) partition by range (at);
       create table tenant_${slug}.events_2026 partition of tenant_${slug}.events for values from ('2026-01-01') to ('2027-01-01') partition by list (kind);

@@ -93,10 +93,12 @@ async function embeddedLoginRole(slug: string): Promise<string> {
  */
 async function assertAdminRole(db: Db): Promise<void> {
   const { rows } = await db.knex.raw(
-    `select r.rolname as role, r.rolsuper as superuser, d.datdba = r.oid as owner, pg_get_userbyid(d.datdba) as "dbOwner",
+    // Functions, not pg_roles: erp's registry closes the role lists to everyone but its admin.
+    `select current_user as role, current_setting('is_superuser') = 'on' as superuser,
+            pg_get_userbyid(d.datdba) = current_user as owner, pg_get_userbyid(d.datdba) as "dbOwner",
             current_database() as database
-       from pg_roles r, pg_database d
-      where r.rolname = current_user and d.datname = current_database()`,
+       from pg_database d
+      where d.datname = current_database()`,
   )
   const me = rows[0] as { role: string; superuser: boolean; owner: boolean; dbOwner: string; database: string }
   if (me.superuser || me.owner) return

@@ -146,7 +146,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
             await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
             return fill(trx, reservation.tenant)
           })
-          await db.knex.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
+          await reservation.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
           return outcome
         })
     return {

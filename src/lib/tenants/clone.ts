@@ -83,7 +83,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   const source = await getTenant(db.knex, db.scope, from)
   const warnings: string[] = []
   const input = { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }
-  return provision(db, input, (reservation) => db.knex.transaction(
+  return provision(db, input, (reservation) => reservation.transaction(
       async (trx) => {
         const target = reservation.tenant
         const names = target
