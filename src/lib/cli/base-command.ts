@@ -1,4 +1,4 @@
-import { Command, Interfaces } from '@oclif/core'
+import { Command, type Interfaces } from '@oclif/core'
 
 import { ErpError, ErrorKind, isErpError } from './errors.js'
 import { ExitCode } from './exit-codes.js'

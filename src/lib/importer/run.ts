@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs'
-import { Transform, Writable, type TransformCallback } from 'node:stream'
+import { Transform, type Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
-import type { Stringifier } from 'csv-stringify'
+import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
 import { CsvReader } from '../csv/reader.js'
@@ -426,7 +426,7 @@ class Rejects {
   private headers = new Map<string, string>()
   private headerOut: string[] = []
 
-  constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof import('csv-stringify').stringify) {}
+  constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof csvStringify) {}
 
   /** Called once the header is read: the errors file starts with it (without a previous `error` column). */
   start(headerOut: string[], skipColumn: number, headers: Map<string, string>): void {
