@@ -1,6 +1,7 @@
 import { generateSecret, scramVerifier } from '../auth/scram.js'
 import type { Db } from '../db/connect.js'
 import { conflict } from '../cli/errors.js'
+import { grantConnect } from '../db/database-grants.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
@@ -45,9 +46,8 @@ export async function issueTenantLogin(db: Db, slug: string): Promise<TenantLogi
       } else {
         await trx.raw(`create role ${role} ${login} inherit password ${verifier} in role ${quoteIdent(tenant.ownerRole)}`)
       }
-      // erp's database is not open to PUBLIC (registry migration 20261201010000); no other database is granted.
-      const { rows: [{ database }] } = await trx.raw('select current_database() as database')
-      await trx.raw(`grant connect on database ${quoteIdent(database)} to ${role}`)
+      // This database only: no other is granted.
+      await grantConnect(trx, tenant.loginRole)
       return { tenant: slug, role: tenant.loginRole, password, rotated: Boolean(rowCount) }
     })
   } catch (err) {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 
 import { conflict } from '../cli/errors.js'
 import type { Db, Scope } from '../db/connect.js'
+import { grantConnect } from '../db/database-grants.js'
 import { quoteIdent, tenantNames, validateSlug, type TenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
 import { requireRegistryWrite } from '../db/registry.js'
@@ -39,9 +40,10 @@ export async function createTenant(
       await trx.raw('reset role')
       if (within) await within(trx, reservation.tenant)
       await registerTenant(trx, reservation, outcome.migrations)
-      return outcome
+      // Read back on this session: the pool may be held by other provisioning runs of this process.
+      return { ...(await getTenant(trx, db.scope, input.slug)), schemaMigrations: outcome.migrations, migrations: outcome.applied }
     })
-    return { ...(await getTenant(db.knex, db.scope, input.slug)), schemaMigrations: applied.migrations, migrations: applied.applied }
+    return applied
   })
 }
 
@@ -93,7 +95,7 @@ async function reserveTenant(
   const slug = validateSlug(input.slug)
   await holder.query('select pg_advisory_lock(hashtextextended($1, 0))', [reservationLock(slug)])
   const tenant = await transaction(async (trx) => {
-    const { rows } = await trx.raw('select role_prefix, current_database() as database from erp.registry_info')
+    const { rows } = await trx.raw('select role_prefix from erp.registry_info')
     const names = tenantNames(slug, rows[0].role_prefix)
     await refuseTakenNames(trx, db.scope, names)
     await trx.withSchema('erp').table('provisioning').insert({
@@ -103,8 +105,7 @@ async function reserveTenant(
     await trx.raw(`create role ${quoteIdent(names.ownerRole)} login valid until 'epoch'`)
     // Lets a non-superuser admin (CREATEROLE) switch to and manage the role; a superuser needs no grant.
     await trx.raw(`grant ${quoteIdent(names.ownerRole)} to current_user`)
-    // erp's database is not open to PUBLIC (registry migration 20261201010000).
-    await trx.raw(`grant connect on database ${quoteIdent(rows[0].database)} to ${quoteIdent(names.ownerRole)}`)
+    await grantConnect(trx, names.ownerRole)
     await trx.raw(`create schema ${quoteIdent(names.schema)} authorization ${quoteIdent(names.ownerRole)}`)
     return {
       slug, name: input.name ?? slug, plan: input.plan ?? null, schema: names.schema, status: 'active' as const,
