@@ -16,8 +16,9 @@ export async function up(knex) {
       created_at    timestamptz not null default now(),
       updated_at    timestamptz not null default now(),
       suspended_at  timestamptz
-    );
-
+    )
+  `)
+  await knex.raw(`
     create table audit_log (
       id           bigint generated always as identity primary key,
       at           timestamptz not null default now(),
@@ -31,19 +32,21 @@ export async function up(knex) {
       exit_code    integer not null,
       error        text,
       duration_ms  integer not null
-    );
-    create index audit_log_tenant_at on audit_log (tenant, at desc);
-    create index audit_log_at on audit_log (at desc);
-
-    -- A tenant's login role may read its own registry row and nothing else.
+    )
+  `)
+  await knex.raw('create index audit_log_tenant_at on audit_log (tenant, at desc)')
+  await knex.raw('create index audit_log_at on audit_log (at desc)')
+  // A tenant's login role may read its own registry row and nothing else.
+  await knex.raw(`
     create view my_tenants as
       select t.slug, t.name, t.plan, t.schema_name, t.owner_role, t.login_role, t.status
         from tenants t
         join pg_roles r on r.rolname = t.owner_role
-       where pg_has_role(current_user, r.oid, 'USAGE');
-
-    -- Everyone writes audit records through this function: the database user is stamped by the
-    -- server, and a tenant login can only write records about its own tenant.
+       where pg_has_role(current_user, r.oid, 'USAGE')
+  `)
+  // Everyone writes audit records through this function: the database user is stamped by the
+  // server, and a tenant login can only write records about its own tenant.
+  await knex.raw(`
     create function record_audit(p_os_user text, p_profile text, p_tenant text, p_command text,
                                  p_args jsonb, p_outcome text, p_exit_code integer, p_error text,
                                  p_duration_ms integer) returns void
@@ -61,14 +64,16 @@ export async function up(knex) {
       insert into erp.audit_log (db_user, os_user, profile, tenant, command, args, outcome, exit_code, error, duration_ms)
       values (session_user, p_os_user, p_profile, p_tenant, p_command, coalesce(p_args, '{}'), p_outcome, p_exit_code,
               p_error, p_duration_ms);
-    end $$;
-
-    grant usage on schema erp to public;
-    grant select on my_tenants to public;
+    end $$
   `)
+  await knex.raw('grant usage on schema erp to public')
+  await knex.raw('grant select on my_tenants to public')
 }
 
 /** @param {import('knex').Knex} knex */
 export async function down(knex) {
-  await knex.raw('drop function record_audit; drop view my_tenants; drop table audit_log; drop table tenants;')
+  await knex.raw('drop function record_audit')
+  await knex.raw('drop view my_tenants')
+  await knex.raw('drop table audit_log')
+  await knex.raw('drop table tenants')
 }

@@ -18,8 +18,9 @@ export async function up(knex) {
       options       jsonb not null default '{}',
       -- Tenants that had nothing pending: counted, not listed (a cron no-op run stays one row).
       up_to_date    integer not null default 0
-    );
-
+    )
+  `)
+  await knex.raw(`
     create table migration_run_items (
       run_id        bigint not null references migration_runs (id) on delete cascade,
       tenant        text not null,
@@ -34,22 +35,24 @@ export async function up(knex) {
       finished_at   timestamptz,
       duration_ms   integer,
       primary key (run_id, tenant)
-    );
-    create index migration_run_items_state on migration_run_items (run_id, state);
-
-    alter table tenants drop constraint tenants_status_check;
-    alter table tenants add constraint tenants_status_check check (status in ('active', 'suspended', 'deleted'));
-    alter table tenants add column deleted_at timestamptz;
-    alter table tenants add column purge_after timestamptz;
+    )
+  `)
+  await knex.raw('create index migration_run_items_state on migration_run_items (run_id, state)')
+  await knex.raw('alter table tenants drop constraint tenants_status_check')
+  await knex.raw(`alter table tenants add constraint tenants_status_check check (status in ('active', 'suspended', 'deleted'))`)
+  await knex.raw('alter table tenants add column deleted_at timestamptz')
+  await knex.raw('alter table tenants add column purge_after timestamptz')
+  await knex.raw(`
     alter table tenants add constraint tenants_deleted_check
-      check ((status = 'deleted') = (deleted_at is not null and purge_after is not null));
-
-    -- A deleted tenant's login role has no access to anything: hide its registry row too.
+      check ((status = 'deleted') = (deleted_at is not null and purge_after is not null))
+  `)
+  // A deleted tenant's login role has no access to anything: hide its registry row too.
+  await knex.raw(`
     create or replace view my_tenants as
       select t.slug, t.name, t.plan, t.schema_name, t.owner_role, t.login_role, t.status
         from tenants t
         join pg_roles r on r.rolname = t.owner_role
-       where pg_has_role(current_user, r.oid, 'USAGE') and t.status <> 'deleted';
+       where pg_has_role(current_user, r.oid, 'USAGE') and t.status <> 'deleted'
   `)
 }
 
@@ -60,13 +63,13 @@ export async function down(knex) {
       select t.slug, t.name, t.plan, t.schema_name, t.owner_role, t.login_role, t.status
         from tenants t
         join pg_roles r on r.rolname = t.owner_role
-       where pg_has_role(current_user, r.oid, 'USAGE');
-    alter table tenants drop constraint tenants_deleted_check;
-    alter table tenants drop column purge_after;
-    alter table tenants drop column deleted_at;
-    alter table tenants drop constraint tenants_status_check;
-    alter table tenants add constraint tenants_status_check check (status in ('active', 'suspended'));
-    drop table migration_run_items;
-    drop table migration_runs;
+       where pg_has_role(current_user, r.oid, 'USAGE')
   `)
+  await knex.raw('alter table tenants drop constraint tenants_deleted_check')
+  await knex.raw('alter table tenants drop column purge_after')
+  await knex.raw('alter table tenants drop column deleted_at')
+  await knex.raw('alter table tenants drop constraint tenants_status_check')
+  await knex.raw(`alter table tenants add constraint tenants_status_check check (status in ('active', 'suspended'))`)
+  await knex.raw('drop table migration_run_items')
+  await knex.raw('drop table migration_runs')
 }

@@ -326,7 +326,7 @@ describe('erp import products', () => {
     const exited = new Promise((resolve) => child.on('close', resolve))
     // Wait until the rows are streaming into the staging table, then kill.
     for (let i = 0; i < 600; i++) {
-      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy pg_temp.import_rows%'`)
+      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy "erp_stage_import_rows_%'`)
       if (rows[0].n > 0) break
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -335,11 +335,14 @@ describe('erp import products', () => {
     await exited
     // The server notices the dropped connection and rolls back.
     for (let i = 0; i < 100; i++) {
-      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy pg_temp.import_rows%'`)
+      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy "erp_stage_import_rows_%'`)
       if (rows[0].n === 0) break
       await new Promise((r) => setTimeout(r, 100))
     }
     expect((await products(slug)).map((p) => p.sku)).to.deep.equal(['KEEP-1'])
     expect((await query(`select count(*)::int as n from tenant_${slug}.categories`)).rows[0].n).to.equal(0)
+    // The staging tables lived and died in the killed transaction: none is left in the schema.
+    const staged = await query(`select count(*)::int as n from pg_class where relnamespace = $1::regnamespace and relname like 'erp\\_stage\\_%'`, [`tenant_${slug}`])
+    expect(staged.rows[0].n).to.equal(0)
   })
 })

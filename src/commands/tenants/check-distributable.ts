@@ -22,9 +22,11 @@ export default class TenantsCheckDistributable extends BaseCommand<typeof Tenant
   static summary = "Report what would stop a tenant's schema from being distributed as one unit over Citus"
   static description =
     'Checks, from the catalogs, what citus_schema_distribute would refuse under schema-based sharding: foreign keys ' +
-    'leaving or entering the schema, inheritance, partitions in another schema, foreign tables, objects owned by ' +
-    'an extension or an extension installed in the schema, tables not owned by the schema owner; and, as a risk, ' +
-    'serial/identity sequences narrower than bigint. Exit code 1 when any tenant has a finding. See docs/citus.md.'
+    'leaving or entering the schema, inheritance, partitions in another schema or partitioned twice, foreign tables, ' +
+    'objects owned by an extension or an extension installed in the schema, tables not owned by the schema owner, ' +
+    'triggers (refused unless citus.enable_unsafe_triggers is on for that call; erp\'s own schema has some), ' +
+    'row-level security policies with subqueries; and, as a risk, serial/identity sequences narrower than bigint. ' +
+    'Exit code 1 when any tenant has a finding. See docs/citus.md.'
   static examples = [
     '<%= config.bin %> <%= command.id %> acme',
     '<%= config.bin %> <%= command.id %> --all-tenants --json',

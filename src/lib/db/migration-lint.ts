@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, notFound } from '../cli/errors.js'
+import { checkCitusSql, splitStatements, type CitusRule } from './citus-rules.js'
 import type { Db } from './connect.js'
 import { quoteIdent } from './identifiers.js'
 import { appliedBySchema, loadMigrations, type MigrationFile } from './migrator.js'
@@ -18,7 +19,11 @@ import { requireAdmin } from './registry.js'
  * is then checked by rules, and a table whose relfilenode changed across a migration was
  * rewritten (a volatile default, a column type change...), which PostgreSQL itself tells us.
  * Table sizes are the largest estimate over all tenants (pg_class.reltuples, pg_stat n_live_tup).
+ * Every call a migration sends is also checked by the Citus rules (citus-rules.ts), whatever the
+ * table sizes: SQL that a coordinator with schema-based sharding refuses fails in every tenant.
  */
+
+export { splitStatements }
 
 export type LintRule =
   | 'table-rewrite'
@@ -29,6 +34,7 @@ export type LintRule =
   | 'set-not-null'
   | 'validating-constraint'
   | 'explicit-lock'
+  | CitusRule
 
 export interface LintFinding {
   migration: string
@@ -65,12 +71,19 @@ export async function lintMigrations(db: Db, options: LintOptions): Promise<Lint
   const rewritten = new Map<string, string[]>()
   const created = new Map<string, Set<string>>()
 
+  let tableNameTriggers = new Set<string>()
   let capturing: string[] | undefined
   const listener = (query: { sql: string }) => capturing?.push(query.sql)
   db.knex.on('query', listener)
   try {
     await db.knex.transaction(async (trx) => {
       const scratch = `erp_lint_${randomBytes(6).toString('hex')}`
+      // With Citus schema-based sharding on, a new schema becomes a distributed one, with its
+      // tables on a worker: the scratch schema stays a plain local one. Set only where the
+      // setting exists (on plain PostgreSQL there is nothing to turn off).
+      await trx.raw(
+        `select set_config(name, 'off', true) from pg_settings where name = 'citus.enable_schema_based_sharding'`,
+      )
       await trx.raw(`create schema ${quoteIdent(scratch)}`)
       await trx.raw(`set local search_path to ${quoteIdent(scratch)}`)
       for (const migration of plan) {
@@ -93,6 +106,7 @@ export async function lintMigrations(db: Db, options: LintOptions): Promise<Lint
           created.set(migration.name, new Set([...after.keys()].filter((t) => !before.has(t))))
         }
       }
+      tableNameTriggers = await functionsReadingTableName(trx, scratch)
       throw new Rollback()
     })
   } catch (err) {
@@ -104,6 +118,13 @@ export async function lintMigrations(db: Db, options: LintOptions): Promise<Lint
   const findings: LintFinding[] = []
   let statements = 0
   for (const [migration, sqls] of captured) {
+    for (const sql of sqls) {
+      for (const hit of checkCitusSql(sql)) {
+        // A trigger function a later migration replaced is judged as it stands at the end.
+        if (hit.rule === 'citus-trigger-table-name' && !tableNameTriggers.has(createdFunction(sql) ?? '')) continue
+        findings.push({ migration, rule: hit.rule, table: null, rows: null, statement: oneLine(sql), message: hit.message })
+      }
+    }
     const stmts = sqls.flatMap(splitStatements)
     statements += stmts.length
     const fresh = created.get(migration) ?? new Set()
@@ -163,6 +184,22 @@ async function planForFile(tree: MigrationFile[], file: string) {
   const own: MigrationFile = { name, up: mod.up as MigrationFile['up'] }
   const before = /^\d{14}_/.test(name) ? tree.filter((m) => m.name < name) : tree.filter((m) => m.name !== name)
   return { plan: [...before, own], targets: new Set([name]) }
+}
+
+/** Functions of the scratch schema, after the whole plan, whose body reads their table's name or oid. */
+async function functionsReadingTableName(trx: Knex.Transaction, schema: string): Promise<Set<string>> {
+  const { rows } = await trx.raw(
+    `select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = ? and p.prosrc ~* '\\mtg_(table_name|relname|relid)\\M'`,
+    [schema],
+  )
+  return new Set(rows.map((r: { proname: string }) => r.proname))
+}
+
+/** The (unqualified, lower-case) name of the function a CREATE FUNCTION statement makes. */
+function createdFunction(sql: string): string | undefined {
+  const m = /\bcreate\s+(?:or\s+replace\s+)?function\s+(?:[\w"]+\s*\.\s*)?("(?:[^"]|"")+"|[a-z_][\w$]*)/i.exec(sql)
+  return m ? unquote(m[1]) : undefined
 }
 
 async function relfilenodes(trx: Knex.Transaction, schema: string): Promise<Map<string, string>> {
@@ -273,46 +310,6 @@ function splitTopLevel(text: string, sep: string): string[] {
   }
   parts.push(text.slice(start))
   return parts
-}
-
-/** SQL text as statements: splits on `;` outside quotes, dollar quotes and comments; drops comments. */
-export function splitStatements(sql: string): string[] {
-  const out: string[] = []
-  let current = ''
-  let i = 0
-  while (i < sql.length) {
-    const c = sql[i]
-    const rest = sql.slice(i)
-    if (rest.startsWith('--')) {
-      const end = sql.indexOf('\n', i)
-      i = end === -1 ? sql.length : end + 1
-      current += ' '
-    } else if (rest.startsWith('/*')) {
-      const end = sql.indexOf('*/', i + 2)
-      i = end === -1 ? sql.length : end + 2
-      current += ' '
-    } else if (c === "'" || c === '"') {
-      let j = i + 1
-      while (j < sql.length && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1
-      current += sql.slice(i, j + 1)
-      i = j + 1
-    } else if (c === '$' && /^\$[a-z_]*\$/i.test(rest)) {
-      const tag = /^\$[a-z_]*\$/i.exec(rest)![0]
-      const end = sql.indexOf(tag, i + tag.length)
-      const stop = end === -1 ? sql.length : end + tag.length
-      current += sql.slice(i, stop)
-      i = stop
-    } else if (c === ';') {
-      if (current.trim()) out.push(current.trim())
-      current = ''
-      i++
-    } else {
-      current += c
-      i++
-    }
-  }
-  if (current.trim()) out.push(current.trim())
-  return out
 }
 
 const oneLine = (s: string) => {

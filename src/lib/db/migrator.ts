@@ -99,16 +99,13 @@ async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void>
   )
 }
 
-/** ensureTable and appliedNames in one round trip (a fleet run does this for every tenant). */
+/**
+ * ensureTable, then appliedNames: two statements, two calls (they were one multi-statement call,
+ * which Citus refuses once the schema is distributed: one prepared statement, one command).
+ */
 async function ensureTableAndRead(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
-  const table = `${quoteIdent(schema)}.${MIGRATIONS_TABLE}`
-  const results = await trx.raw(
-    `create table if not exists ${table} (
-       id serial primary key, name varchar(255) not null unique, batch integer not null,
-       migration_time timestamptz not null default now());
-     select name, batch from ${table} order by id`,
-  )
-  return (results as Array<{ rows: Array<{ name: string; batch: number }> }>).at(-1)!.rows
+  await ensureTable(trx, schema)
+  return appliedNames(trx, schema)
 }
 
 async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {

@@ -143,13 +143,12 @@ async function dropSecondaryIndexes(trx: Knex.Transaction, table: string): Promi
   const saved = await secondaryDefinitions(trx, table)
   const constraints = saved.filter((d) => d.kind === 'constraint')
   const indexes = saved.filter((d) => d.kind === 'index')
-  if (constraints.length > 0) {
-    await trx.raw(verbatim(`alter table ${quoteIdent(table)} ${constraints.map((d) => `drop constraint ${quoteIdent(d.name)}`).join(', ')}`))
-  }
+  // One object per statement: Citus refuses to drop several distributed objects in one command.
+  for (const d of constraints) await trx.raw(verbatim(`alter table ${quoteIdent(table)} drop constraint ${quoteIdent(d.name)}`))
   // Index names are schema-wide; the table's schema is the one search_path resolved it in.
   if (indexes.length > 0) {
     const { rows: at } = await trx.raw('select relnamespace::regnamespace::text as schema from pg_class where oid = ?::regclass', [table])
-    await trx.raw(verbatim(`drop index ${indexes.map((d) => `${at[0].schema}.${quoteIdent(d.name)}`).join(', ')}`))
+    for (const d of indexes) await trx.raw(verbatim(`drop index ${at[0].schema}.${quoteIdent(d.name)}`))
   }
   return saved
 }

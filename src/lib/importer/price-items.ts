@@ -41,25 +41,25 @@ export const priceItemsSpec: EntitySpec<BulkLoadOption> = {
     for (const p of problems.list.slice(before)) p.field = 'valid_to'
   },
 
-  async validate({ trx, mode, columns, rows, errors }) {
+  async validate({ trx, mode, columns, rows, errors, staging }) {
     const list = columns.get('price_list')!
     const sku = columns.get('sku')!
     const minQty = columns.has('min_qty') ? `coalesce(s.${columns.get('min_qty')}::numeric, 0)` : '0::numeric'
     const from = columns.has('valid_from') ? `s.${columns.get('valid_from')}::date` : 'null::date'
     const q = (sql: string) => trx.raw(sql)
-    await q(`create temp table import_keys on commit drop as
+    const keys = await staging.create('import_keys', `as
       select s.line, l.id as list_id, p.id as product_id, ${minQty} as min_qty, ${from} as valid_from
       from ${rows} s left join price_lists l on l.code = s.${list} left join products p on p.sku = s.${sku}`)
     await q(`insert into ${errors} (line, field, value, message)
       select k.line, 'price_list', s.${list}, 'no price list with this code (see erp price-lists list)'
-      from pg_temp.import_keys k join ${rows} s on s.line = k.line where k.list_id is null`)
+      from ${keys} k join ${rows} s on s.line = k.line where k.list_id is null`)
     await q(`insert into ${errors} (line, field, value, message)
       select k.line, 'sku', s.${sku}, 'no product with this SKU'
-      from pg_temp.import_keys k join ${rows} s on s.line = k.line where k.product_id is null`)
+      from ${keys} k join ${rows} s on s.line = k.line where k.product_id is null`)
     await q(`insert into ${errors} (line, field, value, message)
       select k.line, 'sku', null, 'the same price list, SKU, quantity and start date as line ' || d.first
-      from pg_temp.import_keys k join (select list_id, product_id, min_qty, coalesce(valid_from, '-infinity') as vf, min(line) as first
-                                        from pg_temp.import_keys where list_id is not null and product_id is not null
+      from ${keys} k join (select list_id, product_id, min_qty, coalesce(valid_from, '-infinity') as vf, min(line) as first
+                                        from ${keys} where list_id is not null and product_id is not null
                                         group by 1, 2, 3, 4 having count(*) > 1) d
         on (d.list_id, d.product_id, d.min_qty, d.vf) = (k.list_id, k.product_id, k.min_qty, coalesce(k.valid_from, '-infinity'))
       where k.line <> d.first`)
@@ -67,19 +67,20 @@ export const priceItemsSpec: EntitySpec<BulkLoadOption> = {
       and i.min_qty = k.min_qty and coalesce(i.valid_from, '-infinity') = coalesce(k.valid_from, '-infinity'))`
     if (mode === 'insert') {
       await q(`insert into ${errors} (line, field, value, message)
-        select k.line, null, null, 'this price already exists (import with --mode upsert to change it)' from pg_temp.import_keys k where ${existing}`)
+        select k.line, null, null, 'this price already exists (import with --mode upsert to change it)' from ${keys} k where ${existing}`)
     }
     if (mode === 'update') {
       await q(`insert into ${errors} (line, field, value, message)
         select k.line, null, null, 'no such price yet (import with --mode upsert to add it)'
-        from pg_temp.import_keys k where k.list_id is not null and k.product_id is not null and not ${existing}`)
+        from ${keys} k where k.list_id is not null and k.product_id is not null and not ${existing}`)
     }
   },
 
-  async merge({ trx, mode, dryRun, columns, rows, trace }, options) {
+  async merge({ trx, mode, dryRun, columns, rows, staging, trace }, options) {
+    const keys = staging.table('import_keys')
     const price = columns.has('price') ? `s.${columns.get('price')}::numeric` : 'i.price'
     const to = columns.has('valid_to') ? `s.${columns.get('valid_to')}::date` : 'i.valid_to'
-    const source = `pg_temp.import_keys k join ${rows} s on s.line = k.line`
+    const source = `${keys} k join ${rows} s on s.line = k.line`
     const match = `i.price_list_id = k.list_id and i.product_id = k.product_id and i.min_qty = k.min_qty
       and coalesce(i.valid_from, '-infinity') = coalesce(k.valid_from, '-infinity')`
     const differs = `(i.price, i.valid_to) is distinct from (${price}, ${to})`

@@ -157,7 +157,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     const extra: Record<string, number> = {}
     const category = columns.get('category')
     if (category) {
-      extra.categoriesCreated = await createCategories(trx, rows, category, dryRun || options.createCategories === false)
+      extra.categoriesCreated = await createCategories(staged, category, dryRun || options.createCategories === false)
     }
 
     staged.trace('categories')
@@ -190,17 +190,17 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
       inserted = result.rowCount ?? 0
     } else {
       // One pass finds the new rows and the changed ones (none, on a re-import); the writes read only those.
-      await trx.raw(`create temp table import_targets on commit drop as
+      const found = await staged.staging.create('import_targets', `as
         select s.line, p.id from ${from} left join products p on p.sku = s.${sku} where p.id is null or ${changed}`)
-      await trx.raw('analyze pg_temp.import_targets')
-      const targets = `${rows} s join pg_temp.import_targets t on t.line = s.line${category ? ` left join categories c on c.path = s.${category}` : ''}`
+      await trx.raw(`analyze ${found}`)
+      const targets = `${rows} s join ${found} t on t.line = s.line${category ? ` left join categories c on c.path = s.${category}` : ''}`
       if (set.length > 0) {
         const result = await trx.raw(`update products p set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = now()
           from ${targets} where p.id = t.id`)
         updated = result.rowCount ?? 0
       }
       if (mode === 'upsert') {
-        const bulk = { table: 'products', source: 'select from pg_temp.import_targets where id is null', enabled: options.bulkLoad, trace: staged.trace }
+        const bulk = { table: 'products', source: `select from ${found} where id is null`, enabled: options.bulkLoad, trace: staged.trace }
         const added = await insertInBulk(trx, bulk, () => trx.raw(`insert into products (sku, ${set.map((x) => x.column).join(', ')})
           select s.${sku}, ${set.map((x) => x.insert).join(', ')} from ${targets} where t.id is null`))
         inserted = added.rowCount ?? 0
@@ -217,18 +217,18 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
  * Categories named by the rows and missing from the tree, ancestors included: created level by
  * level (one INSERT … SELECT per depth), or only counted.
  */
-async function createCategories(trx: Knex.Transaction, rows: string, column: string, countOnly: boolean): Promise<number> {
-  await trx.raw(`create temp table import_paths on commit drop as
+async function createCategories({ trx, rows, staging }: StagedImport, column: string, countOnly: boolean): Promise<number> {
+  const paths = await staging.create('import_paths', `as
     select distinct array_to_string(parts[1:d], '/') as path, d as depth, parts[d] as name, array_to_string(parts[1:d - 1], '/') as parent
     from (select string_to_array(path, '/') as parts from (select distinct ${column} as path from ${rows} where ${column} is not null) p) x,
          generate_series(1, cardinality(parts)) d`)
-  const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from pg_temp.import_paths i
+  const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from ${paths} i
     where not exists (select 1 from categories c where c.path = i.path)`)
   if (countOnly || missing[0].n === 0) return missing[0].n
   let created = 0
   for (let depth = 1; depth <= missing[0].depth; depth++) {
     const result = await trx.raw(`insert into categories (name, parent_id, path)
-      select i.name, parent.id, i.path from pg_temp.import_paths i left join categories parent on parent.path = i.parent
+      select i.name, parent.id, i.path from ${paths} i left join categories parent on parent.path = i.parent
       where i.depth = ? and not exists (select 1 from categories c where c.path = i.path)
       on conflict (path) do nothing`, [depth])
     created += result.rowCount ?? 0
@@ -255,21 +255,21 @@ async function setPrices(staged: StagedImport, sku: string, price: string, allNe
     return added.rowCount ?? 0
   }
   // A dry run has not inserted the new products: their rows count as new prices (product_id null).
-  await trx.raw(`create temp table import_prices on commit drop as
+  const prices = await staged.staging.create('import_prices', `as
     select p.id as product_id, s.${price}::numeric as price, i.id as item_id
       from ${rows} s left join products p on p.sku = s.${sku}
       left join price_list_items i on i.price_list_id = ${listId} and i.product_id = p.id and i.min_qty = 0 and i.valid_from is null
      where s.${price} is not null and i.price is distinct from s.${price}::numeric`)
-  await trx.raw('analyze pg_temp.import_prices')
+  await trx.raw(`analyze ${prices}`)
   if (dryRun) {
-    const { rows: n } = await trx.raw('select count(*)::int as n from pg_temp.import_prices')
+    const { rows: n } = await trx.raw(`select count(*)::int as n from ${prices}`)
     return n[0].n
   }
   const changed = await trx.raw(`update price_list_items i set price = x.price, updated_at = now()
-    from pg_temp.import_prices x where i.id = x.item_id`)
-  const added = await insertInBulk(trx, { ...bulk, source: 'select from pg_temp.import_prices where item_id is null' }, () =>
+    from ${prices} x where i.id = x.item_id`)
+  const added = await insertInBulk(trx, { ...bulk, source: `select from ${prices} where item_id is null` }, () =>
     trx.raw(`insert into price_list_items (price_list_id, product_id, price)
-      select ${listId}, product_id, price from pg_temp.import_prices where item_id is null`))
+      select ${listId}, product_id, price from ${prices} where item_id is null`))
   return (changed.rowCount ?? 0) + (added.rowCount ?? 0)
 }
 

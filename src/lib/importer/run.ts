@@ -10,6 +10,7 @@ import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
+import { withStaging } from '../db/staging.js'
 import { Problems } from '../validation.js'
 import { openSource, type Encoding, type OpenedSource } from './source.js'
 import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
@@ -77,8 +78,6 @@ export interface ImportSummary {
 
 const MAX_ERRORS_KEPT = 100
 const MAX_ERRORS_IN_MESSAGE = 10
-const ROWS = 'pg_temp.import_rows'
-const ERRORS = 'pg_temp.import_errors'
 
 /**
  * Import a CSV file into a tenant inside the caller's transaction: rows are checked in the stream,
@@ -96,108 +95,106 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
 
-  // Staging lives in memory as far as it can (temp tables are not WAL-logged); only possible before
-  // the session first touches a temporary table, which a fresh CLI connection has not.
-  await trx.raw(`set local temp_buffers = '256MB'`).catch(() => undefined)
   // Room for the duplicate checks' hash tables over a million keys without spilling to disk.
   await trx.raw(`set local work_mem = '256MB'`)
   const columnOf = new Map(fields.map((f, i) => [f.key, `f${i}`]))
-  await trx.raw(`drop table if exists ${ROWS}; drop table if exists ${ERRORS}`)
-  await trx.raw(`create temp table import_rows (line integer not null, ${fields.map((f) => `${columnOf.get(f.key)} text`).join(', ')}) on commit drop`)
-  await trx.raw('create temp table import_errors (line integer not null, field text, value text, message text not null) on commit drop')
+  return withStaging(trx, async (staging) => {
+    const rowsTable = await staging.create('import_rows', `(line integer not null, ${fields.map((f) => `${columnOf.get(f.key)} text`).join(', ')})`)
+    const errorsTable = await staging.create('import_errors', '(line integer not null, field text, value text, message text not null)')
 
-  const { stringify } = await import('csv-stringify')
-  const rejects = new Rejects(input.errorsFile, stringify)
-  const rows = new RowStream(source, spec, fields, mode, input.map ?? {}, rejects)
-  const connection = await trx.client.acquireConnection()
-  trace('prepared')
-  try {
-    let lastProgress = 0
-    const meter = setInterval(() => {
-      if (!input.onProgress) return
-      const now = performance.now()
-      if (now - lastProgress < 200) return
-      lastProgress = now
-      input.onProgress({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: now - started })
-    }, 250)
+    const { stringify } = await import('csv-stringify')
+    const rejects = new Rejects(input.errorsFile, stringify)
+    const rows = new RowStream(source, spec, fields, mode, input.map ?? {}, rejects)
+    const connection = await trx.client.acquireConnection()
+    trace('prepared')
     try {
-      const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
-      const copy = connection.query(copyFrom(`copy ${ROWS} (line, ${columns}) from stdin`))
-      await pipeline(source.raw, source.text, rows, copy)
+      let lastProgress = 0
+      const meter = setInterval(() => {
+        if (!input.onProgress) return
+        const now = performance.now()
+        if (now - lastProgress < 200) return
+        lastProgress = now
+        input.onProgress({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: now - started })
+      }, 250)
+      try {
+        const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
+        const copy = connection.query(copyFrom(`copy ${rowsTable} (line, ${columns}) from stdin`))
+        await pipeline(source.raw, source.text, rows, copy)
+      } finally {
+        clearInterval(meter)
+        input.onChecksum?.(source.sha256())
+      }
+      if (!rows.headerSeen) throw invalidData(`${source.name}: the file is empty (expected a header line, then one row per line)`)
+      if (rows.count === 0) {
+        throw invalidData(`${source.name}: the file has a header but no rows`, { actions: ['Add one row per line under the header'] })
+      }
+      input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
+
+      trace('staged')
+      const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
+      const staged: StagedImport = {
+        trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
+        columns: present, rows: rowsTable, errors: errorsTable, staging, trace,
+      }
+      await trx.raw(`analyze ${rowsTable}`)
+      await spec.validate(staged, options)
+      trace('validated')
+      // A clean file is merged straight away, the target's unique indexes standing in for the
+      // checks they enforce; only if one refuses a row are those checks run, to name every row.
+      let counts: MergeCounts | undefined
+      if (spec.validateUnique) {
+        const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx, errorsTable))
+        if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
+        if (!counts) await spec.validateUnique(staged, options)
+      }
+
+      const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable })
+      await rejects.close()
+      const rejected = rejects.count + dbRejects
+      if (rejected > 0 && !input.skipInvalid) {
+        throw invalidData(describeRejects(source.name, rejects, rejected, input.errorsFile), {
+          actions: [
+            ...(input.errorsFile ? [`Fix the rows in ${input.errorsFile} and import that file`] : ['Pass --errors rejected.csv to get the rejected rows with their reasons']),
+            'Or pass --skip-invalid to import the valid rows only',
+          ],
+          data: { file: source.name, rejected, errors: rejects.kept, errorsFile: input.errorsFile ?? null },
+        })
+      }
+      if (dbRejects > 0) await trx.raw(`delete from ${rowsTable} s using (select distinct line from ${errorsTable}) e where s.line = e.line`)
+
+      counts ??= await spec.merge(staged, options)
+      trace('merged')
+      const valid = rows.count - rejected
+      return {
+        entity: spec.entity,
+        file: source.name,
+        mode,
+        dryRun: staged.dryRun,
+        batchRef: input.batchRef ?? null,
+        sha256: source.sha256(),
+        delimiter: source.delimiter,
+        encoding: source.encoding,
+        rows: rows.count,
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: valid - counts.inserted - counts.updated,
+        rejected,
+        extra: counts.extra ?? {},
+        errorsFile: input.errorsFile ?? null,
+        errors: rejects.kept,
+        seconds: Math.round(performance.now() - started) / 1000,
+      }
     } finally {
-      clearInterval(meter)
-      input.onChecksum?.(source.sha256())
+      await rejects.close().catch(() => undefined)
+      await trx.client.releaseConnection(connection)
     }
-    if (!rows.headerSeen) throw invalidData(`${source.name}: the file is empty (expected a header line, then one row per line)`)
-    if (rows.count === 0) {
-      throw invalidData(`${source.name}: the file has a header but no rows`, { actions: ['Add one row per line under the header'] })
-    }
-    input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
-
-    trace('staged')
-    const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
-    const staged: StagedImport = {
-      trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
-      columns: present, rows: ROWS, errors: ERRORS, trace,
-    }
-    await trx.raw(`analyze ${ROWS}`)
-    await spec.validate(staged, options)
-    trace('validated')
-    // A clean file is merged straight away, the target's unique indexes standing in for the
-    // checks they enforce; only if one refuses a row are those checks run, to name every row.
-    let counts: MergeCounts | undefined
-    if (spec.validateUnique) {
-      const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx))
-      if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
-      if (!counts) await spec.validateUnique(staged, options)
-    }
-
-    const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present)
-    await rejects.close()
-    const rejected = rejects.count + dbRejects
-    if (rejected > 0 && !input.skipInvalid) {
-      throw invalidData(describeRejects(source.name, rejects, rejected, input.errorsFile), {
-        actions: [
-          ...(input.errorsFile ? [`Fix the rows in ${input.errorsFile} and import that file`] : ['Pass --errors rejected.csv to get the rejected rows with their reasons']),
-          'Or pass --skip-invalid to import the valid rows only',
-        ],
-        data: { file: source.name, rejected, errors: rejects.kept, errorsFile: input.errorsFile ?? null },
-      })
-    }
-    if (dbRejects > 0) await trx.raw(`delete from ${ROWS} s using (select distinct line from ${ERRORS}) e where s.line = e.line`)
-
-    counts ??= await spec.merge(staged, options)
-    trace('merged')
-    const valid = rows.count - rejected
-    return {
-      entity: spec.entity,
-      file: source.name,
-      mode,
-      dryRun: staged.dryRun,
-      batchRef: input.batchRef ?? null,
-      sha256: source.sha256(),
-      delimiter: source.delimiter,
-      encoding: source.encoding,
-      rows: rows.count,
-      inserted: counts.inserted,
-      updated: counts.updated,
-      unchanged: valid - counts.inserted - counts.updated,
-      rejected,
-      extra: counts.extra ?? {},
-      errorsFile: input.errorsFile ?? null,
-      errors: rejects.kept,
-      seconds: Math.round(performance.now() - started) / 1000,
-    }
-  } finally {
-    await rejects.close().catch(() => undefined)
-    await trx.client.releaseConnection(connection)
-  }
+  })
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
 
-async function anyRejected(trx: Knex.Transaction): Promise<boolean> {
-  const { rows } = await trx.raw(`select exists (select 1 from ${ERRORS}) as any`)
+async function anyRejected(trx: Knex.Transaction, errors: string): Promise<boolean> {
+  const { rows } = await trx.raw(`select exists (select 1 from ${errors}) as any`)
   return rows[0].any
 }
 
@@ -445,11 +442,12 @@ class Rejects {
     connection: { query: (q: unknown) => unknown },
     copyTo: (sql: string) => unknown,
     present: Map<string, string>,
+    tables: { rows: string; errors: string },
   ): Promise<number> {
-    const { rows } = await trx.raw(`select count(distinct line)::int as n from ${ERRORS}`)
+    const { rows } = await trx.raw(`select count(distinct line)::int as n from ${tables.errors}`)
     const dbCount: number = rows[0].n
     if (dbCount > 0) {
-      const { rows: sample } = await trx.raw(`select line, field, value, message from ${ERRORS} order by line, field limit ?`, [MAX_ERRORS_KEPT])
+      const { rows: sample } = await trx.raw(`select line, field, value, message from ${tables.errors} order by line, field limit ?`, [MAX_ERRORS_KEPT])
       for (const r of sample as { line: number; field: string | null; value: string | null; message: string }[]) {
         this.kept.push({
           line: r.line,
@@ -468,9 +466,9 @@ class Rejects {
       return key && present.has(key) ? `s.${present.get(key)}` : 'null'
     })
     const label = [...this.headers].map(([key, header]) => `when ${quoteLiteral(key)} then ${quoteLiteral(`${header}: `)}`).join(' ')
-    const sql = `copy (select ${[...columns, 'e.message'].join(', ')} from ${ROWS} s
+    const sql = `copy (select ${[...columns, 'e.message'].join(', ')} from ${tables.rows} s
       join (select line, string_agg(coalesce(case field ${label} else field || ': ' end, '') || message, '; ' order by field) as message
-            from ${ERRORS} group by line) e on e.line = s.line
+            from ${tables.errors} group by line) e on e.line = s.line
       order by s.line) to stdout with (format csv)`
     await this.endStringifier()
     await pipeline(connection.query(copyTo(sql)) as NodeJS.ReadableStream, this.out!)

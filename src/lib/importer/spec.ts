@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 
+import type { Staging } from '../db/staging.js'
 import type { Problems } from '../validation.js'
 
 export const IMPORT_MODES = ['insert', 'upsert', 'update'] as const
@@ -33,9 +34,11 @@ export interface StagedImport {
   batchRef: string | null
   /** Field key → staging column (only fields present in the file). */
   columns: Map<string, string>
-  /** The staging table and the errors table, both temporary (pg_temp). */
+  /** The staging table and the errors table: quoted names of staging tables in the tenant schema. */
   rows: string
   errors: string
+  /** Further staging tables a merge needs: dropped with the import's own (see db/staging.ts). */
+  staging: Staging
   /** Timing notes on stderr when ERP_IMPORT_TRACE is set (profiling large imports). */
   trace: (what: string) => void
 }

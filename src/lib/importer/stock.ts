@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import { checkSku } from '../catalog/products.js'
 import { checkDate } from '../pricing/checks.js'
-import { REPORT_TABLE, applyReport, buildReport, countWarehouseId, holdLevelsForCount } from '../stock/reconcile.js'
+import { applyReport, buildReport, countWarehouseId, holdLevelsForCount } from '../stock/reconcile.js'
 import { checkDecimal, checkText, type Problems } from '../validation.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
@@ -62,11 +62,11 @@ export const stockSpec: EntitySpec<StockImportOptions> = {
   },
 
   async validate(staged, options) {
-    const { trx, columns, rows, errors, mode, dryRun } = staged
+    const { trx, columns, rows, errors, mode, dryRun, staging } = staged
     const warehouseId = await countWarehouseId(trx, options.warehouse)
     if (!dryRun) await holdLevelsForCount(trx)
     const cell = (key: string) => (columns.has(key) ? `s.${columns.get(key)}` : 'null')
-    await buildReport(trx, {
+    const report = await buildReport(trx, staging, {
       source: `(select s.line, ${cell('sku')} as sku, ${cell('location')} as location, ${cell('lot')} as lot, ${cell('counted')} as counted,
                        null::text as problem, ${cell('expiry')}::date as expires_on from ${rows} s)`,
       warehouse: options.warehouse ?? null,
@@ -74,21 +74,22 @@ export const stockSpec: EntitySpec<StockImportOptions> = {
       decimalComma: false,
     })
     const modeProblem = MODE_PROBLEM[mode]
-    if (modeProblem) await trx.raw(`update ${REPORT_TABLE} set problem = ${modeProblem} where problem is null`)
-    await trx.raw(`insert into ${errors} (line, field, value, message) select line, null, null, problem from ${REPORT_TABLE} where problem is not null`)
+    if (modeProblem) await trx.raw(`update ${report} set problem = ${modeProblem} where problem is null`)
+    await trx.raw(`insert into ${errors} (line, field, value, message) select line, null, null, problem from ${report} where problem is not null`)
   },
 
   async merge(staged) {
     const { trx, dryRun } = staged
+    const report = staged.staging.table('count_report')
     // New stock where none was recorded counts as inserted; a changed level as updated.
     const { rows: counts } = await trx.raw(`select
         count(*) filter (where problem is null and difference <> 0 and system_qty = 0)::int as inserted,
         count(*) filter (where problem is null and difference <> 0 and system_qty <> 0)::int as updated
-      from ${REPORT_TABLE}`)
+      from ${report}`)
     const { inserted, updated } = counts[0] as { inserted: number; updated: number }
     if (dryRun) return { inserted, updated, extra: { moves: inserted + updated } } satisfies MergeCounts
     const reference = staged.batchRef ?? `IMPORT-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${staged.sha256.slice(0, 8)}`
-    const moves = await applyReport(trx, { reference, file: path.basename(staged.file) })
+    const moves = await applyReport(trx, report, { reference, file: path.basename(staged.file) })
     return { inserted, updated, extra: { moves } } satisfies MergeCounts
   },
 }

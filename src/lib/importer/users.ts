@@ -1,3 +1,4 @@
+import { transactionNow } from '../db/clock.js'
 import { USER_ROLES } from '../users/users.js'
 import { checkEmail, checkText } from '../validation.js'
 import { changedSql, type Assignment } from './assignments.js'
@@ -8,6 +9,9 @@ import { checkBoolean, guardFormulaSql, type EntitySpec, type MergeCounts } from
  * password column: passwords never travel in a spreadsheet. Imported users have none until an
  * operator sets one (erp users reset-password).
  */
+/** The one-row relation `t(now)` the merge statements join, bound to the transaction's time. */
+const NOW = '(select ?::timestamptz as now) t'
+
 export const usersSpec: EntitySpec = {
   entity: 'users',
   key: 'email',
@@ -58,29 +62,31 @@ export const usersSpec: EntitySpec = {
       const d = `s.${columns.get('disabled')}::boolean`
       set.push({
         column: 'disabled_at',
-        insert: `case when ${d} then now() end`,
-        update: `case when ${d} is null then u.disabled_at when ${d} then coalesce(u.disabled_at, now()) end`,
+        // t.now: the transaction's time, bound (Citus refuses now() inside CASE and COALESCE of an UPDATE).
+        insert: `case when ${d} then t.now end`,
+        update: `case when ${d} is null then u.disabled_at when ${d} then coalesce(u.disabled_at, t.now) end`,
       })
     }
     const changed = changedSql(set, 'u')
     const match = `lower(u.email) = lower(s.${email})`
+    const clock = [await transactionNow(trx)]
     if (dryRun) {
       const { rows: n } = await trx.raw(`select count(*) filter (where u.id is null)::int as inserted,
           count(*) filter (where u.id is not null and ${changed})::int as updated
-        from ${rows} s left join users u on ${match}`)
+        from ${rows} s cross join ${NOW} left join users u on ${match}`, clock)
       return { inserted: mode === 'update' ? 0 : n[0].inserted, updated: mode === 'insert' ? 0 : n[0].updated }
     }
     let inserted = 0
     let updated = 0
     if (mode !== 'insert' && set.length > 0) {
-      const result = await trx.raw(`update users u set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = now()
-        from ${rows} s where ${match} and ${changed}`)
+      const result = await trx.raw(`update users u set ${set.map((x) => `${x.column} = ${x.update}`).join(', ')}, updated_at = t.now
+        from ${rows} s cross join ${NOW} where ${match} and ${changed}`, clock)
       updated = result.rowCount ?? 0
     }
     if (mode !== 'update') {
       const result = await trx.raw(`insert into users (email${set.map((x) => `, ${x.column}`).join('')})
-        select s.${email}${set.map((x) => `, ${x.insert}`).join('')} from ${rows} s
-        where not exists (select 1 from users u where ${match})`)
+        select s.${email}${set.map((x) => `, ${x.insert}`).join('')} from ${rows} s cross join ${NOW}
+        where not exists (select 1 from users u where ${match})`, clock)
       inserted = result.rowCount ?? 0
     }
     return { inserted, updated } satisfies MergeCounts

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 
 import { distinct, throwIfFailed } from '../batch.js'
 import { ErpError, conflict } from '../cli/errors.js'
+import { transactionNow } from '../db/clock.js'
 import { lockOrders, matchOrderLine, orderReference, parseOrderRef } from '../orders/orders.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'
@@ -244,14 +245,14 @@ export async function settleOrderStates(trx: Knex.Transaction, orderIds: string[
          from order_lines where order_id = any(?::bigint[]) group by order_id
      ), u as (
        update orders o set state = s.state, updated_at = now(),
-              closed_at = case when s.state = 'closed' then coalesce(o.closed_at, now()) else null end
+              closed_at = case when s.state = 'closed' then coalesce(o.closed_at, ?::timestamptz) else null end
          from s
         where o.id = s.id and o.state in ('confirmed', 'partially_fulfilled', 'fulfilled', 'closed') and o.state <> s.state
        returning o.id
      )
      select s.id::text, s.state from s join orders o on o.id = s.id
       where o.state in ('confirmed', 'partially_fulfilled', 'fulfilled', 'closed')`,
-    [orderIds],
+    [orderIds, await transactionNow(trx)],
   )
   return new Map(rows.map((r) => [r.id, r.state]))
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { throwIfFailed } from '../batch.js'
+import { clockNow } from '../db/clock.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { settingValue } from '../settings/settings.js'
 import { queryRows } from '../stock/sql.js'
@@ -82,36 +83,44 @@ export async function issueLocked(
   for (const kind of kinds) formats.set(kind, await settingValue<string>(trx, kind === 'invoice' ? 'invoices.number_format' : 'invoices.credit_note_format'))
   const series = (kind: InvoiceKind) => (kind === 'invoice' ? 'INV' : 'CN')
   const count = (kind: InvoiceKind) => invs.filter((i) => i.kind === kind).length
+  // The day first, on its own: Citus refuses a non-IMMUTABLE function in RETURNING.
+  const [{ day }] = await queryRows<{ day: string }>(trx, `select to_char(coalesce(?::date, current_date), 'YYYY-MM-DD') as day`, [date])
+  const year = Number(day.slice(0, 4))
   // The numbers: each series row is locked until this transaction ends (series in name order).
-  const taken = await queryRows<{ series: string; next: string; year: number; day: string }>(
+  const taken = await queryRows<{ series: string; next: string }>(
     trx,
-    `with d as (select coalesce(?::date, current_date) as day)
-     insert into invoice_series as s (series, year, next_number)
-     select w.series, case when w.yearly then extract(year from d.day)::int else 0 end, w.n + 1
-       from unnest(?::text[], ?::boolean[], ?::bigint[]) as w(series, yearly, n), d
+    `insert into invoice_series as s (series, year, next_number)
+     select w.series, case when w.yearly then ?::int else 0 end, w.n + 1
+       from unnest(?::text[], ?::boolean[], ?::bigint[]) as w(series, yearly, n)
       order by 1, 2
      on conflict (series, year) do update set next_number = s.next_number + excluded.next_number - 1
-     returning s.series, s.next_number::text as next, extract(year from (select day from d))::int as year,
-               to_char((select day from d), 'YYYY-MM-DD') as day`,
-    [date, kinds.map(series), kinds.map((k) => formatHasYear(formats.get(k)!)), kinds.map(count)],
+     returning s.series, s.next_number::text as next`,
+    [year, kinds.map(series), kinds.map((k) => formatHasYear(formats.get(k)!)), kinds.map(count)],
   )
   const next = new Map(taken.map((t) => [t.series, BigInt(t.next) - BigInt(count(t.series === 'INV' ? 'invoice' : 'credit_note'))]))
-  const { year, day } = taken[0]
   const stamps = invs.map((inv) => {
     const seq = next.get(series(inv.kind))!
     next.set(series(inv.kind), seq + 1n)
     const format = formats.get(inv.kind)!
     return { id: inv.id, year: formatHasYear(format) ? year : 0, seq: seq.toString(), number: formatNumber(format, year, seq) }
   })
-  // One issue time for the batch: numbers follow issue order (issued_at, then seq).
-  const rows = await queryRows<{ id: string; number: string; issueDate: string; dueDate: string; currency: string }>(
+  // One issue time for the batch, read once the series rows are locked: numbers follow issue
+  // order (issued_at, then seq). Bound: Citus refuses clock_timestamp() (VOLATILE) in an UPDATE.
+  const issuedAt = await clockNow(trx)
+  const issued = await queryRows<{ id: string; number: string; termsDays: number; currency: string }>(
     trx,
     `update invoices i set state = 'issued', year = x.year, seq = x.seq, number = x.number, issue_date = ?::date,
-            due_date = ?::date + i.payment_terms_days, issued_at = (select clock_timestamp())
+            due_date = ?::date + i.payment_terms_days, issued_at = ?::timestamptz
        from unnest(?::bigint[], ?::int[], ?::bigint[], ?::text[]) as x(id, year, seq, number)
       where i.id = x.id
-     returning i.id::text, i.number, to_char(i.issue_date, 'YYYY-MM-DD') as "issueDate", to_char(i.due_date, 'YYYY-MM-DD') as "dueDate", i.currency`,
-    [day, day, stamps.map((s) => s.id), stamps.map((s) => s.year), stamps.map((s) => s.seq), stamps.map((s) => s.number)],
+     returning i.id::text, i.number, i.payment_terms_days as "termsDays", i.currency`,
+    [day, day, issuedAt, stamps.map((s) => s.id), stamps.map((s) => s.year), stamps.map((s) => s.seq), stamps.map((s) => s.number)],
   )
+  const rows = issued.map(({ termsDays, ...r }) => ({ ...r, issueDate: day, dueDate: plusDays(day, termsDays) }))
   return new Map(rows.map((r) => [r.id, r]))
+}
+
+/** 'YYYY-MM-DD' plus whole days, in the calendar (UTC: no time zone moves a date). */
+function plusDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { conflict } from '../cli/errors.js'
+import { clockNow } from '../db/clock.js'
 import { orderReference } from '../orders/orders.js'
 import { Decimal } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'
@@ -67,7 +68,8 @@ export async function voidInvoice(trx: Knex.Transaction, input: { invoice: strin
     const note = await lockInvoice(trx, creditNoteId)
     await issueLocked(trx, [note], date)
   }
-  await trx.raw(`update invoices set state = 'void', voided_at = clock_timestamp() where id = ?`, [inv.id])
+  // The time bound, read now: Citus refuses clock_timestamp() (VOLATILE) in an UPDATE.
+  await trx.raw(`update invoices set state = 'void', voided_at = ?::timestamptz where id = ?`, [await clockNow(trx), inv.id])
   if (inv.order_id) {
     await trx.raw(
       `update order_lines ol set qty_invoiced = ol.qty_invoiced - x.qty

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { notFound } from '../cli/errors.js'
+import { transactionNow } from '../db/clock.js'
 import { Problems, checkDecimal, checkInteger } from '../validation.js'
 import { checkDate, checkPeriod } from './checks.js'
 
@@ -62,9 +63,9 @@ export async function setPrice(trx: Knex.Transaction, input: SetPriceInput): Pro
     `insert into price_list_items (price_list_id, product_id, min_qty, valid_from, valid_to, price)
      values (?, ?, ?, ?, ?, ?)
      on conflict (price_list_id, product_id, min_qty, coalesce(valid_from, '-infinity'::date))
-     do update set price = excluded.price, valid_to = excluded.valid_to, updated_at = now()
+     do update set price = excluded.price, valid_to = excluded.valid_to, updated_at = ?::timestamptz
      where (price_list_items.price, price_list_items.valid_to) is distinct from (excluded.price, excluded.valid_to)`,
-    [...key, validTo ?? null, price],
+    [...key, validTo ?? null, price, await transactionNow(trx)],
   )
   const { rows: items } = await trx.raw(
     `${SELECT} where i.price_list_id = ? and i.product_id = ? and i.min_qty = ?

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 
+import { transactionNow } from '../db/clock.js'
 import { Problems, checkDecimal } from '../validation.js'
 
 export interface TaxRate {
@@ -28,9 +29,9 @@ export async function setTaxRate(trx: Knex.Transaction, input: { taxClass: strin
   problems.throwIfAny(`Tax rate for "${input.taxClass}" was not set`)
   await trx.raw(
     `insert into tax_rates (tax_class, rate) values (?, ?)
-     on conflict (tax_class) do update set rate = excluded.rate, updated_at = now()
+     on conflict (tax_class) do update set rate = excluded.rate, updated_at = ?::timestamptz
      where tax_rates.rate is distinct from excluded.rate`,
-    [taxClass, rate!],
+    [taxClass, rate!, await transactionNow(trx)],
   )
   const { rows } = await trx.raw(`${SELECT} where tax_class = ?`, [taxClass])
   return rows[0]

@@ -79,7 +79,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
 
   record('tax_rates', await upsert(trx, `
     insert into tax_rates (tax_class, rate) select tax_class, rate from jsonb_to_recordset(?::jsonb) as r(tax_class text, rate numeric)
-    on conflict (tax_class) do update set rate = excluded.rate, updated_at = now() where tax_rates.rate is distinct from excluded.rate`,
+    on conflict (tax_class) do update set rate = excluded.rate, updated_at = excluded.updated_at where tax_rates.rate is distinct from excluded.rate`,
   [{ tax_class: 'standard', rate: '20' }, { tax_class: 'reduced', rate: '5' }, { tax_class: 'zero', rate: '0' }]))
 
   record('attributes', await upsert(trx, `
@@ -119,7 +119,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
     on conflict (sku) do update set
       name = excluded.name, description = excluded.description, category_id = excluded.category_id, uom = excluded.uom,
       barcode = excluded.barcode, weight = excluded.weight, tax_class = excluded.tax_class, tracking = excluded.tracking,
-      cost = excluded.cost, attributes = excluded.attributes, updated_at = now()
+      cost = excluded.cost, attributes = excluded.attributes, updated_at = excluded.updated_at
     where (products.name, products.description, products.category_id, products.uom, products.barcode, products.weight,
            products.tax_class, products.tracking, products.cost, products.attributes)
       is distinct from (excluded.name, excluded.description, excluded.category_id, excluded.uom, excluded.barcode,
@@ -130,7 +130,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
     insert into price_lists (code, name, currency, tax_inclusive, is_default)
     select r.code, r.name, r.currency, r.tax_inclusive, r.is_default and not exists (select 1 from price_lists where is_default)
       from jsonb_to_recordset(?::jsonb) as r(code text, name text, currency text, tax_inclusive boolean, is_default boolean)
-    on conflict (code) do update set name = excluded.name, tax_inclusive = excluded.tax_inclusive, updated_at = now()
+    on conflict (code) do update set name = excluded.name, tax_inclusive = excluded.tax_inclusive, updated_at = excluded.updated_at
     where (price_lists.name, price_lists.tax_inclusive) is distinct from (excluded.name, excluded.tax_inclusive)`,
   [
     { code: 'RETAIL', name: 'Retail (EUR, incl. tax)', currency: 'EUR', tax_inclusive: true, is_default: true },
@@ -145,7 +145,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
       join price_lists l on l.code = r.list
       join products p on p.sku = r.sku
     on conflict (price_list_id, product_id, min_qty, coalesce(valid_from, '-infinity'::date))
-    do update set price = excluded.price, valid_to = excluded.valid_to, updated_at = now()
+    do update set price = excluded.price, valid_to = excluded.valid_to, updated_at = excluded.updated_at
     where (price_list_items.price, price_list_items.valid_to) is distinct from (excluded.price, excluded.valid_to)`,
   makePrices(products, random)))
 
@@ -166,7 +166,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
                                              credit_limit numeric, terms integer)
       join customer_groups g on g.code = r."group"
     on conflict (code) do update set name = excluded.name, email = excluded.email, phone = excluded.phone, tax_id = excluded.tax_id,
-      group_id = excluded.group_id, credit_limit = excluded.credit_limit, payment_terms_days = excluded.payment_terms_days, updated_at = now()
+      group_id = excluded.group_id, credit_limit = excluded.credit_limit, payment_terms_days = excluded.payment_terms_days, updated_at = excluded.updated_at
     where (customers.name, customers.email, customers.phone, customers.tax_id, customers.group_id, customers.credit_limit, customers.payment_terms_days)
       is distinct from (excluded.name, excluded.email, excluded.phone, excluded.tax_id, excluded.group_id, excluded.credit_limit, excluded.payment_terms_days)`,
   customers.map(({ address: _address, ...c }) => c)))
@@ -182,7 +182,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
 
   record('users', await upsert(trx, `
     insert into users (email, name, role) select email, name, role from jsonb_to_recordset(?::jsonb) as r(email text, name text, role text)
-    on conflict ((lower(email))) do update set name = excluded.name, role = excluded.role, updated_at = now()
+    on conflict ((lower(email))) do update set name = excluded.name, role = excluded.role, updated_at = excluded.updated_at
     where (users.name, users.role) is distinct from (excluded.name, excluded.role)`,
   USERS))
 
@@ -199,7 +199,7 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
     on conflict (code) do update set name = excluded.name, kind = excluded.kind, value = excluded.value, currency = excluded.currency,
       scope = excluded.scope, product_id = excluded.product_id, category_id = excluded.category_id, valid_from = excluded.valid_from,
       valid_to = excluded.valid_to, min_qty = excluded.min_qty, min_amount = excluded.min_amount, stacking = excluded.stacking,
-      priority = excluded.priority, updated_at = now()
+      priority = excluded.priority, updated_at = excluded.updated_at
     where (discounts.name, discounts.kind, discounts.value, discounts.currency, discounts.scope, discounts.product_id, discounts.category_id,
            discounts.valid_from, discounts.valid_to, discounts.min_qty, discounts.min_amount, discounts.stacking, discounts.priority)
       is distinct from (excluded.name, excluded.kind, excluded.value, excluded.currency, excluded.scope, excluded.product_id,
@@ -218,7 +218,11 @@ export async function seedDemo(trx: Knex.Transaction, options: { randomSeed?: nu
   return counts
 }
 
-/** Run one upsert whose rows come as a JSON array; counts inserted vs updated rows (xmax = 0 on insert). */
+/**
+ * Run one upsert whose rows come as a JSON array; counts inserted vs updated rows (xmax = 0 on insert).
+ * An update stamps `updated_at = excluded.updated_at`, the column's default now() for the proposed
+ * row: Citus refuses a call to now() in DO UPDATE SET, not a column.
+ */
 async function upsert(trx: Knex.Transaction, sql: string, rows: unknown[]): Promise<Upserted> {
   const { rows: result } = await trx.raw(`with done as (${sql} returning xmax = 0 as inserted)
     select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from done`,

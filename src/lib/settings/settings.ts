@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { invalidData, usageError } from '../cli/errors.js'
+import { transactionNow } from '../db/clock.js'
 
 /**
  * Per-tenant settings, one row per key in the tenant's `settings` table (value is jsonb). Only the
@@ -121,9 +122,9 @@ export async function setSetting(trx: Knex.Transaction, key: string, text: strin
   }
   await trx.raw(
     `insert into settings (key, value) values (?, ?::jsonb)
-     on conflict (key) do update set value = excluded.value, updated_at = now()
+     on conflict (key) do update set value = excluded.value, updated_at = ?::timestamptz
      where settings.value is distinct from excluded.value`,
-    [key, JSON.stringify(parsed.value)],
+    [key, JSON.stringify(parsed.value), await transactionNow(trx)],
   )
   return getSetting(trx, key)
 }

@@ -10,6 +10,7 @@ import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
 import { detectDelimiter } from '../csv/dialect.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
+import type { Staging } from '../db/staging.js'
 
 /**
  * A physical count file (CSV: sku, location, lot/serial, counted) streamed into a temporary
@@ -28,6 +29,8 @@ export interface LoadedCountFile {
   delimiter: Delimiter
   /** Count lines loaded (the header excluded). */
   records: number
+  /** The staging table holding them. */
+  table: string
 }
 
 /** Header names accepted for each column, compared case-insensitively without spaces or _ -. */
@@ -40,16 +43,11 @@ const HEADERS = {
 
 type Field = keyof typeof HEADERS
 
-export const COUNT_TABLE = 'count_lines'
-
-export async function loadCountFile(trx: Knex.Transaction, file: string): Promise<LoadedCountFile> {
+/** The count file, by COPY, into a staging table (its name in the result). */
+export async function loadCountFile(trx: Knex.Transaction, staging: Staging, file: string): Promise<LoadedCountFile> {
   const head = await readHead(file)
   const delimiter = detectDelimiter(head) as Delimiter
-  await trx.raw(
-    `create temp table ${COUNT_TABLE} (
-       line integer not null, sku text, location text, lot text, counted text, problem text
-     ) on commit drop`,
-  )
+  const table = await staging.create('count_lines', '(line integer not null, sku text, location text, lot text, counted text, problem text)')
   const hash = createHash('sha256')
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -61,13 +59,13 @@ export async function loadCountFile(trx: Knex.Transaction, file: string): Promis
   let records = 0
   const toCopy = new CopyRows(path.basename(file), delimiter, () => records++)
   const connection = await trx.client.acquireConnection()
-  const copy = connection.query(copyFrom(`copy ${COUNT_TABLE} (line, sku, location, lot, counted, problem) from stdin`))
+  const copy = connection.query(copyFrom(`copy ${table} (line, sku, location, lot, counted, problem) from stdin`))
   await pipeline(createReadStream(file), hashing, toCopy, copy)
   if (!toCopy.sawHeader) {
     throw invalidData(`${path.basename(file)} is empty: a count file starts with a header line (sku, location, lot, counted)`)
   }
-  await trx.raw(`analyze ${COUNT_TABLE}`)
-  return { file, checksum: hash.digest('hex'), delimiter, records }
+  await trx.raw(`analyze ${table}`)
+  return { file, checksum: hash.digest('hex'), delimiter, records, table }
 }
 
 /** Turns the file's bytes into COPY text rows, mapping columns by the header; fields are trimmed. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 
+import { transactionNow } from '../db/clock.js'
 import { queryRows } from './sql.js'
 
 /**
@@ -59,14 +60,14 @@ export async function applyBatchToLevels(
        select product_id, location_id, lot_id, delta from d where delta <> 0
         order by product_id, location_id, lot_key
        on conflict (product_id, location_id, lot_key) do update
-         set on_hand = s.on_hand + excluded.on_hand, updated_at = now()
+         set on_hand = s.on_hand + excluded.on_hand, updated_at = ?::timestamptz
          where ? or excluded.on_hand >= 0 or s.on_hand - case when ? then s.reserved else 0 end + excluded.on_hand >= 0
        returning s.on_hand, (s.xmax = 0) as inserted
      )
      select (select count(*) from d where delta <> 0)::int as expected, count(*)::int as applied,
             count(*) filter (where inserted and on_hand < 0)::int as negative
        from up`,
-    [batch, options.allowNegative, available],
+    [batch, await transactionNow(trx), options.allowNegative, available],
   )
   const short = outcome.applied < outcome.expected || (!options.allowNegative && outcome.negative > 0)
   // The savepoint is left to the commit: releasing it would cost a round trip per batch.

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
+import { transactionNow } from '../db/clock.js'
 import { dayProblem, duplicatesOf, isWholeQuantity, quantityProblem } from './input.js'
 import { applyBatchToLevels, newBatch, type LevelShortage, type StockGuard } from './ledger.js'
 import {
@@ -361,7 +362,7 @@ async function moveSerials(trx: Knex.Transaction, checked: CheckedLine[], ids: s
        ), up as (
          insert into serials as s (product_id, serial, location_id)
          select product_id, serial, to_id from want order by product_id, serial
-         on conflict (product_id, serial) do update set location_id = excluded.location_id, updated_at = now()
+         on conflict (product_id, serial) do update set location_id = excluded.location_id, updated_at = ?::timestamptz
            where s.location_id is null
          returning s.id, s.product_id, s.serial
        ), link as (
@@ -369,7 +370,7 @@ async function moveSerials(trx: Knex.Transaction, checked: CheckedLine[], ids: s
          select w.move_id, up.id from up join want w on w.product_id = up.product_id and w.serial = up.serial
        )
        select product_id, serial from up`,
-      [into.map((u) => u.moveId), into.map((u) => u.productId), into.map((u) => u.serial), into.map((u) => u.toId)],
+      [into.map((u) => u.moveId), into.map((u) => u.productId), into.map((u) => u.serial), into.map((u) => u.toId), await transactionNow(trx)],
     )
     moved.push(...rows)
   }

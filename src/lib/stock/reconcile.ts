@@ -3,7 +3,8 @@ import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
-import { COUNT_TABLE, loadCountFile, type Delimiter } from './count-file.js'
+import { withStaging, type Staging } from '../db/staging.js'
+import { loadCountFile, type Delimiter } from './count-file.js'
 import { applyBatchToLevels, newBatch } from './ledger.js'
 import { allowNegativeStock, resolveWarehouses, virtualLocationId } from './refs.js'
 import { queryRows } from './sql.js'
@@ -81,15 +82,18 @@ export interface ReconcileResult {
   lines: CountLine[]
 }
 
-export const REPORT_TABLE = 'count_report'
 
 /** The count file's lines as the report reads them (no expiry dates in a count file). */
-const COUNT_FILE_LINES = `(select line, sku, location, lot, counted, problem, null::date as expires_on from ${COUNT_TABLE})`
+const countFileLines = (table: string) => `(select line, sku, location, lot, counted, problem, null::date as expires_on from ${table})`
 
 export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInput): Promise<ReconcileResult> {
   const warehouseId = await countWarehouseId(trx, input.warehouse)
   await trx.raw("set local work_mem = '64MB'")
-  const loaded = await loadCountFile(trx, input.file)
+  return withStaging(trx, (staging) => reconcileStaged(trx, staging, warehouseId, input))
+}
+
+async function reconcileStaged(trx: Knex.Transaction, staging: Staging, warehouseId: string | null, input: ReconcileInput): Promise<ReconcileResult> {
+  const loaded = await loadCountFile(trx, staging, input.file)
   const reference = input.reference ?? `COUNT-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${loaded.checksum.slice(0, 8)}`
   const [appliedBefore] = await queryRows<{ at: Date; reference: string }>(
     trx,
@@ -99,17 +103,17 @@ export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInpu
   if (input.apply && appliedBefore) throw alreadyApplied(input.file, appliedBefore)
 
   if (input.apply) await holdLevelsForCount(trx)
-  await buildReport(trx, { source: COUNT_FILE_LINES, warehouse: input.warehouse ?? null, warehouseId, decimalComma: loaded.delimiter === ';' })
-  const totals = await reportTotals(trx)
+  const report = await buildReport(trx, staging, { source: countFileLines(loaded.table), warehouse: input.warehouse ?? null, warehouseId, decimalComma: loaded.delimiter === ';' })
+  const totals = await reportTotals(trx, report)
 
   let moves = 0
   if (input.apply) {
     if (totals.lines === 0) throw invalidData(`${path.basename(input.file)} has no count lines: nothing to apply`)
     if (totals.invalid > 0 && !input.skipInvalid) {
-      const invalid = await reportLines(trx, { invalidOnly: true, limit: 1000 })
+      const invalid = await reportLines(trx, report, { invalidOnly: true, limit: 1000 })
       throw invalidRows(input.file, totals.invalid, invalid)
     }
-    moves = await applyReport(trx, { reference, file: input.file, createdBy: input.createdBy })
+    moves = await applyReport(trx, report, { reference, file: input.file, createdBy: input.createdBy })
     try {
       await trx.raw(
         `insert into stock_counts (checksum, reference, file_name, warehouse_id, lines, adjustments, value)
@@ -123,7 +127,7 @@ export async function reconcileCount(trx: Knex.Transaction, input: ReconcileInpu
       throw err
     }
   }
-  const lines = await reportLines(trx, { differencesOnly: input.allLines !== true })
+  const lines = await reportLines(trx, report, { differencesOnly: input.allLines !== true })
   return {
     file: input.file,
     checksum: loaded.checksum,
@@ -188,11 +192,12 @@ export interface ReportOptions {
   decimalComma: boolean
 }
 
-/** One query: every count line resolved, checked, and compared with the system (into count_report). */
-export async function buildReport(trx: Knex.Transaction, options: ReportOptions): Promise<void> {
+/** One query: every count line resolved, checked, and compared with the system, into a staging table (its name returned). */
+export async function buildReport(trx: Knex.Transaction, staging: Staging, options: ReportOptions): Promise<string> {
   const { warehouse, warehouseId, decimalComma } = options
-  await trx.raw(
-    `create temp table ${REPORT_TABLE} on commit drop as
+  const report = await staging.create(
+    'count_report',
+    `as
      with c as (
        select c.*, case when ? then replace(c.counted, ',', '.') else c.counted end as counted_text
          from ${options.source} c
@@ -260,10 +265,11 @@ export async function buildReport(trx: Knex.Transaction, options: ReportOptions)
        from q`,
     [decimalComma, warehouse, warehouse, warehouse, warehouseId, warehouseId, warehouse],
   )
-  await trx.raw(`create index on ${REPORT_TABLE} (line)`)
+  await trx.raw(`create index on ${report} (line)`)
+  return report
 }
 
-export async function reportTotals(trx: Knex.Transaction): Promise<CountTotals> {
+export async function reportTotals(trx: Knex.Transaction, report: string): Promise<CountTotals> {
   const [totals] = await queryRows<CountTotals>(
     trx,
     `select count(*)::int as lines,
@@ -276,13 +282,14 @@ export async function reportTotals(trx: Knex.Transaction): Promise<CountTotals> 
             coalesce(-sum(value) filter (where value < 0), 0)::numeric(20,2)::text as "valueShort",
             coalesce(sum(value), 0)::numeric(20,2)::text as "valueNet",
             count(*) filter (where difference <> 0 and cost is null)::int as "withoutCost"
-       from ${REPORT_TABLE}`,
+       from ${report}`,
   )
   return totals
 }
 
 async function reportLines(
   trx: Knex.Transaction,
+  report: string,
   options: { differencesOnly?: boolean; invalidOnly?: boolean; limit?: number },
 ): Promise<CountLine[]> {
   return queryRows<CountLine>(
@@ -293,7 +300,7 @@ async function reportLines(
             case when problem is not null then 'invalid' when difference > 0 then 'over' when difference < 0 then 'short'
                  else 'match' end as status,
             problem
-       from ${REPORT_TABLE} r
+       from ${report} r
       where (not ? or problem is not null or difference <> 0)
         and (not ? or problem is not null)
       order by line
@@ -307,24 +314,31 @@ async function reportLines(
  * levels, two for the serial numbers. Lots counted for the first time are created first (with
  * the expiry the lines give).
  */
-export async function applyReport(trx: Knex.Transaction, options: { reference: string; file: string; createdBy?: string }): Promise<number> {
+export async function applyReport(trx: Knex.Transaction, report: string, options: { reference: string; file: string; createdBy?: string }): Promise<number> {
   const pending = `problem is null and difference <> 0`
   await trx.raw(
     `insert into lots (product_id, code, expires_on)
-     select distinct on (product_id, lot) product_id, lot, expires_on from ${REPORT_TABLE}
+     select distinct on (product_id, lot) product_id, lot, expires_on from ${report}
       where ${pending} and tracking = 'lot' and lot_id is null
       order by product_id, lot, expires_on nulls last
      on conflict (product_id, code) do nothing`,
   )
   await trx.raw(
-    `update ${REPORT_TABLE} r set lot_id = lo.id from lots lo
+    `update ${report} r set lot_id = lo.id from lots lo
       where r.${pending} and r.tracking = 'lot' and r.lot_id is null and lo.product_id = r.product_id and lo.code = r.lot`,
   )
+  // Move ids drawn in a query of their own, then bound: Citus refuses nextval() (VOLATILE) in an UPDATE.
+  const [{ n }] = await queryRows<{ n: number }>(trx, `select count(*)::int as n from ${report} where ${pending}`)
+  const [{ ids }] = await queryRows<{ ids: string[] }>(
+    trx,
+    `select array(select nextval(pg_get_serial_sequence('stock_moves', 'id'))::text from generate_series(1, ?::int)) as ids`,
+    [n],
+  )
   await trx.raw(
-    `update ${REPORT_TABLE} r set move_id = n.id
-       from (select line, nextval(pg_get_serial_sequence('stock_moves', 'id')) as id
-               from (select line from ${REPORT_TABLE} where ${pending} order by line) x) n
-      where r.line = n.line`,
+    `update ${report} r set move_id = (?::bigint[])[x.rank]
+       from (select line, row_number() over (order by line) as rank from ${report} where ${pending}) x
+      where r.line = x.line`,
+    [ids],
   )
   const batch = newBatch()
   const adjustment = { id: await virtualLocationId(trx, 'adjustment') }
@@ -337,7 +351,7 @@ export async function applyReport(trx: Knex.Transaction, options: { reference: s
               case when difference > 0 then ?::bigint else location_id end,
               case when difference > 0 then location_id else ?::bigint end,
               abs(difference), lot_id, 'count', ?, format('%s line %s', ?::text, line), coalesce(?, session_user)
-         from ${REPORT_TABLE} where move_id is not null
+         from ${report} where move_id is not null
         order by move_id
        returning 1
      )
@@ -350,27 +364,27 @@ export async function applyReport(trx: Knex.Transaction, options: { reference: s
       data: { shortages },
     })
   }
-  await applySerials(trx)
+  await applySerials(trx, report)
   return moves
 }
 
-async function applySerials(trx: Knex.Transaction): Promise<void> {
+async function applySerials(trx: Knex.Transaction, report: string): Promise<void> {
   const [{ expected }] = await queryRows<{ expected: number }>(
     trx,
-    `select count(*)::int as expected from ${REPORT_TABLE} where move_id is not null and tracking = 'serial'`,
+    `select count(*)::int as expected from ${report} where move_id is not null and tracking = 'serial'`,
   )
   if (expected === 0) return
   const [{ done }] = await queryRows<{ done: number }>(
     trx,
     `with found as (
        update serials s set location_id = case when r.difference > 0 then r.location_id end, updated_at = now()
-         from ${REPORT_TABLE} r
+         from ${report} r
         where r.move_id is not null and r.tracking = 'serial' and s.id = r.serial_id
           and ((r.difference > 0 and s.location_id is null) or (r.difference < 0 and s.location_id = r.location_id))
        returning s.id, r.move_id
      ), created as (
        insert into serials (product_id, serial, location_id)
-       select product_id, lot, location_id from ${REPORT_TABLE}
+       select product_id, lot, location_id from ${report}
         where move_id is not null and tracking = 'serial' and serial_id is null and difference > 0
        order by product_id, lot
        on conflict (product_id, serial) do nothing
@@ -379,7 +393,7 @@ async function applySerials(trx: Knex.Transaction): Promise<void> {
        insert into stock_move_serials (move_id, serial_id)
        select move_id, id from found
        union all
-       select r.move_id, c.id from created c join ${REPORT_TABLE} r on r.product_id = c.product_id and r.lot = c.serial and r.move_id is not null
+       select r.move_id, c.id from created c join ${report} r on r.product_id = c.product_id and r.lot = c.serial and r.move_id is not null
        returning 1
      )
      select count(*)::int as done from links`,

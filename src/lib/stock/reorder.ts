@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { invalidData } from '../cli/errors.js'
+import { transactionNow } from '../db/clock.js'
 import { quantityProblem } from './input.js'
 import { resolveProducts, resolveWarehouses } from './refs.js'
 import { queryRows } from './sql.js'
@@ -42,8 +43,8 @@ export async function setReorderPoint(trx: Knex.Transaction, input: SetReorderPo
   await trx.raw(
     `insert into reorder_points (product_id, warehouse_id, min_qty, max_qty) values (?, ?, ?, ?)
      on conflict (product_id, warehouse_id) do update
-       set min_qty = excluded.min_qty, max_qty = excluded.max_qty, updated_at = now()`,
-    [product!.id, warehouse!.id, input.min, input.max ?? null],
+       set min_qty = excluded.min_qty, max_qty = excluded.max_qty, updated_at = ?::timestamptz`,
+    [product!.id, warehouse!.id, input.min, input.max ?? null, await transactionNow(trx)],
   )
   const [point] = await listReorderPoints(trx, { sku: input.sku, warehouse: input.warehouse })
   return point

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 
+import { transactionNow } from '../db/clock.js'
 import { allowNegativeStock } from './refs.js'
 
 /** The tenant's stock settings, kept in the shared settings table under stock.* keys. */
@@ -16,8 +17,8 @@ export async function updateStockSettings(trx: Knex.Transaction, changes: Partia
   if (changes.allowNegative !== undefined) {
     await trx.raw(
       `insert into settings (key, value) values ('stock.allow_negative', ?::jsonb)
-       on conflict (key) do update set value = excluded.value, updated_at = now()`,
-      [JSON.stringify(changes.allowNegative)],
+       on conflict (key) do update set value = excluded.value, updated_at = ?::timestamptz`,
+      [JSON.stringify(changes.allowNegative), await transactionNow(trx)],
     )
   }
   return getStockSettings(trx)

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 
+import { transactionNow } from '../db/clock.js'
 import type { Db } from '../db/connect.js'
+import { withStaging, type Staging } from '../db/staging.js'
 import { withTenant } from '../db/tenant-scope.js'
 import { forEachTenant } from '../tenants/fleet.js'
 import { queryRows } from './sql.js'
@@ -96,6 +98,10 @@ const SERIAL_DRIFT = `
   )`
 
 export async function verifyLevels(trx: Knex.Transaction, options: { repair?: boolean; limit?: number } = {}): Promise<VerifyResult> {
+  return withStaging(trx, (staging) => verifyStaged(trx, staging, options))
+}
+
+async function verifyStaged(trx: Knex.Transaction, staging: Staging, options: { repair?: boolean; limit?: number }): Promise<VerifyResult> {
   const limit = options.limit ?? 1000
   if (options.repair) {
     // Writers of levels (moves, reservations) wait until the repair commits; readers go on.
@@ -108,22 +114,22 @@ export async function verifyLevels(trx: Knex.Transaction, options: { repair?: bo
   for (const setting of STREAMING_PLAN) await trx.raw(`set local ${setting} = off`)
   let drifted: Array<DriftKey & { total: number }>
   if (options.repair) {
-    // The repair writes what the report shows, so the drift is kept (temporary tables need a
+    // The repair writes what the report shows, so the drift is kept (staging tables need a
     // read-write transaction: a plain check does without).
-    await trx.raw(`create temp table stock_drift on commit drop as ${DRIFT}`, [virtual, virtual])
-    drifted = await queryRows(trx, 'select *, count(*) over ()::int as total from stock_drift order by 1, 2, 3 limit ?', [limit])
+    const levels = await staging.create('stock_drift', `as ${DRIFT}`, [virtual, virtual])
+    drifted = await queryRows(trx, `select *, count(*) over ()::int as total from ${levels} order by 1, 2, 3 limit ?`, [limit])
   } else {
     drifted = await queryRows(trx, `select *, count(*) over ()::int as total from (${DRIFT}) d order by 1, 2, 3 limit ?`, [virtual, virtual, limit])
   }
   for (const setting of STREAMING_PLAN) await trx.raw(`set local ${setting} = on`)
 
   const drift = await describeDrift(trx, drifted)
-  if (options.repair) await trx.raw(`create temp table serial_drift_rows on commit drop as with ${SERIAL_DRIFT} select * from serial_drift`)
+  const serials = options.repair ? await staging.create('serial_drift', `as with ${SERIAL_DRIFT} select * from serial_drift`) : 'serial_drift'
   const serialDrift = await queryRows<SerialDrift & { total: number }>(
     trx,
     `${options.repair ? '' : `with ${SERIAL_DRIFT}`}
      select p.sku, d.serial, c.full_code as "cachedLocation", e.full_code as "ledgerLocation", count(*) over ()::int as total
-       from ${options.repair ? 'serial_drift_rows' : 'serial_drift'} d
+       from ${serials} d
        join products p on p.id = d.product_id
        left join locations c on c.id = d.cached
        left join locations e on e.id = d.expected
@@ -137,7 +143,7 @@ export async function verifyLevels(trx: Knex.Transaction, options: { repair?: bo
   )
   const levelsDrifted = drifted[0]?.total ?? 0
   const serialsDrifted = serialDrift[0]?.total ?? 0
-  if (options.repair && (levelsDrifted > 0 || serialsDrifted > 0)) await repair(trx)
+  if (options.repair && (levelsDrifted > 0 || serialsDrifted > 0)) await repair(trx, staging.table('stock_drift'), serials)
   return {
     moves: counts.moves,
     levels: counts.levels,
@@ -181,17 +187,18 @@ async function describeDrift(trx: Knex.Transaction, keys: DriftKey[]): Promise<L
   )
 }
 
-async function repair(trx: Knex.Transaction): Promise<void> {
+async function repair(trx: Knex.Transaction, levels: string, serials: string): Promise<void> {
   await trx.raw(
     `insert into stock_levels as s (product_id, location_id, lot_id, on_hand, reserved)
-     select product_id, location_id, nullif(lot_key, 0), on_hand, reserved from stock_drift
+     select product_id, location_id, nullif(lot_key, 0), on_hand, reserved from ${levels}
       order by product_id, location_id, lot_key
      on conflict (product_id, location_id, lot_key) do update
-       set on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = now()`,
+       set on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = ?::timestamptz`,
+    [await transactionNow(trx)],
   )
   await trx.raw(
     `update serials s set location_id = d.expected, updated_at = now()
-       from serial_drift_rows d where d.id = s.id`,
+       from ${serials} d where d.id = s.id`,
   )
 }
 

@@ -6,10 +6,13 @@ import { getTenant, listTenants, type Tenant } from './tenant.js'
 /**
  * What would stop `citus_schema_distribute(<tenant schema>)` from moving a tenant's schema as one
  * unit over a Citus cluster with schema-based sharding, read from the catalogs of every tenant in
- * one query. The checks follow what Citus refuses when it distributes a schema (foreign keys leaving
- * or entering it, inheritance, partitions in another schema, foreign tables, objects owned by an
- * extension, tables not owned by the schema's owner), plus identity/serial columns narrower than
- * bigint, which cannot be widened cheaply once the data is large and spread out.
+ * one query. The checks follow what Citus 13 refuses when it distributes a schema
+ * (schema_based_sharding.c, create_distributed_table.c): foreign keys leaving or entering it,
+ * inheritance, partitions in another schema or partitioned twice, foreign tables, objects owned by
+ * an extension, tables not owned by the schema's owner, triggers (refused unless
+ * citus.enable_unsafe_triggers is on for that call), row-level security policies holding a
+ * subquery; plus identity/serial columns narrower than bigint, which cannot be widened cheaply
+ * once the data is large and spread out.
  */
 
 export type DistributableCheck =
@@ -21,6 +24,9 @@ export type DistributableCheck =
   | 'extension-owned'
   | 'extension-schema'
   | 'table-owner'
+  | 'trigger'
+  | 'policy-subquery'
+  | 'multi-level-partition'
   | 'narrow-id-sequence'
 
 export interface DistributableFinding {
@@ -48,6 +54,9 @@ const SEVERITY: Record<DistributableCheck, 'blocker' | 'risk'> = {
   'extension-owned': 'blocker',
   'extension-schema': 'blocker',
   'table-owner': 'blocker',
+  trigger: 'blocker',
+  'policy-subquery': 'blocker',
+  'multi-level-partition': 'blocker',
   'narrow-id-sequence': 'risk',
 }
 
@@ -106,6 +115,30 @@ export async function checkDistributable(db: Db, selection: { tenant?: string; a
      -- citus_schema_distribute runs as the schema's owner and must own every table.
      select ns.slug, 'table-owner', c.oid::regclass::text, format('owned by %s, not by the schema owner %s', c.relowner::regrole, ns.nspowner::regrole)
        from ns join pg_class c on c.relnamespace = ns.nsp and c.relkind in ('r', 'p', 'f') and c.relowner <> ns.nspowner
+     union all
+     -- Triggers (not the internal ones of constraints): citus_schema_distribute refuses a table
+     -- with any, unless citus.enable_unsafe_triggers is on for that call; one that depends on an
+     -- extension, even then. Tables created inside an already distributed schema keep theirs.
+     select ns.slug, 'trigger', c.oid::regclass::text,
+            format('trigger%s %s: citus_schema_distribute refuses it unless citus.enable_unsafe_triggers is on for that call%s',
+                   case when count(*) > 1 then 's' else '' end, string_agg(quote_ident(tg.tgname), ', ' order by tg.tgname),
+                   case when bool_or(x.objid is not null) then ' (one depends on an extension: refused even then)' else '' end)
+       from ns join pg_class c on c.relnamespace = ns.nsp
+       join pg_trigger tg on tg.tgrelid = c.oid and not tg.tgisinternal
+       left join pg_depend x on x.classid = 'pg_trigger'::regclass and x.objid = tg.oid and x.deptype = 'x'
+      group by ns.slug, c.oid
+     union all
+     -- Row-level security policies whose expressions hold a subquery.
+     select ns.slug, 'policy-subquery', c.oid::regclass::text, format('policy %s uses a subquery, which Citus does not support on distributed tables', quote_ident(po.polname))
+       from ns join pg_class c on c.relnamespace = ns.nsp
+       join pg_policy po on po.polrelid = c.oid
+      where coalesce(po.polqual::text, '') like '%{SUBLINK %' or coalesce(po.polwithcheck::text, '') like '%{SUBLINK %'
+     union all
+     -- A partitioned table that is itself a partition.
+     select ns.slug, 'multi-level-partition', ch.oid::regclass::text, format('partitioned, and a partition of %s: Citus distributes one level only', p.oid::regclass)
+       from ns join pg_class ch on ch.relnamespace = ns.nsp and ch.relkind = 'p' and ch.relispartition
+       join pg_inherits i on i.inhrelid = ch.oid
+       join pg_class p on p.oid = i.inhparent
      union all
      -- Sequences (serial, identity) narrower than bigint, or feeding a narrower column.
      select ns.slug, 'narrow-id-sequence', coalesce(tab.oid::regclass::text || '.' || quote_ident(a.attname), sc.oid::regclass::text),
