@@ -6,6 +6,7 @@ import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
 import { packageRoot } from '../paths.js'
+import { allowTenantTriggers } from './citus.js'
 import { quoteIdent } from './identifiers.js'
 
 /**
@@ -129,6 +130,7 @@ export async function migrateUp(
   } else if (options.lock !== 'held') {
     await migrationLock(trx, schema)
   }
+  if (set === 'tenant') await allowTenantTriggers(trx)
   const done = await ensureTableAndRead(trx, schema)
   const doneNames = new Set(done.map((m) => m.name))
   const pending = (await loadMigrations(set)).filter((m) => !doneNames.has(m.name))
@@ -148,6 +150,7 @@ export async function migrateUp(
 /** Undo the last batch applied to `schema`, newest first. */
 export async function migrateDown(trx: Knex.Transaction, schema: string, set: MigrationSet): Promise<MigrationOutcome> {
   await migrationLock(trx, schema)
+  if (set === 'tenant') await allowTenantTriggers(trx)
   await ensureTable(trx, schema)
   const done = await appliedNames(trx, schema)
   if (done.length === 0) return { schema, applied: [] }
