@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
+import type { Knex } from 'knex'
 
 import { connect } from '../src/lib/db/connect.js'
 import { withTenant } from '../src/lib/db/tenant-scope.js'
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
 }
 
 /** 100,000 products (10% lot-tracked), 1,000,000 moves, levels rebuilt from the ledger. */
-async function generate(trx: import('knex').Knex.Transaction): Promise<void> {
+async function generate(trx: Knex.Transaction): Promise<void> {
   await trx.raw("set local work_mem = '256MB'")
   await trx.raw(
     `insert into products (sku, name, tracking, cost)
@@ -174,7 +175,7 @@ async function generate(trx: import('knex').Knex.Transaction): Promise<void> {
 }
 
 /** 100,000 count lines from the levels, one in ten counted differently from the system. */
-async function writeCountFile(trx: import('knex').Knex.Transaction, file: string): Promise<void> {
+async function writeCountFile(trx: Knex.Transaction, file: string): Promise<void> {
   const { to: copyTo } = await import('pg-copy-streams')
   const connection = await trx.client.acquireConnection()
   const stream = connection.query(

@@ -158,6 +158,51 @@ describe('tenant credentials, profiles and isolation', () => {
     expect(again.code).to.equal(1)
   })
 
+  it('refuses as admin a CREATEROLE role that neither owns the database nor is a superuser, and stores its own database\'s owner', async () => {
+    const role = uniqueSlug('crrole')
+    const password = `pw-${role}`
+    const url = new URL(process.env.DATABASE_URL!)
+    const database = url.pathname.slice(1)
+    const scratch = `${database}_owned`
+    await adminQuery(`create role ${role} login createrole password '${password}'`)
+    await adminQuery(`grant connect on database ${database} to ${role}`)
+    try {
+      url.username = role
+      url.password = ''
+      const refused = await runCli(['auth', 'login', 'cr', '--url', url.toString(), '--password-stdin', '--json'], { env, input: `${password}\n` })
+      expect(refused.code, refused.stdout + refused.stderr).to.equal(77)
+      expect(refused.json.error.kind).to.equal('NOT_ALLOWED')
+      expect(refused.json.error.message).to.contain(`Role ${role} is neither a superuser nor the owner of database ${database}`)
+      const list = await runCli(['auth', 'list', '--json'], { env })
+      expect(list.json.result.map((p: { name: string }) => p.name)).not.to.include('cr')
+
+      // The same role is an admin of a database it owns.
+      await adminQuery(`create database ${scratch} owner ${role}`)
+      url.pathname = `/${scratch}`
+      const owner = await runCli(['auth', 'login', 'cr', '--url', url.toString(), '--password-stdin', '--json'], { env, input: `${password}\n` })
+      expect(owner.code, owner.stdout + owner.stderr).to.equal(0)
+      expect(owner.json.result.profile).to.include({ kind: 'admin', user: role, database: scratch })
+      expect((await runCli(['auth', 'logout', 'cr'], { env })).code).to.equal(0)
+    } finally {
+      await adminQuery(`drop database if exists ${scratch} with (force)`)
+      await adminQuery(`drop owned by ${role}`)
+      await adminQuery(`drop role ${role}`)
+    }
+  })
+
+  it("refuses a tenant's login as an admin profile, naming --tenant", async () => {
+    const creds = await runCli(['tenants', 'credentials', other, '--json'], { env })
+    expect(creds.code, creds.stdout + creds.stderr).to.equal(0)
+    const url = new URL(process.env.DATABASE_URL!)
+    url.username = creds.json.result.role
+    url.password = ''
+    const r = await runCli(['auth', 'login', 'wrong', '--url', url.toString(), '--password-stdin', '--json'], { env, input: `${creds.json.result.password}\n` })
+    expect(r.code, r.stdout + r.stderr).to.equal(77)
+    expect(r.json.error.actions.join(' ')).to.contain(`--tenant ${other}`)
+    const list = await runCli(['auth', 'list', '--json'], { env })
+    expect(list.json.result.map((p: { name: string }) => p.name)).not.to.include('wrong')
+  })
+
   it('without a terminal, a missing password is a usage error naming --password-stdin', async () => {
     const r = await runCli(['auth', 'login', 'x', '--url', 'postgres://someone@127.0.0.1:1/db', '--json'], { env })
     expect(r.code).to.equal(2)

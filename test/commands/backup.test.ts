@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type { Db } from '../../src/lib/db/connect.js'
-import { createTenant } from '../../src/lib/tenants/provision.js'
+import { createTenant, reclaimAbandoned } from '../../src/lib/tenants/provision.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
 import { namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
@@ -261,7 +261,7 @@ describe('erp backup (through bin/run.js)', function () {
     expect(listed.json.result.filter((a: { check: string }) => a.check === 'whole' || a.check === 'verified')).to.deep.equal([])
   })
 
-  it('kill -9 during restore leaves no tenant, schema or role behind', async () => {
+  it('kill -9 during restore leaves no tenant; the next provisioning reclaims its schema and roles', async () => {
     const slug = uniqueSlug('killr')
     await createTenant(db, { slug })
     await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
@@ -287,6 +287,12 @@ describe('erp backup (through bin/run.js)', function () {
       if (rows[0].n === 0) break
       await new Promise((r) => setTimeout(r, 50))
     }
+    expect((await tenantExists(db, target)).registry).to.equal(false)
+    // The killed run's reservation (roles and empty schema, committed first) is not a tenant and
+    // is reclaimed by the next provisioning, since no living process holds its lock.
+    const listed = await runCli(['tenants', 'list', '--json'])
+    expect(listed.json.result.map((t: { slug: string }) => t.slug)).to.not.include(target)
+    expect(await reclaimAbandoned(db.knex)).to.include(target)
     expect(await tenantExists(db, target)).to.deep.equal({ registry: false, schema: false, role: false })
   })
 

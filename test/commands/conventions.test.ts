@@ -85,12 +85,12 @@ describe('command conventions: exit codes, the --json envelope, help', () => {
       expect(r.json.result.tenants[0].statements).to.equal(2)
     })
 
-    it('reports a script that ends the transaction itself', async () => {
+    it('refuses a script that would end the transaction itself, before it runs (65)', async () => {
       const script = path.join(dir, 'commit.sql')
       fs.writeFileSync(script, 'commit; select 1;')
       const r = await runCli(['sql', 'exec', '-f', script, '--tenant', b, '--json'])
-      expect(r.code).to.equal(1)
-      expect(r.json.result.tenants[0].error).to.contain('ended the transaction')
+      expect(r.code).to.equal(65)
+      expect(r.json.error.message).to.contain('line 1: COMMIT controls the transaction')
     })
   })
 })

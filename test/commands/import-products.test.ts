@@ -180,6 +180,46 @@ describe('erp import products', () => {
     expect(withErrorColumn.json.result.rows, 'the error column of an errors file is ignored').to.equal(5)
   })
 
+  it('never echoes a cell\'s escape sequences to the terminal, nor a 100,000-character value in full', async () => {
+    const slug = await tenant()
+    const escapes = '\u001B]0;pwned\u0007\u001B[31m'
+    const csi = '\u009B2J'
+    const huge = 'x'.repeat(100_000)
+    const hostile = file(`sku,name,barcode,tax_class\nA-1,Bolt,"${escapes}",standard\nA-2,Nut,"${csi}",standard\nA-3,Washer,4001,${huge}\n`)
+    const ESC = '\u001B'
+    const longest = (text: string) => Math.max(...text.split('\n').map((line) => line.length))
+
+    const human = await runCli(['import', 'products', hostile, '--tenant', slug])
+    expect(human.code).to.equal(65)
+    const shown = human.stdout + human.stderr
+    expect(shown).not.to.contain(ESC)
+    expect(shown).not.to.contain('\u009B')
+    expect(longest(shown)).to.be.at.most(500)
+    // Shown, not obeyed: the operator sees what the cell holds, and where the long value was cut.
+    expect(human.stderr).to.contain(`${hostile}:2: column "barcode": "\\x1b]0;pwned\\x07\\x1b[31m" is not a barcode`)
+    expect(human.stderr).to.contain('"\\x9b2J" is not a barcode')
+    expect(human.stderr).to.match(/column "tax_class": "x+…\[99,\d{3} characters left out\]…x+" is not a tax class/)
+
+    const json = await imp(slug, hostile)
+    expect(json.code).to.equal(65)
+    expect(json.stdout + json.stderr).not.to.contain(ESC)
+    expect(json.stdout).not.to.contain('\u009B')
+    expect(longest(json.stdout)).to.be.at.most(1000)
+    // Valid JSON, the short values exact (escaped by JSON), the long one cut.
+    const errors = json.json.error.data.errors
+    expect(errors.find((e: { line: number }) => e.line === 2).value).to.equal(escapes)
+    expect(errors.find((e: { line: number }) => e.line === 3).value).to.equal(csi)
+    expect(errors.find((e: { line: number }) => e.line === 4).value).to.have.length.below(500)
+    expect(await products(slug)).to.deep.equal([])
+
+    // The header is quoted in messages too.
+    const header = await runCli(['import', 'products', file(`sku,name,"${escapes}${huge}"\nA,B,C\n`), '--tenant', slug])
+    expect(header.code).to.equal(65)
+    expect(header.stderr).to.contain('unknown column "\\x1b]0;pwned')
+    expect(header.stdout + header.stderr).not.to.contain(ESC)
+    expect(longest(header.stderr)).to.be.at.most(500)
+  })
+
   it('refuses a header with unknown, duplicate or missing columns before reading rows; --map renames', async () => {
     const slug = await tenant()
     const unknown = await imp(slug, file('sku,name,colour\nA,B,red\n'))

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import { runCli } from '../helpers/cli.js'
-import { adminQuery as query, uniqueSlug } from '../helpers/database.js'
+import { adminQuery as query, uniqueSlug, useScratchDatabase } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 
 
@@ -11,6 +11,8 @@ const applied = async (slug: string) =>
   (await query(`select name from tenant_${slug}.knex_migrations order by id`)).rows.map((r) => r.name as string)
 
 describe('erp migrate', () => {
+  // --all-tenants runs here apply extra migrations to every tenant of the database: its own.
+  useScratchDatabase('migrate')
   const slugs = [uniqueSlug('m'), uniqueSlug('m'), uniqueSlug('m')]
   const extra = {
     stamp: '29990201000000',
@@ -63,7 +65,7 @@ describe('erp migrate', () => {
   })
 
   it('rolls back the last batch of one tenant (with --yes), and migrates it again', async () => {
-    const r = await runCli(['migrate', 'rollback', '--tenant', slugs[0], '--yes', '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
+    const r = await runCli(['migrate', 'rollback', '--tenant', slugs[0], '--yes', '--no-backup', '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
     expect(r.code, r.stdout).to.equal(0)
     expect(r.json.result.tenants[0].applied).to.deep.equal(['29990201000000_add_widgets.js'])
     expect((await query('select to_regclass($1) as t', [`tenant_${slugs[0]}.widgets`])).rows[0].t).to.equal(null)

@@ -41,6 +41,16 @@ describe('tenant role names', function () {
     })
   }
 
+  it('parallel provisioning: no run reclaims another living run\'s reservation; one slug is created once', async () => {
+    const slugs = [uniqueSlug('par'), uniqueSlug('par'), uniqueSlug('par')]
+    const runs = await Promise.all([...slugs, slugs[0]].map((slug) => runCli(['tenants', 'create', slug, '--json'])))
+    const codes = runs.map((r) => r.code)
+    expect(codes.slice(1, 3), runs.map((r) => r.stdout + r.stderr).join('\n')).to.deep.equal([0, 0])
+    expect([codes[0], codes[3]].sort()).to.deep.equal([0, 1])
+    for (const slug of slugs) expect(await schemaExists(slug), slug).to.equal(true)
+    expect((await query('select count(*)::int as n from erp.provisioning')).rows[0].n).to.equal(0)
+  })
+
   it('refuses a slug whose owner role a tenant of an older erp holds as its login', async () => {
     const old = uniqueSlug('old')
     const { ownerRole } = await namesFor(`${old}_login`)

@@ -17,27 +17,36 @@ let databaseUrl: string | undefined
 
 export async function setUpTestDatabase(): Promise<string> {
   serverUrl = process.env.TEST_DATABASE_URL ?? (await ensureEmbeddedServer())
-  const name = `erp_test_${process.pid}_${randomBytes(3).toString('hex')}`
-  await withServer(serverUrl, (c) => c.query(`create database ${name}`))
-  const url = new URL(serverUrl)
+  databaseUrl = await createTestDatabase('test')
+  return databaseUrl
+}
+
+export async function tearDownTestDatabase(): Promise<void> {
+  if (!serverUrl || !databaseUrl) return
+  await dropTestDatabase(databaseUrl)
+}
+
+/** A new database on the server under test, with the registry in it; DATABASE_URL points at it. */
+async function createTestDatabase(label: string): Promise<string> {
+  const name = `erp_${label}_${process.pid}_${randomBytes(3).toString('hex')}`
+  await withServer(serverUrl!, (c) => c.query(`create database ${name}`))
+  const url = new URL(serverUrl!)
   url.pathname = `/${name}`
-  databaseUrl = url.toString()
-  process.env.DATABASE_URL = databaseUrl
+  process.env.DATABASE_URL = url.toString()
   const db = await connect({})
   try {
     await ensureRegistry(db.knex)
   } finally {
     await db.close()
   }
-  return databaseUrl
+  return url.toString()
 }
 
-export async function tearDownTestDatabase(): Promise<void> {
-  if (!serverUrl || !databaseUrl) return
-  const name = new URL(databaseUrl).pathname.slice(1)
-  // Roles are server-wide: find this run's (tenant owners and their logins), drop the database,
-  // then the roles, which nothing depends on any more.
-  const roles = await withServer(databaseUrl, async (c) => {
+async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  // Roles are server-wide: find this database's (tenant owners and their logins), drop the
+  // database, then the roles, which nothing depends on any more.
+  const roles = await withServer(url, async (c) => {
     const { rows } = await c.query(
       `select rolname from pg_roles r
         where exists (select 1 from pg_namespace n where n.nspowner = r.oid and n.nspname like 'tenant\\_%')
@@ -48,12 +57,34 @@ export async function tearDownTestDatabase(): Promise<void> {
     )
     return rows.map((r) => r.rolname as string)
   })
-  await withServer(serverUrl, async (c) => {
+  await withServer(serverUrl!, async (c) => {
     await c.query(`drop database if exists ${name} with (force)`)
     for (const role of roles) {
       if (!/^erp_[a-z0-9_]+$/.test(role)) continue
       await c.query(`drop role if exists "${role}"`)
     }
+  })
+}
+
+/**
+ * A database of its own for one describe block (call it first in the block): for suites whose
+ * fleet-wide commands apply extra migrations (ERP_MIGRATIONS_DIR) to every tenant, or migrate the
+ * registry past the tree. They must not see other suites' tenants (an older tree's commands refuse
+ * a tenant migrated past it), nor leave theirs behind for the suites after them. DATABASE_URL, and
+ * so every spawned erp, points at it for the block.
+ */
+export function useScratchDatabase(label = 'scratch'): void {
+  let outer: string | undefined
+  before(async function () {
+    this.timeout(120_000)
+    outer = process.env.DATABASE_URL
+    await createTestDatabase(label)
+  })
+  after(async function () {
+    this.timeout(120_000)
+    const url = process.env.DATABASE_URL!
+    process.env.DATABASE_URL = outer
+    await dropTestDatabase(url)
   })
 }
 

@@ -9,7 +9,8 @@ export type AuthLoginResult = Omit<LoginResult, 'profile'> & { profile: LoginRes
 export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
   static summary = 'Store a named connection profile'
   static description =
-    'An admin profile (the database owner) provisions, migrates and backs up across tenants; a tenant profile ' +
+    'An admin profile (the database owner or a superuser; any other role is refused, CREATEROLE or not) provisions, ' +
+    'migrates and backs up across tenants; a tenant profile ' +
     '(--tenant) holds a tenant login and reaches that tenant only. The secret goes to the OS keychain when one ' +
     'answers, else to a 0600 file in the config folder; it comes from --password-stdin, a prompt, or the URL — ' +
     'never from a flag of its own. The profile is tested with a connection before it is stored.'

@@ -14,6 +14,8 @@ export interface BackupCreateRow {
   tables?: number
   rows?: number
   version?: string | null
+  /** Signed with the registry's key (admin profiles); a tenant login's backups are not. */
+  signed?: boolean
   error?: string
   durationMs: number
 }
@@ -28,6 +30,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
   static summary = 'Back up one tenant or all of them, one archive per tenant'
   static description =
     "Each archive holds the tenant schema's DDL, every table's data (COPY, gzip) and a manifest with row counts and checksums, " +
+    "signed with the registry's key (made by the first admin backup; see erp backup key show), " +
     'all from one snapshot while writes go on. It is written under a temporary name and renamed only when complete and flushed. ' +
     'Suspended tenants are backed up too. On success it prints one summary line; each failed tenant gets a line on stderr, ' +
     'the others are still backed up, and the exit code is 1. Made for cron: see docs/backups.md.'
@@ -51,7 +54,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const outDir = this.flags.out ?? (await defaultBackupDir())
     const { concurrency, jobs } = this.flags
     const db = await this.db({ poolMax: concurrency * jobs + 1 })
-    const options = { outDir, jobs, toolVersion: this.config.version }
+    const options = { outDir, jobs, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
     const started = performance.now()
     let rows: BackupCreateRow[]
     if (this.flags['all-tenants']) {
@@ -77,6 +80,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const failed = rows.filter((r) => r.status === 'failed')
     for (const row of failed) this.note(`Backup of tenant ${row.tenant} failed: ${row.error}`)
     if (failed.length) this.exitStatus = ExitCode.FAILURE
+    if (rows.some((r) => r.signed === false)) {
+      this.warning("The archive is not signed: a tenant login does not hold the registry's signing key. Restoring it takes --trust-unsigned.")
+    }
     const ok = rows.filter((r) => r.status === 'ok')
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     const size = humanBytes(ok.reduce((n, r) => n + (r.bytes ?? 0), 0))
@@ -91,5 +97,5 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
 }
 
 function toRow(r: BackupResult): BackupCreateRow {
-  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, durationMs: r.durationMs }
+  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, signed: r.signed, durationMs: r.durationMs }
 }

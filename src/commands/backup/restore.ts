@@ -14,10 +14,14 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     "Restores into a new tenant, the archive's slug or --as another (this is how tenants move between servers), in one transaction: " +
     'the registry row and role, the schema, the data and then the migrations newer than the archive. The archive is checked while it is ' +
     'read and nothing is committed unless it is whole, so a failed or killed restore leaves nothing behind. A live tenant is replaced only ' +
-    'with --force, which first backs it up next to the archive (or into --backup-dir) and keeps its roles and stored logins.'
+    'with --force, which first backs it up next to the archive (or into --backup-dir) and keeps its roles and stored logins. ' +
+    'Before anything else the whole archive is checked: an archive not signed by this registry (unsigned, or another ' +
+    "registry's) is refused unless --trust-unsigned says to take it; one whose signature does not match its contents is " +
+    'always refused; and schema.json may hold only the statements erp backups write, whatever the signature.'
   static examples = [
     '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar --as acme_restored',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar --force --yes',
+    '<%= config.bin %> <%= command.id %> staging-acme-20261125T030000.000Z.erp.tar --as acme_from_staging --trust-unsigned',
   ]
   static audited = true
   static args = { archive: Args.string({ description: 'The archive file', required: true }) }
@@ -25,6 +29,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     as: Flags.string({ description: "Restore as this tenant slug (the archive's by default)", helpValue: '<slug>' }),
     name: Flags.string({ description: "Display name of the new tenant (the archive's by default)" }),
     force: Flags.boolean({ description: 'Replace a live tenant of that slug, after backing it up' }),
+    'trust-unsigned': Flags.boolean({ description: "Take an archive this registry did not sign (unsigned, or another registry's): only one you know the origin of" }),
     'backup-dir': Flags.string({ description: "Where --force puts the backup of the replaced tenant (the archive's folder by default)", helpValue: '<dir>' }),
     yes: yesFlag,
   }
@@ -39,6 +44,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
         as: this.flags.as,
         name: this.flags.name,
         force: this.flags.force,
+        trustUnsigned: this.flags['trust-unsigned'],
         safetyDir: this.flags['backup-dir'] ?? path.dirname(path.resolve(this.args.archive)),
         toolVersion: this.config.version,
         confirmReplace: async (slug) => {

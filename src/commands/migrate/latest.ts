@@ -18,6 +18,8 @@ export interface MigrateLatestResult {
   resumedFrom?: number
   /** Every tenant covered: those with nothing pending show as ok with nothing applied. */
   tenants: TenantMigrationRow[]
+  /** Tenants this run applied migrations to (not those another run migrated first). */
+  migrated: number
   failed: number
   lockTimedOut: number
   notReached: number
@@ -33,7 +35,9 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
     'A tenant whose lock times out is retried later in the same run (--lock-attempts). ' +
     'With --canary N the first N tenants go first and any failure among them stops the rollout; --wave N ' +
     'migrates the rest N at a time; --max-failures N stops dispatching once more than N tenants failed. ' +
-    'Fleet runs are recorded (erp migrate runs): --retry-failed and --continue pick up from the latest run. ' +
+    'Fleet runs are recorded (erp migrate runs), each tenant in the transaction that migrates it, so the record ' +
+    'is exact even after a kill: --retry-failed and --continue pick up from the latest run. A tenant another ' +
+    'run migrated first counts as up to date for this one (its record names that run), never as migrated twice. ' +
     'The exit code is 1 if any tenant failed, timed out on its lock, or was not reached.'
   static examples = [
     '<%= config.bin %> <%= command.id %> --tenant acme',
@@ -76,7 +80,7 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
     if (flags.registry) {
       const outcome = await migrateRegistry(db.knex)
       this.log(outcome.applied.length ? `Registry: applied ${outcome.applied.join(', ')}` : 'Registry is up to date.')
-      return { registry: outcome.applied, tenants: [], failed: 0, lockTimedOut: 0, notReached: 0, upToDate: 0 }
+      return { registry: outcome.applied, tenants: [], migrated: 0, failed: 0, lockTimedOut: 0, notReached: 0, upToDate: 0 }
     }
     const resume = flags['retry-failed'] || flags.continue
     const progress = await this.progress('Migrating tenants')
@@ -102,8 +106,10 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
     progress.stop()
     const worked: TenantMigrationRow[] = result.items.map((i) => ({
       tenant: i.tenant,
-      status: i.state === 'succeeded' ? 'ok' : i.state,
+      // up_to_date: pending when the run started, migrated by another run first (doneBy).
+      status: i.state === 'succeeded' || i.state === 'up_to_date' ? 'ok' : i.state,
       applied: i.applied,
+      doneBy: i.doneBy,
       error: i.error,
       durationMs: i.durationMs,
       wave: i.wave,
@@ -115,8 +121,10 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
     if (counts.failed + counts.lock_timeout + counts.not_reached > 0) this.exitStatus = ExitCode.FAILURE
     this.printList(worked, ROLLOUT_COLUMNS, 'No tenant had anything pending.')
     const run = result.runId === undefined ? '' : `Run ${result.runId} ${result.status}. `
+    const byOthers = [...new Set(result.items.flatMap((i) => (i.doneBy === undefined ? [] : [i.doneBy])))]
+    const others = byOthers.length ? ` (some migrated by run ${byOthers.join(', ')})` : ''
     this.note(
-      `${run}${counts.succeeded} migrated, ${counts.up_to_date} already up to date, ${counts.failed} failed, ` +
+      `${run}${counts.succeeded} migrated by this run, ${counts.up_to_date} already up to date${others}, ${counts.failed} failed, ` +
         `${counts.lock_timeout} lock-timed-out, ${counts.not_reached} not reached.`,
     )
     if (result.stopReason) this.warning(`Rollout stopped: ${result.stopReason}. Pick up with --retry-failed and/or --continue.`)
@@ -126,6 +134,7 @@ export default class MigrateLatest extends BaseCommand<typeof MigrateLatest> {
       stopReason: result.stopReason,
       resumedFrom: result.resumedFrom,
       tenants: [...worked, ...upToDate],
+      migrated: counts.succeeded,
       failed: counts.failed,
       lockTimedOut: counts.lock_timeout,
       notReached: counts.not_reached,

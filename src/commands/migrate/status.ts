@@ -49,6 +49,14 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
     const all = this.flags['all-tenants'] || (!this.flags.tenant && db.scope.kind === 'admin')
     const tenants = await this.selectedTenants({ tenant: this.flags.tenant, 'all-tenants': all })
     let status = await tenantMigrationStatus(db, tenants)
+    const ahead = status.filter((s) => s.unknown.length > 0)
+    if (ahead.length) {
+      const shown = ahead.slice(0, 5).map((s) => `${s.tenant} (${s.unknown.join(', ')})`).join('; ')
+      this.warning(
+        `${ahead.length} tenant(s) were migrated by a newer erp, with migrations this erp does not know; writes to them are refused: ` +
+          `${shown}${ahead.length > 5 ? '; …' : ''}`,
+      )
+    }
     if (this.flags['pending-only']) status = status.filter((s) => s.pending.length > 0)
     if (this.flags['by-version']) {
       const groups = groupByVersion(status)

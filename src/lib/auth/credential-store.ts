@@ -7,7 +7,10 @@ import { configError } from '../cli/errors.js'
 import { configDir } from '../paths.js'
 import { readPrivateJson, updatePrivateJson } from './private-file.js'
 
-/** Where secrets (database passwords) are kept, keyed by profile name. Never holds anything else. */
+/**
+ * Where secrets are kept: database passwords keyed by profile name, and registries' backup signing
+ * keys under `backup-signing-key:<registry id>` (a colon no profile name has). Nothing else.
+ */
 
 export type StoreName = 'keychain' | 'file'
 

@@ -1,4 +1,4 @@
-import { usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
 import { connect, type Db, type Scope } from '../db/connect.js'
 import { ensureEmbeddedServer } from '../db/embedded-server.js'
 import { validateSlug } from '../db/identifiers.js'
@@ -58,7 +58,11 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   if (input.verify !== false) {
     try {
       const db = await connect({ profile: profile.name })
-      await db.close()
+      try {
+        if (kind === 'admin') await assertAdminRole(db)
+      } finally {
+        await db.close()
+      }
     } catch (err) {
       await logout(profile.name)
       throw err
@@ -80,6 +84,41 @@ async function embeddedLoginRole(slug: string): Promise<string> {
   } finally {
     await knex.destroy()
   }
+}
+
+/**
+ * An admin profile is the database owner or a superuser (design.md): a role that is neither, even
+ * one with CREATEROLE, would fail later, halfway through provisioning or migrating. Refused here,
+ * naming the tenant when the role is a tenant's login.
+ */
+async function assertAdminRole(db: Db): Promise<void> {
+  const { rows } = await db.knex.raw(
+    // Functions, not pg_roles: erp's registry closes the role lists to everyone but its admin.
+    `select current_user as role, current_setting('is_superuser') = 'on' as superuser,
+            pg_get_userbyid(d.datdba) = current_user as owner, pg_get_userbyid(d.datdba) as "dbOwner",
+            current_database() as database
+       from pg_database d
+      where d.datname = current_database()`,
+  )
+  const me = rows[0] as { role: string; superuser: boolean; owner: boolean; dbOwner: string; database: string }
+  if (me.superuser || me.owner) return
+  const tenant = await db.knex
+    .raw('select slug from erp.my_tenants where login_role = current_user')
+    .then((r) => r.rows[0]?.slug as string | undefined, () => undefined)
+  throw new ErpError(
+    ErrorKind.NOT_ALLOWED,
+    `Role ${me.role} is neither a superuser nor the owner of database ${me.database} (owned by ${me.dbOwner}): ` +
+      'an admin profile must be one of them.',
+    {
+      actions: tenant
+        ? [`It is the login of tenant ${tenant}: store it as a tenant profile with --tenant ${tenant}`]
+        : [
+            `Log in as ${me.dbOwner} or a superuser`,
+            'For one tenant, pass --tenant <slug> with that tenant\'s login role (erp tenants credentials <slug>)',
+          ],
+      data: { role: me.role, database: me.database, databaseOwner: me.dbOwner, tenant: tenant ?? null },
+    },
+  )
 }
 
 /** Forget a profile and its stored secret. */

@@ -148,3 +148,22 @@ const formatMode = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, 
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`)
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT'
+
+/** Create `file` (mode 0600) holding `text`; an existing file is refused, never overwritten or widened. */
+export async function writeNewPrivateFile(file: string, text: string): Promise<void> {
+  let handle: FileHandle
+  try {
+    handle = await fs.open(file, 'wx', FILE_MODE)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ErpError(ErrorKind.CONFLICT, `${file} exists: it is not overwritten`, { actions: ['Name a new file, or remove that one first.'] })
+    }
+    throw configError(`Cannot create ${file}: ${(err as Error).message}`, { cause: err })
+  }
+  try {
+    await handle.writeFile(text, 'utf8')
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}

@@ -11,9 +11,11 @@ import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
 import { sqlStateOf } from '../db/sqlstate.js'
 import {
   ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY, PARTIAL_SUFFIX, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,
-  entryBytes, type Manifest, type ManifestTable,
+  dataEntryName, entryBytes, type Manifest, type ManifestTable,
 } from './format.js'
 import type { SchemaDoc } from './ddl.js'
+import { parseSchemaDoc } from './schema-doc.js'
+import { SIGNATURE_ENTRY, decodeSignature, encodeSignature, type ArchiveSignature } from './signature.js'
 
 /** Counts and hashes what flows through, unchanged. `lines` counts newlines: COPY text rows. */
 export class DigestTap extends Transform {
@@ -42,9 +44,16 @@ export interface DataFile {
 
 /**
  * Write an archive to `<target>.partial`, flush it to disk, and only then rename it to `target`:
- * a killed run never leaves a file under an archive's name. Returns the archive's size.
+ * a killed run never leaves a file under an archive's name. `sign` signs the manifest's bytes (the
+ * SIGNATURE entry follows the manifest); without it the archive is unsigned. Returns its size.
  */
-export async function writeArchive(target: string, manifest: Manifest, schemaJson: Buffer, data: DataFile[]): Promise<number> {
+export async function writeArchive(
+  target: string,
+  manifest: Manifest,
+  schemaJson: Buffer,
+  data: DataFile[],
+  sign?: (manifestJson: Buffer) => ArchiveSignature,
+): Promise<number> {
   const partial = `${target}${PARTIAL_SUFFIX}`
   const mtime = new Date(manifest.createdAt)
   const manifestJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
@@ -53,8 +62,10 @@ export async function writeArchive(target: string, manifest: Manifest, schemaJso
   const written = pipeline(pack, tap, createWriteStream(partial, { flags: 'w', mode: 0o600 }))
   written.catch(() => undefined) // awaited below; an early failure must not go unhandled meanwhile
   try {
-    let offset = entryBytes(manifestJson.length) + entryBytes(schemaJson.length)
+    const signature = sign && encodeSignature(sign(manifestJson))
+    let offset = entryBytes(manifestJson.length) + (signature ? entryBytes(signature.length) : 0) + entryBytes(schemaJson.length)
     await addEntry(pack, { name: MANIFEST_ENTRY, size: manifestJson.length, mtime }, manifestJson)
+    if (signature) await addEntry(pack, { name: SIGNATURE_ENTRY, size: signature.length, mtime }, signature)
     await addEntry(pack, { name: SCHEMA_ENTRY, size: schemaJson.length, mtime }, schemaJson)
     for (const { table, file } of data) {
       const entry = pack.entry({ name: table.entry, size: table.compressedBytes, mtime })
@@ -133,14 +144,33 @@ class TrailerTap extends Transform {
 export interface ReadHandlers {
   /** Called with the manifest before anything else; may throw to stop. */
   onManifest?: (manifest: Manifest) => Promise<void> | void
+  /**
+   * Called once the signature is known (the SIGNATURE entry, or its absence), before schema.json is
+   * read; may throw to stop. `manifestJson` is the manifest's exact bytes, what the signature covers.
+   */
+  onSignature?: (manifestJson: Buffer, signature: ArchiveSignature | 'malformed' | undefined) => Promise<void> | void
   onSchema?: (schema: SchemaDoc) => Promise<void> | void
   /** Consume one table's COPY data (decompressed). Without it the data is read and checked only. */
   onTable?: (table: ManifestTable, data: Readable) => Promise<void>
 }
 
+export interface ReadOptions {
+  /**
+   * The sha256 of the manifest a first, full pass authenticated: a second pass refuses a manifest
+   * that differs (the file was swapped in between), before using any of its entries.
+   */
+  manifestSha256?: string
+}
+
 export interface ArchiveCheck {
   file: string
   manifest: Manifest
+  /** sha256 of the manifest's bytes. */
+  manifestSha256: string
+  manifestJson: Buffer
+  /** The SIGNATURE entry's content; undefined when the archive has none. */
+  signature: ArchiveSignature | 'malformed' | undefined
+  schema: SchemaDoc
   /** Size of the archive file. */
   bytes: number
 }
@@ -160,7 +190,7 @@ export function damaged(file: string, what: string, cause?: unknown): ErpError {
  * the first problem; handlers see data before the trailer is checked, so a restore must not commit
  * before this returns.
  */
-export async function readArchive(file: string, handlers: ReadHandlers = {}): Promise<ArchiveCheck> {
+export async function readArchive(file: string, handlers: ReadHandlers = {}, options: ReadOptions = {}): Promise<ArchiveCheck> {
   const stat = await fs.stat(file).catch((err) => {
     throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: ['List archives with: erp backup list --dir <folder>'], cause: err })
   })
@@ -184,27 +214,48 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}): Pr
   })
 
   let manifest: Manifest | undefined
-  let schemaSeen = false
+  let manifestJson: Buffer | undefined
+  let signature: ArchiveSignature | 'malformed' | undefined
+  let signatureKnown = false
+  let schema: SchemaDoc | undefined
   let trailer: string | undefined
   let next = 0
+  const signatureIsKnown = async () => {
+    signatureKnown = true
+    await handlers.onSignature?.(manifestJson!, signature)
+  }
   try {
     for await (const entry of extract) {
       const name = entry.header.name
       if (trailer !== undefined) throw damaged(file, `entry ${name} after the trailer`)
       if (!manifest) {
         if (name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${name}, not ${MANIFEST_ENTRY}`)
-        manifest = parseManifest(file, await readSmall(entry as unknown as Readable, file))
+        manifestJson = await readSmall(entry as unknown as Readable, file)
+        if (options.manifestSha256 && sha256(manifestJson) !== options.manifestSha256) {
+          throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`, { actions: ['Nothing was changed. Run the restore again.'] })
+        }
+        manifest = parseManifest(file, manifestJson)
         await handlers.onManifest?.(manifest)
-      } else if (name === SCHEMA_ENTRY && !schemaSeen) {
+      } else if (name === SIGNATURE_ENTRY && !signatureKnown) {
+        signature = decodeSignature(await readSmall(entry as unknown as Readable, file, 64 * 1024))
+        await signatureIsKnown()
+      } else if (name === SCHEMA_ENTRY && !schema) {
+        if (!signatureKnown) await signatureIsKnown()
         const body = await readSmall(entry as unknown as Readable, file)
         if (sha256(body) !== manifest.schema.sha256) throw damaged(file, `${SCHEMA_ENTRY} does not match its checksum`)
-        schemaSeen = true
-        await handlers.onSchema?.(JSON.parse(body.toString('utf8')) as SchemaDoc)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(body.toString('utf8'))
+        } catch (err) {
+          throw damaged(file, `${SCHEMA_ENTRY} is not JSON`, err)
+        }
+        schema = parseSchemaDoc(parsed, `Archive ${file}`)
+        await handlers.onSchema?.(schema)
       } else if (name === TRAILER_ENTRY) {
         trailer = (await readSmall(entry as unknown as Readable, file)).toString('utf8').trim()
       } else {
         const table = manifest.tables[next]
-        if (!schemaSeen) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
+        if (!schema) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
         if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
         next++
         await readTable(file, table, entry as unknown as Readable, handlers.onTable)
@@ -220,12 +271,12 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}): Pr
     throw damaged(file, `cut short or unreadable (${(err as Error).message})`, err)
   }
   if (!manifest) throw damaged(file, 'no manifest')
-  if (!schemaSeen) throw damaged(file, `no ${SCHEMA_ENTRY}`)
+  if (!schema) throw damaged(file, `no ${SCHEMA_ENTRY}`)
   if (next < manifest.tables.length) throw damaged(file, `${manifest.tables.length - next} of ${manifest.tables.length} tables missing (from ${manifest.tables[next].name} on)`)
   if (trailer === undefined) throw damaged(file, 'no trailer: the file was cut short')
   if (seen !== stat.size) throw damaged(file, `read ${seen} of ${stat.size} bytes`)
   if (trailer !== fileHash.digest('hex')) throw damaged(file, 'the trailer checksum does not match the file (altered or corrupted bytes)')
-  return { file, manifest, bytes: stat.size }
+  return { file, manifest, manifestSha256: sha256(manifestJson!), manifestJson: manifestJson!, signature, schema, bytes: stat.size }
 }
 
 async function readTable(file: string, table: ManifestTable, entry: Readable, consume?: ReadHandlers['onTable']): Promise<void> {
@@ -278,8 +329,26 @@ function parseManifest(file: string, body: Buffer): Manifest {
       actions: ['Upgrade erp to restore it.'],
     })
   }
-  if (!manifest.tenant?.slug || !Array.isArray(manifest.tables) || !manifest.schema?.sha256) throw damaged(file, `${MANIFEST_ENTRY} lacks required fields`)
+  const problem = manifestProblem(manifest)
+  if (problem) throw damaged(file, `${MANIFEST_ENTRY} is malformed: ${problem}`)
   return manifest
+}
+
+/** The fields readers use, each of the type they use it as; extra fields are left alone. */
+function manifestProblem(m: Manifest): string | undefined {
+  const isString = (v: unknown) => typeof v === 'string'
+  const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
+  const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)
+  if (!isString(m.tenant?.slug) || !isString(m.tenant.name) || !(m.tenant.plan === null || isString(m.tenant.plan))) return 'tenant'
+  if (!isString(m.createdAt)) return 'createdAt'
+  if (!Array.isArray(m.migrations?.applied) || !m.migrations.applied.every(isString) || !(m.migrations.version === null || isString(m.migrations.version))) return 'migrations'
+  if (m.schema?.entry !== SCHEMA_ENTRY || !isDigest(m.schema.sha256) || !isCount(m.schema.bytes) || !isCount(m.schema.statements)) return 'schema'
+  if (!Array.isArray(m.tables)) return 'tables'
+  const bad = m.tables.findIndex((t, i) => typeof t !== 'object' || t === null || !isString(t.name) || t.entry !== dataEntryName(i)
+    || !Array.isArray(t.columns) || !t.columns.every(isString) || !isCount(t.rows) || !isCount(t.bytes) || !isDigest(t.sha256) || !isCount(t.compressedBytes))
+  if (bad !== -1) return `tables[${bad}]`
+  if (!isCount(m.totals?.tables) || !isCount(m.totals.rows) || !isCount(m.totals.bytes)) return 'totals'
+  return undefined
 }
 
 /**

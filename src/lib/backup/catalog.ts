@@ -4,7 +4,7 @@ import path from 'node:path'
 import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
 import { peekArchive, readArchive } from './archive.js'
 import { STAGING_MARK } from './create.js'
-import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX } from './format.js'
+import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX, type Manifest } from './format.js'
 
 /** How far an archive was checked: 'whole' = manifest and trailer present; 'verified' = every checksum. */
 export type ArchiveCheckState = 'verified' | 'whole' | 'damaged' | 'partial'
@@ -65,7 +65,7 @@ async function inspect(file: string, verify: boolean): Promise<ArchiveInfo> {
   }
 }
 
-function describe(file: string, manifest: import('./format.js').Manifest, bytes: number, check: ArchiveCheckState): ArchiveInfo {
+function describe(file: string, manifest: Manifest, bytes: number, check: ArchiveCheckState): ArchiveInfo {
   return {
     file,
     tenant: manifest.tenant.slug,

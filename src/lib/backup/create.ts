@@ -15,7 +15,10 @@ import { assertInScope } from '../db/tenant-scope.js'
 import { forEachTenant, type TenantOutcome } from '../tenants/fleet.js'
 import { getTenant, type Tenant } from '../tenants/tenant.js'
 import { DigestTap, GZIP_OPTIONS, sha256, writeArchive, type DataFile } from './archive.js'
-import { describeSchema, type Sql, type TableInfo } from './ddl.js'
+import { describeSchema, type SchemaDoc, type Sql, type TableInfo } from './ddl.js'
+import { checkStatements } from './statements.js'
+import { signManifest } from './signature.js'
+import { signingKey } from './signing-key.js'
 import { ARCHIVE_FORMAT, FORMAT_VERSION, SCHEMA_ENTRY, archiveFileName, dataEntryName, type Manifest, type ManifestTable } from './format.js'
 
 export interface BackupOptions {
@@ -26,6 +29,8 @@ export interface BackupOptions {
   toolVersion: string
   /** How long to wait for a table lock held by DDL (a migration) before giving up. */
   lockTimeoutMs?: number
+  /** Told when the registry's signing key is first stored in the 0600 credentials file. */
+  onWarning?: (message: string) => void
 }
 
 export interface BackupResult {
@@ -37,6 +42,8 @@ export interface BackupResult {
   /** The newest migration applied when the backup was taken. */
   version: string | null
   createdAt: string
+  /** Signed with the registry's key: always with an admin profile, never with a tenant's login. */
+  signed: boolean
   durationMs: number
 }
 
@@ -53,6 +60,8 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
   const started = performance.now()
   assertInScope(db.scope, slug)
   const tenant = await getTenant(db.knex, db.scope, slug)
+  // A tenant's login never holds the registry's key (it could sign anything with it).
+  const key = db.scope.kind === 'admin' ? await signingKey(db, { onWarning: options.onWarning }) : undefined
   await fs.mkdir(options.outDir, { recursive: true })
   const staging = await fs.mkdtemp(path.join(options.outDir, `.${slug}${STAGING_MARK}`))
   const jobs = Math.max(1, options.jobs ?? 2)
@@ -71,6 +80,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const snapshot = jobs > 1 ? (await q<{ id: string }>('select pg_export_snapshot() as id'))[0].id : undefined
     await lockTables(q, tenant.schema)
     const { doc, tables } = await describeSchema(q, tenant.schema, tenant)
+    refuseUnrestorable(doc, tenant.slug)
     const migrations = await appliedMigrations(q, tenant.schema)
     const ordered = [...tables].sort((a, b) => (a.name < b.name ? -1 : 1))
     const entries = new Map(ordered.map((t, i) => [t.name, dataEntryName(i)]))
@@ -135,7 +145,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     if (await fs.stat(file).then(() => true, () => false)) {
       throw new ErpError(ErrorKind.CONFLICT, `An archive named ${path.basename(file)} already exists`, { actions: ['Run the backup again.'] })
     }
-    const bytes = await writeArchive(file, manifest, schemaJson, data)
+    const bytes = await writeArchive(file, manifest, schemaJson, data, key && ((json) => signManifest(key, json)))
     return {
       tenant: tenant.slug,
       file,
@@ -144,6 +154,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       rows: manifest.totals.rows,
       version: manifest.migrations.version,
       createdAt: manifest.createdAt,
+      signed: key !== undefined,
       durationMs: Math.round(performance.now() - started),
     }
   } catch (err) {
@@ -179,6 +190,19 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
     bytes: tap.bytes,
     sha256: tap.hash.digest('hex'),
     compressedBytes: out.bytesWritten,
+  }
+}
+
+/** A backup whose statements restore would refuse is useless: say so now, not on the day it is needed. */
+function refuseUnrestorable(doc: SchemaDoc, slug: string): void {
+  try {
+    checkStatements(doc.statements, `The schema of tenant ${slug}`)
+  } catch (err) {
+    const problem = (err as ErpError).message
+    throw new ErpError(ErrorKind.FAILED, `erp cannot back up tenant ${slug}: restore would refuse what it writes for this schema (${problem})`, {
+      actions: ['Report this as a bug in erp, with the object named; meanwhile take this tenant\'s backup with pg_dump.'],
+      cause: err,
+    })
   }
 }
 

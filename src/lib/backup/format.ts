@@ -2,6 +2,7 @@
  * The erp backup archive: a plain (uncompressed) tar, so `tar tvf` can look inside, whose entries are
  *
  *   manifest.json          what the archive holds: tenant, versions, time, per-table rows and checksums
+ *   SIGNATURE              (format 2, when signed) HMAC-SHA-256 of the manifest under the registry's key
  *   schema.json            the schema's DDL as ordered statements, free of schema and role names
  *   data/0001.copy.gz ...  one entry per table: its COPY text-format data, gzip-compressed
  *   SHA256SUM              the trailer: sha256 of every archive byte before it
@@ -13,7 +14,8 @@
  */
 
 export const ARCHIVE_FORMAT = 'erp-backup'
-export const FORMAT_VERSION = 1
+/** 2 adds the SIGNATURE entry; archives of format 1 read as unsigned. */
+export const FORMAT_VERSION = 2
 export const ARCHIVE_SUFFIX = '.erp.tar'
 export const PARTIAL_SUFFIX = '.partial'
 

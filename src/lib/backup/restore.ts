@@ -7,17 +7,21 @@ import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
 import { allowTenantTriggers } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, quoteLiteral, tenantSchema, type TenantNames } from '../db/identifiers.js'
+import { migrateUp, migrationLock, type MigrationOutcome } from '../db/migrator.js'
+import { newerSchemaError } from '../db/newer-schema.js'
 import { ownerLogin } from '../db/owner-login.js'
-import { loadMigrations, migrateUp, migrationLock } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
 import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
-import { peekArchive, readArchive } from './archive.js'
+import { readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
 import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
 import type { ManifestTable } from './format.js'
+import type { SignatureStatus } from './signature.js'
+import { authenticateArchive } from './trust.js'
 
 export interface RestoreOptions {
   /** The slug to restore as; the archive's own by default. */
@@ -32,6 +36,8 @@ export interface RestoreOptions {
   confirmReplace?: (slug: string) => Promise<void>
   /** Told about the safety backup before the restore starts. */
   onSafetyBackup?: (backup: BackupResult) => void
+  /** --trust-unsigned: restore an unsigned archive or another registry's (never an invalid one). */
+  trustUnsigned?: boolean
 }
 
 export interface RestoreResult {
@@ -46,6 +52,8 @@ export interface RestoreResult {
   replaced: boolean
   /** The backup taken of the replaced tenant. */
   safetyBackup?: string
+  /** The archive's signature: valid, or what --trust-unsigned took. */
+  signature: SignatureStatus
   warnings: string[]
 }
 
@@ -59,8 +67,10 @@ export interface RestoreResult {
  * process leave no tenant behind (a killed run's reservation is reclaimed by the next one).
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
-  requireAdmin(db.scope, 'Restoring a tenant')
-  const { manifest } = await peekArchive(file)
+  await requireRegistryWrite(db, 'Restoring a tenant')
+  // Before any byte is used: a full pass checks the signature, every statement and every checksum.
+  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned })
+  const { manifest } = trusted
   const slug = options.as ?? manifest.tenant.slug
   const existing = await findTenant(db.knex, db.scope, slug)
   if (existing && !options.force) {
@@ -73,10 +83,14 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     })
   }
   const warnings: string[] = []
-  const known = new Set((await loadMigrations('tenant')).map((m) => m.name))
-  const unknown = manifest.migrations.applied.filter((m) => !known.has(m))
+  if (trusted.signatureStatus !== 'valid') {
+    warnings.push(`The archive is not signed by this registry (signature: ${trusted.signatureStatus}); restored on --trust-unsigned.`)
+  }
+  // An archive of a newer erp's schema: this erp would apply its own migrations around ones it
+  // does not know, and could not write to the tenant afterwards. Refused before anything is done.
+  const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
   if (unknown.length) {
-    warnings.push(`The archive has ${unknown.length} migration(s) this erp does not know (${unknown.join(', ')}): it was made by a newer erp; upgrade erp before using the tenant.`)
+    throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: tenantSchema(slug), tenant: slug, unknown })
   }
   let safety: BackupResult | undefined
   if (existing) {
@@ -86,7 +100,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   }
 
   let rows = 0
-  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<string[]> => {
+  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<MigrationOutcome> => {
     await trx.raw('set local check_function_bodies = off')
     await trx.raw('set local standard_conforming_strings = on')
     await trx.raw("set local maintenance_work_mem = '256MB'")
@@ -107,34 +121,35 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
         onTable: async (table, data) => {
           rows += await loadTable(conn, table, data)
         },
-      })
+      }, { manifestSha256: trusted.manifestSha256 })
       for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
       for (const statement of await renderNamedStatements(conn, doc!, tenant, warnings)) await run(conn, statement, 'grants')
     } finally {
       await trx.client.releaseConnection(conn)
     }
-    return (await migrateUp(trx, tenant.schema, 'tenant')).applied
+    return migrateUp(trx, tenant.schema, 'tenant')
   }
 
   try {
-    const applied = existing
+    const outcome = existing
       ? await db.knex.transaction(async (trx) => {
           const tenant = await emptyTenant(trx, db, existing)
           await enterTenant(trx, db.scope, tenant)
-          const applied = await fill(trx, tenant)
+          const outcome = await fill(trx, tenant)
           await trx.raw('reset role')
-          return applied
+          await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
+          return outcome
         })
       // A new tenant is filled on a session logged in as its owner role: whatever the archive's
       // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
       : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
           const owner = await ownerLogin(db, reservation.tenant.ownerRole)
-          const applied = await owner.transaction(async (trx) => {
+          const outcome = await owner.transaction(async (trx) => {
             await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
             return fill(trx, reservation.tenant)
           })
-          await db.knex.transaction((trx) => registerTenant(trx, reservation))
-          return applied
+          await reservation.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
+          return outcome
         })
     return {
       tenant: slug,
@@ -142,9 +157,10 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
       from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
       tables: manifest.tables.length,
       rows,
-      migrationsApplied: applied,
+      migrationsApplied: outcome.applied,
       replaced: Boolean(existing),
       safetyBackup: safety?.file,
+      signature: trusted.signatureStatus,
       warnings,
     }
   } catch (err) {
@@ -179,7 +195,8 @@ async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable):
 
 export async function run(conn: pg.Client, sql: string, what: string): Promise<void> {
   try {
-    await conn.query(sql)
+    // The extended protocol runs one command or none: the server refuses "a; b" before running a.
+    await conn.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig)
   } catch (err) {
     throw new ErpError(ErrorKind.FAILED, `Restoring ${what} failed: ${(err as Error).message}`, {
       actions: ['Nothing was changed. Check that the server has what the schema needs (extensions, roles), or report the archive.'],

@@ -1,10 +1,11 @@
-import { Command, Interfaces } from '@oclif/core'
+import { Command, type Interfaces } from '@oclif/core'
 
 import { ErpError, ErrorKind, isErpError } from './errors.js'
 import { ExitCode } from './exit-codes.js'
 import { noColorFlag, profileFlag } from './flags.js'
 import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
+import { cutStrings, escapeJsonForTerminal, forTerminal } from './sanitize.js'
 import { colorEnabled, isInteractive } from './terminal.js'
 import { startProgress, type Progress } from './progress.js'
 import type { Knex } from 'knex'
@@ -77,8 +78,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         log: (m) => this.note(m),
       })
       if (this.database.scope.kind === 'admin' && !options.skipRegistryUpgrade) {
-        const { ensureRegistry } = await import('../db/registry.js')
-        await ensureRegistry(this.database.knex)
+        const { ensureRegistry, newerRegistry } = await import('../db/registry.js')
+        const { unknown } = await ensureRegistry(this.database.knex)
+        // Registry writes are refused where they happen (requireRegistryWrite); reads go on.
+        if (unknown.length) {
+          const { newerSchemaWarning } = await import('../db/newer-schema.js')
+          this.warning(newerSchemaWarning(newerRegistry(unknown)))
+        }
       }
     }
     return this.database
@@ -117,7 +123,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const db = await this.db()
     const slug = await this.tenantSlug(options.tenant ?? (this.flags as { tenant?: string }).tenant)
     const { withTenant } = await import('../db/tenant-scope.js')
-    return withTenant(db, slug, work, options)
+    return withTenant(db, slug, work, { warn: (m) => this.warnOnce(m), ...options })
   }
 
   protected get color(): boolean {
@@ -135,13 +141,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A side remark for a person (stderr); silent under --json. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${forTerminal(message)}\n`)
   }
 
   /** A warning: on stderr for a person, in the envelope's `warnings` for --json. */
   protected warning(message: string): void {
     this.warnings.push(message)
-    if (!this.jsonEnabled()) process.stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${forTerminal(message)}\n`)
+  }
+
+  /** A warning that several units of work may each raise (a fleet, a command working in steps), given once. */
+  protected warnOnce(message: string): void {
+    if (!this.warnings.includes(message)) this.warning(message)
   }
 
   /** Render rows with the shared list flags (--columns, --sort, --filter, --output...). */
@@ -163,31 +174,38 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * tens of seconds for a report of 100,000 lines. Colour is kept for a terminal and small results.
    */
   public override logJson(json: unknown): void {
-    const text = JSON.stringify(json, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2)
-    if (process.stdout.isTTY && this.color && text.length < 1_000_000) super.logJson(json)
+    const raw = JSON.stringify(json, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2)
+    // JSON.stringify escapes C0 controls (ESC as \u001b); C1 controls and bidi overrides it leaves raw.
+    const text = escapeJsonForTerminal(raw)
+    if (process.stdout.isTTY && this.color && text.length < 1_000_000 && text === raw) super.logJson(json)
     else process.stdout.write(`${text}\n`)
   }
 
   protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
-    return { status: this.exitStatus, result, warnings: this.warnings }
+    return { status: this.exitStatus, result, warnings: cutStrings(this.warnings) }
   }
 
+  /**
+   * Errors quote what they were given (a CSV cell, a flag, a database value): every message, action
+   * and data string is cut to lines of MAX_MESSAGE_LINE characters here, for both outputs, and the
+   * terminal gets control characters made visible (JSON escapes them).
+   */
   public override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     const error = normaliseError(err)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
-      const envelope: JsonEnvelope<never> = {
+      const envelope: JsonEnvelope<never> = cutStrings({
         status: error.exitCode,
         warnings: this.warnings,
         error: { name: error.name, message: error.message, kind: error.kind, actions: error.actions, data: error.data },
-      }
+      })
       this.logJson(envelope)
       return
     }
     const red = (s: string) => (this.color ? `\u001B[31m${s}\u001B[39m` : s)
-    process.stderr.write(`${red('Error:')} ${error.message}\n`)
-    for (const action of error.actions) process.stderr.write(`  → ${action}\n`)
-    if (process.env.ERP_DEBUG) process.stderr.write(`${(err as Error).stack}\n`)
+    process.stderr.write(`${red('Error:')} ${forTerminal(error.message)}\n`)
+    for (const action of error.actions) process.stderr.write(`  → ${forTerminal(action)}\n`)
+    if (process.env.ERP_DEBUG) process.stderr.write(`${forTerminal((err as Error).stack ?? '')}\n`)
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {

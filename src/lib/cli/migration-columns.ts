@@ -1,6 +1,4 @@
 import type { Column } from './render.js'
-import type { TenantOutcome } from '../tenants/fleet.js'
-import type { MigrationOutcome } from '../db/migrator.js'
 
 export interface TenantMigrationRow {
   tenant: string
@@ -13,23 +11,9 @@ export interface TenantMigrationRow {
   wave?: number
   attempts?: number
   lockTimeouts?: number
+  /** Rollouts: pending at the run's start, but migrated first by this other recorded run. */
+  doneBy?: number
 }
-
-export const toMigrationRow = (o: TenantOutcome<MigrationOutcome>): TenantMigrationRow => ({
-  tenant: o.tenant,
-  status: o.ok ? 'ok' : 'failed',
-  applied: o.result?.applied ?? [],
-  error: o.error,
-  durationMs: o.durationMs,
-})
-
-export const MIGRATION_RUN_COLUMNS: Column<TenantMigrationRow>[] = [
-  { key: 'tenant' },
-  { key: 'status' },
-  { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
-  { key: 'error' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
-]
 
 /** Rollout rows add the wave and the attempts. */
 export const ROLLOUT_COLUMNS: Column<TenantMigrationRow>[] = [
@@ -39,6 +23,7 @@ export const ROLLOUT_COLUMNS: Column<TenantMigrationRow>[] = [
   { key: 'attempts', align: 'right' },
   { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
+  { key: 'doneBy', header: 'done by run', align: 'right' },
   { key: 'error' },
   { key: 'durationMs', header: 'ms', align: 'right' },
 ]

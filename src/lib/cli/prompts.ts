@@ -38,20 +38,20 @@ export async function askText(message: string, opts: PromptOptions & { default?:
   return ask((context) => input({ message, default: opts.default, required: true }, context), opts)
 }
 
-/** For --password-stdin: all of stdin, minus the one newline that `echo` or a heredoc adds. */
-export async function readStdinSecret(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
-  // Typing into --password-stdin on a terminal would echo the secret: refuse instead of waiting.
+/** For --password-stdin (or `flag`): all of stdin, minus the one newline that `echo` or a heredoc adds. */
+export async function readStdinSecret(stdin: NodeJS.ReadStream = process.stdin, flag = '--password-stdin'): Promise<string> {
+  // Typing a secret on a terminal would echo it: refuse instead of waiting.
   if (stdin.isTTY) {
-    throw usageError('--password-stdin reads a piped secret, but stdin is a terminal', {
-      actions: ['Pipe it in: printf %s "$SECRET" | erp … --password-stdin', 'Or leave out --password-stdin to be prompted'],
+    throw usageError(`${flag} reads a piped secret, but stdin is a terminal`, {
+      actions: [`Pipe it in: printf %s "$SECRET" | erp … ${flag}`, ...(flag === '--password-stdin' ? ['Or leave out --password-stdin to be prompted'] : [])],
     })
   }
   const chunks: Buffer[] = []
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
   const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
   if (secret === '') {
-    throw usageError('Nothing was read from stdin for --password-stdin', {
-      actions: ['Pipe the secret in: printf %s "$SECRET" | erp … --password-stdin'],
+    throw usageError(`Nothing was read from stdin for ${flag}`, {
+      actions: [`Pipe the secret in: printf %s "$SECRET" | erp … ${flag}`],
     })
   }
   return secret

@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 import { stringify } from 'csv-stringify/sync'
 
 import { usageError } from './errors.js'
+import { sanitizeForTerminal } from './sanitize.js'
 
 export interface Column<T> {
   /** Stable name used by --columns, --sort, --filter, CSV headers and JSON keys. */
@@ -80,12 +81,6 @@ function formatDate(date: Date): string {
 // JSON.stringify throws on bigint, which pg hands out for int8 when so configured.
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value
-}
-
-/** Tenant data must not move the cursor or recolour the operator's terminal. */
-function sanitizeForTerminal(text: string, keepNewlines = false): string {
-  const flattened = keepNewlines ? text.replace(/\r\n?/g, '\n') : text.replace(/\r\n|[\r\n\t]/g, ' ')
-  return flattened.replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '\uFFFD')
 }
 
 // ---- column lookup ---------------------------------------------------------

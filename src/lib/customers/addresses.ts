@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { notFound } from '../cli/errors.js'
-import { checkText, optionalText, Problems } from '../validation.js'
+import { checkText, optionalText, type Problems } from '../validation.js'
 
 export const ADDRESS_KINDS = ['billing', 'shipping'] as const
 export type AddressKind = (typeof ADDRESS_KINDS)[number]

@@ -4,10 +4,11 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, notAllowed, usageError } from '../cli/errors.js'
 import { packageRoot } from '../paths.js'
 import { allowTenantTriggers } from './citus.js'
 import { quoteIdent } from './identifiers.js'
+import { newerSchemaError } from './newer-schema.js'
 
 /**
  * A migrator for knex-style migration files (`export async function up(knex)` / `down(knex)`),
@@ -27,8 +28,16 @@ export interface MigrationFile {
 
 export interface MigrationOutcome {
   schema: string
+  /** What this run applied (or, rolling back, undid). */
   applied: string[]
   batch?: number
+  /** Every migration applied to the schema afterwards, in name order (what the registry records). */
+  migrations: string[]
+}
+
+export interface AppliedMigration {
+  name: string
+  batch: number
 }
 
 export const MIGRATIONS_TABLE = 'knex_migrations'
@@ -101,18 +110,35 @@ async function ensureTable(trx: Knex.Transaction, schema: string): Promise<void>
 }
 
 /**
- * ensureTable, then appliedNames: two statements, two calls (they were one multi-statement call,
- * which Citus refuses once the schema is distributed: one prepared statement, one command).
+ * ensureTable, then appliedMigrations: two statements, two calls (they were one multi-statement
+ * call, which Citus refuses once the schema is distributed: one prepared statement, one command).
  */
-async function ensureTableAndRead(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
+async function ensureTableAndRead(trx: Knex.Transaction, schema: string): Promise<AppliedMigration[]> {
   await ensureTable(trx, schema)
-  return appliedNames(trx, schema)
+  return appliedMigrations(trx, schema)
 }
 
-async function appliedNames(trx: Knex.Transaction, schema: string): Promise<Array<{ name: string; batch: number }>> {
-  const { rows } = await trx.raw(`select name, batch from ${quoteIdent(schema)}.${MIGRATIONS_TABLE} order by id`)
-  return rows
+/** A schema's applied migrations in the order they ran; none when it has no bookkeeping table. */
+export async function appliedMigrations(knex: Knex, schema: string): Promise<AppliedMigration[]> {
+  const { rows } = await knex.raw('select to_regclass(?) is not null as present', [`${quoteIdent(schema)}.${MIGRATIONS_TABLE}`])
+  if (!rows[0].present) return []
+  return (await knex.raw(`select name, batch from ${quoteIdent(schema)}.${MIGRATIONS_TABLE} order by id`)).rows
 }
+
+/**
+ * Refuse a schema migrated by a newer erp (applied migrations this tree does not have), as knex's
+ * validateMigrationList does: applying "around" unknown migrations, or undoing them without their
+ * files, would leave a schema neither erp describes.
+ */
+function refuseUnknown(schema: string, set: MigrationSet, done: AppliedMigration[], files: MigrationFile[]): void {
+  const known = new Set(files.map((m) => m.name))
+  const unknown = done.map((m) => m.name).filter((name) => !known.has(name)).sort()
+  if (unknown.length) {
+    throw newerSchemaError({ what: set === 'registry' ? 'The registry' : 'A tenant', set, schema, unknown })
+  }
+}
+
+const sortedNames = (migrations: AppliedMigration[]) => migrations.map((m) => m.name).sort()
 
 /**
  * Apply every pending migration of `set` to `schema`, inside the caller's transaction, which must
@@ -132,9 +158,11 @@ export async function migrateUp(
   }
   if (set === 'tenant') await allowTenantTriggers(trx)
   const done = await ensureTableAndRead(trx, schema)
+  const files = await loadMigrations(set)
+  refuseUnknown(schema, set, done, files)
   const doneNames = new Set(done.map((m) => m.name))
-  const pending = (await loadMigrations(set)).filter((m) => !doneNames.has(m.name))
-  if (pending.length === 0) return { schema, applied: [] }
+  const pending = files.filter((m) => !doneNames.has(m.name))
+  if (pending.length === 0) return { schema, applied: [], migrations: sortedNames(done) }
   const batch = Math.max(0, ...done.map((m) => m.batch)) + 1
   for (const migration of pending) {
     try {
@@ -144,18 +172,79 @@ export async function migrateUp(
     }
   }
   await trx(trx.raw(`${quoteIdent(schema)}.${MIGRATIONS_TABLE}`)).insert(pending.map((m) => ({ name: m.name, batch })))
-  return { schema, applied: pending.map((m) => m.name), batch }
+  return { schema, applied: pending.map((m) => m.name), batch, migrations: [...doneNames, ...pending.map((m) => m.name)].sort() }
 }
 
-/** Undo the last batch applied to `schema`, newest first. */
-export async function migrateDown(trx: Knex.Transaction, schema: string, set: MigrationSet): Promise<MigrationOutcome> {
+export interface RollbackPlan {
+  schema: string
+  /** The batch a rollback would undo, and its migrations, newest first (none: nothing applied). */
+  batch?: number
+  names: string[]
+  /** Why this rollback is refused (it would undo the schema's base), if it is. */
+  refusal?: ErpError
+}
+
+/**
+ * What rolling back `schema` would undo, and whether that is allowed. The base batch (the schema's
+ * first batch, which provisioning applies) is never rolled back, nor a batch holding the tree's
+ * first migration (a batch that would leave nothing applied is the first one): down() of those drops the tables
+ * every command needs and leaves a registered, "active" tenant that cannot work.
+ */
+export function planRollback(
+  schema: string,
+  done: AppliedMigration[],
+  files: MigrationFile[],
+  describe: { tenant?: string } = {},
+): RollbackPlan {
+  if (done.length === 0) return { schema, names: [] }
+  const batches = done.map((m) => m.batch)
+  const batch = Math.max(...batches)
+  const names = done.filter((m) => m.batch === batch).map((m) => m.name).reverse()
+  const foundation = files[0]?.name
+  const base = batch === Math.min(...batches) || names.includes(foundation)
+  if (!base) return { schema, batch, names }
+  const who = describe.tenant ? `tenant "${describe.tenant}"` : `schema ${schema}`
+  const refusal = notAllowed(
+    `Refusing to roll back batch ${batch} of ${who}: it is the base batch (${names.length} migration(s), ${names.at(-1)} … ${names[0]}), ` +
+      'whose down() drops the tables every command needs, leaving an active tenant that cannot work.',
+    {
+      actions: [
+        'Only batches applied after provisioning are rolled back (erp migrate status shows what is applied).',
+        describe.tenant ? `To go back to an earlier state: erp backup restore <archive> --force (the tenant is backed up first).` : 'Restore an earlier backup instead.',
+        describe.tenant ? `To remove the tenant altogether: erp tenants delete ${describe.tenant}` : 'Delete the tenant instead.',
+      ],
+      data: { schema, tenant: describe.tenant, batch, migrations: names },
+    },
+  )
+  return { schema, batch, names, refusal }
+}
+
+/** The rollback plan of a schema as it is now (read only; migrateDown checks again under the lock). */
+export async function readRollbackPlan(knex: Knex, schema: string, set: MigrationSet, describe: { tenant?: string } = {}): Promise<RollbackPlan> {
+  const done = await appliedMigrations(knex, schema)
+  const files = await loadMigrations(set)
+  refuseUnknown(schema, set, done, files)
+  return planRollback(schema, done, files, describe)
+}
+
+/** Undo the last batch applied to `schema`, newest first; the base batch is refused (planRollback). */
+export async function migrateDown(
+  trx: Knex.Transaction,
+  schema: string,
+  set: MigrationSet,
+  describe: { tenant?: string } = {},
+): Promise<MigrationOutcome> {
   await migrationLock(trx, schema)
   if (set === 'tenant') await allowTenantTriggers(trx)
   await ensureTable(trx, schema)
-  const done = await appliedNames(trx, schema)
-  if (done.length === 0) return { schema, applied: [] }
-  const batch = Math.max(...done.map((m) => m.batch))
-  const files = new Map((await loadMigrations(set)).map((m) => [m.name, m]))
+  const done = await appliedMigrations(trx, schema)
+  const fileList = await loadMigrations(set)
+  refuseUnknown(schema, set, done, fileList)
+  const plan = planRollback(schema, done, fileList, describe)
+  if (plan.refusal) throw plan.refusal
+  if (plan.batch === undefined) return { schema, applied: [], migrations: [] }
+  const batch = plan.batch
+  const files = new Map(fileList.map((m) => [m.name, m]))
   const last = done.filter((m) => m.batch === batch).reverse()
   for (const { name } of last) {
     const file = files.get(name)
@@ -165,7 +254,7 @@ export async function migrateDown(trx: Knex.Transaction, schema: string, set: Mi
     await file.down(trx)
   }
   await trx(trx.raw(`${quoteIdent(schema)}.${MIGRATIONS_TABLE}`)).whereIn('name', last.map((m) => m.name)).delete()
-  return { schema, applied: last.map((m) => m.name), batch }
+  return { schema, applied: last.map((m) => m.name), batch, migrations: sortedNames(done.filter((m) => m.batch !== batch)) }
 }
 
 const STATUS_CHUNK = 1000

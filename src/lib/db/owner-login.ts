@@ -82,10 +82,17 @@ export async function closeOwnerLogins(admin: Knex): Promise<void> {
 export async function armOwner(admin: AdminConnection, ownerRole: string): Promise<string> {
   const password = ownerPassword(await ownerLoginKey(admin), ownerRole)
   try {
-    const { rows } = await admin.knex.raw(`select (now() + interval '${ARMED_FOR}')::text as until`)
-    await admin.knex.raw(
-      `alter role ${quoteIdent(ownerRole)} with login password ${quoteLiteral(scramVerifier(password))} valid until ${quoteLiteral(rows[0].until)}`,
-    )
+    // Parallel erp processes arm the same role: one ALTER ROLE at a time (two at once fail with
+    // "tuple concurrently updated"); they all set the same password, so none locks another out.
+    await admin.knex.transaction(async (trx) => {
+      const { rows } = await trx.raw(
+        `select pg_advisory_xact_lock(hashtextextended(?, 0))::text, (now() + interval '${ARMED_FOR}')::text as until`,
+        [`erp.owner-login:${ownerRole}`],
+      )
+      await trx.raw(
+        `alter role ${quoteIdent(ownerRole)} with login password ${quoteLiteral(scramVerifier(password))} valid until ${quoteLiteral(rows[0].until)}`,
+      )
+    })
   } catch (err) {
     if (sqlStateOf(err) === SqlState.INSUFFICIENT_PRIVILEGE) {
       throw configError(`This admin connection may not manage role ${ownerRole}, so erp cannot act for its tenant.`, {

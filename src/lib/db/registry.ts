@@ -1,44 +1,85 @@
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind } from '../cli/errors.js'
+import type { Db } from './connect.js'
 import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
 import { loadMigrations, migrateUp, migrationLock, type MigrationOutcome } from './migrator.js'
+import { newerSchemaError, type NewerSchema } from './newer-schema.js'
+import { backfillSchemaMigrations } from './schema-migrations.js'
+
+export interface RegistryCheck {
+  /** What ensureRegistry applied, if anything. */
+  migrated?: MigrationOutcome
+  /** Applied registry migrations this erp does not know: a newer erp migrated the registry. */
+  unknown: string[]
+}
+
+/** What ensureRegistry found per connection pool, so registry writes are refused without asking again. */
+const checked = new WeakMap<Knex, string[]>()
 
 /**
  * The registry schema (`erp`): tenants and the audit log. Admin connections bring it up to date on
  * first use, so a fresh server needs no setup step; the advisory lock in migrateUp keeps concurrent
- * first uses safe.
+ * first uses safe. A registry migrated by a newer erp is left as it is: reads go on (the command
+ * warns), registry writes are refused by requireRegistryWrite.
  */
-export async function ensureRegistry(knex: Knex): Promise<MigrationOutcome | undefined> {
-  if (await registryIsCurrent(knex)) return undefined
-  return migrateRegistry(knex)
+export async function ensureRegistry(knex: Knex): Promise<RegistryCheck> {
+  const { pending, unknown } = await registryMigrationState(knex)
+  checked.set(knex, unknown)
+  if (unknown.length || pending.length === 0) return { unknown }
+  return { migrated: await migrateRegistry(knex), unknown }
 }
 
 export async function migrateRegistry(knex: Knex): Promise<MigrationOutcome> {
-  return knex.transaction(async (trx) => {
+  const outcome = await knex.transaction(async (trx) => {
     // Before CREATE SCHEMA IF NOT EXISTS, which two first runs at once could both attempt.
     await migrationLock(trx, REGISTRY_SCHEMA)
     await trx.raw(`create schema if not exists ${quoteIdent(REGISTRY_SCHEMA)}`)
     await trx.raw(`set local search_path to ${quoteIdent(REGISTRY_SCHEMA)}`)
     return migrateUp(trx, REGISTRY_SCHEMA, 'registry')
   })
+  // After the commit, in transactions of its own (see backfillSchemaMigrations); again on every
+  // explicit `migrate latest --registry`, which finishes what a killed backfill left.
+  await backfillSchemaMigrations(knex)
+  return outcome
 }
 
-async function registryIsCurrent(knex: Knex): Promise<boolean> {
-  return (await pendingRegistryMigrations(knex)).length === 0
-}
-
-/** Registry migrations the code has and the database has not applied yet. */
-export async function pendingRegistryMigrations(knex: Knex): Promise<string[]> {
+/** Registry migrations the code has and the database has not applied yet, and applied ones it does not know. */
+export async function registryMigrationState(knex: Knex): Promise<{ pending: string[]; unknown: string[] }> {
   const { rows } = await knex.raw(
     `select to_regclass(?) is not null as present`,
     [`${REGISTRY_SCHEMA}.knex_migrations`],
   )
   const all = (await loadMigrations('registry')).map((m) => m.name)
-  if (!rows[0].present) return all
+  if (!rows[0].present) return { pending: all, unknown: [] }
   const applied = await knex.raw(`select name from ${quoteIdent(REGISTRY_SCHEMA)}.knex_migrations`)
-  const names = new Set(applied.rows.map((r: { name: string }) => r.name))
-  return all.filter((name) => !names.has(name))
+  const names = new Set<string>(applied.rows.map((r: { name: string }) => r.name))
+  const known = new Set(all)
+  return { pending: all.filter((name) => !names.has(name)), unknown: [...names].filter((name) => !known.has(name)).sort() }
+}
+
+/** Registry migrations the code has and the database has not applied yet. */
+export async function pendingRegistryMigrations(knex: Knex): Promise<string[]> {
+  return (await registryMigrationState(knex)).pending
+}
+
+/** The registry as a schema a newer erp migrated, for messages. */
+export const newerRegistry = (unknown: string[]): NewerSchema => ({ what: 'The registry', set: 'registry', schema: REGISTRY_SCHEMA, unknown })
+
+/**
+ * requireAdmin, and the refusal of registry writes (tenants created, deleted, suspended, migrated;
+ * fleet run records) when a newer erp has migrated the registry. Listing and reading go on. The
+ * audit log is not refused: it is written through erp.record_audit, whose signature is the contract,
+ * and a record of what an older erp did is worth more than none.
+ */
+export async function requireRegistryWrite(db: Db, what: string): Promise<void> {
+  requireAdmin(db.scope, what)
+  let unknown = checked.get(db.knex)
+  if (unknown === undefined) {
+    unknown = (await registryMigrationState(db.knex)).unknown
+    checked.set(db.knex, unknown)
+  }
+  if (unknown.length) throw newerSchemaError(newerRegistry(unknown))
 }
 
 /** The admin check done before registry-wide work: a tenant login cannot manage tenants. */

@@ -5,6 +5,7 @@ import { getTenant, type Tenant } from '../tenants/tenant.js'
 import type { Db, Scope } from './connect.js'
 import { quoteIdent } from './identifiers.js'
 import { ownerLogin } from './owner-login.js'
+import { guardTenantSchema } from './schema-migrations.js'
 import { translateDbError } from './sqlstate.js'
 
 export interface TenantWorkOptions {
@@ -15,6 +16,8 @@ export interface TenantWorkOptions {
   access?: 'read' | 'write'
   /** Suspension does not stop this work (resume itself). */
   ignoreSuspension?: boolean
+  /** Where a read of a schema newer than this erp is warned about (writes are refused). */
+  warn?: (message: string) => void
 }
 
 /** The CLI's own refusal; PostgreSQL's grants refuse the same thing a second time underneath. */
@@ -68,6 +71,8 @@ async function usableTenant(knex: Knex, scope: Scope, slug: string, access: 'rea
       data: { tenant: slug, status: tenant.status },
     })
   }
+  // A schema migrated by a newer erp: writes refused, reads warned (from the row just read).
+  await guardTenantSchema(knex, tenant, access, options.warn)
   return tenant
 }
 

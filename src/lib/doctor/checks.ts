@@ -1,7 +1,8 @@
 import { openCredentialStore } from '../auth/credential-store.js'
 import type { Db } from '../db/connect.js'
 import { embeddedServerInfo } from '../db/embedded-server.js'
-import { pendingRegistryMigrations } from '../db/registry.js'
+import { registryMigrationState } from '../db/registry.js'
+import { erpVersion } from '../db/newer-schema.js'
 import { tenantMigrationStatus } from '../tenants/migrate.js'
 import { listTenants } from '../tenants/tenant.js'
 
@@ -58,7 +59,14 @@ async function serverVersion(db: Db): Promise<Omit<Check, 'check'>> {
 }
 
 async function registryState(db: Db): Promise<Omit<Check, 'check'>> {
-  const pending = await pendingRegistryMigrations(db.knex)
+  const { pending, unknown } = await registryMigrationState(db.knex)
+  if (unknown.length) {
+    return {
+      status: 'fail',
+      detail: `migrated by a newer erp: ${unknown.length} migration(s) this erp (${erpVersion()}) does not know: ${unknown.join(', ')}; registry writes are refused`,
+      action: `Install a newer erp (one that has migrations/registry/${unknown.at(-1)}).`,
+    }
+  }
   return pending.length === 0
     ? { status: 'ok', detail: 'up to date' }
     : { status: 'warn', detail: `${pending.length} pending: ${pending.join(', ')}`, action: 'erp migrate latest --registry' }
@@ -89,9 +97,29 @@ async function isolationState(db: Db): Promise<Omit<Check, 'check'>> {
 
 async function tenantState(db: Db): Promise<Omit<Check, 'check'>> {
   const tenants = await listTenants(db.knex, db.scope)
-  const behind = (await tenantMigrationStatus(db, tenants)).filter((s) => s.pending.length > 0)
+  const status = await tenantMigrationStatus(db, tenants)
   const suspended = tenants.filter((t) => t.status === 'suspended').length
   const summary = `${tenants.length} tenant(s), ${suspended} suspended`
+  const ahead = status.filter((s) => s.unknown.length > 0)
+  if (ahead.length) {
+    const shown = ahead.slice(0, 10).map((s) => `${s.tenant} (${s.unknown.join(', ')})`).join('; ')
+    return {
+      status: 'fail',
+      detail: `${summary}; ${ahead.length} migrated by a newer erp, with migrations this erp (${erpVersion()}) does not know ` +
+        `(writes to them are refused): ${shown}${ahead.length > 10 ? '; …' : ''}`,
+      action: `Install a newer erp (one that has migrations/tenant/${ahead.flatMap((s) => s.unknown).sort().at(-1)}).`,
+    }
+  }
+  // Not recorded in the registry (a backfill cut short): checked the slow way on each use until recorded.
+  const unrecorded = tenants.filter((t) => t.schemaMigrations == null).length
+  if (unrecorded) {
+    return {
+      status: 'warn',
+      detail: `${summary}; ${unrecorded} without their migrations recorded in the registry`,
+      action: 'erp migrate latest --registry',
+    }
+  }
+  const behind = status.filter((s) => s.pending.length > 0)
   if (behind.length === 0) return { status: 'ok', detail: `${summary}, all migrated` }
   const names = behind.slice(0, 10).map((s) => s.tenant).join(', ')
   return {

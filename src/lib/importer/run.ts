@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs'
-import { Transform, Writable, type TransformCallback } from 'node:stream'
+import { Transform, type Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
-import type { Stringifier } from 'csv-stringify'
+import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../cli/errors.js'
 import { CsvReader } from '../csv/reader.js'
@@ -119,7 +119,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       try {
         const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
         const copy = connection.query(copyFrom(`copy ${rowsTable} (line, ${columns}) from stdin`))
-        await pipeline(source.raw, source.text, rows, copy)
+        await pipeline(source.raw, source.text, rows, abandonQuietly(copy))
       } finally {
         clearInterval(meter)
         input.onChecksum?.(source.sha256())
@@ -192,6 +192,18 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+/**
+ * A COPY abandoned because the file was refused (its header, say) tells the server so with a
+ * message of its own: pg-copy-streams would send the error's message, which quotes the file, and
+ * the server drops the connection over a CopyFail longer than 10,000 bytes ("protocol
+ * synchronization was lost"), losing the error. The operator still gets the error itself.
+ */
+function abandonQuietly<S extends Writable>(copy: S): S {
+  const destroy = copy._destroy.bind(copy)
+  copy._destroy = (err, callback) => destroy(err ? new Error('erp import: the input was refused') : err, () => callback(err))
+  return copy
+}
 
 async function anyRejected(trx: Knex.Transaction, errors: string): Promise<boolean> {
   const { rows } = await trx.raw(`select exists (select 1 from ${errors}) as any`)
@@ -414,7 +426,7 @@ class Rejects {
   private headers = new Map<string, string>()
   private headerOut: string[] = []
 
-  constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof import('csv-stringify').stringify) {}
+  constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof csvStringify) {}
 
   /** Called once the header is read: the errors file starts with it (without a previous `error` column). */
   start(headerOut: string[], skipColumn: number, headers: Map<string, string>): void {

@@ -8,7 +8,7 @@ import { allowTenantTriggers } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { provision, registerTenant, type CreatedTenant } from './provision.js'
 import { getTenant } from './tenant.js'
@@ -80,7 +80,7 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
  * copy is then replaced by deterministic fakes (maskPersonalData), in the transaction that copies the rows.
  */
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
-  requireAdmin(db.scope, 'Cloning a tenant')
+  await requireRegistryWrite(db, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
   const warnings: string[] = []
   const input = { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }
@@ -91,7 +91,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   return provision(db, input, async (reservation) => {
     const target = reservation.tenant
     // 1. As the owner: the schema's tables, types and functions, as the source describes them.
-    const { doc, tables } = await db.knex.transaction(async (trx) => {
+    const { doc, tables } = await reservation.transaction(async (trx) => {
       const conn = (await trx.client.acquireConnection()) as pg.Client
       await trx.raw(`set local search_path to ${quoteIdent(source.schema)}`)
       const described = await describeSchema(sqlOn(conn), source.schema, source)
@@ -101,7 +101,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
       return described
     }, { isolationLevel: 'repeatable read' })
     // 2. As the admin (the owner cannot read the source): the rows, from one snapshot; masked here too.
-    const { copied, masked } = await db.knex.transaction(async (trx) => {
+    const { copied, masked } = await reservation.transaction(async (trx) => {
       const copied: CloneResult['tables'] = []
       for (const table of tables) {
         const columns = table.columns.map(quoteIdent).join(', ')
@@ -115,7 +115,7 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
       return { copied, masked }
     }, { isolationLevel: 'repeatable read' })
     // 3. As the owner: indexes, constraints, triggers, grants, the migrations the source lacked; then the registry row.
-    return db.knex.transaction(async (trx) => {
+    return reservation.transaction(async (trx) => {
       const conn = (await trx.client.acquireConnection()) as pg.Client
       await enterTenant(trx, db.scope, target)
       await trx.raw('set local check_function_bodies = off')
@@ -124,8 +124,8 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
       for (const statement of await renderNamedStatements(conn, doc, target, warnings)) await run(conn, statement, 'grants')
       const outcome = await migrateUp(trx, target.schema, 'tenant')
       await trx.raw('reset role')
-      await registerTenant(trx, reservation)
-      return { ...target, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
+      await registerTenant(trx, reservation, outcome.migrations)
+      return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
     })
   })
 }

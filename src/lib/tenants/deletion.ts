@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { conflict, notFound, usageError } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, tenantSchema } from '../db/identifiers.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireAdmin, requireRegistryWrite } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { terminateSessions } from './provision.js'
 import { tenantMigrationStatus } from './migrate.js'
@@ -33,7 +33,7 @@ export interface DeletedTenant extends Tenant {
 }
 
 export async function deleteTenant(db: Db, slug: string, options: DeleteOptions = {}): Promise<DeletedTenant> {
-  requireAdmin(db.scope, 'Deleting a tenant')
+  await requireRegistryWrite(db, 'Deleting a tenant')
   if (options.purge && options.finalBackup) return purgeWithBackup(db, slug, options.finalBackup)
   try {
     const deleted = await db.knex.transaction(async (trx): Promise<DeletedTenant> => {
@@ -114,7 +114,7 @@ async function purgeWithBackup(db: Db, slug: string, backup: { outDir: string; t
 
 /** Bring a deleted tenant back as it was (suspended if it was suspended), under its own schema name. */
 export async function undeleteTenant(db: Db, slug: string): Promise<UndeletedTenant> {
-  requireAdmin(db.scope, 'Undeleting a tenant')
+  await requireRegistryWrite(db, 'Undeleting a tenant')
   let tenant: Tenant
   try {
     tenant = await db.knex.transaction(async (trx) => {
@@ -164,7 +164,8 @@ export interface PurgeOutcome {
 
 /** Drop every deleted tenant whose grace period is over, each in its own transaction. */
 export async function purgeDeleted(db: Db, options: { dryRun?: boolean } = {}): Promise<PurgeOutcome[]> {
-  requireAdmin(db.scope, 'Purging deleted tenants')
+  if (options.dryRun) requireAdmin(db.scope, 'Purging deleted tenants')
+  else await requireRegistryWrite(db, 'Purging deleted tenants')
   const due = (await listTenants(db.knex, db.scope, { status: 'deleted' })).filter((t) => t.purgeAfter! <= new Date())
   const outcomes: PurgeOutcome[] = []
   for (const tenant of due) {

@@ -2,7 +2,7 @@ import { conflict } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { disarmOwner } from '../db/owner-login.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { translateDbError } from '../db/sqlstate.js'
 import { terminateSessions } from './provision.js'
 import { getTenant, type Tenant, type TenantStatus } from './tenant.js'
@@ -20,7 +20,7 @@ export async function resumeTenant(db: Db, slug: string): Promise<Tenant> {
 }
 
 async function setStatus(db: Db, slug: string, status: TenantStatus): Promise<Tenant> {
-  requireAdmin(db.scope, status === 'suspended' ? 'Suspending a tenant' : 'Resuming a tenant')
+  await requireRegistryWrite(db, status === 'suspended' ? 'Suspending a tenant' : 'Resuming a tenant')
   try {
     const tenant = await db.knex.transaction(async (trx) => {
       const tenant = await getTenant(trx, db.scope, slug)

@@ -7,9 +7,9 @@ import {
   type MigrationOutcome,
 } from '../db/migrator.js'
 import { translateDbError } from '../db/sqlstate.js'
-import { requireAdmin } from '../db/registry.js'
-import { assertInScope, withTenant } from '../db/tenant-scope.js'
-import { forEachTenant, type TenantOutcome } from './fleet.js'
+import { requireAdmin, requireRegistryWrite } from '../db/registry.js'
+import { guardTenantSchema, recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
+import { assertInScope, enterTenant } from '../db/tenant-scope.js'
 import { getTenant, listTenants, type Tenant } from './tenant.js'
 
 export type Direction = 'latest' | 'rollback'
@@ -22,13 +22,6 @@ export interface MigrationLimits {
 
 export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 15 * 60_000 }
 
-export interface MigrateOptions {
-  direction: Direction
-  concurrency?: number
-  limits?: MigrationLimits
-  onTenantDone?: (outcome: TenantOutcome<MigrationOutcome>, finished: number) => void
-}
-
 /** The tenants a fleet command works on: the named one, or all of them. */
 export async function selectTenants(db: Db, selection: { tenant?: string; all?: boolean }): Promise<Tenant[]> {
   if (selection.all) {
@@ -37,19 +30,6 @@ export async function selectTenants(db: Db, selection: { tenant?: string; all?: 
   }
   assertInScope(db.scope, selection.tenant!)
   return [await getTenant(db.knex, db.scope, selection.tenant!)]
-}
-
-/**
- * Migrate tenants, each in its own transaction under its own advisory lock (see migrateUp). A
- * suspended tenant is migrated too: its schema must keep up with the code for the day it resumes.
- */
-export async function migrateTenants(db: Db, slugs: string[], options: MigrateOptions): Promise<TenantOutcome<MigrationOutcome>[]> {
-  return forEachTenant(
-    slugs,
-    options.concurrency ?? 4,
-    (slug) => migrateTenant(db, slug, options.direction, options.limits ?? DEFAULT_LIMITS),
-    options.onTenantDone,
-  )
 }
 
 /**
@@ -63,16 +43,50 @@ export async function migrateTenant(
   slug: string,
   direction: Direction,
   limits: MigrationLimits = DEFAULT_LIMITS,
+  warn?: (message: string) => void,
 ): Promise<MigrationOutcome> {
-  return withTenant(
-    db,
-    slug,
-    async (trx, tenant) => {
+  await requireRegistryWrite(db, 'Migrating a tenant')
+  assertInScope(db.scope, slug)
+  const tenant = await getTenant(db.knex, db.scope, slug)
+  await guardTenantSchema(db.knex, tenant, 'write', warn)
+  // erp's own migrations run on the admin's session as the tenant's role (enterTenant), so that
+  // the registry's record of them commits with them.
+  try {
+    return await db.knex.transaction(async (trx) => {
       await setLimits(trx, limits)
-      return direction === 'latest' ? migrateUp(trx, tenant.schema, 'tenant') : migrateDown(trx, tenant.schema, 'tenant')
-    },
-    { ignoreSuspension: true },
-  )
+      await enterTenant(trx, db.scope, tenant)
+      const outcome = direction === 'latest'
+        ? await migrateUp(trx, tenant.schema, 'tenant')
+        : await migrateDown(trx, tenant.schema, 'tenant', { tenant: slug })
+      await asAdminBeforeCommit(trx, tenant, () => recordOutcome(trx, tenant, outcome))
+      return outcome
+    })
+  } catch (err) {
+    throw translateDbError(err)
+  }
+}
+
+/**
+ * Keep the registry's record of the tenant's migrations (see db/schema-migrations.ts) in step, in
+ * the transaction that migrated it (as the admin: the tenant's role cannot write the registry).
+ */
+async function recordOutcome(trx: Knex.Transaction, tenant: Tenant, outcome: MigrationOutcome): Promise<void> {
+  // Nothing changed and the record (as read, perhaps a while ago by a fleet listing) agrees.
+  const recorded = tenant.schemaMigrations
+  const same = recorded?.length === outcome.migrations.length && recorded.every((m, i) => m === outcome.migrations[i])
+  if (outcome.applied.length === 0 && same) return
+  await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
+}
+
+/**
+ * Registry writes at the end of a tenant's migration transaction, as the admin with search_path
+ * pg_catalog; then back to the tenant's role for the commit: deferred triggers the migrations
+ * queued fire then, and must not run as the admin.
+ */
+async function asAdminBeforeCommit(trx: Knex.Transaction, tenant: Tenant, work: () => Promise<void>): Promise<void> {
+  await trx.raw("select set_config('role', 'none', true), set_config('search_path', 'pg_catalog', true)")
+  await work()
+  await trx.raw("select set_config('role', ?, true), set_config('search_path', ?, true)", [tenant.ownerRole, quoteIdent(tenant.schema)])
 }
 
 /**
@@ -84,7 +98,15 @@ export async function migrateListedTenant(
   db: Db,
   tenant: Tenant,
   limits: MigrationLimits,
-  options: { lock?: 'wait' | 'try' } = {},
+  options: {
+    lock?: 'wait' | 'try'
+    /**
+     * Runs in the migration's transaction just before it commits, as the admin (the session's own
+     * role) with search_path pg_catalog: a fleet run writes the tenant's record here, so the record
+     * and the migrations commit together or not at all.
+     */
+    beforeCommit?: (trx: Knex.Transaction, outcome: MigrationOutcome) => Promise<void>
+  } = {},
 ): Promise<MigrationOutcome> {
   requireAdmin(db.scope, 'Migrating the fleet')
   try {
@@ -104,7 +126,12 @@ export async function migrateListedTenant(
         ],
       )
       if (rows[0].locked === 'false') throw new MigrationLockBusy(tenant.schema)
-      return migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+      const outcome = await migrateUp(trx, tenant.schema, 'tenant', { lock: 'held' })
+      await asAdminBeforeCommit(trx, tenant, async () => {
+        await recordOutcome(trx, tenant, outcome)
+        await options.beforeCommit?.(trx, outcome)
+      })
+      return outcome
     })
   } catch (err) {
     throw translateDbError(err)
@@ -124,22 +151,31 @@ export interface TenantMigrationStatus {
   pending: string[]
   /** The newest applied migration, the schema's "version". */
   version: string | null
+  /** Applied migrations this erp does not know (a newer erp migrated the tenant). */
+  unknown: string[]
 }
 
 /** Applied and pending migrations of many tenants, in one query over their bookkeeping tables. */
 export async function tenantMigrationStatus(db: Db, tenants: Tenant[]): Promise<TenantMigrationStatus[]> {
   const applied = await appliedBySchema(db.knex, tenants.map((t) => t.schema))
   const all = (await loadMigrations('tenant')).map((m) => m.name)
-  return tenants.map((t) => {
+  return Promise.all(tenants.map(async (t) => {
     const done = new Set(applied.get(t.schema))
     return {
       tenant: t.slug,
       applied: done.size,
       pending: all.filter((name) => !done.has(name)),
       version: [...done].sort().at(-1) ?? null,
+      unknown: await unknownMigrations('tenant', done),
     }
-  })
+  }))
 }
+
+/**
+ * Whether `migrate latest` has anything to do for a tenant: migrations pending, or migrations it
+ * does not know, which migrateUp refuses (the tenant is then reported failed, with the reason).
+ */
+export const needsMigrating = (s: TenantMigrationStatus) => s.pending.length > 0 || s.unknown.length > 0
 
 export interface MigrationVersionGroup {
   /** The newest applied migration (null: none applied). */

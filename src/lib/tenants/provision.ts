@@ -4,7 +4,7 @@ import { conflict } from '../cli/errors.js'
 import type { Db, Scope } from '../db/connect.js'
 import { quoteIdent, tenantNames, validateSlug, type TenantNames } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { findTenant, getTenant, type Tenant } from './tenant.js'
@@ -31,17 +31,17 @@ export async function createTenant(
   /** More of erp's own work in the same transaction (a seed), run as the admin, after the migrations. */
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
-  requireAdmin(db.scope, 'Creating a tenant')
+  await requireRegistryWrite(db, 'Creating a tenant')
   return provision(db, input, async (reservation) => {
-    const applied = await db.knex.transaction(async (trx) => {
+    const applied = await reservation.transaction(async (trx) => {
       await enterTenant(trx, db.scope, reservation.tenant)
       const outcome = await migrateUp(trx, reservation.tenant.schema, 'tenant')
       await trx.raw('reset role')
       if (within) await within(trx, reservation.tenant)
-      await registerTenant(trx, reservation)
-      return outcome.applied
+      await registerTenant(trx, reservation, outcome.migrations)
+      return outcome
     })
-    return { ...(await getTenant(db.knex, db.scope, input.slug)), migrations: applied }
+    return { ...(await getTenant(db.knex, db.scope, input.slug)), schemaMigrations: applied.migrations, migrations: applied.applied }
   })
 }
 
@@ -49,6 +49,11 @@ export async function createTenant(
 export interface Reservation {
   tenant: Tenant
   input: CreateTenantInput
+  /**
+   * An admin transaction on the session that holds the reservation's lock: the pool may be taken
+   * by other provisioning runs of the same process, each holding a session of its own.
+   */
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>, config?: Knex.TransactionConfig): Promise<T>
 }
 
 /**
@@ -59,12 +64,14 @@ export interface Reservation {
 export async function provision<T>(db: Db, input: CreateTenantInput, fill: (reservation: Reservation) => Promise<T>): Promise<T> {
   await reclaimAbandoned(db.knex)
   const holder = await db.knex.client.acquireConnection()
+  const transaction = <T>(work: (trx: Knex.Transaction) => Promise<T>, config: Knex.TransactionConfig = {}) =>
+    db.knex.transaction(work, { ...config, connection: holder })
   try {
-    const reservation = await reserveTenant(db, holder, input)
+    const reservation = { ...(await reserveTenant(db, holder, input, transaction)), transaction }
     try {
       return await fill(reservation)
     } catch (err) {
-      await releaseReservation(db.knex, reservation.tenant).catch(() => {})
+      await releaseReservation(reservation.transaction, reservation.tenant).catch(() => {})
       throw err
     }
   } catch (err) {
@@ -77,10 +84,15 @@ export async function provision<T>(db: Db, input: CreateTenantInput, fill: (rese
 
 const reservationLock = (slug: string) => `erp.provision:${slug}`
 
-async function reserveTenant(db: Db, holder: { query(sql: string, values?: unknown[]): Promise<unknown> }, input: CreateTenantInput): Promise<Reservation> {
+async function reserveTenant(
+  db: Db,
+  holder: { query(sql: string, values?: unknown[]): Promise<unknown> },
+  input: CreateTenantInput,
+  transaction: Reservation['transaction'],
+): Promise<Omit<Reservation, 'transaction'>> {
   const slug = validateSlug(input.slug)
   await holder.query('select pg_advisory_lock(hashtextextended($1, 0))', [reservationLock(slug)])
-  const tenant = await db.knex.transaction(async (trx) => {
+  const tenant = await transaction(async (trx) => {
     const { rows } = await trx.raw('select role_prefix, current_database() as database from erp.registry_info')
     const names = tenantNames(slug, rows[0].role_prefix)
     await refuseTakenNames(trx, db.scope, names)
@@ -136,8 +148,11 @@ async function refuseTakenNames(trx: Knex.Transaction, scope: Scope, names: Tena
       })
 }
 
-/** In the transaction that fills the reservation: the registry row takes over from it. */
-export async function registerTenant(trx: Knex.Transaction, reservation: Reservation): Promise<void> {
+/**
+ * In the transaction that fills the reservation (or right after it): the registry row takes over
+ * from it, with the migrations the schema now has.
+ */
+export async function registerTenant(trx: Knex.Transaction, reservation: Reservation, schemaMigrations: string[]): Promise<void> {
   const { tenant, input } = reservation
   await trx.withSchema('erp').table('provisioning').where('slug', tenant.slug).delete()
   await trx.withSchema('erp').table('tenants').insert({
@@ -147,12 +162,16 @@ export async function registerTenant(trx: Knex.Transaction, reservation: Reserva
     schema_name: tenant.schema,
     owner_role: tenant.ownerRole,
     login_role: tenant.loginRole,
+    schema_migrations: schemaMigrations,
   })
 }
 
 /** Drop what a reservation made: its schema, its roles (with whatever they own) and its row. */
-async function releaseReservation(knex: Knex, names: Pick<Tenant, 'slug' | 'schema' | 'ownerRole' | 'loginRole'>): Promise<void> {
-  await knex.transaction(async (trx) => {
+async function releaseReservation(
+  transaction: Reservation['transaction'],
+  names: Pick<Tenant, 'slug' | 'schema' | 'ownerRole' | 'loginRole'>,
+): Promise<void> {
+  await transaction(async (trx) => {
     const { rowCount } = await trx.raw('select 1 from erp.provisioning where slug = ? for update', [names.slug])
     if (!rowCount) return // registered after all, or reclaimed already
     await trx.raw(`drop schema if exists ${quoteIdent(names.schema)} cascade`)
@@ -178,7 +197,7 @@ export async function reclaimAbandoned(knex: Knex): Promise<string[]> {
       const { rows: [lock] } = await conn.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as free', [reservationLock(row.slug)])
       if (!lock.free) continue
       try {
-        await releaseReservation(knex, row)
+        await releaseReservation((work) => knex.transaction(work, { connection: conn }), row)
         reclaimed.push(row.slug)
       } finally {
         await conn.query('select pg_advisory_unlock(hashtextextended($1, 0))', [reservationLock(row.slug)])

@@ -1,38 +1,26 @@
 import type { Knex } from 'knex'
 
-import { notFound, usageError } from '../cli/errors.js'
 import type { Db } from '../db/connect.js'
-import { requireAdmin } from '../db/registry.js'
+import { requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { MigrationLockBusy } from '../db/migrator.js'
-import { DEFAULT_LIMITS, migrateListedTenant, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
-import { listTenants, type Tenant } from './tenant.js'
+import { DEFAULT_LIMITS, migrateListedTenant, needsMigrating, tenantMigrationStatus, type MigrationLimits } from './migrate.js'
+import {
+  finishRun, holdRunLock, liveRuns, recordItem, startRun, tenantsToResume, type ItemState, type RolloutItem,
+  type RunStatus,
+} from './run-record.js'
+import type { Tenant } from './tenant.js'
 
 /**
  * A fleet rollout of pending tenant migrations: canary tenants first, then waves, stopping when
- * failures pass a threshold. The run is recorded in the registry (erp.migration_runs and one
- * erp.migration_run_items row per tenant that had work), so `--retry-failed` and `--continue` can
- * pick up from it, and an operator can see afterwards which tenants succeeded, failed with what, or
- * were not reached. Tenants with nothing pending are decided from one status query and not touched.
+ * failures pass a threshold. Tenants with nothing pending are decided from one status query and not
+ * touched. A recorded run (run-record.ts) writes each tenant's outcome as it happens, a migrated
+ * tenant's inside the transaction that migrates it, so `--retry-failed` and `--continue` can pick up
+ * from it, and an operator can see which tenants this run migrated, which another run migrated
+ * first, which failed with what, and which were not reached.
  */
 
-export type ItemState = 'succeeded' | 'failed' | 'lock_timeout' | 'not_reached'
-export type RunStatus = 'running' | 'completed' | 'completed_with_failures' | 'stopped'
-/** As listed: a 'running' run whose process is gone (killed, crashed) shows as 'interrupted'. */
-export type ListedRunStatus = RunStatus | 'interrupted'
-
-export interface RolloutItem {
-  tenant: string
-  /** 0 is the canary wave. */
-  wave: number
-  state: ItemState
-  attempts: number
-  /** How many attempts ended in a lock timeout (each was retried later in the run while attempts remained). */
-  lockTimeouts: number
-  applied: string[]
-  error?: string
-  durationMs: number
-}
+export type { ItemState, RolloutItem, RunStatus } from './run-record.js'
 
 export interface RolloutOptions {
   concurrency: number
@@ -67,7 +55,8 @@ export interface RolloutResult {
   /** Tenants that had nothing pending. */
   upToDate: string[]
   items: RolloutItem[]
-  counts: Record<ItemState, number> & { up_to_date: number }
+  /** succeeded: migrated by this run; up_to_date: nothing pending at the start, or migrated by another run first. */
+  counts: Record<ItemState, number>
 }
 
 export const ROLLOUT_DEFAULTS = {
@@ -85,68 +74,100 @@ class Stop {
 /** Migrate `tenants` (slug order is kept) in canary + waves. */
 export async function rollout(db: Db, tenants: Tenant[], options: RolloutOptions): Promise<RolloutResult> {
   const status = await tenantMigrationStatus(db, tenants)
-  const todo = status.filter((s) => s.pending.length > 0).map((s) => s.tenant)
-  const upToDate = status.filter((s) => s.pending.length === 0).map((s) => s.tenant)
-  const waves = planWaves(todo, options.canary, options.wave)
+  // A tenant with migrations this erp does not know is attempted too: migrateUp refuses it, and
+  // the run reports it failed with the reason, rather than "up to date".
+  const pending = new Map(status.filter(needsMigrating).map((s) => [s.tenant, s.pending]))
+  const upToDate = status.filter((s) => !needsMigrating(s)).map((s) => s.tenant)
+  const waves = planWaves([...pending.keys()], options.canary, options.wave)
 
   const carried = options.carried ?? []
-  const runId = options.record ? await startRun(db.knex, options, waves, carried, upToDate.length) : undefined
+  const runId = options.record
+    ? await startRun(db.knex, {
+        resumedFrom: options.resumedFrom,
+        options: {
+          canary: options.canary,
+          wave: options.wave,
+          maxFailures: options.maxFailures ?? null,
+          concurrency: options.concurrency,
+          lockTimeoutMs: options.limits.lockTimeoutMs,
+          statementTimeoutMs: options.limits.statementTimeoutMs,
+          lockAttempts: options.lockAttempts,
+        },
+        waves: waves.map((tenants, index) => ({ wave: waveNumber(options, index), tenants })),
+        carried,
+        upToDate: upToDate.length,
+      })
+    : undefined
   const alive = runId === undefined ? undefined : await holdRunLock(db.knex, runId)
   try {
-    return await execute(db, tenants, options, { todo, upToDate, waves, carried, runId })
+    return await execute(db, tenants, options, { pending, upToDate, waves, carried, runId })
   } finally {
     await alive?.release()
   }
 }
 
+const waveNumber = (options: { canary: number }, index: number) => (options.canary > 0 ? index : index + 1)
+
 async function execute(
   db: Db,
   tenants: Tenant[],
   options: RolloutOptions,
-  plan: { todo: string[]; upToDate: string[]; waves: string[][]; carried: RolloutItem[]; runId: number | undefined },
+  plan: { pending: Map<string, string[]>; upToDate: string[]; waves: string[][]; carried: RolloutItem[]; runId: number | undefined },
 ): Promise<RolloutResult> {
-  const { todo, upToDate, waves, carried, runId } = plan
-  const recorder = new Recorder(db.knex, runId)
+  const { pending, upToDate, waves, carried, runId } = plan
   const items = new Map<string, RolloutItem>()
   const stop = new Stop()
   let finished = 0
   const failures = () => [...items.values()].filter((i) => i.state === 'failed' || i.state === 'lock_timeout').length
   const overThreshold = () => options.maxFailures !== undefined && failures() > options.maxFailures
+  const record: RecordItem = async (item, q) => {
+    if (runId === undefined) return item
+    const doneBy = await recordItem(q, runId, item, pending.get(item.tenant) ?? [])
+    return doneBy === undefined ? item : { ...item, doneBy }
+  }
+  const report = (item: RolloutItem) => {
+    items.set(item.tenant, item)
+    options.onTenantDone?.(item, ++finished, pending.size)
+  }
+  /** An outcome known outside any migration transaction (failed, timed out, migrated by another run). */
+  const settle = async (item: RolloutItem) => report(await record(item, db.knex))
 
   const bySlug = new Map(tenants.map((t) => [t.slug, t]))
   const spread = runId === undefined ? 0 : await concurrentRuns(db.knex, runId)
   for (const [index, wave] of waves.entries()) {
     if (stop.reason) break
-    const waveNo = options.canary > 0 ? index : index + 1
+    const waveNo = waveNumber(options, index)
     let queue = rotate(wave, spread)
     for (let round = 1; queue.length > 0; round++) {
       const retry: string[] = []
       let lockTimedOut = false
       const stillPending = pendingCheck(db, queue, bySlug, round > 1 || index > 0)
       await pool(queue, options.concurrency, () => stop.reason !== undefined, async (slug, position) => {
+        const previous = items.get(slug)
         if (!(await stillPending(position))) {
           // Another run (started at the same time) has migrated it since our status query.
-          const item: RolloutItem = { tenant: slug, wave: waveNo, state: 'succeeded', attempts: items.get(slug)?.attempts ?? 0, lockTimeouts: items.get(slug)?.lockTimeouts ?? 0, applied: [], durationMs: 0 }
-          items.set(slug, item)
-          await recorder.add(item)
-          options.onTenantDone?.(item, ++finished, todo.length)
+          await settle({
+            tenant: slug, wave: waveNo, state: 'up_to_date', attempts: previous?.attempts ?? 0,
+            lockTimeouts: previous?.lockTimeouts ?? 0, applied: [], durationMs: previous?.durationMs ?? 0,
+          })
           return
         }
         // First round: skip a tenant another run is migrating right now and come back to it
         // (by then it is usually done); later rounds wait for its lock, up to lock_timeout.
-        const item = await attempt(db, bySlug.get(slug)!, waveNo, items.get(slug), options.limits, round === 1 ? 'try' : 'wait')
+        const item = await attempt(db, bySlug.get(slug)!, waveNo, previous, options.limits, round === 1 ? 'try' : 'wait', record)
         if (item === 'busy') {
           retry.push(slug)
           return
         }
-        items.set(slug, item)
         if (item.state === 'lock_timeout' && item.attempts < options.lockAttempts) {
+          items.set(slug, item)
           lockTimedOut = true
           retry.push(slug)
           return
         }
-        await recorder.add(item)
-        options.onTenantDone?.(item, ++finished, todo.length)
+        // A migrated (or found up to date) tenant was recorded in its own transaction; the rest now.
+        if (isDone(item)) report(item)
+        else await settle(item)
         if (!stop.reason && overThreshold()) {
           stop.reason = `${failures()} tenant(s) failed, more than --max-failures ${options.maxFailures}`
         }
@@ -156,31 +177,26 @@ async function execute(
         // Out of time for them: those that timed out stay lock-timed-out, the others not reached.
         for (const slug of queue) {
           const item = items.get(slug)
-          if (!item) continue
-          await recorder.add(item)
-          options.onTenantDone?.(item, ++finished, todo.length)
+          if (item) await settle(item)
         }
         queue = []
       }
       if (queue.length > 0 && lockTimedOut) await sleep(options.retryDelayMs * round)
     }
-    await recorder.flush()
-    if (!stop.reason && waveNo === 0 && wave.some((slug) => items.get(slug)!.state !== 'succeeded')) {
+    if (!stop.reason && waveNo === 0 && wave.some((slug) => !isDone(items.get(slug)))) {
       stop.reason = 'a canary tenant failed: the rollout stopped before the first wave'
     }
   }
 
   for (const [index, wave] of waves.entries()) {
-    const waveNo = options.canary > 0 ? index : index + 1
     for (const slug of wave) {
       if (!items.has(slug)) {
-        items.set(slug, { tenant: slug, wave: waveNo, state: 'not_reached', attempts: 0, lockTimeouts: 0, applied: [], durationMs: 0 })
+        items.set(slug, { tenant: slug, wave: waveNumber(options, index), state: 'not_reached', attempts: 0, lockTimeouts: 0, applied: [], durationMs: 0 })
       }
     }
   }
-  await recorder.flush()
   const ordered = [...waves.flat().map((slug) => items.get(slug)!), ...carried]
-  const counts = { succeeded: 0, failed: 0, lock_timeout: 0, not_reached: 0, up_to_date: upToDate.length }
+  const counts = { succeeded: 0, up_to_date: upToDate.length, failed: 0, lock_timeout: 0, not_reached: 0 }
   for (const item of ordered) counts[item.state]++
   const runStatus: RunStatus = stop.reason
     ? 'stopped'
@@ -188,6 +204,8 @@ async function execute(
   if (runId !== undefined) await finishRun(db.knex, runId, runStatus, stop.reason)
   return { runId, status: runStatus, stopReason: stop.reason, resumedFrom: options.resumedFrom, upToDate, items: ordered, counts }
 }
+
+const isDone = (item: RolloutItem | undefined) => item?.state === 'succeeded' || item?.state === 'up_to_date'
 
 /** The canary (first `canary` tenants), then waves of `wave` tenants (all the rest when 0). */
 export function planWaves(slugs: string[], canary: number, wave: number): string[][] {
@@ -202,6 +220,14 @@ export function planWaves(slugs: string[], canary: number, wave: number): string
   return waves
 }
 
+/** Writes an item to the run's record on `q` and returns it as recorded (with `doneBy`). */
+type RecordItem = (item: RolloutItem, q: Knex | Knex.Transaction) => Promise<RolloutItem>
+
+/**
+ * One attempt at a tenant. What it applied (or found already applied) is recorded inside the
+ * migration's transaction, before it commits: after a kill, a tenant is recorded as migrated by
+ * this run exactly when its migrations committed.
+ */
 async function attempt(
   db: Db,
   tenant: Tenant,
@@ -209,13 +235,22 @@ async function attempt(
   previous: RolloutItem | undefined,
   limits: MigrationLimits,
   lock: 'try' | 'wait',
+  record: RecordItem,
 ): Promise<RolloutItem | 'busy'> {
   const started = performance.now()
   const base = { tenant: tenant.slug, wave, attempts: (previous?.attempts ?? 0) + 1, lockTimeouts: previous?.lockTimeouts ?? 0 }
   const elapsed = () => Math.round(performance.now() - started) + (previous?.durationMs ?? 0)
+  let committed: RolloutItem | undefined
   try {
-    const outcome = await migrateListedTenant(db, tenant, limits, { lock })
-    return { ...base, state: 'succeeded', applied: outcome.applied, durationMs: elapsed() }
+    await migrateListedTenant(db, tenant, limits, {
+      lock,
+      beforeCommit: async (trx, outcome) => {
+        // Nothing applied: a concurrent run got there between our status check and our lock.
+        const state = outcome.applied.length > 0 ? 'succeeded' : 'up_to_date'
+        committed = await record({ ...base, state, applied: outcome.applied, durationMs: elapsed() }, trx)
+      },
+    })
+    return committed!
   } catch (err) {
     if (err instanceof MigrationLockBusy) return 'busy'
     if (isLockTimeout(err)) {
@@ -263,43 +298,6 @@ async function concurrentRuns(knex: Knex, runId: number): Promise<number> {
   return [...live].filter((id) => id < runId).length
 }
 
-const runLockKey = (id: number) => `erp.migrate-run:${id}`
-
-/**
- * A run holds a session-level advisory lock on a connection of its own for as long as it works, so
- * a 'running' row whose lock is free belongs to a process that is gone.
- */
-async function holdRunLock(knex: Knex, runId: number): Promise<{ release(): Promise<void> }> {
-  const conn = (await knex.client.acquireConnection()) as { query(sql: string, params: unknown[]): Promise<unknown> }
-  try {
-    await conn.query('select pg_advisory_lock(hashtextextended($1, 0))', [runLockKey(runId)])
-  } catch (err) {
-    await knex.client.releaseConnection(conn)
-    throw err
-  }
-  return {
-    async release() {
-      try {
-        await conn.query('select pg_advisory_unlock(hashtextextended($1, 0))', [runLockKey(runId)])
-      } finally {
-        await knex.client.releaseConnection(conn)
-      }
-    },
-  }
-}
-
-/** Ids of the runs marked running whose process still holds its run lock. */
-async function liveRuns(knex: Knex): Promise<Set<number>> {
-  return knex.transaction(async (trx) => {
-    const { rows } = await trx.raw(
-      `select id, not pg_try_advisory_xact_lock(hashtextextended(?::text || id, 0)) as alive
-         from erp.migration_runs where status = 'running' and started_at > now() - interval '7 days'`,
-      ['erp.migrate-run:'],
-    )
-    return new Set(rows.filter((r: { alive: boolean }) => r.alive).map((r: { id: string }) => Number(r.id)))
-  })
-}
-
 function rotate(wave: string[], spread: number): string[] {
   if (spread === 0 || wave.length < 2) return wave
   const offset = Math.floor(((spread * 0.6180339887) % 1) * wave.length)
@@ -321,7 +319,7 @@ function pendingCheck(db: Db, queue: string[], bySlug: Map<string, Tenant>, chec
     if (!pending) {
       const slugs = queue.slice(chunk * CHECK_CHUNK, (chunk + 1) * CHECK_CHUNK)
       pending = tenantMigrationStatus(db, slugs.map((slug) => bySlug.get(slug)!)).then(
-        (status) => new Set(status.filter((s) => s.pending.length > 0).map((s) => s.tenant)),
+        (status) => new Set(status.filter(needsMigrating).map((s) => s.tenant)),
       )
       chunks.set(chunk, pending)
     }
@@ -330,202 +328,6 @@ function pendingCheck(db: Db, queue: string[], bySlug: Map<string, Tenant>, chec
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// ---------------------------------------------------------------------------------------------
-// The run record
-
-async function startRun(
-  knex: Knex,
-  options: RolloutOptions,
-  waves: string[][],
-  carried: RolloutItem[],
-  upToDate: number,
-): Promise<number> {
-  return knex.transaction(async (trx) => {
-    const [{ id }] = await trx
-      .withSchema('erp')
-      .table('migration_runs')
-      .insert({
-        resumed_from: options.resumedFrom ?? null,
-        up_to_date: upToDate,
-        options: JSON.stringify({
-          canary: options.canary,
-          wave: options.wave,
-          maxFailures: options.maxFailures ?? null,
-          concurrency: options.concurrency,
-          lockTimeoutMs: options.limits.lockTimeoutMs,
-          statementTimeoutMs: options.limits.statementTimeoutMs,
-          lockAttempts: options.lockAttempts,
-        }),
-      })
-      .returning('id')
-    const rows = [
-      ...waves.flatMap((wave, index) => wave.map((tenant) => ({ run_id: id, tenant, wave: options.canary > 0 ? index : index + 1 }))),
-      ...carried.map((item) => ({
-        run_id: id, tenant: item.tenant, wave: item.wave, state: item.state, attempts: item.attempts,
-        lock_timeouts: item.lockTimeouts, error: item.error ?? null, duration_ms: item.durationMs,
-      })),
-    ].map((row, position) => ({ ...row, position }))
-    for (let i = 0; i < rows.length; i += 5000) await trx.withSchema('erp').table('migration_run_items').insert(rows.slice(i, i + 5000))
-    return Number(id)
-  })
-}
-
-/**
- * Writes finished items to the run record in batches (one UPDATE per 50 tenants, and at the end of
- * every wave). Items of a crashed run that were not written yet stay 'pending', which --continue
- * reads as not reached: migrating them again finds nothing pending and costs one status check.
- */
-class Recorder {
-  private buffer: RolloutItem[] = []
-  constructor(private readonly knex: Knex, private readonly runId: number | undefined) {}
-
-  async add(item: RolloutItem): Promise<void> {
-    if (this.runId === undefined) return
-    this.buffer.push(item)
-    if (this.buffer.length >= 50) await this.flush()
-  }
-
-  async flush(): Promise<void> {
-    if (this.runId === undefined || this.buffer.length === 0) return
-    const items = this.buffer
-    this.buffer = []
-    await this.knex.raw(
-      `update erp.migration_run_items i
-          set state = v.state, attempts = v.attempts, lock_timeouts = v.lock_timeouts, applied = v.applied,
-              error = v.error, duration_ms = v.duration_ms, finished_at = now()
-         from jsonb_to_recordset(?::jsonb) as v(tenant text, state text, attempts int, lock_timeouts int,
-                                                applied text[], error text, duration_ms int)
-        where i.run_id = ? and i.tenant = v.tenant`,
-      [
-        JSON.stringify(items.map((i) => ({
-          tenant: i.tenant, state: i.state, attempts: i.attempts, lock_timeouts: i.lockTimeouts,
-          applied: i.applied, error: i.error ?? null, duration_ms: i.durationMs,
-        }))),
-        this.runId,
-      ],
-    )
-  }
-}
-
-async function finishRun(knex: Knex, runId: number, status: RunStatus, stopReason: string | undefined): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await trx.withSchema('erp').table('migration_run_items').where({ run_id: runId, state: 'pending' }).update({ state: 'not_reached' })
-    await trx
-      .withSchema('erp')
-      .table('migration_runs')
-      .where('id', runId)
-      .update({ status, stop_reason: stopReason ?? null, finished_at: trx.fn.now() })
-  })
-}
-
-export interface RunSummary {
-  id: number
-  startedAt: Date
-  finishedAt: Date | null
-  dbUser: string
-  status: ListedRunStatus
-  stopReason: string | null
-  resumedFrom: number | null
-  upToDate: number
-  succeeded: number
-  failed: number
-  lockTimeout: number
-  notReached: number
-  options: Record<string, unknown>
-}
-
-function runsQuery(knex: Knex) {
-  return knex
-    .withSchema('erp')
-    .from('migration_runs as r')
-    .select({
-      id: 'r.id', startedAt: 'r.started_at', finishedAt: 'r.finished_at', dbUser: 'r.db_user', status: 'r.status',
-      stopReason: 'r.stop_reason', resumedFrom: 'r.resumed_from', upToDate: 'r.up_to_date', options: 'r.options',
-    })
-    .select(
-      knex.raw(`(select count(*) filter (where state = 'succeeded') from erp.migration_run_items i where i.run_id = r.id)::int as succeeded`),
-      knex.raw(`(select count(*) filter (where state = 'failed') from erp.migration_run_items i where i.run_id = r.id)::int as failed`),
-      knex.raw(`(select count(*) filter (where state = 'lock_timeout') from erp.migration_run_items i where i.run_id = r.id)::int as "lockTimeout"`),
-      knex.raw(`(select count(*) filter (where state in ('not_reached', 'pending')) from erp.migration_run_items i where i.run_id = r.id)::int as "notReached"`),
-    )
-}
-
-const toSummary = (row: RunSummary): RunSummary => ({ ...row, id: Number(row.id), resumedFrom: row.resumedFrom === null ? null : Number(row.resumedFrom) })
-
-/** Recorded runs, newest first. */
-export async function listRuns(db: Db, limit = 20): Promise<RunSummary[]> {
-  requireAdmin(db.scope, 'Reading migration runs')
-  const rows = await runsQuery(db.knex).orderBy('r.id', 'desc').limit(limit)
-  return markInterrupted(db.knex, rows.map(toSummary))
-}
-
-async function markInterrupted<T extends RunSummary>(knex: Knex, runs: T[]): Promise<T[]> {
-  if (!runs.some((r) => r.status === 'running')) return runs
-  const live = await liveRuns(knex)
-  return runs.map((r) => (r.status === 'running' && !live.has(r.id) ? { ...r, status: 'interrupted' } : r))
-}
-
-export interface RunDetail extends RunSummary {
-  items: RolloutItem[]
-}
-
-/** One run with its per-tenant items; the latest run when `id` is undefined. */
-export async function getRun(db: Db, id?: number): Promise<RunDetail> {
-  requireAdmin(db.scope, 'Reading migration runs')
-  const query = runsQuery(db.knex)
-  const row = await (id === undefined ? query.orderBy('r.id', 'desc') : query.where('r.id', id)).first()
-  if (!row) {
-    throw notFound(id === undefined ? 'No migration run recorded yet.' : `No migration run ${id}`, {
-      actions: ['List runs with: erp migrate runs'],
-    })
-  }
-  const items = await db.knex
-    .withSchema('erp')
-    .from('migration_run_items')
-    .where('run_id', row.id)
-    .orderBy('position')
-    .select({
-      tenant: 'tenant', wave: 'wave', state: 'state', attempts: 'attempts', lockTimeouts: 'lock_timeouts',
-      applied: 'applied', error: 'error', durationMs: 'duration_ms',
-    })
-  const [summary] = await markInterrupted(db.knex, [toSummary(row)])
-  return {
-    ...summary,
-    items: items.map((i) => ({
-      ...i,
-      state: i.state === 'pending' ? 'not_reached' : i.state,
-      error: i.error ?? undefined,
-      durationMs: i.durationMs ?? 0,
-    })),
-  }
-}
-
-/**
- * The tenants to pick up from the latest run: its failed (and lock-timed-out) tenants for
- * --retry-failed, those it never reached for --continue. Deleted tenants are left out.
- */
-export async function tenantsToResume(
-  db: Db,
-  which: { retryFailed: boolean; continue: boolean },
-): Promise<{ runId: number; tenants: Tenant[]; carried: RolloutItem[] }> {
-  requireAdmin(db.scope, 'Resuming a migration run')
-  if (!which.retryFailed && !which.continue) throw usageError('Pass --retry-failed, --continue, or both.')
-  const last = await db.knex.withSchema('erp').from('migration_runs').orderBy('id', 'desc').first('id', 'status')
-  if (!last) throw notFound('No migration run recorded yet: there is nothing to pick up.', { actions: ['Start one: erp migrate latest --all-tenants'] })
-  const states = [
-    ...(which.retryFailed ? ['failed', 'lock_timeout'] : []),
-    ...(which.continue ? ['not_reached', 'pending'] : []),
-  ]
-  const { items } = await getRun(db, Number(last.id))
-  const live = new Map((await listTenants(db.knex, db.scope)).map((t) => [t.slug, t]))
-  const left = items.filter((i) => i.state !== 'succeeded' && live.has(i.tenant))
-  return {
-    runId: Number(last.id),
-    tenants: left.filter((i) => states.includes(i.state)).map((i) => live.get(i.tenant)!),
-    carried: left.filter((i) => !states.includes(i.state)),
-  }
-}
 
 export interface FleetSelection {
   tenant?: string
@@ -543,6 +345,7 @@ export async function migrateLatest(
   selection: FleetSelection,
   options: Omit<RolloutOptions, 'record' | 'resumedFrom'>,
 ): Promise<RolloutResult> {
+  await requireRegistryWrite(db, 'Migrating tenants')
   if (selection.retryFailed || selection.continue) {
     const { runId, tenants, carried } = await tenantsToResume(db, { retryFailed: !!selection.retryFailed, continue: !!selection.continue })
     return rollout(db, tenants, { ...options, record: true, resumedFrom: runId, carried })

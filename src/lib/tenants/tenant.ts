@@ -20,6 +20,11 @@ export interface Tenant {
   /** Deleted tenants only: when it was deleted, and when purge-deleted may drop it. */
   deletedAt?: Date | null
   purgeAfter?: Date | null
+  /**
+   * The migrations applied to its schema, as the registry recorded them when erp last migrated it
+   * (null: not recorded; see db/schema-migrations.ts).
+   */
+  schemaMigrations?: string[] | null
 }
 
 const ADMIN_COLUMNS = {
@@ -37,16 +42,23 @@ const ADMIN_COLUMNS = {
   purgeAfter: 'purge_after',
 }
 
+/**
+ * schema_migrations read through the row as JSON: a registry not yet migrated to have the column
+ * (a tenant login does not upgrade the registry; doctor reads it as it is) gives null, not an error.
+ */
+const schemaMigrations = (knex: Knex, relation: string) =>
+  knex.raw(`to_jsonb(${relation}) -> 'schema_migrations' as "schemaMigrations"`)
+
 /** Registry rows as the scope may see them: admins read the table, tenant logins their own view row. */
 function tenantsQuery(knex: Knex, scope: Scope): Knex.QueryBuilder {
-  if (scope.kind === 'admin') return knex.withSchema('erp').from('tenants').select(ADMIN_COLUMNS)
+  if (scope.kind === 'admin') return knex.withSchema('erp').from('tenants').select(ADMIN_COLUMNS, schemaMigrations(knex, 'tenants'))
   return knex
     .withSchema('erp')
     .from('my_tenants')
     .select({
       slug: 'slug', name: 'name', plan: 'plan', schema: 'schema_name', status: 'status',
       ownerRole: 'owner_role', loginRole: 'login_role',
-    })
+    }, schemaMigrations(knex, 'my_tenants'))
 }
 
 /** A live (not deleted) tenant; `{ deleted: true }` finds a deleted one instead. */

@@ -14,7 +14,7 @@ describe('the registry', () => {
     const pools = await Promise.all(Array.from({ length: 20 }, () => createKnex({ connection: url.toString(), poolMax: 1 })))
     try {
       const outcomes = await Promise.all(pools.map((knex) => ensureRegistry(knex)))
-      expect(outcomes.filter((o) => o && o.applied.length > 0)).to.have.length(1)
+      expect(outcomes.filter((o) => o.migrated && o.migrated.applied.length > 0)).to.have.length(1)
       const { rows } = await pools[0].raw('select count(*)::int as n, count(distinct name)::int as d from erp.knex_migrations')
       expect(rows[0].n).to.equal(rows[0].d)
     } finally {

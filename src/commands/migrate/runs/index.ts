@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
 import type { Column } from '../../../lib/cli/render.js'
-import { listRuns, type RunSummary } from '../../../lib/tenants/rollout.js'
+import { listRuns, type RunSummary } from '../../../lib/tenants/run-record.js'
 
 export type MigrateRunsResult = RunSummary[]
 

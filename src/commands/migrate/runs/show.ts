@@ -3,7 +3,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
 import type { Column } from '../../../lib/cli/render.js'
-import { getRun, type RolloutItem, type RunDetail } from '../../../lib/tenants/rollout.js'
+import { getRun, type RolloutItem, type RunDetail } from '../../../lib/tenants/run-record.js'
 
 export type MigrateRunsShowResult = RunDetail
 
@@ -14,6 +14,7 @@ const COLUMNS: Column<RolloutItem>[] = [
   { key: 'attempts', align: 'right' },
   { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
+  { key: 'doneBy', header: 'done by run', align: 'right' },
   { key: 'error' },
   { key: 'durationMs', header: 'ms', align: 'right' },
 ]
