@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import type pg from 'pg'
 
 import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
+import { allowTenantTriggers } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, quoteLiteral, tenantSchema, type TenantNames } from '../db/identifiers.js'
 import { migrateUp, migrationLock, type MigrationOutcome } from '../db/migrator.js'
@@ -103,6 +104,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     await trx.raw('set local check_function_bodies = off')
     await trx.raw('set local standard_conforming_strings = on')
     await trx.raw("set local maintenance_work_mem = '256MB'")
+    await allowTenantTriggers(trx)
     const conn = (await trx.client.acquireConnection()) as pg.Client
     let doc: SchemaDoc | undefined
     try {

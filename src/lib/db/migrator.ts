@@ -6,6 +6,7 @@ import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind, notAllowed, usageError } from '../cli/errors.js'
 import { packageRoot } from '../paths.js'
+import { allowTenantTriggers } from './citus.js'
 import { quoteIdent } from './identifiers.js'
 import { newerSchemaError } from './newer-schema.js'
 
@@ -155,6 +156,7 @@ export async function migrateUp(
   } else if (options.lock !== 'held') {
     await migrationLock(trx, schema)
   }
+  if (set === 'tenant') await allowTenantTriggers(trx)
   const done = await ensureTableAndRead(trx, schema)
   const files = await loadMigrations(set)
   refuseUnknown(schema, set, done, files)
@@ -233,6 +235,7 @@ export async function migrateDown(
   describe: { tenant?: string } = {},
 ): Promise<MigrationOutcome> {
   await migrationLock(trx, schema)
+  if (set === 'tenant') await allowTenantTriggers(trx)
   await ensureTable(trx, schema)
   const done = await appliedMigrations(trx, schema)
   const fileList = await loadMigrations(set)

@@ -4,6 +4,7 @@ import type pg from 'pg'
 import { sqlOn } from '../backup/create.js'
 import { describeSchema } from '../backup/ddl.js'
 import { renderNamedStatements, run } from '../backup/restore.js'
+import { allowTenantTriggers } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
@@ -72,47 +73,59 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
 }
 
 /**
- * Copy a tenant, schema and data, under a new slug, in one transaction from one snapshot. The
+ * Copy a tenant, schema and data, under a new slug, its rows from one snapshot. The
  * schema is copied as it is (the backup's DDL generator describes it), so tables and columns added
  * by hand come along; the data moves with one INSERT … SELECT per table inside the server; then
  * any migrations the source had not applied yet run on the copy. With `mask`, personal data in the
- * copy is then replaced by deterministic fakes (maskPersonalData), still in the same transaction.
+ * copy is then replaced by deterministic fakes (maskPersonalData), in the transaction that copies the rows.
  */
 export async function cloneTenant(db: Db, from: string, to: string, options: { name?: string; mask?: boolean } = {}): Promise<CloneResult> {
   await requireRegistryWrite(db, 'Cloning a tenant')
   const source = await getTenant(db.knex, db.scope, from)
   const warnings: string[] = []
   const input = { slug: to, name: options.name ?? `${source.name} (copy)`, plan: source.plan ?? undefined }
-  return provision(db, input, (reservation) => reservation.transaction(
-      async (trx) => {
-        const target = reservation.tenant
-        const names = target
-        const conn = (await trx.client.acquireConnection()) as pg.Client
-        await trx.raw(`set local search_path to ${quoteIdent(source.schema)}`)
-        const { doc, tables } = await describeSchema(sqlOn(conn), source.schema, source)
-        await enterTenant(trx, db.scope, target)
-        await trx.raw('set local check_function_bodies = off')
-        for (const s of doc.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-        // The owner role cannot read the source: the admin copies the rows.
-        await trx.raw('reset role')
-        const copied: CloneResult['tables'] = []
-        for (const table of tables) {
-          const columns = table.columns.map(quoteIdent).join(', ')
-          const result = await trx.raw(
-            `insert into ${quoteIdent(target.schema)}.${quoteIdent(table.name)} (${columns}) overriding system value
-             select ${columns} from ${quoteIdent(source.schema)}.${quoteIdent(table.name)}`,
-          )
-          copied.push({ table: table.name, rows: result.rowCount ?? 0 })
-        }
-        await trx.raw(`set local role ${quoteIdent(target.ownerRole)}`)
-        for (const s of doc.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-        for (const statement of await renderNamedStatements(conn, doc, names, warnings)) await run(conn, statement, 'grants')
-        const outcome = await migrateUp(trx, target.schema, 'tenant')
-        await trx.raw('reset role')
-        const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
-        await registerTenant(trx, reservation, outcome.migrations)
-        return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
-      },
-      { isolationLevel: 'repeatable read' },
-  ))
+  // Three transactions, not one: Citus lets only one role touch a shard within a transaction
+  // ("cannot perform query on placements that were modified in this transaction by a different
+  // user"), and here the owner writes the DDL while the admin copies the rows. The reservation
+  // (provision.ts) holds the names meanwhile, and takes everything back if a step fails.
+  return provision(db, input, async (reservation) => {
+    const target = reservation.tenant
+    // 1. As the owner: the schema's tables, types and functions, as the source describes them.
+    const { doc, tables } = await reservation.transaction(async (trx) => {
+      const conn = (await trx.client.acquireConnection()) as pg.Client
+      await trx.raw(`set local search_path to ${quoteIdent(source.schema)}`)
+      const described = await describeSchema(sqlOn(conn), source.schema, source)
+      await enterTenant(trx, db.scope, target)
+      await trx.raw('set local check_function_bodies = off')
+      for (const s of described.doc.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+      return described
+    }, { isolationLevel: 'repeatable read' })
+    // 2. As the admin (the owner cannot read the source): the rows, from one snapshot; masked here too.
+    const { copied, masked } = await reservation.transaction(async (trx) => {
+      const copied: CloneResult['tables'] = []
+      for (const table of tables) {
+        const columns = table.columns.map(quoteIdent).join(', ')
+        const result = await trx.raw(
+          `insert into ${quoteIdent(target.schema)}.${quoteIdent(table.name)} (${columns}) overriding system value
+           select ${columns} from ${quoteIdent(source.schema)}.${quoteIdent(table.name)}`,
+        )
+        copied.push({ table: table.name, rows: result.rowCount ?? 0 })
+      }
+      const masked = options.mask ? await maskPersonalData(trx, target.schema) : undefined
+      return { copied, masked }
+    }, { isolationLevel: 'repeatable read' })
+    // 3. As the owner: indexes, constraints, triggers, grants, the migrations the source lacked; then the registry row.
+    return reservation.transaction(async (trx) => {
+      const conn = (await trx.client.acquireConnection()) as pg.Client
+      await enterTenant(trx, db.scope, target)
+      await trx.raw('set local check_function_bodies = off')
+      await allowTenantTriggers(trx)
+      for (const s of doc.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+      for (const statement of await renderNamedStatements(conn, doc, target, warnings)) await run(conn, statement, 'grants')
+      const outcome = await migrateUp(trx, target.schema, 'tenant')
+      await trx.raw('reset role')
+      await registerTenant(trx, reservation, outcome.migrations)
+      return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
+    })
+  })
 }

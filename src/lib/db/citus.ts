@@ -1,0 +1,49 @@
+import type { Knex } from 'knex'
+
+import { configError } from '../cli/errors.js'
+
+/** What this database is to Citus: not part of a cluster, its coordinator, or a worker. */
+export type CitusRole = 'none' | 'coordinator' | 'worker'
+
+export async function citusRole(knex: Knex): Promise<CitusRole> {
+  const { rows } = await knex.raw(`select exists (select 1 from pg_extension where extname = 'citus') as citus`)
+  if (!rows[0].citus) return 'none'
+  const { rows: [node] } = await knex.raw('select citus_is_coordinator() as coordinator')
+  return node.coordinator ? 'coordinator' : 'worker'
+}
+
+/**
+ * Placement and moves are the coordinator's business: its metadata says where each schema lives,
+ * and only it can move one. Anywhere else the question has no answer, so the command says where
+ * it is connected instead of answering as if one server were a cluster.
+ */
+export async function requireCoordinator(knex: Knex, what: string): Promise<void> {
+  const role = await citusRole(knex)
+  if (role === 'coordinator') return
+  const { rows: [here] } = await knex.raw('select current_database() as database')
+  throw configError(
+    role === 'worker'
+      ? `${what} needs the Citus coordinator: database "${here.database}" here is a Citus worker.`
+      : `${what} needs a Citus coordinator: database "${here.database}" has no citus extension, so every tenant is on this one server.`,
+    {
+      actions: role === 'worker'
+        ? ['Connect to the coordinator (--profile, or DATABASE_URL) and run it there.']
+        : ['On one server, erp tenants usage shows each tenant\'s size; see docs/citus.md to run erp on a Citus cluster.'],
+      data: { citus: role },
+    },
+  )
+}
+
+/**
+ * Citus refuses CREATE/ALTER/DROP TRIGGER on a distributed table ("triggers are not supported on
+ * distributed tables") unless citus.enable_unsafe_triggers is on. erp's tenant triggers are safe
+ * in the sense that setting guards against: a tenant's tables are one colocation group on one
+ * node, and a trigger reads and writes only tables of its own schema, so it runs on that node,
+ * inside the shard's transaction. On for this transaction only, and only where Citus is loaded
+ * (current_setting(…, true) is null elsewhere: nothing is set on plain PostgreSQL).
+ */
+export async function allowTenantTriggers(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(
+    `select set_config('citus.enable_unsafe_triggers', 'on', true) where current_setting('citus.enable_unsafe_triggers', true) is not null`,
+  )
+}
