@@ -13,9 +13,8 @@ import { ownerLogin } from '../db/owner-login.js'
 import { recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
 import { requireRegistryWrite } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
-import { enterTenant } from '../db/tenant-scope.js'
 import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
-import { findTenant, getTenant, type Tenant } from '../tenants/tenant.js'
+import { findTenant, type Tenant } from '../tenants/tenant.js'
 import { readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
 import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
@@ -132,14 +131,7 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
 
   try {
     const outcome = existing
-      ? await db.knex.transaction(async (trx) => {
-          const tenant = await emptyTenant(trx, db, existing)
-          await enterTenant(trx, db.scope, tenant)
-          const outcome = await fill(trx, tenant)
-          await trx.raw('reset role')
-          await recordSchemaMigrations(trx, tenant.slug, outcome.migrations)
-          return outcome
-        })
+      ? await replaceTenant(db, existing, fill)
       // A new tenant is filled on a session logged in as its owner role: whatever the archive's
       // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
       : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
@@ -168,15 +160,53 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   }
 }
 
-/** --force: the live tenant's schema goes, its roles and registry row stay (stored logins keep working). */
-async function emptyTenant(trx: Knex.Transaction, db: Db, existing: Tenant): Promise<Tenant> {
-  const tenant = await getTenant(trx, db.scope, existing.slug)
-  await migrationLock(trx, tenant.schema)
-  await terminateSessions(trx, tenant)
-  await trx.raw(`drop schema if exists ${quoteIdent(tenant.schema)} cascade`)
-  await trx.raw(`create schema ${quoteIdent(tenant.schema)} authorization ${quoteIdent(tenant.ownerRole)}`)
-  await trx.withSchema('erp').table('tenants').where('slug', tenant.slug).update({ updated_at: trx.fn.now() })
-  return tenant
+/**
+ * --force: the live tenant's schema is emptied and refilled in ONE transaction on a session logged
+ * in as its owner role (a schema's owner may drop everything in it), so the archive's DDL runs with
+ * the tenant's rights only, and a failure leaves the tenant as it was. The schema, its roles (stored
+ * logins keep working) and its registry row stay; the registry's record follows the commit.
+ */
+async function replaceTenant(db: Db, existing: Tenant, fill: (trx: Knex.Transaction, tenant: Tenant) => Promise<MigrationOutcome>): Promise<MigrationOutcome> {
+  await terminateSessions(db.knex, existing)
+  const owner = await ownerLogin(db, existing.ownerRole)
+  const outcome = await owner.transaction(async (trx) => {
+    await migrationLock(trx, existing.schema)
+    await trx.raw(`set local search_path to ${quoteIdent(existing.schema)}`)
+    await dropSchemaContents(trx, existing.schema)
+    return fill(trx, existing)
+  })
+  await db.knex.transaction(async (trx) => {
+    await recordSchemaMigrations(trx, existing.slug, outcome.migrations)
+    await trx.withSchema('erp').table('tenants').where('slug', existing.slug).update({ updated_at: trx.fn.now() })
+  })
+  return outcome
+}
+
+/**
+ * Everything in the schema, dropped by its owner: relations first (their indexes, constraints,
+ * triggers and owned sequences go with them), then routines, then types. Anything left over makes
+ * the refill fail on "already exists" and the whole replacement roll back.
+ */
+async function dropSchemaContents(trx: Knex.Transaction, schema: string): Promise<void> {
+  const { rows } = await trx.raw(
+    `select 1 as pass, case c.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'S' then 'sequence'
+              when 'f' then 'foreign table' else 'table' end as kind, format('%I.%I', n.nspname, c.relname) as name
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ? and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and not c.relispartition
+        -- identity and serial sequences go with their tables
+        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))
+     union all
+     select 2, case p.prokind when 'a' then 'aggregate' else 'routine' end, p.oid::regprocedure::text
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = ?
+     union all
+     select 3, case t.typtype when 'd' then 'domain' else 'type' end, format('%I.%I', n.nspname, t.typname)
+       from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      where n.nspname = ? and t.typtype in ('c', 'e', 'd', 'r', 'm') and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
+        and t.typelem = 0
+     order by 1`,
+    [schema, schema, schema],
+  )
+  for (const { kind, name } of rows) await trx.raw(`drop ${kind} if exists ${name} cascade`)
 }
 
 async function loadTable(conn: pg.Client, table: ManifestTable, data: Readable): Promise<number> {
