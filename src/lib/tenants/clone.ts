@@ -9,7 +9,7 @@ import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { migrateUp } from '../db/migrator.js'
 import { requireRegistryWrite } from '../db/registry.js'
-import { enterTenant } from '../db/tenant-scope.js'
+import { ownerLogin } from '../db/owner-login.js'
 import { provision, registerTenant, type CreatedTenant } from './provision.js'
 import { getTenant } from './tenant.js'
 
@@ -90,16 +90,21 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
   // (provision.ts) holds the names meanwhile, and takes everything back if a step fails.
   return provision(db, input, async (reservation) => {
     const target = reservation.tenant
+    // The source's DDL is the source tenant's to write (sql exec, its login): it runs on a session
+    // logged in as the target's owner, never on the admin's.
+    const owner = await ownerLogin(db, target.ownerRole)
     // 1. As the owner: the schema's tables, types and functions, as the source describes them.
     const { doc, tables } = await reservation.transaction(async (trx) => {
       const conn = (await trx.client.acquireConnection()) as pg.Client
       await trx.raw(`set local search_path to ${quoteIdent(source.schema)}`)
-      const described = await describeSchema(sqlOn(conn), source.schema, source)
-      await enterTenant(trx, db.scope, target)
-      await trx.raw('set local check_function_bodies = off')
-      for (const s of described.doc.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-      return described
+      return describeSchema(sqlOn(conn), source.schema, source)
     }, { isolationLevel: 'repeatable read' })
+    await owner.transaction(async (trx) => {
+      const conn = (await trx.client.acquireConnection()) as pg.Client
+      await trx.raw(`set local search_path to ${quoteIdent(target.schema)}`)
+      await trx.raw('set local check_function_bodies = off')
+      for (const s of doc.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+    })
     // 2. As the admin (the owner cannot read the source): the rows, from one snapshot; masked here too.
     const { copied, masked } = await reservation.transaction(async (trx) => {
       const copied: CloneResult['tables'] = []
@@ -115,17 +120,16 @@ export async function cloneTenant(db: Db, from: string, to: string, options: { n
       return { copied, masked }
     }, { isolationLevel: 'repeatable read' })
     // 3. As the owner: indexes, constraints, triggers, grants, the migrations the source lacked; then the registry row.
-    return reservation.transaction(async (trx) => {
+    const outcome = await owner.transaction(async (trx) => {
       const conn = (await trx.client.acquireConnection()) as pg.Client
-      await enterTenant(trx, db.scope, target)
+      await trx.raw(`set local search_path to ${quoteIdent(target.schema)}`)
       await trx.raw('set local check_function_bodies = off')
       await allowTenantTriggers(trx)
       for (const s of doc.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
       for (const statement of await renderNamedStatements(conn, doc, target, warnings)) await run(conn, statement, 'grants')
-      const outcome = await migrateUp(trx, target.schema, 'tenant')
-      await trx.raw('reset role')
-      await registerTenant(trx, reservation, outcome.migrations)
-      return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
+      return migrateUp(trx, target.schema, 'tenant')
     })
+    await reservation.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
+    return { ...target, schemaMigrations: outcome.migrations, migrations: outcome.applied, from, tables: copied, warnings, ...(masked ? { masked } : {}) }
   })
 }
