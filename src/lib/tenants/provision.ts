@@ -33,8 +33,8 @@ export async function createTenant(
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
   await requireRegistryWrite(db, 'Creating a tenant')
-  return provision(db, input, async (reservation) => {
-    const applied = await reservation.transaction(async (trx) => {
+  return provision(db, input, (reservation) =>
+    reservation.transaction(async (trx) => {
       await enterTenant(trx, db.scope, reservation.tenant)
       const outcome = await migrateUp(trx, reservation.tenant.schema, 'tenant')
       await trx.raw('reset role')
@@ -42,9 +42,8 @@ export async function createTenant(
       await registerTenant(trx, reservation, outcome.migrations)
       // Read back on this session: the pool may be held by other provisioning runs of this process.
       return { ...(await getTenant(trx, db.scope, input.slug)), schemaMigrations: outcome.migrations, migrations: outcome.applied }
-    })
-    return applied
-  })
+    }),
+  )
 }
 
 /** A tenant's names, roles and empty schema, committed and held by this process until it is done. */
