@@ -5,7 +5,7 @@ import { createTenant } from '../../src/lib/tenants/provision.js'
 import { failedWith, okResult, runCli } from '../helpers/cli.js'
 import { openTestDb, uniqueSlug } from '../helpers/database.js'
 
-/** Off a Citus coordinator, placement and move say so and change nothing (the cluster runs are in test/citus). */
+/** Off a Citus coordinator, placement and move say so and change nothing (the cluster runs are in citus-cluster.test.ts). */
 describe('erp tenants placement / move off a Citus coordinator', function () {
   this.timeout(120_000)
   let db: Db
