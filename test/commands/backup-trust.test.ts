@@ -11,7 +11,7 @@ import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { craftArchive } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli } from '../helpers/cli.js'
-import { adminQuery, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
+import { adminQuery, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 
 const created: string[] = []
 const tmpDir = (prefix: string) => {
@@ -21,16 +21,6 @@ const tmpDir = (prefix: string) => {
   return dir
 }
 
-async function nothingCreated(db: Db, slug: string): Promise<{ registry: boolean; schema: boolean; role: boolean }> {
-  const names = await namesFor(slug)
-  const { rows } = await db.knex.raw(
-    `select exists (select 1 from erp.tenants where slug = ?) as registry,
-            exists (select 1 from pg_namespace where nspname = ?) as schema,
-            exists (select 1 from pg_roles where rolname = ?) as role`,
-    [slug, names.schema, names.ownerRole],
-  )
-  return rows[0]
-}
 const NOTHING = { registry: false, schema: false, role: false }
 
 const roleExists = async (name: string) => (await adminQuery('select 1 from pg_roles where rolname = $1', [name])).rowCount === 1
@@ -116,7 +106,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
       expect(error.message).to.match(/never write: statement 1 /)
       expect(error.actions.join(' ')).to.include('Nothing was run')
     }
-    expect(await nothingCreated(db, target)).to.deep.equal(NOTHING)
+    expect(await tenantTraces(db, target)).to.deep.equal(NOTHING)
     expect(await roleExists(evil)).to.equal(false)
   })
 
@@ -133,7 +123,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
       const target = uniqueSlug('copy_copy')
       const restore = await runCli(['backup', 'restore', file, '--as', target, '--trust-unsigned', '--json'])
       failedWith(restore, 65, 'INVALID_DATA')
-      expect(await nothingCreated(db, target)).to.deep.equal(NOTHING)
+      expect(await tenantTraces(db, target)).to.deep.equal(NOTHING)
     }
     expect(fs.existsSync(pwned)).to.equal(false)
   })
@@ -147,7 +137,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
     const error = failedWith(refused, 77, 'NOT_ALLOWED')
     expect(error.message).to.match(/not signed by this registry: it is not signed/)
     expect(error.actions.join(' ')).to.include('--trust-unsigned')
-    expect(await nothingCreated(db, target)).to.deep.equal(NOTHING)
+    expect(await tenantTraces(db, target)).to.deep.equal(NOTHING)
 
     const restored = await runCli(['backup', 'restore', file, '--as', target, '--trust-unsigned', '--json'])
     expect(okResult(restored)).to.include({ tenant: target, signature: 'missing' })
@@ -168,7 +158,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
       const restore = await runCli(['backup', 'restore', file, '--as', target, '--json'])
       const error = failedWith(restore, 65, 'INVALID_DATA')
       expect(error.message, what).to.match(message).and.not.to.match(/Cannot read/)
-      expect(await nothingCreated(db, target)).to.deep.equal(NOTHING)
+      expect(await tenantTraces(db, target)).to.deep.equal(NOTHING)
       failedWith(await runCli(['backup', 'verify', file, '--json']), 65, 'INVALID_DATA')
     }
   })
@@ -193,7 +183,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
       const refused = await runCli(['backup', 'restore', file, '--json'])
       expect(failedWith(refused, 77, 'NOT_ALLOWED').message).to.match(/signed by another registry/)
       // Roles are server-wide (the other registry's tenant has its own): look at this registry only.
-      expect(await nothingCreated(db, slug)).to.include({ registry: false, schema: false })
+      expect(await tenantTraces(db, slug)).to.include({ registry: false, schema: false })
       const restored = await runCli(['backup', 'restore', file, '--as', uniqueSlug('foreign_copy'), '--trust-unsigned', '--json'])
       expect(okResult(restored).signature).to.equal('foreign-registry')
     } finally {

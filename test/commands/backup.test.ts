@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant, reclaimAbandoned } from '../../src/lib/tenants/provision.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
+import { namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
 
 /** Run SQL (several statements) inside a tenant's schema as its owner role, as its migrations do. */
@@ -88,16 +88,6 @@ const tmpDir = (prefix: string) => {
 }
 const archivesIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.erp.tar')).map((f) => path.join(dir, f))
 
-async function tenantExists(db: Db, slug: string): Promise<{ registry: boolean; schema: boolean; role: boolean }> {
-  const names = (await namesFor(slug))
-  const { rows } = await db.knex.raw(
-    `select exists (select 1 from erp.tenants where slug = ?) as registry,
-            exists (select 1 from pg_namespace where nspname = ?) as schema,
-            exists (select 1 from pg_roles where rolname = ?) as role`,
-    [slug, names.schema, names.ownerRole],
-  )
-  return rows[0]
-}
 
 describe('erp backup (through bin/run.js)', function () {
   this.timeout(120_000)
@@ -287,13 +277,13 @@ describe('erp backup (through bin/run.js)', function () {
       if (rows[0].n === 0) break
       await new Promise((r) => setTimeout(r, 50))
     }
-    expect((await tenantExists(db, target)).registry).to.equal(false)
+    expect((await tenantTraces(db, target)).registry).to.equal(false)
     // The killed run's reservation (roles and empty schema, committed first) is not a tenant and
     // is reclaimed by the next provisioning, since no living process holds its lock.
     const listed = await runCli(['tenants', 'list', '--json'])
     expect(listed.json.result.map((t: { slug: string }) => t.slug)).to.not.include(target)
     expect(await reclaimAbandoned(db.knex)).to.include(target)
-    expect(await tenantExists(db, target)).to.deep.equal({ registry: false, schema: false, role: false })
+    expect(await tenantTraces(db, target)).to.deep.equal({ registry: false, schema: false, role: false })
   })
 
   it('corrupted and truncated archives fail verify and restore cleanly', async () => {
@@ -319,7 +309,7 @@ describe('erp backup (through bin/run.js)', function () {
       const target = uniqueSlug('bad_copy')
       const restore = await runCli(['backup', 'restore', file, '--as', target, '--json'])
       expect(restore.code, `${what}: ${restore.stdout}`).to.not.equal(0)
-      expect(await tenantExists(db, target), what).to.deep.equal({ registry: false, schema: false, role: false })
+      expect(await tenantTraces(db, target), what).to.deep.equal({ registry: false, schema: false, role: false })
     }
     const listed = await runCli(['backup', 'list', '--dir', out, '--json'])
     const checks = Object.fromEntries(listed.json.result.map((a: { file: string; check: string }) => [path.basename(a.file), a.check]))

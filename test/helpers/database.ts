@@ -114,6 +114,18 @@ export async function namesFor(slug: string): Promise<TenantNames> {
   return tenantNames(slug, rows[0].role_prefix)
 }
 
+/** What is left of a tenant of this slug: its registry row, its schema, its owner role. */
+export async function tenantTraces(db: Db, slug: string): Promise<{ registry: boolean; schema: boolean; role: boolean }> {
+  const names = await namesFor(slug)
+  const { rows } = await db.knex.raw(
+    `select exists (select 1 from erp.tenants where slug = ?) as registry,
+            exists (select 1 from pg_namespace where nspname = ?) as schema,
+            exists (select 1 from pg_roles where rolname = ?) as role`,
+    [slug, names.schema, names.ownerRole],
+  )
+  return rows[0]
+}
+
 /** One query on the test database as its admin, outside erp: what a DBA would see. */
 export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
   return withServer(process.env.DATABASE_URL!, (c) => c.query(sql, params))
