@@ -1,3 +1,4 @@
+import { rejectRepeatedKeys } from './repeats.js'
 import type { StagedImport } from './spec.js'
 
 /** The key a file's rows are matched on (a product's SKU, a customer's code). */
@@ -49,10 +50,13 @@ export async function checkKeysUnique(staged: StagedImport, key: NaturalKey): Pr
     from ${rows} s join ${key.table} t on t.${key.field} = s.${column}`)
 }
 
-async function checkDuplicateKeys({ trx, columns, rows, errors }: StagedImport, key: NaturalKey): Promise<void> {
+function checkDuplicateKeys({ trx, columns, rows, errors }: StagedImport, key: NaturalKey): Promise<void> {
   const column = columns.get(key.field)!
-  await trx.raw(`insert into ${errors} (line, field, value, message)
-    select s.line, '${key.field}', s.${column}, 'duplicate ${key.label} in the file (first on line ' || d.first || ')'
-    from ${rows} s join (select ${column} as k, min(line) as first from ${rows} group by ${column} having count(*) > 1) d
-      on d.k = s.${column} where s.line <> d.first`)
+  return rejectRepeatedKeys(trx, errors, {
+    from: rows,
+    key: `s.${column}`,
+    field: key.field,
+    value: `s.${column}`,
+    message: (first) => `'duplicate ${key.label} in the file (first on line ' || ${first} || ')'`,
+  })
 }

@@ -2,6 +2,7 @@ import { checkCode, checkDate, checkPeriod } from '../pricing/checks.js'
 import { checkDecimal, type Problems } from '../validation.js'
 import { checkSku } from '../catalog/products.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
+import { rejectRepeatedKeys } from './repeats.js'
 import { guardFormulaSql, type EntitySpec, type FieldSpec, type MergeCounts } from './spec.js'
 
 /**
@@ -56,13 +57,14 @@ export const priceItemsSpec: EntitySpec<BulkLoadOption> = {
     await q(`insert into ${errors} (line, field, value, message)
       select k.line, 'sku', s.${sku}, 'no product with this SKU'
       from ${keys} k join ${rows} s on s.line = k.line where k.product_id is null`)
-    await q(`insert into ${errors} (line, field, value, message)
-      select k.line, 'sku', null, 'the same price list, SKU, quantity and start date as line ' || d.first
-      from ${keys} k join (select list_id, product_id, min_qty, coalesce(valid_from, '-infinity') as vf, min(line) as first
-                                        from ${keys} where list_id is not null and product_id is not null
-                                        group by 1, 2, 3, 4 having count(*) > 1) d
-        on (d.list_id, d.product_id, d.min_qty, d.vf) = (k.list_id, k.product_id, k.min_qty, coalesce(k.valid_from, '-infinity'))
-      where k.line <> d.first`)
+    await rejectRepeatedKeys(trx, errors, {
+      from: keys,
+      key: `s.list_id, s.product_id, s.min_qty, coalesce(s.valid_from, '-infinity')`,
+      where: 's.list_id is not null and s.product_id is not null',
+      field: 'sku',
+      value: 'null',
+      message: (first) => `'the same price list, SKU, quantity and start date as line ' || ${first}`,
+    })
     const existing = `exists (select 1 from price_list_items i where i.price_list_id = k.list_id and i.product_id = k.product_id
       and i.min_qty = k.min_qty and coalesce(i.valid_from, '-infinity') = coalesce(k.valid_from, '-infinity'))`
     if (mode === 'insert') {

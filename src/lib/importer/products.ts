@@ -9,6 +9,7 @@ import { checkDecimal, checkText, optionalText, type Problems } from '../validat
 import { assignments, changedSql, type ColumnSpec } from './assignments.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
+import { rejectRepeatedKeys } from './repeats.js'
 import { checkBoolean, guardFormulaSql, rememberValid, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
 
 export interface ProductImportOptions extends BulkLoadOption {
@@ -141,11 +142,14 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     const barcode = columns.get('barcode')
     if (!barcode) return
     const sku = columns.get('sku')!
-    await trx.raw(`insert into ${errors} (line, field, value, message)
-      select s.line, 'barcode', s.${barcode}, 'duplicate barcode in the file (first on line ' || d.first || ')'
-      from ${rows} s join (select ${barcode} as barcode, min(line) as first from ${rows} where ${barcode} is not null
-                           group by ${barcode} having count(*) > 1) d on d.barcode = s.${barcode}
-      where s.line <> d.first`)
+    await rejectRepeatedKeys(trx, errors, {
+      from: rows,
+      key: `s.${barcode}`,
+      where: `s.${barcode} is not null`,
+      field: 'barcode',
+      value: `s.${barcode}`,
+      message: (first) => `'duplicate barcode in the file (first on line ' || ${first} || ')'`,
+    })
     await trx.raw(`insert into ${errors} (line, field, value, message)
       select s.line, 'barcode', s.${barcode}, 'barcode already belongs to product ' || p.sku
       from ${rows} s join products p on p.barcode = s.${barcode} where p.sku <> s.${sku}`)

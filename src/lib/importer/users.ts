@@ -2,6 +2,7 @@ import { transactionNow } from '../db/clock.js'
 import { USER_ROLES } from '../users/users.js'
 import { checkEmail, checkText } from '../validation.js'
 import { changedSql, type Assignment } from './assignments.js'
+import { rejectRepeatedKeys } from './repeats.js'
 import { checkBoolean, guardFormulaSql, type EntitySpec, type MergeCounts } from './spec.js'
 
 /**
@@ -36,10 +37,13 @@ export const usersSpec: EntitySpec = {
 
   async validate({ trx, mode, columns, rows, errors }) {
     const email = columns.get('email')!
-    await trx.raw(`insert into ${errors} (line, field, value, message)
-      select s.line, 'email', s.${email}, 'duplicate email in the file (first on line ' || d.first || ')'
-      from ${rows} s join (select lower(${email}) as email, min(line) as first from ${rows} group by 1 having count(*) > 1) d
-        on d.email = lower(s.${email}) where s.line <> d.first`)
+    await rejectRepeatedKeys(trx, errors, {
+      from: rows,
+      key: `lower(s.${email})`,
+      field: 'email',
+      value: `s.${email}`,
+      message: (first) => `'duplicate email in the file (first on line ' || ${first} || ')'`,
+    })
     if (mode === 'insert') {
       await trx.raw(`insert into ${errors} (line, field, value, message)
         select s.line, 'email', s.${email}, 'a user with this email already exists (import with --mode upsert to update it)'
