@@ -47,3 +47,19 @@ export async function allowTenantTriggers(trx: Knex.Transaction): Promise<void> 
     `select set_config('citus.enable_unsafe_triggers', 'on', true) where current_setting('citus.enable_unsafe_triggers', true) is not null`,
   )
 }
+
+/**
+ * An INSERT … SELECT into a tenant table with an identity column cannot run on the tenant's node:
+ * Citus evaluates the sequence on the coordinator ("Sequences cannot be used in router queries")
+ * and so collects the SELECT's rows there first. It plans that SELECT with its multi-shard join
+ * planner, which, in 13.2, treats an inner join between two single-shard tables of one tenant as
+ * one that needs repartitioning, and refuses it unless citus.enable_repartition_joins is on (tried
+ * on a real cluster: an upsert import stopped with "the query contains a join that requires
+ * repartitioning"). The tables are colocated, so the "repartition" is one task on one node. On
+ * for this transaction only, and only where Citus is loaded.
+ */
+export async function allowStagedJoins(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(
+    `select set_config('citus.enable_repartition_joins', 'on', true) where current_setting('citus.enable_repartition_joins', true) is not null`,
+  )
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 
 import { ErpError, ErrorKind } from '../cli/errors.js'
+import { allowStagedJoins } from './citus.js'
 import { quoteIdent } from './identifiers.js'
 
 /**
@@ -53,6 +54,8 @@ export class Staging {
  * the database refused a statement the transaction is lost anyway, and its rollback drops them.
  */
 export async function withStaging<T>(trx: Knex.Transaction, work: (staging: Staging) => Promise<T>): Promise<T> {
+  // Staged rows are written into identity tables with INSERT … SELECT joins: see allowStagedJoins.
+  await allowStagedJoins(trx)
   const staging = new Staging(trx)
   let result: T
   try {
