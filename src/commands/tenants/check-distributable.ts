@@ -26,6 +26,7 @@ export default class TenantsCheckDistributable extends BaseCommand<typeof Tenant
     'objects owned by an extension or an extension installed in the schema, tables not owned by the schema owner, ' +
     'triggers (refused unless citus.enable_unsafe_triggers is on for that call; erp\'s own schema has some), ' +
     'row-level security policies with subqueries; and, as a risk, serial/identity sequences narrower than bigint. ' +
+    'A tenant whose schema is distributed already is reported as such, with no findings. ' +
     'Exit code 1 when any tenant has a finding. See docs/citus.md.'
   static examples = [
     '<%= config.bin %> <%= command.id %> acme',
@@ -43,7 +44,9 @@ export default class TenantsCheckDistributable extends BaseCommand<typeof Tenant
     const report = await checkDistributable(await this.db(), { tenant: this.args.slug, all })
     if (report.findings.length) this.exitStatus = ExitCode.FAILURE
     this.printList(report.findings, COLUMNS, '')
-    this.note(`${report.checked} tenant(s) checked: ${report.checked - report.blocked.length} distributable as they are, ${report.blocked.length} with findings.`)
+    const ready = report.checked - report.distributed.length - report.blocked.length
+    const already = report.distributed.length ? `, ${report.distributed.length} distributed already` : ''
+    this.note(`${report.checked} tenant(s) checked: ${ready} distributable as they are, ${report.blocked.length} with findings${already}.`)
     return report
   }
 }

@@ -1,3 +1,4 @@
+import { citusRole } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { MIGRATIONS_TABLE } from '../db/migrator.js'
 import { requireAdmin } from '../db/registry.js'
@@ -40,6 +41,8 @@ export interface DistributableFinding {
 
 export interface DistributableReport {
   checked: number
+  /** Tenants whose schema Citus already distributes: there is nothing left to check for them. */
+  distributed: string[]
   /** Tenants with at least one finding. */
   blocked: string[]
   findings: DistributableFinding[]
@@ -63,7 +66,8 @@ const SEVERITY: Record<DistributableCheck, 'blocker' | 'risk'> = {
 export async function checkDistributable(db: Db, selection: { tenant?: string; all?: boolean }): Promise<DistributableReport> {
   requireAdmin(db.scope, 'Checking tenants for Citus')
   const tenants: Tenant[] = selection.all ? await listTenants(db.knex, db.scope) : [await getTenant(db.knex, db.scope, selection.tenant!)]
-  const slugs = tenants.map((t) => t.slug)
+  const distributed = await alreadyDistributed(db, tenants)
+  const slugs = tenants.map((t) => t.slug).filter((slug) => !distributed.includes(slug))
   const { rows } = await db.knex.raw(
     `with ns as (
        select t.slug, n.oid as nsp, n.nspowner
@@ -156,5 +160,22 @@ export async function checkDistributable(db: Db, selection: { tenant?: string; a
     [slugs, MIGRATIONS_TABLE],
   )
   const findings: DistributableFinding[] = rows.map((r: Omit<DistributableFinding, 'severity'>) => ({ ...r, severity: SEVERITY[r.check] }))
-  return { checked: tenants.length, blocked: [...new Set(findings.map((f) => f.tenant))], findings }
+  return { checked: tenants.length, distributed, blocked: [...new Set(findings.map((f) => f.tenant))], findings }
+}
+
+/**
+ * The tenants whose schema is a distributed schema already (pg_dist_schema, on a coordinator).
+ * Their triggers and the like were dealt with when they were distributed, and the tables created in
+ * them since are Citus's own: reporting them as blockers would send the operator to fix nothing.
+ */
+async function alreadyDistributed(db: Db, tenants: Tenant[]): Promise<string[]> {
+  if ((await citusRole(db.knex)) !== 'coordinator') return []
+  const { rows } = await db.knex.raw(
+    `select t.slug from erp.tenants t
+       join pg_namespace n on n.nspname = t.schema_name
+       join pg_dist_schema ds on ds.schemaid = n.oid
+      where t.slug = any(?::text[]) order by t.slug`,
+    [tenants.map((t) => t.slug)],
+  )
+  return rows.map((r: { slug: string }) => r.slug)
 }
