@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { dryRunFlag, yesFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'

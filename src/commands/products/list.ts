@@ -6,7 +6,7 @@ import { listFlags } from '../../lib/cli/list-flags.js'
 import { parseAttributeAssignments } from '../../lib/catalog/attributes.js'
 import { PRODUCT_COLUMNS } from '../../lib/catalog/cli.js'
 import { DEFAULT_PAGE, listProducts, MAX_PAGE, type ProductPage } from '../../lib/catalog/products.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 
 export type ProductsListResult = ProductPage
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { MOVE_COLUMNS } from '../../lib/stock/columns.js'

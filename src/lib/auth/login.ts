@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, usageError } from '../errors.js'
 import { connect, type Db, type Scope } from '../db/connect.js'
 import { ensureEmbeddedServer } from '../db/embedded-server.js'
 import { validateSlug } from '../db/identifiers.js'

@@ -1,7 +1,7 @@
 import { Command, type Interfaces } from '@oclif/core'
 
-import { ErpError, ErrorKind, isErpError } from './errors.js'
-import { ExitCode } from './exit-codes.js'
+import { ErpError, ErrorKind, isErpError } from '../errors.js'
+import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag } from './flags.js'
 import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
@@ -192,10 +192,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   public override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     const error = normaliseError(err)
-    process.exitCode = error.exitCode
+    process.exitCode = exitCodeOf(error)
     if (this.jsonEnabled()) {
       const envelope: JsonEnvelope<never> = cutStrings({
-        status: error.exitCode,
+        status: exitCodeOf(error),
         warnings: this.warnings,
         error: { name: error.name, message: error.message, kind: error.kind, actions: error.actions, data: error.data },
       })
@@ -220,7 +220,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private async writeAudit(err: Error | undefined): Promise<void> {
     const { recordAudit } = await import('../audit/audit.js')
-    const exitCode = err ? normaliseError(err).exitCode : this.exitStatus
+    const exitCode = err ? exitCodeOf(normaliseError(err)) : this.exitStatus
     try {
       await recordAudit(this.database!.knex, {
         profile: this.database!.profile,

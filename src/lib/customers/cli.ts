@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import type { Column } from '../cli/render.js'
 import { Problems } from '../validation.js'
 import { ADDRESS_FORMAT, parseAddress, type Address, type AddressInput } from './addresses.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { configError } from '../cli/errors.js'
+import { configError } from '../errors.js'
 import { ensureEmbeddedServer } from './embedded-server.js'
 import { createKnex } from './knex.js'
 import { translateDbError } from './sqlstate.js'

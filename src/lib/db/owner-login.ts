@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import type { Knex } from 'knex'
 
 import { scramVerifier } from '../auth/scram.js'
-import { configError } from '../cli/errors.js'
+import { configError } from '../errors.js'
 import { quoteIdent, quoteLiteral } from './identifiers.js'
 import { createKnex } from './knex.js'
 import { SqlState, sqlStateOf, translateDbError } from './sqlstate.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notAllowed } from '../cli/errors.js'
+import { notAllowed } from '../errors.js'
 import { getTenant, type Tenant } from '../tenants/tenant.js'
 import type { Db, Scope } from './connect.js'
 import { quoteIdent } from './identifiers.js'

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { dryRunFlag, tenantFlag } from '../cli/flags.js'
 import type { Progress } from '../cli/progress.js'
 import { BULK_LOAD_MIN_ROWS } from './bulk-load.js'

@@ -2,7 +2,7 @@ import type { Command } from '@oclif/core'
 import type { Knex } from 'knex'
 
 import { BaseCommand } from '../cli/base-command.js'
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
 import type { ExportSummary } from './export.js'
 import type { ImportSummary } from './run.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { queryRows } from '../stock/sql.js'
 import { insertDocument } from './drafts.js'

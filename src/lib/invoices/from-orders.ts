@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { distinct, throwIfFailed } from '../batch.js'
-import { ErpError, conflict } from '../cli/errors.js'
+import { ErpError, conflict } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { lockOrders, matchOrderLine, orderReference, parseOrderRef } from '../orders/orders.js'
 import { Decimal, fixed } from '../pricing/money.js'

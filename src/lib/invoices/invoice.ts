@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { distinct, type ItemFailure } from '../batch.js'
-import { type ErpError, conflict, notFound, usageError } from '../cli/errors.js'
+import { type ErpError, conflict, notFound, usageError } from '../errors.js'
 import { queryRows } from '../stock/sql.js'
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, invalidData } from '../cli/errors.js'
+import { conflict, invalidData } from '../errors.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'
 import { Problems, checkDecimal } from '../validation.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { parseOrderRef } from '../orders/orders.js'
 import { Decimal, currencyScale, fixed } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'

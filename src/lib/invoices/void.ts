@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import { clockNow } from '../db/clock.js'
 import { orderReference } from '../orders/orders.js'
 import { Decimal } from '../pricing/money.js'

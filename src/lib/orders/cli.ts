@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 
 import { Flags } from '@oclif/core'
 
-import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, usageError } from '../errors.js'
 import type { Column } from '../cli/render.js'
 import type { Invoice, InvoiceLine } from '../invoices/invoice.js'
 import type { AgingRow, InvoiceListItem } from '../invoices/reports.js'

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { distinct, failuresIn, throwIfFailed } from '../batch.js'
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { settleOrderState, settleOrderStates } from '../invoices/from-orders.js'
 import type { InvoiceDetail } from '../invoices/invoice.js'
 import { creditReturn } from '../invoices/void.js'

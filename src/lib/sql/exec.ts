@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type pg from 'pg'
 
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { withTenant } from '../db/tenant-scope.js'
 import { forEachTenant, type TenantOutcome } from '../tenants/fleet.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, conflict, invalidData } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { dayProblem, duplicatesOf, isWholeQuantity, quantityProblem } from './input.js'
 import { applyBatchToLevels, newBatch, type LevelShortage, type StockGuard } from './ledger.js'

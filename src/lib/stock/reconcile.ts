@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, conflict, invalidData } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging, type Staging } from '../db/staging.js'
 import { loadCountFile, type Delimiter } from './count-file.js'

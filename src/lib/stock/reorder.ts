@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { quantityProblem } from './input.js'
 import { resolveProducts, resolveWarehouses } from './refs.js'

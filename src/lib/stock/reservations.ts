@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { Decimal } from '../pricing/money.js'
 import { isWholeQuantity, quantityProblem } from './input.js'
 import { productKey, productLabel, resolveLocations, resolveLots, resolveProducts, resolveWarehouses } from './refs.js'

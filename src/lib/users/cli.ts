@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { askSecret, readStdinSecret } from '../cli/prompts.js'
 import type { Column } from '../cli/render.js'
 import type { PasswordSource, User } from './users.js'

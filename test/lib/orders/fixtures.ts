@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Knex } from 'knex'
 
-import type { ErpError } from '../../../src/lib/cli/errors.js'
+import type { ErpError } from '../../../src/lib/errors.js'
 
 import type { Db } from '../../../src/lib/db/connect.js'
 import { withTenant } from '../../../src/lib/db/tenant-scope.js'

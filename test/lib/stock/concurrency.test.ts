@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 
-import { isErpError } from '../../../src/lib/cli/errors.js'
+import { isErpError } from '../../../src/lib/errors.js'
 import { connect, type Db } from '../../../src/lib/db/connect.js'
 import { withTenant } from '../../../src/lib/db/tenant-scope.js'
 import { postMoves } from '../../../src/lib/stock/moves.js'

@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../../lib/cli/base-command.js'
-import { notFound } from '../../../lib/cli/errors.js'
+import { notFound } from '../../../lib/errors.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
 import { skuFlag, warehouseFlag } from '../../../lib/stock/flags.js'
 import { removeReorderPoint, type ReorderPoint } from '../../../lib/stock/reorder.js'
