@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { humanBytes } from '../../lib/backup/columns.js'
+import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
 import type { BackupResult } from '../../lib/backup/create.js'
 
 export interface BackupCreateRow {
