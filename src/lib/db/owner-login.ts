@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { Knex } from 'knex'
 
-import { scramVerifier } from '../auth/scram.js'
+import { scramVerifier } from './scram.js'
 import { configError } from '../errors.js'
 import { quoteIdent, quoteLiteral } from './identifiers.js'
 import { createKnex } from './knex.js'

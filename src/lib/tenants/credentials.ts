@@ -1,4 +1,4 @@
-import { generateSecret, scramVerifier } from '../auth/scram.js'
+import { generateSecret, scramVerifier } from '../db/scram.js'
 import type { Db } from '../db/connect.js'
 import { conflict } from '../errors.js'
 import { grantConnect } from '../db/database-grants.js'
