@@ -14,7 +14,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { connect } from '../src/lib/db/connect.js'
+import { connect } from '../src/lib/auth/connection-target.js'
 import { withTenant } from '../src/lib/db/tenant-scope.js'
 import { quote } from '../src/lib/pricing/resolve.js'
 import { createTenant } from '../src/lib/tenants/provision.js'

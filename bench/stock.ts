@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import type { Knex } from 'knex'
 
-import { connect } from '../src/lib/db/connect.js'
+import { connect } from '../src/lib/auth/connection-target.js'
 import { withTenant } from '../src/lib/db/tenant-scope.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { createLocation } from '../src/lib/stock/locations.js'

@@ -71,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The database, connected on first use. Admin connections bring the registry up to date. */
   protected async db(options: { poolMax?: number; skipRegistryUpgrade?: boolean } = {}): Promise<Db> {
     if (!this.database) {
-      const { connect } = await import('../db/connect.js')
+      const { connect } = await import('../auth/connection-target.js')
       this.database = await connect({
         profile: this.flags.profile,
         poolMax: options.poolMax,
