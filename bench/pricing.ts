@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 import { connect } from '../src/lib/auth/connection-target.js'
-import { withTenant } from '../src/lib/db/tenant-scope.js'
+import { withTenant } from '../src/lib/tenants/tenant-work.js'
 import { quote } from '../src/lib/pricing/resolve.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { setUpTestDatabase, tearDownTestDatabase } from '../test/helpers/database.js'

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import type { Knex } from 'knex'
 
 import { connect } from '../src/lib/auth/connection-target.js'
-import { withTenant } from '../src/lib/db/tenant-scope.js'
+import { withTenant } from '../src/lib/tenants/tenant-work.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { createLocation } from '../src/lib/stock/locations.js'
 import { createWarehouse } from '../src/lib/stock/warehouses.js'

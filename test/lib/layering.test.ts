@@ -4,7 +4,8 @@ import { expect } from 'chai'
 
 /**
  * Where code lives (docs/developing.md): the command layer (src/lib/cli/) builds on the domain
- * services, they build on the ground floor (src/lib/db/, src/lib/errors.ts), never the other way.
+ * services, they build on the ground floor (src/lib/db/, src/lib/errors.ts, src/lib/paths.ts),
+ * never the other way.
  * Each rule reads the import specifiers of src/lib's files and names every file that breaks it.
  */
 
@@ -27,6 +28,7 @@ interface Rule {
 
 const isUnder = (dir: string) => (file: string) => file.startsWith(`${dir}/`)
 const isPackage = (target: string) => !target.startsWith(`${LIB}/`) && !target.startsWith('src/')
+const GROUND_FILES = [`${LIB}/errors.ts`, `${LIB}/paths.ts`]
 const inDomain = (file: string) => isUnder(LIB)(file) && !isUnder(`${LIB}/cli`)(file)
 
 const RULES: Rule[] = [
@@ -39,6 +41,11 @@ const RULES: Rule[] = [
     name: 'a domain or db file never imports the command layer (src/lib/cli/)',
     applies: inDomain,
     allows: (target) => !isUnder(`${LIB}/cli`)(target),
+  },
+  {
+    name: 'db/ builds only on db/, errors.ts, paths.ts and packages (the caller passes what it needs)',
+    applies: isUnder(`${LIB}/db`),
+    allows: (target) => isPackage(target) || isUnder(`${LIB}/db`)(target) || GROUND_FILES.includes(target),
   },
   {
     name: 'src/lib/errors.ts, the ground floor, imports nothing of erp',
@@ -99,8 +106,11 @@ describe('layering of src/lib', () => {
       { file: 'src/lib/stock/d.ts', text: "export {\n  renderList,\n} from '../cli/render.js'" },
       { file: 'src/lib/e.ts', text: "import { x } from './cli/flags.js'" },
       { file: 'src/lib/errors.ts', text: "import { quoteIdent } from './db/identifiers.js'" },
+      { file: 'src/lib/db/f.ts', text: "import type { Tenant } from '../tenants/tenant.js'" },
+      { file: 'src/lib/db/g.ts', text: "const { getProfile } = await import('../auth/profiles.js')" },
+      { file: 'src/lib/db/h.ts', text: "import { x } from '../validation.js'" },
     ])
-    expect(violations).to.have.length(6)
+    expect(violations).to.have.length(9)
     expect(violations[0]).to.match(/^src\/lib\/stock\/a\.ts imports '@oclif\/core': a domain file/)
     expect(violations[2]).to.match(/^src\/lib\/stock\/c\.ts imports '\.\.\/cli\/base-command\.js'/)
   })
@@ -110,6 +120,10 @@ describe('layering of src/lib', () => {
       { file: 'src/lib/cli/flags.ts', text: "import { Flags } from '@oclif/core'\nimport { x } from '../stock/moves.js'" },
       { file: 'src/lib/stock/moves.ts', text: "// not: import { y } from '../cli/render.js'\nimport { z } from '../errors.js'" },
       { file: 'src/lib/stock/levels.ts', text: "/* import { y } from '../cli/render.js' */\nimport type { Knex } from 'knex'" },
+      {
+        file: 'src/lib/db/i.ts',
+        text: "import pg from 'pg'\nimport { x } from './knex.js'\nimport { dataDir } from '../paths.js'\nimport { ErpError } from '../errors.js'",
+      },
     ])).to.deep.equal([])
   })
 })

@@ -11,7 +11,7 @@ import { startProgress, type Progress } from './progress.js'
 import type { Knex } from 'knex'
 
 import type { Db } from '../db/connect.js'
-import type { TenantWorkOptions } from '../db/tenant-scope.js'
+import type { TenantWorkOptions } from '../tenants/tenant-work.js'
 import type { Tenant } from '../tenants/tenant.js'
 import { translateDbError } from '../db/sqlstate.js'
 
@@ -122,7 +122,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   ): Promise<R> {
     const db = await this.db()
     const slug = await this.tenantSlug(options.tenant ?? (this.flags as { tenant?: string }).tenant)
-    const { withTenant } = await import('../db/tenant-scope.js')
+    const { withTenant } = await import('../tenants/tenant-work.js')
     return withTenant(db, slug, work, { warn: (m) => this.warnOnce(m), ...options })
   }
 
