@@ -58,7 +58,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const started = performance.now()
     let rows: BackupCreateRow[]
     if (this.flags['all-tenants']) {
-      const { selectTenants } = await import('../../lib/tenants/migrate.js')
+      const { selectTenants } = await import('../../lib/tenants/selection.js')
       const tenants = await selectTenants(db, { all: true })
       const progress = await this.progress(`Backing up ${tenants.length} tenant(s)`)
       const outcomes = await backupTenants(db, tenants, {

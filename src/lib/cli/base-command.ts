@@ -107,7 +107,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected async selectedTenants(flags: { tenant?: string; 'all-tenants'?: boolean }): Promise<Tenant[]> {
     const db = await this.db()
-    const { selectTenants } = await import('../tenants/migrate.js')
+    const { selectTenants } = await import('../tenants/selection.js')
     if (flags['all-tenants']) return selectTenants(db, { all: true })
     return selectTenants(db, { tenant: await this.tenantSlug(flags.tenant) })
   }
