@@ -9,7 +9,7 @@ import { Decimal } from '../pricing/money.js'
 import { fulfilMany, type FulfilInput, type FulfilLine } from '../stock/fulfil.js'
 import { postMoves, type MoveLine, type PostedMove } from '../stock/moves.js'
 import { release, reserveMany, type Reservation, type ReserveShortage } from '../stock/reservations.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { getOrder, lockOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, refuseState, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
 

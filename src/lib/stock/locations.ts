@@ -4,7 +4,7 @@ import { conflict, invalidData, notAllowed, notFound, usageError } from '../erro
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import type { LocationKind } from './refs.js'
 import { locationCodeProblem, makeDefaultLocation, warehouseNotFound } from './warehouses.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export interface Location {
   fullCode: string

@@ -8,7 +8,7 @@ import {
   ALLOW_NEGATIVE_SQL, productKey, productLabel, resolveLocations, resolveLots, resolveProducts,
   type LocationRef, type ResolvedLocation, type ResolvedLot, type ResolvedProduct,
 } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export const MOVE_REASONS = ['receipt', 'shipment', 'return', 'transfer', 'adjustment', 'count', 'scrap'] as const
 export type MoveReason = (typeof MOVE_REASONS)[number]

@@ -7,7 +7,7 @@ import { withStaging, type Staging } from '../db/staging.js'
 import { loadCountFile, type Delimiter } from './count-file.js'
 import { applyBatchToLevels, newBatch } from './ledger.js'
 import { allowNegativeStock, resolveWarehouses, virtualLocationId } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Stock reconciliation: a physical count compared with the system, line by line, and (with
