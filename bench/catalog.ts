@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 import { openTestDb, setUpTestDatabase, tearDownTestDatabase, uniqueSlug } from '../test/helpers/database.js'
-import { withTenant } from '../src/lib/db/tenant-scope.js'
+import { withTenant } from '../src/lib/tenants/tenant-work.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { listProducts, type ListProductsInput } from '../src/lib/catalog/products.js'
 import type { Db } from '../src/lib/db/connect.js'

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 
 import type { Knex } from 'knex'
 
-import { withTenant } from '../src/lib/db/tenant-scope.js'
+import { withTenant } from '../src/lib/tenants/tenant-work.js'
 import { createInvoice } from '../src/lib/invoices/create.js'
 import { invoiceOrders } from '../src/lib/invoices/from-orders.js'
 import { issueInvoice, issueInvoices } from '../src/lib/invoices/issue.js'

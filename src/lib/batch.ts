@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind } from './cli/errors.js'
+import { ErpError, ErrorKind } from './errors.js'
 
 /**
  * Services that act on many documents at once are all or nothing: every item is checked, the

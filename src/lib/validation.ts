@@ -1,4 +1,4 @@
-import { conflict, invalidData } from './cli/errors.js'
+import { conflict, invalidData } from './errors.js'
 
 /**
  * Validation that reports every bad input at once. Services collect problems while checking their

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 
 import { failedWithMessage as failed, okResult as ok, runCli, type CliResult } from '../helpers/cli.js'
 import { openTestDb, uniqueSlug } from '../helpers/database.js'
-import { withTenant } from '../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../src/lib/tenants/tenant-work.js'
 import { verifyPassword } from '../../src/lib/users/password.js'
 
 async function erp(tenant: string, args: string[], input?: string): Promise<CliResult> {

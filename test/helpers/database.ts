@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
-import { connect, type Db } from '../../src/lib/db/connect.js'
+import { connect } from '../../src/lib/auth/connection-target.js'
+import type { Db } from '../../src/lib/db/connect.js'
 import { ensureEmbeddedServer } from '../../src/lib/db/embedded-server.js'
 import { tenantNames, type TenantNames } from '../../src/lib/db/identifiers.js'
 import { ensureRegistry } from '../../src/lib/db/registry.js'

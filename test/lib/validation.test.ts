@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 
-import { isErpError } from '../../src/lib/cli/errors.js'
+import { isErpError } from '../../src/lib/errors.js'
 import { checkDecimal, checkEmail, escapeLike, Problems } from '../../src/lib/validation.js'
 
 describe('validation', () => {

@@ -2,7 +2,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { listAttributes, type Attribute } from '../../lib/catalog/attributes.js'
-import { ATTRIBUTE_COLUMNS } from '../../lib/catalog/cli.js'
+import { ATTRIBUTE_COLUMNS } from '../../lib/cli/domains/catalog.js'
 
 export type AttributesListResult = Attribute[]
 

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { notFound } from '../../lib/cli/errors.js'
+import { notFound } from '../../lib/errors.js'
 import { logout } from '../../lib/auth/login.js'
 
 export interface AuthLogoutResult {

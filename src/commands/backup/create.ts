@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
-import { humanBytes } from '../../lib/backup/columns.js'
+import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
 import type { BackupResult } from '../../lib/backup/create.js'
 
 export interface BackupCreateRow {
@@ -58,7 +58,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const started = performance.now()
     let rows: BackupCreateRow[]
     if (this.flags['all-tenants']) {
-      const { selectTenants } = await import('../../lib/tenants/migrate.js')
+      const { selectTenants } = await import('../../lib/tenants/selection.js')
       const tenants = await selectTenants(db, { all: true })
       const progress = await this.progress(`Backing up ${tenants.length} tenant(s)`)
       const outcomes = await backupTenants(db, tenants, {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { ARCHIVE_COLUMNS } from '../../lib/backup/columns.js'
+import { ARCHIVE_COLUMNS } from '../../lib/cli/domains/backup-columns.js'
 import type { ArchiveInfo } from '../../lib/backup/catalog.js'
 
 export type BackupListResult = ArchiveInfo[]

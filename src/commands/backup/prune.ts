@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { dryRunFlag, yesFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
-import { humanBytes, PRUNE_COLUMNS } from '../../lib/backup/columns.js'
+import { humanBytes, PRUNE_COLUMNS } from '../../lib/cli/domains/backup-columns.js'
 import type { PruneResult } from '../../lib/backup/catalog.js'
 
 export type BackupPruneResult = PruneResult

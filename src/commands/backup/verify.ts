@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { humanBytes } from '../../lib/backup/columns.js'
+import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
 import type { SignatureStatus } from '../../lib/backup/signature.js'
 
 export interface BackupVerifyResult {

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { CATEGORY_COLUMNS } from '../../lib/catalog/cli.js'
+import { CATEGORY_COLUMNS } from '../../lib/cli/domains/catalog.js'
 import { listCategories, type Category } from '../../lib/catalog/categories.js'
 
 export type CategoriesListResult = Category[]

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { GROUP_COLUMNS } from '../../lib/customers/cli.js'
+import { GROUP_COLUMNS } from '../../lib/cli/domains/customers.js'
 import { listCustomerGroups, type CustomerGroup } from '../../lib/customers/groups.js'
 
 export type CustomerGroupsListResult = CustomerGroup[]

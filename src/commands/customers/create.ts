@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { addressesFrom, addressFlags, customerFieldFlags, customerFieldsFrom, customerRecord } from '../../lib/customers/cli.js'
+import { addressesFrom, addressFlags, customerFieldFlags, customerFieldsFrom, customerRecord } from '../../lib/cli/domains/customers.js'
 import { createCustomer, type CustomerDetail } from '../../lib/customers/customers.js'
 
 export type CustomersCreateResult = CustomerDetail

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { CUSTOMER_COLUMNS } from '../../lib/customers/cli.js'
+import { CUSTOMER_COLUMNS } from '../../lib/cli/domains/customers.js'
 import { listCustomers, type CustomerPage } from '../../lib/customers/customers.js'
 
 export type CustomersListResult = CustomerPage

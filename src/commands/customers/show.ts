@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { customerRecord } from '../../lib/customers/cli.js'
+import { customerRecord } from '../../lib/cli/domains/customers.js'
 import { getCustomer, type CustomerDetail } from '../../lib/customers/customers.js'
 
 export type CustomersShowResult = CustomerDetail

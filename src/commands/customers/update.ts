@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { customerFieldFlags, customerFieldsFrom, customerRecord } from '../../lib/customers/cli.js'
+import { customerFieldFlags, customerFieldsFrom, customerRecord } from '../../lib/cli/domains/customers.js'
 import { updateCustomer, type CustomerDetail, type CustomerFields } from '../../lib/customers/customers.js'
 
 export type CustomersUpdateResult = CustomerDetail

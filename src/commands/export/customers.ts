@@ -1,5 +1,5 @@
-import { exportFlags } from '../../lib/importer/cli.js'
-import { ExportCommand } from '../../lib/importer/commands.js'
+import { exportFlags } from '../../lib/cli/domains/importer.js'
+import { ExportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ExportSummary } from '../../lib/importer/export.js'
 
 export type ExportCustomersResult = ExportSummary

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
-import { bulkLoadFlag, importFlags } from '../../lib/importer/cli.js'
-import { ImportCommand } from '../../lib/importer/commands.js'
+import { bulkLoadFlag, importFlags } from '../../lib/cli/domains/importer.js'
+import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportProductsResult = ImportSummary

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
-import { importFlags } from '../../lib/importer/cli.js'
-import { ImportCommand } from '../../lib/importer/commands.js'
+import { importFlags } from '../../lib/cli/domains/importer.js'
+import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
 
 export type ImportStockResult = ImportSummary

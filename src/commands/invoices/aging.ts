@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { agingReport, type AgingReport } from '../../lib/invoices/reports.js'
-import { AGING_COLUMNS, dateFlag } from '../../lib/orders/cli.js'
+import { AGING_COLUMNS, dateFlag } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesAgingResult = AgingReport
 

@@ -6,7 +6,7 @@ import { listFlags } from '../../lib/cli/list-flags.js'
 import { createInvoice, type CreateInvoiceInput } from '../../lib/invoices/create.js'
 import { invoiceOrders, type InvoiceOrdersResult } from '../../lib/invoices/from-orders.js'
 import type { InvoiceDetail } from '../../lib/invoices/invoice.js'
-import { INVOICE_LINE_COLUMNS, dateFlag, parseLinePicks, refuseWithSeveral } from '../../lib/orders/cli.js'
+import { INVOICE_LINE_COLUMNS, dateFlag, parseLinePicks, refuseWithSeveral } from '../../lib/cli/domains/orders.js'
 import { parseLineSpecs } from '../../lib/pricing/line-spec.js'
 
 /** One document: the draft invoice; several --order: one item per order with its draft's id and totals. */

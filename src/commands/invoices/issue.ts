@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import type { InvoiceDetail } from '../../lib/invoices/invoice.js'
 import { issueInvoice, issueInvoices, type IssueInvoicesResult } from '../../lib/invoices/issue.js'
-import { dateFlag, invoicesArg } from '../../lib/orders/cli.js'
+import { dateFlag, invoicesArg } from '../../lib/cli/domains/orders.js'
 
 /** One invoice: the issued invoice; several: one item per invoice with its number and dates. */
 export type InvoicesIssueResult = InvoiceDetail | IssueInvoicesResult

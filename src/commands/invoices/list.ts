@@ -5,7 +5,7 @@ import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { INVOICE_STATES, type InvoiceState } from '../../lib/invoices/invoice.js'
 import { listInvoices, type InvoicePage } from '../../lib/invoices/reports.js'
-import { INVOICE_COLUMNS, dateFlag } from '../../lib/orders/cli.js'
+import { INVOICE_COLUMNS, dateFlag } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesListResult = InvoicePage
 

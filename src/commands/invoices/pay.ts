@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { payInvoice, type PayResult } from '../../lib/invoices/payments.js'
-import { dateFlag, invoiceArg } from '../../lib/orders/cli.js'
+import { dateFlag, invoiceArg } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesPayResult = PayResult
 

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { writeInvoiceDocument, type RenderedDocument } from '../../lib/invoices/document.js'
-import { invoiceArg } from '../../lib/orders/cli.js'
+import { invoiceArg } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesRenderResult = RenderedDocument
 

@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { getInvoice, type InvoiceDetail } from '../../lib/invoices/invoice.js'
-import { INVOICE_LINE_COLUMNS, invoiceArg } from '../../lib/orders/cli.js'
+import { INVOICE_LINE_COLUMNS, invoiceArg } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesShowResult = InvoiceDetail
 

@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag, yesFlag } from '../../lib/cli/flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
 import { voidInvoice, type VoidResult } from '../../lib/invoices/void.js'
-import { dateFlag, invoiceArg } from '../../lib/orders/cli.js'
+import { dateFlag, invoiceArg } from '../../lib/cli/domains/orders.js'
 
 export type InvoicesVoidResult = VoidResult
 

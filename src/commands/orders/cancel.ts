@@ -3,7 +3,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag, yesFlag } from '../../lib/cli/flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
-import { orderArg } from '../../lib/orders/cli.js'
+import { orderArg } from '../../lib/cli/domains/orders.js'
 import { cancelOrder, type CancelResult } from '../../lib/orders/lifecycle.js'
 
 export type OrdersCancelResult = CancelResult

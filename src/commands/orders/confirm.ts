@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { ordersArg } from '../../lib/orders/cli.js'
+import { ordersArg } from '../../lib/cli/domains/orders.js'
 import { confirmOrder, confirmOrders, type ConfirmOrdersResult, type ConfirmResult } from '../../lib/orders/lifecycle.js'
 
 /** One order: the order as confirmed and its credit check; several: one item per order. */

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { ORDER_LINE_COLUMNS, dateFlag, readOrderFile } from '../../lib/orders/cli.js'
+import { ORDER_LINE_COLUMNS, dateFlag, readOrderFile } from '../../lib/cli/domains/orders.js'
 import { createOrder, type CreateOrderInput, type OrderDetail } from '../../lib/orders/orders.js'
 import { parseLineSpecs } from '../../lib/pricing/line-spec.js'
 

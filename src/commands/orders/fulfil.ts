@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { MOVE_COLUMNS, ordersArg, parseLinePicks, parseSerials, refuseWithSeveral } from '../../lib/orders/cli.js'
+import { MOVE_COLUMNS, ordersArg, parseLinePicks, parseSerials, refuseWithSeveral } from '../../lib/cli/domains/orders.js'
 import { fulfilOrder, fulfilOrders, type FulfilOrdersResult, type FulfilResult } from '../../lib/orders/lifecycle.js'
 
 /** One order: the order as shipped and its moves; several: one item per order. */

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { ORDER_COLUMNS, dateFlag } from '../../lib/orders/cli.js'
+import { ORDER_COLUMNS, dateFlag } from '../../lib/cli/domains/orders.js'
 import { ORDER_STATES, listOrders, type OrderPage } from '../../lib/orders/orders.js'
 
 export type OrdersListResult = OrderPage

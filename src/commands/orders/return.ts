@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { MOVE_COLUMNS, dateFlag, orderArg, parseLinePicks, parseSerials } from '../../lib/orders/cli.js'
+import { MOVE_COLUMNS, dateFlag, orderArg, parseLinePicks, parseSerials } from '../../lib/cli/domains/orders.js'
 import { returnOrder, type ReturnResult } from '../../lib/orders/lifecycle.js'
 
 export type OrdersReturnResult = ReturnResult

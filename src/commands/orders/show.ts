@@ -3,7 +3,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { ORDER_LINE_COLUMNS, orderArg } from '../../lib/orders/cli.js'
+import { ORDER_LINE_COLUMNS, orderArg } from '../../lib/cli/domains/orders.js'
 import { getOrder, type OrderDetail } from '../../lib/orders/orders.js'
 
 export type OrdersShowResult = OrderDetail

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { PRICE_LIST_COLUMNS } from '../../lib/pricing/columns.js'
+import { PRICE_LIST_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listPriceLists, type PriceList } from '../../lib/pricing/price-lists.js'
 
 export type PriceListsListResult = PriceList[]

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { PRICE_ITEM_COLUMNS } from '../../lib/pricing/columns.js'
+import { PRICE_ITEM_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listPrices, type PriceItem } from '../../lib/pricing/prices.js'
 
 export type PricesListResult = PriceItem[]

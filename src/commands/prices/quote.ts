@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { QUOTE_LINE_COLUMNS } from '../../lib/pricing/columns.js'
+import { QUOTE_LINE_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { parseLineSpecs } from '../../lib/pricing/line-spec.js'
 import { quote, type Quote } from '../../lib/pricing/resolve.js'
 

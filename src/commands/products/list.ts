@@ -4,9 +4,9 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { parseAttributeAssignments } from '../../lib/catalog/attributes.js'
-import { PRODUCT_COLUMNS } from '../../lib/catalog/cli.js'
+import { PRODUCT_COLUMNS } from '../../lib/cli/domains/catalog.js'
 import { DEFAULT_PAGE, listProducts, MAX_PAGE, type ProductPage } from '../../lib/catalog/products.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 
 export type ProductsListResult = ProductPage
 

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { productRecord } from '../../lib/catalog/cli.js'
+import { productRecord } from '../../lib/cli/domains/catalog.js'
 import { getProduct, type Product } from '../../lib/catalog/products.js'
 
 export type ProductsShowResult = Product

@@ -2,9 +2,9 @@ import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { parseAttributeAssignments } from '../../lib/catalog/attributes.js'
-import { productFieldFlags, productFieldsFrom, productRecord } from '../../lib/catalog/cli.js'
+import { productFieldFlags, productFieldsFrom, productRecord } from '../../lib/cli/domains/catalog.js'
 import { updateProduct, type Product } from '../../lib/catalog/products.js'
 
 export type ProductsUpdateResult = Product

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { SETTING_COLUMNS } from '../../lib/settings/columns.js'
+import { SETTING_COLUMNS } from '../../lib/cli/domains/settings-columns.js'
 import { listSettings, type Setting } from '../../lib/settings/settings.js'
 
 export type SettingsListResult = Setting[]

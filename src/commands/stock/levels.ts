@@ -3,8 +3,8 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { LEVEL_COLUMNS, REORDER_LEVEL_COLUMNS } from '../../lib/stock/columns.js'
-import { limitFlag, lotFlag, skuFlag, warehouseFlag } from '../../lib/stock/flags.js'
+import { LEVEL_COLUMNS, REORDER_LEVEL_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
+import { limitFlag, lotFlag, skuFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listLevels, type LevelGrouping, type StockLevel } from '../../lib/stock/levels.js'
 
 export type StockLevelsResult = StockLevel[]

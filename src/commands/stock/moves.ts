@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { MOVE_COLUMNS } from '../../lib/stock/columns.js'
-import { limitFlag, lotFlag, referenceFlag, skuFlag, warehouseFlag } from '../../lib/stock/flags.js'
+import { MOVE_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
+import { limitFlag, lotFlag, referenceFlag, skuFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listMoves, type StockMove } from '../../lib/stock/history.js'
 import { MOVE_REASONS, type MoveReason } from '../../lib/stock/moves.js'
 

@@ -4,8 +4,8 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { COUNT_COLUMNS, describeCountTotals } from '../../lib/stock/columns.js'
-import { warehouseFlag } from '../../lib/stock/flags.js'
+import { COUNT_COLUMNS, describeCountTotals } from '../../lib/cli/domains/stock-columns.js'
+import { warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { reconcileCount, type ReconcileResult } from '../../lib/stock/reconcile.js'
 
 export type StockReconcileResult = ReconcileResult

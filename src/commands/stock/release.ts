@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { RESERVATION_COLUMNS } from '../../lib/stock/columns.js'
+import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { release, type Reservation } from '../../lib/stock/reservations.js'
 
 export type StockReleaseResult = Reservation[]

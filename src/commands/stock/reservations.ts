@@ -3,8 +3,8 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { RESERVATION_COLUMNS } from '../../lib/stock/columns.js'
-import { limitFlag, warehouseFlag } from '../../lib/stock/flags.js'
+import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
+import { limitFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listReservations, type Reservation } from '../../lib/stock/reservations.js'
 
 export type StockReservationsResult = Reservation[]

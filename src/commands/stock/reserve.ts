@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { RESERVATION_COLUMNS } from '../../lib/stock/columns.js'
-import { lotFlag, warehouseFlag } from '../../lib/stock/flags.js'
+import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
+import { lotFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { reserve, type Reservation, type ReserveLine } from '../../lib/stock/reservations.js'
 
 export type StockReserveResult = Reservation[]

@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { LEVEL_COLUMNS, describeMove } from '../../lib/stock/columns.js'
-import { locationFlag, lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/stock/flags.js'
+import { LEVEL_COLUMNS, describeMove } from '../../lib/cli/domains/stock-columns.js'
+import { locationFlag, lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { scrapStock, type StockOperationResult } from '../../lib/stock/operations.js'
 
 export type StockScrapResult = StockOperationResult

@@ -4,10 +4,10 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { DRIFT_COLUMNS, SERIAL_DRIFT_COLUMNS, TENANT_VERIFY_COLUMNS } from '../../lib/stock/columns.js'
-import { limitFlag } from '../../lib/stock/flags.js'
+import { DRIFT_COLUMNS, SERIAL_DRIFT_COLUMNS, TENANT_VERIFY_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
+import { limitFlag } from '../../lib/cli/domains/stock-flags.js'
 import { verifyLevels, verifyTenants, type TenantVerifyOutcome, type VerifyResult } from '../../lib/stock/verify.js'
-import { selectTenants } from '../../lib/tenants/migrate.js'
+import { selectTenants } from '../../lib/tenants/selection.js'
 
 /** One tenant: the drift itself; --all-tenants: a line per tenant. */
 export type StockVerifyResult = VerifyResult | { tenants: TenantVerifyOutcome[] }

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { TAX_RATE_COLUMNS } from '../../lib/pricing/columns.js'
+import { TAX_RATE_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listTaxRates, type TaxRate } from '../../lib/pricing/taxes.js'
 
 export type TaxesListResult = TaxRate[]

@@ -5,7 +5,7 @@ import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
-import { usageError } from '../../lib/cli/errors.js'
+import { usageError } from '../../lib/errors.js'
 import { checkDistributable, type DistributableFinding, type DistributableReport } from '../../lib/tenants/distributable.js'
 
 export type TenantsCheckDistributableResult = DistributableReport

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { DELETED_TENANT_COLUMNS, TENANT_COLUMNS } from '../../lib/tenants/columns.js'
+import { DELETED_TENANT_COLUMNS, TENANT_COLUMNS } from '../../lib/cli/domains/tenants-columns.js'
 import { listTenants, type Tenant } from '../../lib/tenants/tenant.js'
 
 export type TenantsListResult = Tenant[]

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { USER_COLUMNS } from '../../lib/users/cli.js'
+import { USER_COLUMNS } from '../../lib/cli/domains/users.js'
 import { listUsers, USER_ROLES, type User } from '../../lib/users/users.js'
 
 export type UsersListResult = User[]

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
-import { passwordFlags, passwordSourceFrom } from '../../lib/users/cli.js'
+import { passwordFlags, passwordSourceFrom } from '../../lib/cli/domains/users.js'
 import { resetUserPassword, type User } from '../../lib/users/users.js'
 
 export interface UsersResetPasswordResult extends User {

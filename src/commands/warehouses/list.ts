@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { WAREHOUSE_COLUMNS } from '../../lib/stock/columns.js'
+import { WAREHOUSE_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { listWarehouses, type Warehouse } from '../../lib/stock/warehouses.js'
 
 export type WarehousesListResult = Warehouse[]

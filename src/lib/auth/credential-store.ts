@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import type { AsyncEntry } from '@napi-rs/keyring'
 
-import { configError } from '../cli/errors.js'
+import { configError } from '../errors.js'
 import { configDir } from '../paths.js'
 import { readPrivateJson, updatePrivateJson } from './private-file.js'
 

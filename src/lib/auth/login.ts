@@ -1,7 +1,8 @@
-import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
-import { connect, type Db, type Scope } from '../db/connect.js'
+import { ErpError, ErrorKind, usageError } from '../errors.js'
+import type { Db, Scope } from '../db/connect.js'
 import { ensureEmbeddedServer } from '../db/embedded-server.js'
 import { validateSlug } from '../db/identifiers.js'
+import { connect } from './connection-target.js'
 import { credentialStoreFor, openCredentialStore, type StoreName } from './credential-store.js'
 import { getProfile, profileFromUrl, removeProfile, saveProfile, setCurrentProfile, type Profile } from './profiles.js'
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import fs, { type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 
-import { configError, ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { configError, ErpError, ErrorKind, isErpError } from '../errors.js'
 
 /**
  * JSON files only their owner may read (profiles.json, credentials.json), in the spirit of .pgpass:

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import { configError, notFound, usageError } from '../cli/errors.js'
+import { configError, notFound, usageError } from '../errors.js'
 import { validateSlug } from '../db/identifiers.js'
 import { configDir } from '../paths.js'
 import { readPrivateJson, updatePrivateJson } from './private-file.js'

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
 import tar from 'tar-stream'
 
-import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { sqlStateOf } from '../db/sqlstate.js'
 import {
   ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY, PARTIAL_SUFFIX, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,

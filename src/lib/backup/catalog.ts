@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 
-import { ErpError, ErrorKind, isErpError } from '../cli/errors.js'
+import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { peekArchive, readArchive } from './archive.js'
 import { STAGING_MARK } from './create.js'
 import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX, type Manifest } from './format.js'

@@ -6,7 +6,7 @@ import zlib from 'node:zlib'
 import type { Knex } from 'knex'
 import type pg from 'pg'
 
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { MIGRATIONS_TABLE } from '../db/migrator.js'

@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import { quoteIdent, quoteLiteral } from '../db/identifiers.js'
 
 /**

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 import type pg from 'pg'
 
-import { conflict, ErpError, ErrorKind } from '../cli/errors.js'
+import { conflict, ErpError, ErrorKind } from '../errors.js'
 import { allowTenantTriggers } from '../db/citus.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, quoteLiteral, tenantSchema, type TenantNames } from '../db/identifiers.js'

@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { AclGrant, DdlStatement, DefaultAcl, FunctionSettings, ObjectAcl, RoleRef, SchemaDoc } from './ddl.js'
 import { checkStatements } from './statements.js'
 import { tokenize } from './sql-tokens.js'

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 
-import { conflict, configError, ErpError, ErrorKind, usageError } from '../cli/errors.js'
+import { conflict, configError, ErpError, ErrorKind, usageError } from '../errors.js'
 import { FileStore, openCredentialStore, type CredentialStore } from '../auth/credential-store.js'
 import type { Db } from '../db/connect.js'
 import { requireAdmin } from '../db/registry.js'

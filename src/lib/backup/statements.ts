@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { DdlStatement } from './ddl.js'
 import { tokenize, type SqlToken } from './sql-tokens.js'
 

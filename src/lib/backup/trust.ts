@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind, notAllowed } from '../cli/errors.js'
+import { ErpError, ErrorKind, notAllowed } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { readArchive, type ArchiveCheck } from './archive.js'
 import { signatureStatus, type SignatureStatus } from './signature.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, usageError } from '../cli/errors.js'
+import { conflict, usageError } from '../errors.js'
 import { checkDecimal, checkText, Problems } from '../validation.js'
 
 /**

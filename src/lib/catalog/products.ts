@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notFound, usageError } from '../cli/errors.js'
+import { conflict, notFound, usageError } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { checkDecimal, checkText, escapeLike, optionalText, Problems } from '../validation.js'
 import { checkAttributeValues, type AttributeValue } from './attributes.js'

@@ -1,7 +1,7 @@
 import { Command, type Interfaces } from '@oclif/core'
 
-import { ErpError, ErrorKind, isErpError } from './errors.js'
-import { ExitCode } from './exit-codes.js'
+import { ErpError, ErrorKind, isErpError } from '../errors.js'
+import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag } from './flags.js'
 import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
@@ -11,7 +11,7 @@ import { startProgress, type Progress } from './progress.js'
 import type { Knex } from 'knex'
 
 import type { Db } from '../db/connect.js'
-import type { TenantWorkOptions } from '../db/tenant-scope.js'
+import type { TenantWorkOptions } from '../tenants/tenant-work.js'
 import type { Tenant } from '../tenants/tenant.js'
 import { translateDbError } from '../db/sqlstate.js'
 
@@ -71,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The database, connected on first use. Admin connections bring the registry up to date. */
   protected async db(options: { poolMax?: number; skipRegistryUpgrade?: boolean } = {}): Promise<Db> {
     if (!this.database) {
-      const { connect } = await import('../db/connect.js')
+      const { connect } = await import('../auth/connection-target.js')
       this.database = await connect({
         profile: this.flags.profile,
         poolMax: options.poolMax,
@@ -107,7 +107,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected async selectedTenants(flags: { tenant?: string; 'all-tenants'?: boolean }): Promise<Tenant[]> {
     const db = await this.db()
-    const { selectTenants } = await import('../tenants/migrate.js')
+    const { selectTenants } = await import('../tenants/selection.js')
     if (flags['all-tenants']) return selectTenants(db, { all: true })
     return selectTenants(db, { tenant: await this.tenantSlug(flags.tenant) })
   }
@@ -122,7 +122,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   ): Promise<R> {
     const db = await this.db()
     const slug = await this.tenantSlug(options.tenant ?? (this.flags as { tenant?: string }).tenant)
-    const { withTenant } = await import('../db/tenant-scope.js')
+    const { withTenant } = await import('../tenants/tenant-work.js')
     return withTenant(db, slug, work, { warn: (m) => this.warnOnce(m), ...options })
   }
 
@@ -192,10 +192,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   public override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     const error = normaliseError(err)
-    process.exitCode = error.exitCode
+    process.exitCode = exitCodeOf(error)
     if (this.jsonEnabled()) {
       const envelope: JsonEnvelope<never> = cutStrings({
-        status: error.exitCode,
+        status: exitCodeOf(error),
         warnings: this.warnings,
         error: { name: error.name, message: error.message, kind: error.kind, actions: error.actions, data: error.data },
       })
@@ -220,7 +220,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private async writeAudit(err: Error | undefined): Promise<void> {
     const { recordAudit } = await import('../audit/audit.js')
-    const exitCode = err ? normaliseError(err).exitCode : this.exitStatus
+    const exitCode = err ? exitCodeOf(normaliseError(err)) : this.exitStatus
     try {
       await recordAudit(this.database!.knex, {
         profile: this.database!.profile,

@@ -1,3 +1,5 @@
+import type { ErpError, ErrorKind } from '../errors.js'
+
 /**
  * Exit codes, after sysexits(3). The one table the README and `erp --help` show.
  */
@@ -28,3 +30,22 @@ export const EXIT_CODE_TABLE: ReadonlyArray<[ExitCode, string]> = [
   [ExitCode.CONFIG, 'configuration or missing credentials'],
   [ExitCode.INTERRUPTED, 'interrupted'],
 ]
+
+/** The exit code each kind of error ends a command with. */
+const EXIT_BY_KIND: Record<ErrorKind, ExitCode> = {
+  USAGE: ExitCode.USAGE,
+  INVALID_DATA: ExitCode.DATA_ERR,
+  NOT_FOUND: ExitCode.FAILURE,
+  FILE_NOT_FOUND: ExitCode.NO_INPUT,
+  CONFLICT: ExitCode.FAILURE,
+  NOT_ALLOWED: ExitCode.NO_PERMISSION,
+  UNAVAILABLE: ExitCode.UNAVAILABLE,
+  TEMPORARY: ExitCode.TEMP_FAIL,
+  CONFIG: ExitCode.CONFIG,
+  INTERRUPTED: ExitCode.INTERRUPTED,
+  FAILED: ExitCode.FAILURE,
+}
+
+export function exitCodeOf(error: ErpError): ExitCode {
+  return EXIT_BY_KIND[error.kind]
+}

@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind, usageError } from './errors.js'
+import { ErpError, ErrorKind, usageError } from '../errors.js'
 import { isInteractive } from './terminal.js'
 
 const DEFAULT_TIMEOUT_MS = 120_000

@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 import { stringify } from 'csv-stringify/sync'
 
-import { usageError } from './errors.js'
+import { usageError } from '../errors.js'
 import { sanitizeForTerminal } from './sanitize.js'
 
 export interface Column<T> {

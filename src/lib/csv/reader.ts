@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 
 /**
  * CSV bytes → records, for the importer's hot path. csv-parse reads 35–40 MB/s, most of the time

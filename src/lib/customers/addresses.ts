@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notFound } from '../cli/errors.js'
+import { notFound } from '../errors.js'
 import { checkText, optionalText, type Problems } from '../validation.js'
 
 export const ADDRESS_KINDS = ['billing', 'shipping'] as const

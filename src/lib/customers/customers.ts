@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notFound, usageError } from '../cli/errors.js'
+import { conflict, notFound, usageError } from '../errors.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, escapeLike, optionalText, Problems } from '../validation.js'
 import {
   checkAddress, deleteAddress, insertAddresses, listAddresses, makeDefaultAddress,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notFound, usageError } from '../cli/errors.js'
+import { conflict, notFound, usageError } from '../errors.js'
 import { checkDecimal, checkText, Problems } from '../validation.js'
 
 /** Customer groups carry a default price list (set by pricing) and a discount for their members. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { configError } from '../cli/errors.js'
+import { configError } from '../errors.js'
 
 /** What this database is to Citus: not part of a cluster, its coordinator, or a worker. */
 export type CitusRole = 'none' | 'coordinator' | 'worker'

@@ -1,7 +1,5 @@
 import type { Knex } from 'knex'
 
-import { configError } from '../cli/errors.js'
-import { ensureEmbeddedServer } from './embedded-server.js'
 import { createKnex } from './knex.js'
 import { translateDbError } from './sqlstate.js'
 
@@ -34,19 +32,20 @@ export interface Db {
   close(): Promise<void>
 }
 
-export interface ConnectOptions {
-  /** --profile, which wins over everything. */
+/**
+ * Where to connect, resolved (auth/connection-target.ts does it, from profiles, credentials and the
+ * environment): the connection with its secret, the scope it gives and where it came from.
+ */
+export interface ConnectionTarget {
+  connection: string | Knex.PgConnectionConfig
+  embedded?: boolean
+  scope: Scope
   profile?: string
-  poolMax?: number
-  log?: (message: string) => void
+  source: ConnectionSource
 }
 
-/**
- * Resolve where to connect, in this order: --profile, ERP_PROFILE, DATABASE_URL (cron, CI), the
- * profile chosen with `erp auth use`, and finally the embedded server.
- */
-export async function connect(options: ConnectOptions = {}): Promise<Db> {
-  const target = await resolveTarget(options)
+/** Open a Db on a resolved target, checked with one query (a driver error comes back translated). */
+export async function openDb(target: ConnectionTarget, options: { poolMax?: number } = {}): Promise<Db> {
   const knex = await createKnex({ connection: target.connection, poolMax: options.poolMax })
   try {
     await knex.raw('select 1')
@@ -69,7 +68,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Db> {
   }
 }
 
-function asOtherRole(connection: Target['connection'], user: string, password: string): Knex.PgConnectionConfig {
+function asOtherRole(connection: ConnectionTarget['connection'], user: string, password: string): Knex.PgConnectionConfig {
   if (typeof connection !== 'string') return { ...connection, user, password }
   const url = new URL(connection)
   url.username = encodeURIComponent(user)
@@ -77,7 +76,7 @@ function asOtherRole(connection: Target['connection'], user: string, password: s
   return { connectionString: url.toString() }
 }
 
-function endpointOf(target: Target): Endpoint {
+function endpointOf(target: ConnectionTarget): Endpoint {
   const embedded = target.source === 'embedded' || target.embedded === true
   if (typeof target.connection !== 'string') {
     const c = target.connection
@@ -90,60 +89,5 @@ function endpointOf(target: Target): Endpoint {
     database: decodeURIComponent(url.pathname.slice(1)),
     user: decodeURIComponent(url.username),
     embedded,
-  }
-}
-
-interface Target {
-  connection: string | Knex.PgConnectionConfig
-  embedded?: boolean
-  scope: Scope
-  profile?: string
-  source: ConnectionSource
-}
-
-async function resolveTarget(options: ConnectOptions): Promise<Target> {
-  if (options.profile) return fromProfile(options.profile, 'flag-profile')
-  if (process.env.ERP_PROFILE) return fromProfile(process.env.ERP_PROFILE, 'env-profile')
-  if (process.env.DATABASE_URL) {
-    return { connection: process.env.DATABASE_URL, scope: { kind: 'admin' }, source: 'database-url' }
-  }
-  const { currentProfileName } = await import('../auth/profiles.js')
-  const current = await currentProfileName()
-  if (current) return fromProfile(current, 'current-profile')
-  return { connection: await ensureEmbeddedServer(options.log), scope: { kind: 'admin' }, source: 'embedded' }
-}
-
-async function fromProfile(name: string, source: ConnectionSource): Promise<Target> {
-  const { getProfile } = await import('../auth/profiles.js')
-  const profile = await getProfile(name)
-  const scope: Scope = profile.kind === 'tenant' ? { kind: 'tenant', tenant: profile.tenant! } : { kind: 'admin' }
-  if (profile.embedded && profile.kind === 'admin') {
-    return { connection: await ensureEmbeddedServer(), embedded: true, scope, profile: name, source }
-  }
-  const { credentialStoreFor } = await import('../auth/credential-store.js')
-  const password = await (await credentialStoreFor(profile.secretStore)).get(name)
-  if (password === undefined && profile.kind === 'tenant') {
-    throw configError(`No stored secret for profile "${name}"`, {
-      actions: [
-        `Store one with: erp auth login ${name} --password-stdin …`,
-        `Or issue new credentials: erp tenants credentials ${profile.tenant} --save-profile ${name}`,
-      ],
-    })
-  }
-  // An embedded profile follows the embedded server wherever it listens now.
-  const server = profile.embedded ? new URL(await ensureEmbeddedServer()) : undefined
-  return {
-    connection: {
-      host: server?.hostname ?? profile.host,
-      port: server ? Number(server.port) : profile.port,
-      user: profile.user,
-      database: server ? server.pathname.slice(1) : profile.database,
-      password,
-      ssl: profile.ssl ? true : undefined,
-    },
-    embedded: profile.embedded,
-    scope,
-    profile: name,
-    source,
   }
 }

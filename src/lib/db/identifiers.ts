@@ -1,4 +1,4 @@
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 
 /**
  * The one place that turns tenant slugs into SQL identifiers. Only names built here are ever

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, notFound } from '../cli/errors.js'
+import { ErpError, ErrorKind, notFound } from '../errors.js'
 import { checkCitusSql, splitStatements, type CitusRule } from './citus-rules.js'
 import type { Db } from './connect.js'
 import { quoteIdent } from './identifiers.js'

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, notAllowed, usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, notAllowed, usageError } from '../errors.js'
 import { packageRoot } from '../paths.js'
 import { allowTenantTriggers } from './citus.js'
 import { quoteIdent } from './identifiers.js'

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto'
 import type { Knex } from 'knex'
 
-import { scramVerifier } from '../auth/scram.js'
-import { configError } from '../cli/errors.js'
+import { scramVerifier } from './scram.js'
+import { configError } from '../errors.js'
 import { quoteIdent, quoteLiteral } from './identifiers.js'
 import { createKnex } from './knex.js'
 import { SqlState, sqlStateOf, translateDbError } from './sqlstate.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from './connect.js'
 import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
 import { loadMigrations, migrateUp, migrationLock, type MigrationOutcome } from './migrator.js'

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex'
 
-import type { Tenant } from '../tenants/tenant.js'
 import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
 import { appliedBySchema, appliedMigrations, loadMigrations, type MigrationSet } from './migrator.js'
 import { newerSchemaError, newerSchemaWarning } from './newer-schema.js'
@@ -19,13 +18,20 @@ export async function unknownMigrations(set: MigrationSet, applied: Iterable<str
   return [...applied].filter((name) => !known.has(name)).sort()
 }
 
+/** What guardTenantSchema reads of a tenant's registry row (tenants/tenant.ts's Tenant has it). */
+export interface TenantMigrationRecord {
+  slug: string
+  schema: string
+  schemaMigrations?: string[] | null
+}
+
 /**
  * Refuse write work on a tenant migrated by a newer erp; let read work go on with a warning.
  * Called by withTenant for every unit of tenant work, before it starts.
  */
 export async function guardTenantSchema(
   trx: Knex,
-  tenant: Tenant,
+  tenant: TenantMigrationRecord,
   access: 'read' | 'write',
   warn?: (message: string) => void,
 ): Promise<void> {

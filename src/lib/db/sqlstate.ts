@@ -1,4 +1,4 @@
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 
 /** The SQLSTATEs erp reacts to, by name. */
 export const SqlState = {

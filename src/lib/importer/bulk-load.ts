@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import { quoteIdent, quoteLiteral } from '../db/identifiers.js'
 import { sqlStateOf } from '../db/sqlstate.js'
 

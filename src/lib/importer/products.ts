@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
 import { parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'

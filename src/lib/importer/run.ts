@@ -5,7 +5,7 @@ import type { Knex } from 'knex'
 
 import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
 
-import { invalidData, isErpError, usageError } from '../cli/errors.js'
+import { invalidData, isErpError, usageError } from '../errors.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { quoteLiteral } from '../db/identifiers.js'

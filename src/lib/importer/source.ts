@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 
-import { ErpError, ErrorKind, invalidData, usageError } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData, usageError } from '../errors.js'
 import { DELIMITERS, detectDelimiter, hasBom } from '../csv/dialect.js'
 
 /**

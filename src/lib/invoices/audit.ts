@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import type { Db } from '../db/connect.js'
-import { withTenant } from '../db/tenant-scope.js'
+import { withTenant } from '../tenants/tenant-work.js'
 import { forEachTenant } from '../tenants/fleet.js'
 
 /**

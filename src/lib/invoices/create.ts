@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { insertDocument } from './drafts.js'
 import { invoiceOrder, type InvoiceOrderLineInput } from './from-orders.js'
 import { readInvoice, type InvoiceDetail } from './invoice.js'

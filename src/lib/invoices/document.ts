@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import type { Knex } from 'knex'
 
 import { settingValue } from '../settings/settings.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { getInvoice, type InvoiceDetail } from './invoice.js'
 
 /**

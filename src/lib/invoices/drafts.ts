@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { Decimal, fixed, type RoundingMode } from '../pricing/money.js'
 import { settingValue } from '../settings/settings.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import type { InvoiceKind } from './invoice.js'
 
 /**

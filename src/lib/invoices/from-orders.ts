@@ -1,11 +1,11 @@
 import type { Knex } from 'knex'
 
 import { distinct, throwIfFailed } from '../batch.js'
-import { ErpError, conflict } from '../cli/errors.js'
+import { ErpError, conflict } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { lockOrders, matchOrderLine, orderReference, parseOrderRef } from '../orders/orders.js'
 import { Decimal, fixed } from '../pricing/money.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { partOfLine } from './amounts.js'
 import { insertDocuments, roundingMode, type DocumentHeader, type DocumentLine } from './drafts.js'

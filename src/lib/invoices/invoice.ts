@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 
 import { distinct, type ItemFailure } from '../batch.js'
-import { type ErpError, conflict, notFound, usageError } from '../cli/errors.js'
-import { queryRows } from '../stock/sql.js'
+import { type ErpError, conflict, notFound, usageError } from '../errors.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Invoices and credit notes: their types, the read model, and the locking and state checks the

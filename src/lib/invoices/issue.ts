@@ -4,7 +4,7 @@ import { throwIfFailed } from '../batch.js'
 import { clockNow } from '../db/clock.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { settingValue } from '../settings/settings.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { formatHasYear, formatNumber } from './amounts.js'
 import { checkDay, invoiceStateRefusal, label, lockInvoices, readInvoice, type InvoiceDetail, type InvoiceKind, type LockedInvoice } from './invoice.js'
 

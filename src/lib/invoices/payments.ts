@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 
-import { conflict, invalidData } from '../cli/errors.js'
+import { conflict, invalidData } from '../errors.js'
 import { Decimal, fixed } from '../pricing/money.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { checkDay, label, lockInvoice, readInvoice, refuseInvoiceState, type InvoiceDetail, type Payment } from './invoice.js'
 

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import { parseOrderRef } from '../orders/orders.js'
 import { Decimal, currencyScale, fixed } from '../pricing/money.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems } from '../validation.js'
 import { INVOICE_SELECT, INVOICE_STATES, checkDay, type Invoice, type InvoiceKind, type InvoiceState } from './invoice.js'
 

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import { clockNow } from '../db/clock.js'
 import { orderReference } from '../orders/orders.js'
 import { Decimal } from '../pricing/money.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { partOfLine } from './amounts.js'
 import { insertDocument, roundingMode, type DocumentLine } from './drafts.js'
 import { orderLineMoney, settleOrderState } from './from-orders.js'

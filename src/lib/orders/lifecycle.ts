@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { distinct, failuresIn, throwIfFailed } from '../batch.js'
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { settleOrderState, settleOrderStates } from '../invoices/from-orders.js'
 import type { InvoiceDetail } from '../invoices/invoice.js'
 import { creditReturn } from '../invoices/void.js'
@@ -9,7 +9,7 @@ import { Decimal } from '../pricing/money.js'
 import { fulfilMany, type FulfilInput, type FulfilLine } from '../stock/fulfil.js'
 import { postMoves, type MoveLine, type PostedMove } from '../stock/moves.js'
 import { release, reserveMany, type Reservation, type ReserveShortage } from '../stock/reservations.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { getOrder, lockOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, refuseState, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
 

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
 
 import { distinct, type ItemFailure } from '../batch.js'
-import { ErpError, conflict, notFound, usageError } from '../cli/errors.js'
+import { ErpError, conflict, notFound, usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
-import { queryRows } from '../stock/sql.js'
+import { queryRows } from '../db/query-rows.js'
 import { Problems } from '../validation.js'
 
 /**

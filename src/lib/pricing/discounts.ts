@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notFound } from '../cli/errors.js'
+import { conflict, notFound } from '../errors.js'
 import { Problems, checkDecimal, checkInteger, checkText } from '../validation.js'
 import { checkCode, checkCurrency, checkDate, checkPeriod } from './checks.js'
 

@@ -1,4 +1,4 @@
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import type { QuoteLineInput } from './resolve.js'
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notFound } from '../cli/errors.js'
+import { notFound } from '../errors.js'
 import { Problems, checkText } from '../validation.js'
 import { checkCode, checkCurrency } from './checks.js'
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notFound } from '../cli/errors.js'
+import { notFound } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { Problems, checkDecimal, checkInteger } from '../validation.js'
 import { checkDate, checkPeriod } from './checks.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 import { SETTINGS } from '../settings/settings.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { checkDate, describePeriod, inPeriod } from './checks.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { usageError } from '../cli/errors.js'
+import { usageError } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { createTenant, type CreatedTenant, type CreateTenantInput } from '../tenants/provision.js'

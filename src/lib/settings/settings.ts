@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { invalidData, usageError } from '../cli/errors.js'
+import { invalidData, usageError } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 
 /**

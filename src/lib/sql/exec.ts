@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
 import type pg from 'pg'
 
-import { ErpError, ErrorKind } from '../cli/errors.js'
+import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from '../db/connect.js'
-import { withTenant } from '../db/tenant-scope.js'
+import { withTenant } from '../tenants/tenant-work.js'
 import { forEachTenant, type TenantOutcome } from '../tenants/fleet.js'
 import { refuseSessionControl, splitScript, type ScriptStatement } from './script.js'
 

@@ -1,4 +1,4 @@
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 
 /**
  * An operator's SQL script cut into its statements, the way PostgreSQL's lexer sees them: `;` ends

@@ -6,7 +6,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { detectDelimiter } from '../csv/dialect.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'

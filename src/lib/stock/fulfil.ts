@@ -1,11 +1,11 @@
 import type { Knex } from 'knex'
 
 import { throwIfFailed, type ItemFailure } from '../batch.js'
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { quantityProblem } from './input.js'
 import { postMoves, type MoveLine, type MoveReason, type PostedMove } from './moves.js'
 import { productLabel, type LocationRef } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Shipping what a document reserved: the reservation is consumed (first-expiry-first-out over

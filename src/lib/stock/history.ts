@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import type { MoveReason } from './moves.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /** Reading the ledger, lots and serial numbers. */
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 
 import { transactionNow } from '../db/clock.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * The one way stock_levels follow the ledger: after a batch of moves is appended, the net change

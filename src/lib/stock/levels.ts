@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export interface StockLevel {
   sku: string

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 
-import { conflict, invalidData, notAllowed, notFound, usageError } from '../cli/errors.js'
+import { conflict, invalidData, notAllowed, notFound, usageError } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import type { LocationKind } from './refs.js'
 import { locationCodeProblem, makeDefaultLocation, warehouseNotFound } from './warehouses.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export interface Location {
   fullCode: string

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, conflict, invalidData } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { dayProblem, duplicatesOf, isWholeQuantity, quantityProblem } from './input.js'
 import { applyBatchToLevels, newBatch, type LevelShortage, type StockGuard } from './ledger.js'
@@ -8,7 +8,7 @@ import {
   ALLOW_NEGATIVE_SQL, productKey, productLabel, resolveLocations, resolveLots, resolveProducts,
   type LocationRef, type ResolvedLocation, type ResolvedLot, type ResolvedProduct,
 } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export const MOVE_REASONS = ['receipt', 'shipment', 'return', 'transfer', 'adjustment', 'count', 'scrap'] as const
 export type MoveReason = (typeof MOVE_REASONS)[number]

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 import { signedQuantityProblem, splitSign } from './input.js'
 import { levelsAt, type StockLevel } from './levels.js'
 import { postMoves, type MoveLine, type PostedMove } from './moves.js'

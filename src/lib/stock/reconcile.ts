@@ -1,13 +1,13 @@
 import path from 'node:path'
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, conflict, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, conflict, invalidData } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging, type Staging } from '../db/staging.js'
 import { loadCountFile, type Delimiter } from './count-file.js'
 import { applyBatchToLevels, newBatch } from './ledger.js'
 import { allowNegativeStock, resolveWarehouses, virtualLocationId } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Stock reconciliation: a physical count compared with the system, line by line, and (with

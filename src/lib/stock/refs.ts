@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Turning the names operators type (SKUs, location codes, lot codes) into rows, for many names

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 
-import { invalidData } from '../cli/errors.js'
+import { invalidData } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
 import { quantityProblem } from './input.js'
 import { resolveProducts, resolveWarehouses } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /** Reorder points: the minimum available stock of a product in a warehouse, and what to refill to. */
 export interface ReorderPoint {

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 
-import { ErpError, ErrorKind, invalidData } from '../cli/errors.js'
+import { ErpError, ErrorKind, invalidData } from '../errors.js'
 import { Decimal } from '../pricing/money.js'
 import { isWholeQuantity, quantityProblem } from './input.js'
 import { productKey, productLabel, resolveLocations, resolveLots, resolveProducts, resolveWarehouses } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * Reservations hold stock for documents (orders, transfer requests). A reservation is allocated

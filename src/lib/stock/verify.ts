@@ -3,9 +3,9 @@ import type { Knex } from 'knex'
 import { transactionNow } from '../db/clock.js'
 import type { Db } from '../db/connect.js'
 import { withStaging, type Staging } from '../db/staging.js'
-import { withTenant } from '../db/tenant-scope.js'
+import { withTenant } from '../tenants/tenant-work.js'
 import { forEachTenant } from '../tenants/fleet.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 /**
  * The level cache checked against the ledger: on hand rebuilt from every move, reserved from the

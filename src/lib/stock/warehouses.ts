@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
 
-import { conflict, invalidData, notFound } from '../cli/errors.js'
+import { conflict, invalidData, notFound } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { ensureVirtualLocations } from './refs.js'
-import { queryRows } from './sql.js'
+import { queryRows } from '../db/query-rows.js'
 
 export interface Warehouse {
   code: string

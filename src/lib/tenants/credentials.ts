@@ -1,6 +1,6 @@
-import { generateSecret, scramVerifier } from '../auth/scram.js'
+import { generateSecret, scramVerifier } from '../db/scram.js'
 import type { Db } from '../db/connect.js'
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import { grantConnect } from '../db/database-grants.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'

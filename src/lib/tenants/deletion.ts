@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notFound, usageError } from '../cli/errors.js'
+import { conflict, notFound, usageError } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent, tenantSchema } from '../db/identifiers.js'
 import { requireAdmin, requireRegistryWrite } from '../db/registry.js'

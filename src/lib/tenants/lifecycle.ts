@@ -1,4 +1,4 @@
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { disarmOwner } from '../db/owner-login.js'

@@ -10,7 +10,7 @@ import { translateDbError } from '../db/sqlstate.js'
 import { requireAdmin, requireRegistryWrite } from '../db/registry.js'
 import { guardTenantSchema, recordSchemaMigrations, unknownMigrations } from '../db/schema-migrations.js'
 import { assertInScope, enterTenant } from '../db/tenant-scope.js'
-import { getTenant, listTenants, type Tenant } from './tenant.js'
+import { getTenant, type Tenant } from './tenant.js'
 
 export type Direction = 'latest' | 'rollback'
 
@@ -21,16 +21,6 @@ export interface MigrationLimits {
 }
 
 export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 15 * 60_000 }
-
-/** The tenants a fleet command works on: the named one, or all of them. */
-export async function selectTenants(db: Db, selection: { tenant?: string; all?: boolean }): Promise<Tenant[]> {
-  if (selection.all) {
-    requireAdmin(db.scope, 'Working on all tenants')
-    return listTenants(db.knex, db.scope)
-  }
-  assertInScope(db.scope, selection.tenant!)
-  return [await getTenant(db.knex, db.scope, selection.tenant!)]
-}
 
 /**
  * One tenant's migration in one transaction, with `lock_timeout` and `statement_timeout` set for

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, ErpError, ErrorKind, notFound, usageError } from '../cli/errors.js'
+import { conflict, ErpError, ErrorKind, notFound, usageError } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { quoteIdent } from '../db/identifiers.js'
 import { requireAdmin } from '../db/registry.js'

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict } from '../cli/errors.js'
+import { conflict } from '../errors.js'
 import type { Db, Scope } from '../db/connect.js'
 import { grantConnect } from '../db/database-grants.js'
 import { quoteIdent, tenantNames, validateSlug, type TenantNames } from '../db/identifiers.js'

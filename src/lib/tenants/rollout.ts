@@ -350,7 +350,7 @@ export async function migrateLatest(
     const { runId, tenants, carried } = await tenantsToResume(db, { retryFailed: !!selection.retryFailed, continue: !!selection.continue })
     return rollout(db, tenants, { ...options, record: true, resumedFrom: runId, carried })
   }
-  const { selectTenants } = await import('./migrate.js')
+  const { selectTenants } = await import('./selection.js')
   const tenants = await selectTenants(db, selection)
   return rollout(db, tenants, { ...options, record: !!selection.all })
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notFound, usageError } from '../cli/errors.js'
+import { notFound, usageError } from '../errors.js'
 import type { Db } from '../db/connect.js'
 import { requireAdmin } from '../db/registry.js'
 import { listTenants, type Tenant } from './tenant.js'

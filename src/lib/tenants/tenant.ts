@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { notFound } from '../cli/errors.js'
+import { notFound } from '../errors.js'
 import type { Scope } from '../db/connect.js'
 import { validateSlug } from '../db/identifiers.js'
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { conflict, notAllowed, notFound } from '../cli/errors.js'
+import { conflict, notAllowed, notFound } from '../errors.js'
 import { checkEmail, checkText, Problems } from '../validation.js'
 import { generatePassword, hashPassword, passwordProblem } from './password.js'
 

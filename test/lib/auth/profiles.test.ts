@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import { ErpError } from '../../../src/lib/cli/errors.js'
+import { ErpError } from '../../../src/lib/errors.js'
 import {
   currentProfileName,
   getProfile,

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Knex } from 'knex'
 
 import type { Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { createTenant } from '../../../src/lib/tenants/provision.js'
 import { createCategory, listCategories, moveCategory } from '../../../src/lib/catalog/categories.js'
 import { createProduct } from '../../../src/lib/catalog/products.js'

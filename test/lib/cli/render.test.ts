@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 
-import { ErpError } from '../../../src/lib/cli/errors.js'
+import { ErpError } from '../../../src/lib/errors.js'
 import { type Column, renderList, renderRecord } from '../../../src/lib/cli/render.js'
 
 interface Invoice {

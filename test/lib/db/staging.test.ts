@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 
-import { ErpError, ErrorKind } from '../../../src/lib/cli/errors.js'
+import { ErpError, ErrorKind } from '../../../src/lib/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
 import { withStaging } from '../../../src/lib/db/staging.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { createTenant } from '../../../src/lib/tenants/provision.js'
 import { adminQuery, openTestDb, uniqueSlug } from '../../helpers/database.js'
 

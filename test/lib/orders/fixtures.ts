@@ -1,10 +1,10 @@
 import { expect } from 'chai'
 import type { Knex } from 'knex'
 
-import type { ErpError } from '../../../src/lib/cli/errors.js'
+import type { ErpError } from '../../../src/lib/errors.js'
 
 import type { Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { createPriceList } from '../../../src/lib/pricing/price-lists.js'
 import { setPrice } from '../../../src/lib/pricing/prices.js'
 import { receiveStock } from '../../../src/lib/stock/operations.js'

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Knex } from 'knex'
 
-import { ErpError } from '../../../src/lib/cli/errors.js'
+import { ErpError } from '../../../src/lib/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
 import { createInvoice } from '../../../src/lib/invoices/create.js'
 import { issueInvoice } from '../../../src/lib/invoices/issue.js'

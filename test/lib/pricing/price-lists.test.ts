@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 
 import type { Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { createPriceList, listPriceLists } from '../../../src/lib/pricing/price-lists.js'
 import { openTestDb } from '../../helpers/database.js'
 import { pricingTenant } from './fixtures.js'

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Knex } from 'knex'
 
-import { ErpError } from '../../../src/lib/cli/errors.js'
+import { ErpError } from '../../../src/lib/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
 import { createDiscount, type CreateDiscountInput } from '../../../src/lib/pricing/discounts.js'
 import { createPriceList, updatePriceList } from '../../../src/lib/pricing/price-lists.js'

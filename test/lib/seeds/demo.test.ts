@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { Knex } from 'knex'
 
 import type { Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { quote } from '../../../src/lib/pricing/resolve.js'
 import { DEMO_CUSTOMERS, DEMO_PRODUCTS } from '../../../src/lib/seeds/demo.js'
 import { createSeededTenant, runSeed } from '../../../src/lib/seeds/seeds.js'

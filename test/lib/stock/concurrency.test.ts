@@ -1,8 +1,9 @@
 import { expect } from 'chai'
 
-import { isErpError } from '../../../src/lib/cli/errors.js'
-import { connect, type Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { isErpError } from '../../../src/lib/errors.js'
+import { connect } from '../../../src/lib/auth/connection-target.js'
+import type { Db } from '../../../src/lib/db/connect.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { postMoves } from '../../../src/lib/stock/moves.js'
 import { reserve } from '../../../src/lib/stock/reservations.js'
 import { verifyLevels } from '../../../src/lib/stock/verify.js'

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import type { Db } from '../../../src/lib/db/connect.js'
-import { withTenant } from '../../../src/lib/db/tenant-scope.js'
+import { withTenant } from '../../../src/lib/tenants/tenant-work.js'
 import { createTenant } from '../../../src/lib/tenants/provision.js'
 import { createLocation } from '../../../src/lib/stock/locations.js'
 import { createWarehouse } from '../../../src/lib/stock/warehouses.js'

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 
-import { ErpError } from '../../../src/lib/cli/errors.js'
+import { ErpError } from '../../../src/lib/errors.js'
 import type { Db } from '../../../src/lib/db/connect.js'
 import { fulfilReservations } from '../../../src/lib/stock/fulfil.js'
 import { quantityProblem, signedQuantityProblem } from '../../../src/lib/stock/input.js'

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 
 import { parseDuration, formatDuration } from '../../../src/lib/cli/duration.js'
 import { isLockTimeout, planWaves } from '../../../src/lib/tenants/rollout.js'
-import { ErpError, ErrorKind } from '../../../src/lib/cli/errors.js'
+import { ErpError, ErrorKind } from '../../../src/lib/errors.js'
 
 describe('rollout planning', () => {
   const slugs = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}`)

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
-import { usageError } from '../../../lib/cli/errors.js'
+import { usageError } from '../../../lib/errors.js'
 
 export interface BackupKeyImportResult {
   registry: string

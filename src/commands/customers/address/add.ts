@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
 import { ADDRESS_KINDS, type Address } from '../../../lib/customers/addresses.js'
-import { formatAddress } from '../../../lib/customers/cli.js'
+import { formatAddress } from '../../../lib/cli/domains/customers.js'
 import { addCustomerAddress } from '../../../lib/customers/customers.js'
 
 export type CustomersAddressAddResult = Address

@@ -1,8 +1,8 @@
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
-import { REORDER_COLUMNS } from '../../../lib/stock/columns.js'
-import { limitFlag, skuFlag, warehouseFlag } from '../../../lib/stock/flags.js'
+import { REORDER_COLUMNS } from '../../../lib/cli/domains/stock-columns.js'
+import { limitFlag, skuFlag, warehouseFlag } from '../../../lib/cli/domains/stock-flags.js'
 import { listReorderPoints, type ReorderPoint } from '../../../lib/stock/reorder.js'
 
 export type StockReorderListResult = ReorderPoint[]

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../../lib/cli/base-command.js'
-import { notFound } from '../../../lib/cli/errors.js'
+import { notFound } from '../../../lib/errors.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
-import { skuFlag, warehouseFlag } from '../../../lib/stock/flags.js'
+import { skuFlag, warehouseFlag } from '../../../lib/cli/domains/stock-flags.js'
 import { removeReorderPoint, type ReorderPoint } from '../../../lib/stock/reorder.js'
 
 export type StockReorderRemoveResult = ReorderPoint

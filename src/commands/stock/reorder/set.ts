@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
-import { skuFlag, warehouseFlag } from '../../../lib/stock/flags.js'
+import { skuFlag, warehouseFlag } from '../../../lib/cli/domains/stock-flags.js'
 import { setReorderPoint, type ReorderPoint } from '../../../lib/stock/reorder.js'
 
 export type StockReorderSetResult = ReorderPoint

@@ -1,12 +1,12 @@
 import type { Command } from '@oclif/core'
 import type { Knex } from 'knex'
 
-import { BaseCommand } from '../cli/base-command.js'
-import { usageError } from '../cli/errors.js'
-import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
-import type { ExportSummary } from './export.js'
-import type { ImportSummary } from './run.js'
-import type { EntitySpec } from './spec.js'
+import { BaseCommand } from '../base-command.js'
+import { usageError } from '../../errors.js'
+import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './importer.js'
+import type { ExportSummary } from '../../importer/export.js'
+import type { ImportSummary } from '../../importer/run.js'
+import type { EntitySpec } from '../../importer/spec.js'
 
 /**
  * What every `erp import <entity>` command does once it has its spec: stream the file through the
@@ -18,7 +18,7 @@ export abstract class ImportCommand<T extends typeof Command> extends BaseComman
   static args = importArgs
 
   protected async importWith<O>(spec: EntitySpec<O>, options: O): Promise<ImportSummary> {
-    const { importCsv } = await import('./run.js')
+    const { importCsv } = await import('../../importer/run.js')
     const progress = await this.progress('Importing…')
     const file = (this.args as { file: string }).file
     const input = importInputFrom(file, this.flags as unknown as ImportFlagValues, progress, (sha256) => (this.auditDetails.sha256 = sha256))
@@ -37,7 +37,7 @@ export abstract class ExportCommand<T extends typeof Command> extends BaseComman
   protected async exportWith(entity: string, noun: string, sql: (trx: Knex.Transaction) => string | Promise<string>): Promise<ExportSummary> {
     const output = (this.flags as { output?: string }).output
     if (this.jsonEnabled() && !output) throw usageError('With --json, pass --output <file.csv> (stdout carries the JSON)')
-    const { exportCsv } = await import('./export.js')
+    const { exportCsv } = await import('../../importer/export.js')
     const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? process.stdout }), { access: 'read' })
     if (summary.file) this.note(`Exported ${summary.rows} ${noun}(s) to ${summary.file}.`)
     return summary

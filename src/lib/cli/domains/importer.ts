@@ -1,12 +1,12 @@
 import { Args, Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
-import { dryRunFlag, tenantFlag } from '../cli/flags.js'
-import type { Progress } from '../cli/progress.js'
-import { BULK_LOAD_MIN_ROWS } from './bulk-load.js'
-import type { ImportInput, ImportProgress, ImportSummary } from './run.js'
-import { ENCODINGS, parseDelimiter, type Encoding } from './source.js'
-import { IMPORT_MODES, type ImportMode } from './spec.js'
+import { usageError } from '../../errors.js'
+import { dryRunFlag, tenantFlag } from '../flags.js'
+import type { Progress } from '../progress.js'
+import { BULK_LOAD_MIN_ROWS } from '../../importer/bulk-load.js'
+import type { ImportInput, ImportProgress, ImportSummary } from '../../importer/run.js'
+import { ENCODINGS, parseDelimiter, type Encoding } from '../../importer/source.js'
+import { IMPORT_MODES, type ImportMode } from '../../importer/spec.js'
 
 /** What the import and export commands share: flags, --map parsing, progress and summary text. */
 

@@ -1,5 +1,5 @@
-import type { Column } from '../cli/render.js'
-import type { Setting } from './settings.js'
+import type { Column } from '../render.js'
+import type { Setting } from '../../settings/settings.js'
 
 export const SETTING_COLUMNS: Column<Setting>[] = [
   { key: 'key' },

@@ -1,9 +1,9 @@
-import type { Column } from '../cli/render.js'
-import type { Discount } from './discounts.js'
-import type { PriceList } from './price-lists.js'
-import type { PriceItem } from './prices.js'
-import type { QuoteLine } from './resolve.js'
-import type { TaxRate } from './taxes.js'
+import type { Column } from '../render.js'
+import type { Discount } from '../../pricing/discounts.js'
+import type { PriceList } from '../../pricing/price-lists.js'
+import type { PriceItem } from '../../pricing/prices.js'
+import type { QuoteLine } from '../../pricing/resolve.js'
+import type { TaxRate } from '../../pricing/taxes.js'
 
 export const TAX_RATE_COLUMNS: Column<TaxRate>[] = [
   { key: 'taxClass', header: 'tax class' },

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core'
 
-import type { Column } from '../cli/render.js'
-import type { Attribute } from './attributes.js'
-import type { Category } from './categories.js'
-import { TRACKING_MODES, type Product, type ProductFields } from './products.js'
+import type { Column } from '../render.js'
+import type { Attribute } from '../../catalog/attributes.js'
+import type { Category } from '../../catalog/categories.js'
+import { TRACKING_MODES, type Product, type ProductFields } from '../../catalog/products.js'
 
 /**
  * What the catalog commands share: their flags, how flags become service input, and the columns

@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
-import type { Column } from '../cli/render.js'
-import { Problems } from '../validation.js'
-import { ADDRESS_FORMAT, parseAddress, type Address, type AddressInput } from './addresses.js'
-import type { Customer, CustomerDetail, CustomerFields } from './customers.js'
-import type { CustomerGroup } from './groups.js'
+import { usageError } from '../../errors.js'
+import type { Column } from '../render.js'
+import { Problems } from '../../validation.js'
+import { ADDRESS_FORMAT, parseAddress, type Address, type AddressInput } from '../../customers/addresses.js'
+import type { Customer, CustomerDetail, CustomerFields } from '../../customers/customers.js'
+import type { CustomerGroup } from '../../customers/groups.js'
 
 /**
  * What the customer commands share: flags, flags → service input, list columns. Command-layer

@@ -1,6 +1,7 @@
-import { ExitCode } from './exit-codes.js'
-
-/** What went wrong, in terms the command layer maps to an exit code. */
+/**
+ * What went wrong, in terms the command layer maps to an exit code (cli/exit-codes.ts). This file
+ * is the ground floor: every layer throws these errors, so it imports nothing of erp's own.
+ */
 export const ErrorKind = {
   USAGE: 'USAGE',
   INVALID_DATA: 'INVALID_DATA',
@@ -17,20 +18,6 @@ export const ErrorKind = {
 
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind]
 
-const EXIT_BY_KIND: Record<ErrorKind, ExitCode> = {
-  USAGE: ExitCode.USAGE,
-  INVALID_DATA: ExitCode.DATA_ERR,
-  NOT_FOUND: ExitCode.FAILURE,
-  FILE_NOT_FOUND: ExitCode.NO_INPUT,
-  CONFLICT: ExitCode.FAILURE,
-  NOT_ALLOWED: ExitCode.NO_PERMISSION,
-  UNAVAILABLE: ExitCode.UNAVAILABLE,
-  TEMPORARY: ExitCode.TEMP_FAIL,
-  CONFIG: ExitCode.CONFIG,
-  INTERRUPTED: ExitCode.INTERRUPTED,
-  FAILED: ExitCode.FAILURE,
-}
-
 export interface ErpErrorOptions {
   /** What the operator can do next, one sentence each. */
   actions?: string[]
@@ -41,7 +28,7 @@ export interface ErpErrorOptions {
 
 /**
  * The one error type of erp. Services throw it; the base command renders it
- * and exits with the code its kind maps to.
+ * and exits with the code its kind maps to (exitCodeOf in cli/exit-codes.ts).
  */
 export class ErpError extends Error {
   readonly kind: ErrorKind
@@ -54,10 +41,6 @@ export class ErpError extends Error {
     this.kind = kind
     this.actions = options.actions ?? []
     this.data = options.data
-  }
-
-  get exitCode(): ExitCode {
-    return EXIT_BY_KIND[this.kind]
   }
 }
 

@@ -1,13 +1,13 @@
-import type { Column } from '../cli/render.js'
-import type { Lot, SerialNumber, StockMove } from './history.js'
-import type { StockLevel } from './levels.js'
-import type { Location } from './locations.js'
-import type { PostedMove } from './moves.js'
-import type { CountLine, ReconcileResult } from './reconcile.js'
-import type { ReorderPoint } from './reorder.js'
-import type { Reservation } from './reservations.js'
-import type { LevelDrift, SerialDrift, TenantVerifyOutcome } from './verify.js'
-import type { Warehouse } from './warehouses.js'
+import type { Column } from '../render.js'
+import type { Lot, SerialNumber, StockMove } from '../../stock/history.js'
+import type { StockLevel } from '../../stock/levels.js'
+import type { Location } from '../../stock/locations.js'
+import type { PostedMove } from '../../stock/moves.js'
+import type { CountLine, ReconcileResult } from '../../stock/reconcile.js'
+import type { ReorderPoint } from '../../stock/reorder.js'
+import type { Reservation } from '../../stock/reservations.js'
+import type { LevelDrift, SerialDrift, TenantVerifyOutcome } from '../../stock/verify.js'
+import type { Warehouse } from '../../stock/warehouses.js'
 
 /** How stock data shows in lists; --columns picks among these. */
 

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core'
 
-import { usageError } from '../cli/errors.js'
-import { askSecret, readStdinSecret } from '../cli/prompts.js'
-import type { Column } from '../cli/render.js'
-import type { PasswordSource, User } from './users.js'
+import { usageError } from '../../errors.js'
+import { askSecret, readStdinSecret } from '../prompts.js'
+import type { Column } from '../render.js'
+import type { PasswordSource, User } from '../../users/users.js'
 
 /**
  * What the user commands share: password flags and how a password comes in, list columns.

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises'
 
 import { Flags } from '@oclif/core'
 
-import { ErpError, ErrorKind, usageError } from '../cli/errors.js'
-import type { Column } from '../cli/render.js'
-import type { Invoice, InvoiceLine } from '../invoices/invoice.js'
-import type { AgingRow, InvoiceListItem } from '../invoices/reports.js'
-import type { PostedMove } from '../stock/moves.js'
-import type { LinePick } from './lifecycle.js'
-import type { CreateOrderInput, Order, OrderLine } from './orders.js'
+import { ErpError, ErrorKind, usageError } from '../../errors.js'
+import type { Column } from '../render.js'
+import type { Invoice, InvoiceLine } from '../../invoices/invoice.js'
+import type { AgingRow, InvoiceListItem } from '../../invoices/reports.js'
+import type { PostedMove } from '../../stock/moves.js'
+import type { LinePick } from '../../orders/lifecycle.js'
+import type { CreateOrderInput, Order, OrderLine } from '../../orders/orders.js'
 
 /** What order and invoice commands share: columns, and parsing what operators type. */
 

@@ -1,5 +1,5 @@
-import type { Column } from '../cli/render.js'
-import type { ArchiveInfo, PruneEntry } from './catalog.js'
+import type { Column } from '../render.js'
+import type { ArchiveInfo, PruneEntry } from '../../backup/catalog.js'
 
 /** 1536 -> '1.5 KB': sizes as an operator reads them. */
 export function humanBytes(bytes: number): string {

@@ -1,5 +1,5 @@
-import type { Column } from '../cli/render.js'
-import type { Tenant } from './tenant.js'
+import type { Column } from '../render.js'
+import type { Tenant } from '../../tenants/tenant.js'
 
 /** How tenants show in a list; --columns picks among these. */
 export const TENANT_COLUMNS: Column<Tenant>[] = [
