@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 
 import { BaseCommand } from '../cli/base-command.js'
 import { usageError } from '../cli/errors.js'
+import { currentIo } from '../cli/io.js'
 import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './cli.js'
 import type { ExportSummary } from './export.js'
 import type { ImportSummary } from './run.js'
@@ -38,7 +39,7 @@ export abstract class ExportCommand<T extends typeof Command> extends BaseComman
     const output = (this.flags as { output?: string }).output
     if (this.jsonEnabled() && !output) throw usageError('With --json, pass --output <file.csv> (stdout carries the JSON)')
     const { exportCsv } = await import('./export.js')
-    const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? process.stdout }), { access: 'read' })
+    const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? currentIo().stdout }), { access: 'read' })
     if (summary.file) this.note(`Exported ${summary.rows} ${noun}(s) to ${summary.file}.`)
     return summary
   }
