@@ -5,7 +5,7 @@ import path from 'node:path'
 import { expect } from 'chai'
 import pg from 'pg'
 
-import { failedWith, okResult, runCli } from '../helpers/cli.js'
+import { failedWith, okResult, runProcess } from '../helpers/cli.js'
 import { uniqueSlug } from '../helpers/database.js'
 
 /**
@@ -25,7 +25,7 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
   const made: string[] = []
   let dir: string
   let workers: string[] = []
-  const erp = (...args: string[]) => runCli([...args, '--json'], { env: { DATABASE_URL: CITUS_URL, ERP_PROFILE: undefined, ERP_CONFIG_DIR: CONFIG_DIR }, timeoutMs: 240_000 })
+  const erp = (...args: string[]) => runProcess([...args, '--json'], { env: { DATABASE_URL: CITUS_URL, ERP_PROFILE: undefined, ERP_CONFIG_DIR: CONFIG_DIR }, timeoutMs: 240_000 })
   const inTenant = (...args: string[]) => erp(...args, '--tenant', slug)
 
   before(async function () {
@@ -141,7 +141,7 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
   it('works through a tenant login and its profile; suspend shuts it out, resume lets it in', async () => {
     const profile = `${slug}_p`
     okResult(await erp('tenants', 'credentials', slug, '--save-profile', profile))
-    const asTenant = (...args: string[]) => runCli([...args, '--profile', profile, '--json'], { env: { DATABASE_URL: undefined, ERP_CONFIG_DIR: CONFIG_DIR } })
+    const asTenant = (...args: string[]) => runProcess([...args, '--profile', profile, '--json'], { env: { DATABASE_URL: undefined, ERP_CONFIG_DIR: CONFIG_DIR } })
     expect(okResult(await asTenant('products', 'list')).items.length).to.be.greaterThan(0)
     okResult(await asTenant('stock', 'receive', '--sku', 'CZ-4', '--qty', '3', '--location', 'CZW'))
     okResult(await erp('tenants', 'suspend', slug))

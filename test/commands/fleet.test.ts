@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 
-import { runCli, spawnCli } from '../helpers/cli.js'
+import { runCli, runProcess, spawnCli } from '../helpers/cli.js'
 import { adminQuery as query, namesFor, openTestDb, uniqueSlug, useScratchDatabase } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 import { waitFor } from '../helpers/wait.js'
@@ -38,6 +38,9 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
   const newest = () => `${extra.at(-1)!.stamp}_${extra.at(-1)!.name}.js`
   const latest = (dir: string, ...args: string[]) =>
     runCli(['migrate', 'latest', ...args, '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
+  /** A run in a process of its own, for a run still going while other runs happen (in-process runs take turns). */
+  const latestProcess = (dir: string, ...args: string[]) =>
+    runProcess(['migrate', 'latest', ...args, '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
   const mine = (tenants: Array<{ tenant: string }>) => tenants.filter((t) => fleet.includes(t.tenant))
   const byTenant = (tenants: Array<{ tenant: string }>) => Object.fromEntries(tenants.map((t) => [t.tenant, t])) as Record<string, any>
 
@@ -151,7 +154,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
       await holder.query(`lock table tenant_${target}.settings in access exclusive mode`)
       const waiting = () =>
         query(`select count(*)::int as n from pg_locks where relation = to_regclass($1) and not granted`, [`tenant_${target}.settings`])
-      const run = latest(dir, '--all-tenants', '--lock-timeout', '300ms', '--retry-delay', '1s', '--lock-attempts', '5', '--concurrency', '2')
+      const run = latestProcess(dir, '--all-tenants', '--lock-timeout', '300ms', '--retry-delay', '1s', '--lock-attempts', '5', '--concurrency', '2')
       // Release the lock only after a first attempt has waited for it and given up.
       while ((await waiting()).rows[0].n === 0) await sleep(20)
       // Meanwhile the run lists as running (its process holds the run's lock).
@@ -252,10 +255,10 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
       // skips the tenant the first is on and migrates the rest. Then the first goes on.
       await holder.query('begin')
       await holder.query(`lock table tenant_${blocked}.settings in access exclusive mode`)
-      const first = latest(dir, '--all-tenants', '--concurrency', '1', '--lock-timeout', '60s')
+      const first = latestProcess(dir, '--all-tenants', '--concurrency', '1', '--lock-timeout', '60s')
       await waitFor('the first run to wait for the lock', async () =>
         (await query('select count(*)::int as n from pg_locks where relation = to_regclass($1) and not granted', [`tenant_${blocked}.settings`])).rows[0].n > 0)
-      const second = latest(dir, '--all-tenants', '--concurrency', '1', '--lock-timeout', '60s')
+      const second = latestProcess(dir, '--all-tenants', '--concurrency', '1', '--lock-timeout', '60s')
       // The first run is stuck on fleet[3]: a fourth migrated tenant is the second run's.
       await waitFor('the second run to migrate a tenant', async () => (await appliedTo(name)).length > 3)
       await holder.query('rollback')

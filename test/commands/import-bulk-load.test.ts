@@ -41,7 +41,7 @@ async function tenant(): Promise<string> {
 }
 
 async function imp(slug: string, what: string, csv: string, ...args: string[]) {
-  const r = await runCli(['import', what, csv, '--tenant', slug, '--json', ...args], { env: { ERP_IMPORT_TRACE: '1' }, timeoutMs: 120_000 })
+  const r = await runCli(['import', what, csv, '--tenant', slug, '--json', ...args], { env: { ERP_IMPORT_TRACE: '1' } })
   expect(r.code, r.stderr + r.stdout).to.equal(0)
   return { result: r.json.result, bulk: [...r.stderr.matchAll(/\[import\] (\w+): bulk load/g)].map((m) => m[1]) }
 }
@@ -146,7 +146,7 @@ describe('bulk load of large imports', function () {
     // An index of the operator's own, unknown to the import's checks: taken from the catalog all the same.
     await query(`create unique index products_name_uq on tenant_${slug}.products (name)`)
     const lines = ['sku,name', ...Array.from({ length: ROWS }, (_, i) => `U-${i},Name ${i === 7 ? 3 : i}`)]
-    const r = await runCli(['import', 'products', file(lines), '--tenant', slug, '--json'], { timeoutMs: 120_000 })
+    const r = await runCli(['import', 'products', file(lines), '--tenant', slug, '--json'])
     expect(r.code, r.stdout).to.equal(1)
     expect(r.json.error.kind).to.equal('CONFLICT')
     expect(r.json.error.message).to.match(/the index products_name_uq on products: Key \(name\)=\(Name 3\) is duplicated/)
@@ -158,7 +158,7 @@ describe('bulk load of large imports', function () {
   it('a key twice in a bulk-sized file still names its rows (the rebuild refuses it, the key checks then run)', async () => {
     const slug = await tenant()
     const lines = ['sku,name', ...Array.from({ length: ROWS }, (_, i) => `D-${i === 9 ? 5 : i},Name ${i}`)]
-    const r = await runCli(['import', 'products', file(lines), '--tenant', slug, '--json'], { env: { ERP_IMPORT_TRACE: '1' }, timeoutMs: 120_000 })
+    const r = await runCli(['import', 'products', file(lines), '--tenant', slug, '--json'], { env: { ERP_IMPORT_TRACE: '1' } })
     expect(r.code, r.stdout).to.equal(65)
     expect(r.stderr).to.match(/products: bulk load/)
     expect(r.json.error.data.errors).to.deep.equal([{ line: 11, column: 'sku', value: 'D-5', message: 'duplicate SKU in the file (first on line 7)' }])

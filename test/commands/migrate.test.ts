@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import { runCli } from '../helpers/cli.js'
+import { runCli, runProcess } from '../helpers/cli.js'
 import { adminQuery as query, uniqueSlug, useScratchDatabase } from '../helpers/database.js'
 import { migrationsWith } from '../helpers/migrations.js'
 
@@ -75,8 +75,9 @@ describe('erp migrate', () => {
 
   it('concurrent `migrate latest --all-tenants` runs apply each migration exactly once (advisory lock)', async () => {
     const dir2 = migrationsWith([extra, { stamp: '29990301000000', name: 'add_gadgets', up: 'create table gadgets (id int); select pg_sleep(0.05);', down: 'drop table gadgets' }])
+    // Processes of their own: in-process runs take turns, and these must overlap.
     const runs = await Promise.all(
-      Array.from({ length: 4 }, () => runCli(['migrate', 'latest', '--all-tenants', '--concurrency', '2', '--json'], { env: { ERP_MIGRATIONS_DIR: dir2 } })),
+      Array.from({ length: 4 }, () => runProcess(['migrate', 'latest', '--all-tenants', '--concurrency', '2', '--json'], { env: { ERP_MIGRATIONS_DIR: dir2 } })),
     )
     for (const r of runs) expect(r.code, r.stdout + r.stderr).to.equal(0)
     for (const slug of slugs) {

@@ -1,8 +1,11 @@
-import { Command, type Interfaces } from '@oclif/core'
+import { format, inspect } from 'node:util'
+
+import { Command, ux, type Interfaces } from '@oclif/core'
 
 import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag } from './flags.js'
+import { currentIo, type IoWritable } from '../io.js'
 import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
 import { cutStrings, escapeJsonForTerminal, forTerminal } from './sanitize.js'
@@ -139,15 +142,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return startProgress(text, { enabled: this.interactive })
   }
 
+  /** oclif's stdout line, through the run's Io (io.ts) like every other write. */
+  public override log(message = '', ...args: unknown[]): void {
+    if (!this.jsonEnabled()) writeLine(currentIo().stdout, message, args)
+  }
+
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    if (!this.jsonEnabled()) writeLine(currentIo().stderr, message, args)
+  }
+
   /** A side remark for a person (stderr); silent under --json. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${forTerminal(message)}\n`)
+    if (!this.jsonEnabled()) currentIo().stderr.write(`${forTerminal(message)}\n`)
   }
 
   /** A warning: on stderr for a person, in the envelope's `warnings` for --json. */
   protected warning(message: string): void {
     this.warnings.push(message)
-    if (!this.jsonEnabled()) process.stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${forTerminal(message)}\n`)
+    if (!this.jsonEnabled()) currentIo().stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${forTerminal(message)}\n`)
   }
 
   /** A warning that several units of work may each raise (a fleet, a command working in steps), given once. */
@@ -177,8 +189,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const raw = JSON.stringify(json, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2)
     // JSON.stringify escapes C0 controls (ESC as \u001b); C1 controls and bidi overrides it leaves raw.
     const text = escapeJsonForTerminal(raw)
-    if (process.stdout.isTTY && this.color && text.length < 1_000_000 && text === raw) super.logJson(json)
-    else process.stdout.write(`${text}\n`)
+    const { stdout } = currentIo()
+    const colored = stdout.isTTY && this.color && text.length < 1_000_000 && text === raw
+    stdout.write(`${colored ? ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json }) : text}\n`)
   }
 
   protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
@@ -192,10 +205,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   public override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     const error = normaliseError(err)
-    process.exitCode = exitCodeOf(error)
+    const exitCode = exitCodeOf(error)
+    const io = currentIo()
+    io.setExitCode(exitCode)
     if (this.jsonEnabled()) {
       const envelope: JsonEnvelope<never> = cutStrings({
-        status: exitCodeOf(error),
+        status: exitCode,
         warnings: this.warnings,
         error: { name: error.name, message: error.message, kind: error.kind, actions: error.actions, data: error.data },
       })
@@ -203,14 +218,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     const red = (s: string) => (this.color ? `\u001B[31m${s}\u001B[39m` : s)
-    process.stderr.write(`${red('Error:')} ${forTerminal(error.message)}\n`)
-    for (const action of error.actions) process.stderr.write(`  → ${forTerminal(action)}\n`)
-    if (process.env.ERP_DEBUG) process.stderr.write(`${forTerminal((err as Error).stack ?? '')}\n`)
+    io.stderr.write(`${red('Error:')} ${forTerminal(error.message)}\n`)
+    for (const action of error.actions) io.stderr.write(`  → ${forTerminal(action)}\n`)
+    if (process.env.ERP_DEBUG) io.stderr.write(`${forTerminal((err as Error).stack ?? '')}\n`)
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
     try {
-      if (!err && this.exitStatus !== ExitCode.OK) process.exitCode = this.exitStatus
+      if (!err && this.exitStatus !== ExitCode.OK) currentIo().setExitCode(this.exitStatus)
       if ((this.ctor as typeof BaseCommand).audited && this.database) await this.writeAudit(err)
     } finally {
       await this.database?.close()
@@ -236,6 +251,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.warning(`Could not write the audit record: ${(auditErr as Error).message}`)
     }
   }
+}
+
+/** One line as oclif's ux.stdout/ux.stderr write it (util.format of the message and its arguments). */
+function writeLine(stream: IoWritable, message: unknown, args: unknown[]): void {
+  stream.write(`${format(typeof message === 'string' ? message : inspect(message), ...args)}\n`)
 }
 
 /** Any error as an ErpError: oclif's parse errors are usage errors, driver errors get a kind. */

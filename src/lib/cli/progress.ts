@@ -1,3 +1,5 @@
+import { currentIo } from '../io.js'
+
 export interface Progress {
   update(text: string): void
   succeed(text?: string): void
@@ -13,9 +15,10 @@ const SILENT: Progress = { update() {}, succeed() {}, fail() {}, stop() {} }
  */
 export async function startProgress(text: string, opts: { enabled: boolean }): Promise<Progress> {
   // ora 8 divides by the terminal width: a pty of unknown size (0 columns) makes it loop forever.
-  if (!opts.enabled || !process.stderr.columns) return SILENT
+  const { stderr } = currentIo()
+  if (!opts.enabled || !stderr.columns) return SILENT
   const { default: ora } = await import('ora')
-  const spinner = ora({ text, stream: process.stderr }).start()
+  const spinner = ora({ text, stream: stderr }).start()
   return {
     update(next) {
       spinner.text = next

@@ -1,4 +1,5 @@
 import { ErpError, ErrorKind, usageError } from '../errors.js'
+import { currentIo, type IoReadable } from '../io.js'
 import { isInteractive } from './terminal.js'
 
 const DEFAULT_TIMEOUT_MS = 120_000
@@ -39,7 +40,7 @@ export async function askText(message: string, opts: PromptOptions & { default?:
 }
 
 /** For --password-stdin (or `flag`): all of stdin, minus the one newline that `echo` or a heredoc adds. */
-export async function readStdinSecret(stdin: NodeJS.ReadStream = process.stdin, flag = '--password-stdin'): Promise<string> {
+export async function readStdinSecret(stdin: IoReadable = currentIo().stdin, flag = '--password-stdin'): Promise<string> {
   // Typing a secret on a terminal would echo it: refuse instead of waiting.
   if (stdin.isTTY) {
     throw usageError(`${flag} reads a piped secret, but stdin is a terminal`, {
@@ -65,6 +66,7 @@ function requireTerminal(problem: string, remedy: string, flagHint: string): voi
 }
 
 interface PromptContext {
+  input: NodeJS.ReadableStream
   output: NodeJS.WritableStream
   signal: AbortSignal
 }
@@ -73,7 +75,8 @@ interface PromptContext {
 async function ask<A>(prompt: (context: PromptContext) => Promise<A>, opts: PromptOptions): Promise<A> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   try {
-    return await prompt({ output: process.stderr, signal: AbortSignal.timeout(timeoutMs) })
+    const io = currentIo()
+    return await prompt({ input: io.stdin, output: io.stderr, signal: AbortSignal.timeout(timeoutMs) })
   } catch (error) {
     const name = error instanceof Error ? error.name : undefined
     if (name === 'AbortPromptError') {

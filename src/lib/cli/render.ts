@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 import { stringify } from 'csv-stringify/sync'
 
 import { usageError } from '../errors.js'
+import { currentIo } from '../io.js'
 import { sanitizeForTerminal } from './sanitize.js'
 
 export interface Column<T> {
@@ -261,7 +262,7 @@ function renderTable<T extends object>(rows: T[], columns: Column<T>[], opts: Li
   const natural = columns.map((_, i) =>
     cells.reduce((max, line) => Math.max(max, displayWidth(line[i])), showHeader ? displayWidth(headers[i]) : 0),
   )
-  const width = opts.width ?? process.stdout.columns ?? 120
+  const width = opts.width ?? currentIo().stdout.columns ?? 120
   const colWidths = opts.truncate === false ? undefined : fitWidths(natural, width - COLUMN_GAP.length * (columns.length - 1))
 
   const table = new Table({

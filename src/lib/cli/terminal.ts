@@ -1,10 +1,13 @@
+import { currentIo } from '../io.js'
+
 /**
  * Whether we may talk to a person: prompts and spinners go to stderr and read stdin,
  * so both must be terminals; CI and ERP_CONTENT_TYPE=json mean a script is reading.
  */
 export function isInteractive(): boolean {
+  const io = currentIo()
   return (
-    Boolean(process.stdin.isTTY && process.stderr.isTTY) &&
+    Boolean(io.stdin.isTTY && io.stderr.isTTY) &&
     !process.env.CI &&
     process.env.ERP_CONTENT_TYPE !== 'json'
   )
@@ -17,7 +20,7 @@ export function colorEnabled(argv: string[] = process.argv): boolean {
   if (force === '0' || force === 'false') return false
   // FORCE_COLOR=1 keeps colour through a pipe, e.g. into `less -R`, as chalk does.
   if (force) return true
-  return Boolean(process.stdout.isTTY)
+  return Boolean(currentIo().stdout.isTTY)
 }
 
 /**

@@ -52,21 +52,26 @@ export function migrationsDir(set: MigrationSet): string {
 
 const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.js$/
 
-/** Migration files of a set, in name (timestamp) order. Cached per process: fleet runs load them once. */
-const cache = new Map<string, Promise<MigrationFile[]>>()
-export function loadMigrations(set: MigrationSet): Promise<MigrationFile[]> {
+/**
+ * Migration files of a set, in name (timestamp) order. The folder is listed on every call: it may
+ * change between two commands run in one process (the tests run them in-process). The files are
+ * imported once per listing, so a fleet run imports them once.
+ */
+const cache = new Map<string, { listing: string; files: Promise<MigrationFile[]> }>()
+export async function loadMigrations(set: MigrationSet): Promise<MigrationFile[]> {
   const dir = migrationsDir(set)
-  let files = cache.get(dir)
-  if (!files) {
-    files = readMigrations(dir)
-    cache.set(dir, files)
-  }
-  return files
-}
-
-async function readMigrations(dir: string): Promise<MigrationFile[]> {
   if (!existsSync(dir)) throw new ErpError(ErrorKind.CONFIG, `Migrations folder not found: ${dir}`)
   const names = (await fs.readdir(dir)).filter((f) => MIGRATION_NAME.test(f)).sort()
+  const listing = names.join('\n')
+  let cached = cache.get(dir)
+  if (cached?.listing !== listing) {
+    cached = { listing, files: importMigrations(dir, names) }
+    cache.set(dir, cached)
+  }
+  return cached.files
+}
+
+function importMigrations(dir: string, names: string[]): Promise<MigrationFile[]> {
   return Promise.all(
     names.map(async (name) => {
       const mod = await import(pathToFileURL(path.join(dir, name)).href)

@@ -6,6 +6,7 @@ import type { Knex } from 'knex'
 import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
 
 import { invalidData, isErpError, usageError } from '../errors.js'
+import { currentIo } from '../io.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { quoteLiteral } from '../db/identifiers.js'
@@ -88,7 +89,7 @@ const MAX_ERRORS_IN_MESSAGE = 10
 export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O): Promise<ImportSummary> {
   const started = performance.now()
   const trace = process.env.ERP_IMPORT_TRACE
-    ? (what: string) => process.stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms, heap ${mb(process.memoryUsage().heapUsed)} MB, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`)
+    ? (what: string) => currentIo().stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms, heap ${mb(process.memoryUsage().heapUsed)} MB, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`)
     : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)

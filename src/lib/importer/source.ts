@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 
 import { ErpError, ErrorKind, invalidData, usageError } from '../errors.js'
+import { currentIo } from '../io.js'
 import { DELIMITERS, detectDelimiter, hasBom } from '../csv/dialect.js'
 
 /**
@@ -57,10 +58,10 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   let name: string
   let size: number | null = null
   if (input.file === '-') {
-    if (!input.stdin && process.stdin.isTTY) {
+    if (!input.stdin && currentIo().stdin.isTTY) {
       throw usageError('"-" reads the CSV from stdin, but stdin is a terminal', { actions: ['Pipe the file in (erp import products - < products.csv), or pass its path'] })
     }
-    raw = input.stdin ?? process.stdin
+    raw = input.stdin ?? currentIo().stdin
     name = 'stdin'
   } else {
     name = input.file

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 
 import type { Knex } from 'knex'
 
+import { currentIo } from '../io.js'
 import { settingValue } from '../settings/settings.js'
 import { queryRows } from '../db/query-rows.js'
 import { getInvoice, type InvoiceDetail } from './invoice.js'
@@ -224,7 +225,7 @@ export async function writeInvoiceDocument(
   const body = input.format === 'pdf' ? await renderPdf(doc) : Buffer.from(renderHtml(doc), 'utf8')
   const name = (doc.invoice.number ?? `draft-${doc.invoice.id}`).replace(/[^A-Za-z0-9._-]/g, '_')
   const path = input.out ?? `${name}.${input.format}`
-  if (path === '-') await new Promise<void>((resolve, reject) => process.stdout.write(body, (err) => (err ? reject(err) : resolve())))
+  if (path === '-') await new Promise<void>((resolve, reject) => currentIo().stdout.write(body, (err) => (err ? reject(err) : resolve())))
   else await writeFile(path, body)
   return { invoice: doc.invoice.id, number: doc.invoice.number, format: input.format, path, bytes: body.length }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { usageError } from '../../../lib/errors.js'
+import { currentIo } from '../../../lib/io.js'
 
 export interface BackupKeyExportResult {
   registry: string
@@ -37,7 +38,7 @@ export default class BackupKeyExport extends BaseCommand<typeof BackupKeyExport>
     const { exportSigningKey } = await import('../../../lib/backup/signing-key.js')
     const key = await exportSigningKey(await this.db())
     if (stdout) {
-      process.stdout.write(`${key.base64}\n`)
+      currentIo().stdout.write(`${key.base64}\n`)
       return { registry: key.registry, fingerprint: key.fingerprint }
     }
     const { writeNewPrivateFile } = await import('../../../lib/auth/private-file.js')

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
 import { usageError } from '../../../lib/errors.js'
+import { currentIo } from '../../../lib/io.js'
 
 export interface BackupKeyImportResult {
   registry: string
@@ -29,7 +30,7 @@ export default class BackupKeyImport extends BaseCommand<typeof BackupKeyImport>
     }
     const { readStdinSecret } = await import('../../../lib/cli/prompts.js')
     const { importSigningKey } = await import('../../../lib/backup/signing-key.js')
-    const secret = await readStdinSecret(process.stdin, '--from-stdin')
+    const secret = await readStdinSecret(currentIo().stdin, '--from-stdin')
     const imported = await importSigningKey(await this.db(), secret, { onWarning: (m) => this.warning(m) })
     this.log(`Stored the backup signing key of registry ${imported.registry} (fingerprint ${imported.fingerprint}) in ${imported.store}.`)
     return imported

@@ -7,6 +7,7 @@ import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } fro
 import type { ExportSummary } from '../../importer/export.js'
 import type { ImportSummary } from '../../importer/run.js'
 import type { EntitySpec } from '../../importer/spec.js'
+import { currentIo } from '../../io.js'
 
 /**
  * What every `erp import <entity>` command does once it has its spec: stream the file through the
@@ -38,7 +39,7 @@ export abstract class ExportCommand<T extends typeof Command> extends BaseComman
     const output = (this.flags as { output?: string }).output
     if (this.jsonEnabled() && !output) throw usageError('With --json, pass --output <file.csv> (stdout carries the JSON)')
     const { exportCsv } = await import('../../importer/export.js')
-    const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? process.stdout }), { access: 'read' })
+    const summary = await this.inTenant(async (trx) => exportCsv(trx, entity, await sql(trx), { output: output ?? currentIo().stdout }), { access: 'read' })
     if (summary.file) this.note(`Exported ${summary.rows} ${noun}(s) to ${summary.file}.`)
     return summary
   }
