@@ -63,3 +63,14 @@ export async function allowStagedJoins(trx: Knex.Transaction): Promise<void> {
     `select set_config('citus.enable_repartition_joins', 'on', true) where current_setting('citus.enable_repartition_joins', true) is not null`,
   )
 }
+
+/**
+ * Whether a unique index's refusal comes back as a unique violation (SQLSTATE 23505). Citus 13.2
+ * reports an error from a worker's COPY (the way an INSERT … SELECT collected on the coordinator
+ * writes) as XX000, keeping only PostgreSQL's message, which is in the server's language and no
+ * key to match on. Code that lets a unique index stand in for its own checks (an import's merge)
+ * runs the checks first where Citus is loaded.
+ */
+export async function reportsUniqueViolations(knex: Knex): Promise<boolean> {
+  return (await citusRole(knex)) === 'none'
+}

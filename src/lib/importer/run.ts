@@ -8,6 +8,7 @@ import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
 import { invalidData, isErpError, usageError } from '../errors.js'
 import { currentIo } from '../io.js'
 import { CsvReader } from '../csv/reader.js'
+import { reportsUniqueViolations } from '../db/citus.js'
 import { copyText } from '../db/copy-text.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
@@ -144,7 +145,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       // checks they enforce; only if one refuses a row are those checks run, to name every row.
       let counts: MergeCounts | undefined
       if (spec.validateUnique) {
-        const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx, errorsTable))
+        const trustIndexes = !staged.dryRun && !input.skipInvalid && rejects.count === 0 && !(await anyRejected(trx, errorsTable)) &&
+          (await reportsUniqueViolations(trx))
         if (trustIndexes) counts = await mergeUnlessUniqueViolation(trx, () => spec.merge(staged, options))
         if (!counts) await spec.validateUnique(staged, options)
       }
