@@ -66,6 +66,9 @@ describe('erp invoices: as of a date, by payment date (through bin/run.js)', fun
       ['HALF', 'partially_paid', '6.00', '6.00', 21],
       ['LATE', 'issued', '0.00', '12.00', 21],
     ])
+    // --state means the state on that day too.
+    const partly = okResult(await erp('invoices', 'list', '--overdue', '--as-of', '1996-09-01', '--state', 'partially_paid')).items
+    expect(partly.map((i: { customer: string }) => i.customer)).to.deep.equal(['HALF'])
     // Due 1996-08-11: not overdue on that day itself.
     expect(await overdue('1996-08-11')).to.deep.equal([])
     expect(await overdue('1996-09-10')).to.deep.equal([])

@@ -51,7 +51,7 @@ export async function listInvoices(trx: Knex.Transaction, input: ListInvoicesInp
     `with d as (select coalesce(?::date, current_date) as as_of)${overdue ? `, ${STANDING_AS_OF}` : ''}
      select * from (${INVOICE_SELECT.replace('select i.id::text,', `select greatest(d.as_of - i.due_date, 0) as "daysOverdue", ${overdue ? AS_OF_COLUMNS : ''}i.id::text,`)}
         cross join d ${overdue ? 'join standing s on s.id = i.id' : ''}
-      where (?::text is null or i.state = ?) and (?::text is null or i.kind = ?) and (?::text is null or c.code = ?)
+      where (?::text is null or ${overdue ? 's.state' : 'i.state'} = ?) and (?::text is null or i.kind = ?) and (?::text is null or c.code = ?)
         and (?::bigint is null or i.order_id = ?::bigint)
         ${overdue ? 'and s.due > 0 and i.due_date < d.as_of' : ''}
         and (?::bigint is null or i.id < ?::bigint)
