@@ -42,6 +42,16 @@ describe('erp customers and customer-groups (through bin/run.js)', () => {
     expect(groups.map((g: any) => [g.code, g.discountPercent, g.customers])).to.deep.equal([['retail', '0.00', 0], ['wholesale', '15.00', 0]])
   })
 
+  it('lists each group\'s price list by its code, not its id', async () => {
+    const list = ok(await erp(tenant, ['price-lists', 'create', '--code', 'TRADE-7', '--currency', 'EUR']))
+    ok(await erp(tenant, ['price-lists', 'assign', 'TRADE-7', '--group', 'wholesale']))
+    const groups = ok(await erp(tenant, ['customer-groups', 'list']))
+    expect(groups.map((g: any) => [g.code, g.priceList, g.priceListId])).to.deep.equal([['retail', null, null], ['wholesale', 'TRADE-7', list.id]])
+    const csv = await runCli(['customer-groups', 'list', '--tenant', tenant, '--output', 'csv', '--columns', 'code,priceList'])
+    expect(csv.stdout.trim().split('\n')).to.deep.equal(['code,priceList', 'retail,', 'wholesale,TRADE-7'])
+    expect((await runCli(['customer-groups', 'list', '--tenant', tenant])).stdout).to.match(/wholesale .*TRADE-7/)
+  })
+
   it('creates a customer with group, terms and addresses, and shows it', async () => {
     const customer = ok(await erp(tenant, [
       'customers', 'create', 'C-1001', '--name', 'Bistro Lune', '--email', 'orders@lune.example', '--phone', '+33 3 20 00 00 00',

@@ -12,7 +12,9 @@ export default class InvoicesAging extends BaseCommand<typeof InvoicesAging> {
   static summary = 'Receivables per customer by age: 0-30, 31-60, 61-90 and 90+ days'
   static description =
     'What is still due on issued invoices, by days since the invoice date as of --as-of (today by default), per ' +
-    'customer and currency. Credits from returns not yet settled are shown apart and lower the total.'
+    'customer and currency. Credits from returns not yet settled are shown apart and lower the total. As of a ' +
+    'past day it is what stood then: invoices issued by that day, less the payments dated on or before it; ' +
+    'an invoice voided later (its credit note dated after the day) is still due.'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --as-of 2026-12-31 --output csv']
   static flags = {
     tenant: tenantFlag,

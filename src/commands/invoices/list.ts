@@ -13,7 +13,8 @@ export default class InvoicesList extends BaseCommand<typeof InvoicesList> {
   static summary = 'List invoices and credit notes, newest first; --overdue for what is past its payment terms'
   static description =
     '--overdue lists issued and partially paid invoices whose due date (issue date + payment terms) is before ' +
-    '--as-of (today by default), with the days late. When more match, the next page starts --before the printed id.'
+    '--as-of (today by default), with the days late, each as it stood that day: its state, paid and due count ' +
+    'only the payments dated on or before it. When more match, the next page starts --before the printed id.'
   static examples = [
     '<%= config.bin %> <%= command.id %> --overdue',
     '<%= config.bin %> <%= command.id %> --customer C0001 --state issued --output csv',

@@ -9,6 +9,8 @@ export interface CustomerGroup {
   code: string
   name: string
   priceListId: string | null
+  /** The code of that price list: what an operator types and reads. */
+  priceList: string | null
   /** numeric(5,2), 0–100, as a decimal string. */
   discountPercent: string
   /** Customers in the group (not archived), in listings only. */
@@ -25,10 +27,13 @@ export interface CustomerGroupInput {
 export const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 export const CODE_RULE = '1–64 letters, digits, _ . or -, starting with a letter or digit'
 
-const SELECT = { id: 'g.id', code: 'g.code', name: 'g.name', priceListId: 'g.price_list_id', discountPercent: 'g.discount_percent', createdAt: 'g.created_at' }
+const SELECT = {
+  id: 'g.id', code: 'g.code', name: 'g.name', priceListId: 'g.price_list_id', priceList: 'l.code', discountPercent: 'g.discount_percent', createdAt: 'g.created_at',
+}
+const groupsWithList = (trx: Knex.Transaction) => trx('customer_groups as g').leftJoin('price_lists as l', 'l.id', 'g.price_list_id')
 
 export async function findCustomerGroup(trx: Knex.Transaction, code: string): Promise<CustomerGroup | undefined> {
-  return trx('customer_groups as g').select(SELECT).where('g.code', code).first()
+  return groupsWithList(trx).select(SELECT).where('g.code', code).first()
 }
 
 export async function getCustomerGroup(trx: Knex.Transaction, code: string): Promise<CustomerGroup> {
@@ -72,7 +77,7 @@ export async function updateCustomerGroup(trx: Knex.Transaction, input: Customer
 
 /** Groups by code, with how many (not archived) customers each has. */
 export async function listCustomerGroups(trx: Knex.Transaction): Promise<CustomerGroup[]> {
-  return trx('customer_groups as g')
+  return groupsWithList(trx)
     .select(SELECT)
     .select(trx.raw('(select count(*) from customers c where c.group_id = g.id and c.archived_at is null)::int as customers'))
     .orderBy('g.code')

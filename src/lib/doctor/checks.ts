@@ -1,6 +1,7 @@
 import { openCredentialStore } from '../auth/credential-store.js'
 import type { Db } from '../db/connect.js'
 import { embeddedServerInfo } from '../db/embedded-server.js'
+import { REGISTRY_SCHEMA } from '../db/identifiers.js'
 import { registryMigrationState } from '../db/registry.js'
 import { erpVersion } from '../db/newer-schema.js'
 import { tenantMigrationStatus } from '../tenants/migrate.js'
@@ -30,9 +31,14 @@ export async function runChecks(connectDb: () => Promise<Db>): Promise<Check[]> 
   if (db) {
     checks.push(await guard('server version', () => serverVersion(db!)))
     if (db.scope.kind === 'admin') {
-      checks.push(await guard('registry migrations', () => registryState(db!)))
-      checks.push(await guard('tenant migrations', () => tenantState(db!)))
-      checks.push(await guard('registry identity', () => registryIdentity(db!)))
+      const missing = await guard('registry', () => missingRegistry(db!))
+      if (missing.status === 'ok') {
+        checks.push(await guard('registry migrations', () => registryState(db!)))
+        checks.push(await guard('tenant migrations', () => tenantState(db!)))
+        checks.push(await guard('registry identity', () => registryIdentity(db!)))
+      } else {
+        checks.push(missing)
+      }
       checks.push(await guard('tenant isolation', () => isolationState(db!)))
     } else {
       checks.push({ check: 'scope', status: 'ok', detail: `tenant ${db.scope.tenant}` })
@@ -56,6 +62,21 @@ async function serverVersion(db: Db): Promise<Omit<Check, 'check'>> {
   return rows[0].n >= MIN_SERVER_VERSION
     ? { status: 'ok', detail: `PostgreSQL ${rows[0].v}` }
     : { status: 'fail', detail: `PostgreSQL ${rows[0].v} is older than 14`, action: 'Upgrade the server to PostgreSQL 14 or later.' }
+}
+
+/**
+ * A database nothing has set up yet (doctor does not bring the registry up, to look at it as it
+ * is): the checks that read the registry's tables would only report PostgreSQL's "relation does
+ * not exist", so this one says what is missing instead, and they are left out.
+ */
+async function missingRegistry(db: Db): Promise<Omit<Check, 'check'>> {
+  const { rows } = await db.knex.raw('select to_regclass(?) is not null as present', [`${REGISTRY_SCHEMA}.tenants`])
+  if (rows[0].present) return { status: 'ok', detail: 'present' }
+  return {
+    status: 'fail',
+    detail: `no erp registry in database ${db.endpoint.database} (schema ${REGISTRY_SCHEMA} and its tables are not there yet): the registry and tenant checks were skipped`,
+    action: 'erp migrate latest --registry (any erp command run as the admin also sets it up)',
+  }
 }
 
 async function registryState(db: Db): Promise<Omit<Check, 'check'>> {

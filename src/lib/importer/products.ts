@@ -130,7 +130,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
       const { rows: priced } = await q(`select exists (select 1 from ${rows} where ${price} is not null) as any`)
       if (priced[0].any && (await defaultPriceList(trx)) === null) {
         throw invalidData('The file has prices but the tenant has no default price list to put them in', {
-          actions: ['Create one: erp price-lists create <code> --currency EUR --default', 'Or leave the price column out'],
+          actions: ['Create one: erp price-lists create --code <code> --currency EUR --default', 'Or leave the price column out'],
         })
       }
     }

@@ -110,6 +110,8 @@ export interface LockedInvoice {
   order_id: string | null
   customer_id: string
   payment_terms_days: number
+  /** YYYY-MM-DD; null for a draft. */
+  issue_date: string | null
 }
 
 export async function lockInvoice(trx: Knex.Transaction, ref: string | number): Promise<LockedInvoice> {
@@ -125,7 +127,8 @@ export async function lockInvoices(trx: Knex.Transaction, refs: Array<string | n
   const numbers = texts.filter((t) => !/^\d{1,18}$/.test(t))
   const locked = await queryRows<LockedInvoice>(
     trx,
-    `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days
+    `select id::text, kind, reason, number, state, gross::text, paid::text, scale, order_id::text, customer_id::text, payment_terms_days,
+            to_char(issue_date, 'YYYY-MM-DD') as issue_date
        from invoices i where i.id = any(?::bigint[]) or i.number = any(?::text[]) order by i.id for update`,
     [ids, numbers],
   )

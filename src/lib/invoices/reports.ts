@@ -5,6 +5,7 @@ import { parseOrderRef } from '../orders/orders.js'
 import { Decimal, currencyScale, fixed } from '../pricing/money.js'
 import { queryRows } from '../db/query-rows.js'
 import { Problems } from '../validation.js'
+import { STANDING_AS_OF } from './as-of.js'
 import { INVOICE_SELECT, INVOICE_STATES, checkDay, type Invoice, type InvoiceKind, type InvoiceState } from './invoice.js'
 
 export interface ListInvoicesInput {
@@ -12,7 +13,10 @@ export interface ListInvoicesInput {
   kind?: InvoiceKind
   customer?: string
   order?: string
-  /** Issued or partially paid and past the due date (as of --as-of). */
+  /**
+   * Unpaid and past the due date on the as-of day (today by default), by what stood then (as-of.ts):
+   * the items show their state, paid and due as of that day.
+   */
   overdue?: boolean
   asOf?: string
   limit?: number
@@ -28,6 +32,8 @@ export interface InvoicePage {
   nextCursor: string | null
 }
 
+const AS_OF_COLUMNS = 's.state as "stateAsOf", round(s.paid, i.scale)::text as "paidAsOf", round(s.due, i.scale)::text as "dueAsOf", '
+
 export async function listInvoices(trx: Knex.Transaction, input: ListInvoicesInput = {}): Promise<InvoicePage> {
   const limit = input.limit ?? 50
   const problems = new Problems()
@@ -38,20 +44,30 @@ export async function listInvoices(trx: Knex.Transaction, input: ListInvoicesInp
   const before = input.before ?? null
   if (before !== null && !/^\d{1,18}$/.test(before)) throw usageError('--before takes an invoice id')
   const orderId = input.order === undefined ? null : parseOrderRef(input.order)
-  const rows = await queryRows<InvoiceListItem>(
+  // --overdue looks at each invoice as it stood on the as-of day (as-of.ts), and shows it so.
+  const overdue = Boolean(input.overdue)
+  const rows = await queryRows<InvoiceListItem & Partial<Record<'stateAsOf' | 'paidAsOf' | 'dueAsOf', string>>>(
     trx,
-    `select * from (${INVOICE_SELECT.replace('select i.id::text,', `select greatest(coalesce(?::date, current_date) - i.due_date, 0) as "daysOverdue", i.id::text,`)}
-      where (?::text is null or i.state = ?) and (?::text is null or i.kind = ?) and (?::text is null or c.code = ?)
+    `with d as (select coalesce(?::date, current_date) as as_of)${overdue ? `, ${STANDING_AS_OF}` : ''}
+     select * from (${INVOICE_SELECT.replace('select i.id::text,', `select greatest(d.as_of - i.due_date, 0) as "daysOverdue", ${overdue ? AS_OF_COLUMNS : ''}i.id::text,`)}
+        cross join d ${overdue ? 'join standing s on s.id = i.id' : ''}
+      where (?::text is null or ${overdue ? 's.state' : 'i.state'} = ?) and (?::text is null or i.kind = ?) and (?::text is null or c.code = ?)
         and (?::bigint is null or i.order_id = ?::bigint)
-        and (not ?::boolean or (i.kind = 'invoice' and i.state in ('issued', 'partially_paid') and i.due_date < coalesce(?::date, current_date)))
+        ${overdue ? 'and s.due > 0 and i.due_date < d.as_of' : ''}
         and (?::bigint is null or i.id < ?::bigint)
       order by i.id desc limit ?) x`,
     [
       asOf, input.state ?? null, input.state ?? null, input.kind ?? null, input.kind ?? null, input.customer ?? null, input.customer ?? null,
-      orderId, orderId, Boolean(input.overdue), asOf, before, before, limit + 1,
+      orderId, orderId, before, before, limit + 1,
     ],
   )
-  for (const r of rows) if (r.dueDate === null || r.state === 'paid' || r.state === 'void' || r.kind === 'credit_note') r.daysOverdue = null
+  for (const r of rows) {
+    if (r.stateAsOf !== undefined) Object.assign(r, { state: r.stateAsOf, paid: r.paidAsOf, due: r.dueAsOf })
+    delete r.stateAsOf
+    delete r.paidAsOf
+    delete r.dueAsOf
+    if (r.dueDate === null || r.state === 'paid' || r.state === 'void' || r.kind === 'credit_note') r.daysOverdue = null
+  }
   const more = rows.length > limit
   const items = more ? rows.slice(0, limit) : rows
   return { items, nextCursor: more ? items.at(-1)!.id : null }
@@ -77,19 +93,23 @@ export interface AgingReport {
   totals: Record<string, Omit<AgingRow, 'customer' | 'name' | 'currency'>>
 }
 
-/** Receivables per customer by age (days since the invoice date): 0-30, 31-60, 61-90, 90+. */
+/**
+ * Receivables per customer by age (days since the invoice date): 0-30, 31-60, 61-90, 90+, as they
+ * stood at the end of the as-of day (as-of.ts: payments and voids count from their own dates).
+ */
 export async function agingReport(trx: Knex.Transaction, input: { asOf?: string; customer?: string } = {}): Promise<AgingReport> {
   const asOf = checkDay('as-of', input.asOf)
   const rows = await queryRows<AgingRow & { scale: number }>(
     trx,
-    `with d as (select coalesce(?::date, current_date) as as_of),
+    `with d as (select coalesce(?::date, current_date) as as_of), ${STANDING_AS_OF},
      open as (
-       select i.customer_id, i.currency, i.scale, d.as_of - i.issue_date as age,
-              case when i.kind = 'invoice' then i.gross - i.paid else 0 end as due,
-              case when i.kind = 'credit_note' then i.gross else 0 end as credit
+       select i.customer_id, i.currency, i.scale, d.as_of - i.issue_date as age, s.due, 0 as credit
+         from standing s join invoices i on i.id = s.id cross join d
+        where s.due <> 0
+       union all
+       select i.customer_id, i.currency, i.scale, d.as_of - i.issue_date, 0, i.gross
          from invoices i, d
-        where i.issue_date <= d.as_of
-          and ((i.kind = 'invoice' and i.state in ('issued', 'partially_paid')) or (i.kind = 'credit_note' and i.reason = 'return'))
+        where i.kind = 'credit_note' and i.reason = 'return' and i.issue_date <= d.as_of
      )
      select c.code as customer, c.name, o.currency, max(o.scale) as scale,
             round(sum(due) filter (where age <= 30), max(o.scale))::text as d0_30,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 
 import { invalidData, usageError } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
+import { isoCountry } from '../iso-codes.js'
 
 /**
  * Per-tenant settings, one row per key in the tenant's `settings` table (value is jsonb). Only the
@@ -47,6 +48,15 @@ export const SETTINGS: Record<string, SettingDefinition> = {
     description: 'The seller\'s address printed on invoices; "|" separates lines.',
     default: '',
     parse: (text) => ({ value: text.trim() }),
+  },
+  'company.country': {
+    description: 'The seller\'s country, an ISO 3166-1 alpha-2 code (FR, DE, GB…); set by erp tenants create --country.',
+    default: '',
+    parse: (text) => {
+      if (text.trim() === '') return { value: '' }
+      const country = isoCountry(text)
+      return country ? { value: country } : { error: 'expected an ISO 3166-1 alpha-2 country code, e.g. FR' }
+    },
   },
   'company.tax_id': {
     description: 'The seller\'s tax (VAT) number printed on invoices.',

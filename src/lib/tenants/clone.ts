@@ -23,7 +23,8 @@ export interface CloneResult extends CreatedTenant {
 
 /**
  * Personal data and its deterministic fake, per table and column, derived from the row id so a
- * masked copy is reproducible. `null` clears the column (password hashes).
+ * masked copy is reproducible. `null` clears the column (password hashes). Every other fake goes
+ * through keepEmpty: a field the source left empty stays empty in the copy.
  */
 const MASKS: Record<string, Record<string, string>> = {
   customers: {
@@ -34,10 +35,10 @@ const MASKS: Record<string, Record<string, string>> = {
   },
   customer_addresses: {
     line1: `'Street ' || id`,
-    line2: `case when line2 is null then null else 'Unit ' || id end`,
+    line2: `'Unit ' || id`,
     city: `'City ' || id`,
-    postal_code: `case when postal_code is null then null else lpad(id::text, 5, '0') end`,
-    region: `case when region is null then null else 'Region ' || id end`,
+    postal_code: `lpad(id::text, 5, '0')`,
+    region: `'Region ' || id`,
   },
   users: {
     email: `'user' || id || '@example.invalid'`,
@@ -45,6 +46,10 @@ const MASKS: Record<string, Record<string, string>> = {
     password_hash: 'null',
   },
 }
+
+/** The fake for a column, unless the source had nothing there (null or ''): a copy invents no data. */
+const keepEmpty = (column: string, fake: string) =>
+  fake === 'null' ? fake : `case when ${quoteIdent(column)} is null or ${quoteIdent(column)} = '' then ${quoteIdent(column)} else ${fake} end`
 
 /**
  * Replace personal data in a tenant schema by deterministic fakes: one set-based UPDATE per
@@ -65,7 +70,7 @@ export async function maskPersonalData(trx: Knex.Transaction, schema: string): P
     const sets = Object.entries(columns).filter(([column]) => existing.has(column))
     if (!sets.length) continue
     const result = await trx.raw(
-      `update ${quoteIdent(schema)}.${quoteIdent(table)} set ${sets.map(([c, expr]) => `${quoteIdent(c)} = ${expr}`).join(', ')}`,
+      `update ${quoteIdent(schema)}.${quoteIdent(table)} set ${sets.map(([c, fake]) => `${quoteIdent(c)} = ${keepEmpty(c, fake)}`).join(', ')}`,
     )
     masked.push({ table, rows: result.rowCount ?? 0 })
   }

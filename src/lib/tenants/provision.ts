@@ -9,22 +9,28 @@ import { requireRegistryWrite } from '../db/registry.js'
 import { SqlState, sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { enterTenant } from '../db/tenant-scope.js'
 import { findTenant, getTenant, type Tenant } from './tenant.js'
+import { checkTradeSetup, setUpTrade, type TradeSetup, type TradeSetupInput } from './trade.js'
 
 export interface CreateTenantInput {
   slug: string
   name?: string
   plan?: string
+  /** createTenant only: what the tenant needs to sell (trade.ts). Clones and restores bring their data. */
+  trade?: TradeSetupInput
 }
 
 export interface CreatedTenant extends Tenant {
   migrations: string[]
+  /** What createTenant set up for selling, when asked (input.trade). */
+  trade?: TradeSetup
 }
 
 /**
  * Provision a tenant: reserve its names (reserveTenant commits the owner role and the empty schema,
  * which Citus and erp's owner logins need to see), then, in one transaction, every tenant
- * migration and the registry row. A failure drops what the reservation made; a killed process
- * leaves a reservation that the next provisioning reclaims.
+ * migration, what it needs to sell when `input.trade` asks (trade.ts), and the registry row. A
+ * failure drops what the reservation made; a killed process leaves a reservation that the next
+ * provisioning reclaims.
  */
 export async function createTenant(
   db: Db,
@@ -32,16 +38,22 @@ export async function createTenant(
   /** More of erp's own work in the same transaction (a seed), run as the admin, after the migrations. */
   within?: (trx: Knex.Transaction, tenant: Tenant) => Promise<void>,
 ): Promise<CreatedTenant> {
+  const trade = input.trade ? checkTradeSetup(input.trade) : undefined
   await requireRegistryWrite(db, 'Creating a tenant')
   return provision(db, input, (reservation) =>
     reservation.transaction(async (trx) => {
       await enterTenant(trx, db.scope, reservation.tenant)
       const outcome = await migrateUp(trx, reservation.tenant.schema, 'tenant')
+      // As the tenant, in its schema, like anything it does later.
+      const setUp = trade ? await setUpTrade(trx, trade) : undefined
       await trx.raw('reset role')
       if (within) await within(trx, reservation.tenant)
       await registerTenant(trx, reservation, outcome.migrations)
       // Read back on this session: the pool may be held by other provisioning runs of this process.
-      return { ...(await getTenant(trx, db.scope, input.slug)), schemaMigrations: outcome.migrations, migrations: outcome.applied }
+      return {
+        ...(await getTenant(trx, db.scope, input.slug)), schemaMigrations: outcome.migrations, migrations: outcome.applied,
+        ...(setUp ? { trade: setUp } : {}),
+      }
     }),
   )
 }

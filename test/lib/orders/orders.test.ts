@@ -320,7 +320,7 @@ describe('invoices: issue, pay, void (services)', function () {
     const inv = await draft()
     const err = await failure(t((trx) => payInvoice(trx, { invoice: inv.id, amount: '1', method: 'bank' })))
     expect(err.message).to.match(/Cannot pay draft invoice \d+: it is draft/)
-    await t((trx) => issueInvoice(trx, { invoice: inv.id }))
+    await t((trx) => issueInvoice(trx, { invoice: inv.id, date: '2026-11-02' }))
     const part = await t((trx) => payInvoice(trx, { invoice: inv.id, amount: '50', method: 'bank' }))
     expect([part.invoice.state, part.invoice.paid, part.invoice.due]).to.deep.equal(['partially_paid', '50.00', '7.08'])
     const over = await failure(t((trx) => payInvoice(trx, { invoice: inv.number ?? inv.id, amount: '7.09', method: 'card' })))
@@ -395,22 +395,22 @@ describe('invoices: issue, pay, void (services)', function () {
     const at = async (date: string, pay?: string) => {
       const inv = await t((trx) => createInvoice(trx, { customer: 'AGED', lines: [{ sku: 'WIDGET', qty: '1' }] }))
       await t((trx) => issueInvoice(trx, { invoice: inv.id, date }))
-      if (pay) await t((trx) => payInvoice(trx, { invoice: inv.id, amount: pay, method: 'bank' }))
+      if (pay) await t((trx) => payInvoice(trx, { invoice: inv.id, amount: pay, method: 'bank', date: '2026-06-01' }))
       return inv
     }
-    // As of 2027-06-30: 0 days, 30, 31, 60, 61, 90, 91 days old; one of them half paid.
-    for (const [date, pay] of [['2027-06-30'], ['2027-05-31'], ['2027-05-30', '2.00'], ['2027-05-01'], ['2027-04-30'], ['2027-04-01'], ['2027-03-31']] as Array<[string, string?]>) {
+    // As of 2026-06-30: 0 days, 30, 31, 60, 61, 90, 91 days old; one of them half paid (on 2026-06-01).
+    for (const [date, pay] of [['2026-06-30'], ['2026-05-31'], ['2026-05-30', '2.00'], ['2026-05-01'], ['2026-04-30'], ['2026-04-01'], ['2026-03-31']] as Array<[string, string?]>) {
       await at(date, pay)
     }
-    const report = await t((trx) => agingReport(trx, { asOf: '2027-06-30', customer: 'AGED' }))
+    const report = await t((trx) => agingReport(trx, { asOf: '2026-06-30', customer: 'AGED' }))
     expect(report.rows).to.deep.equal([{
       customer: 'AGED', name: 'Aged receivables', currency: 'EUR',
       d0_30: '24.00', d31_60: '22.00', d61_90: '24.00', d90_plus: '12.00', credits: '0.00', total: '82.00',
     }])
-    const overdue = await t((trx) => listInvoices(trx, { customer: 'AGED', overdue: true, asOf: '2027-06-30' }))
-    // Due 30 days after issue: those issued before 2027-05-31 are late.
+    const overdue = await t((trx) => listInvoices(trx, { customer: 'AGED', overdue: true, asOf: '2026-06-30' }))
+    // Due 30 days after issue: those issued before 2026-05-31 are late.
     expect(overdue.items.map((i) => [i.issueDate, i.daysOverdue])).to.deep.equal([
-      ['2027-03-31', 61], ['2027-04-01', 60], ['2027-04-30', 31], ['2027-05-01', 30], ['2027-05-30', 1],
+      ['2026-03-31', 61], ['2026-04-01', 60], ['2026-04-30', 31], ['2026-05-01', 30], ['2026-05-30', 1],
     ])
   })
 

@@ -98,6 +98,6 @@ export const GROUP_COLUMNS: Column<CustomerGroup>[] = [
   { key: 'code' },
   { key: 'name' },
   { key: 'discountPercent', header: 'discount %', align: 'right' },
-  { key: 'priceListId', header: 'price list' },
+  { key: 'priceList', header: 'price list' },
   { key: 'customers', align: 'right' },
 ]
