@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { Decimal } from '../pricing/money.js'
+import { Decimal, fixed } from '../pricing/money.js'
 import { queryRows } from '../stock/sql.js'
 import type { LockedOrder } from './orders.js'
 
@@ -47,18 +47,22 @@ export async function creditChecks(trx: Knex.Transaction, orders: LockedOrder[])
       where c.id = any(?::bigint[])`,
     [customerIds, customerIds, orders.map((o) => o.id), customerIds, customerIds],
   )
-  const exposure = new Map(rows.map((r) => [r.id, new Decimal(r.receivable).plus(r.open_orders).toDecimalPlaces(2)]))
+  // Sums stay exact: what is compared and shown is rounded to the order's currency scale (0 for
+  // JPY, 3 for KWD), never to 2 places, so an order that reaches the limit exactly is accepted.
+  const exposure = new Map(rows.map((r) => [r.id, new Decimal(r.receivable).plus(r.open_orders)]))
   const customer = new Map(rows.map((r) => [r.id, r]))
   for (const o of orders) {
     const row = customer.get(o.customer_id)!
-    const open = exposure.get(o.customer_id)!
+    const open = exposure.get(o.customer_id)!.toDecimalPlaces(o.scale)
+    const gross = new Decimal(o.gross)
+    const money = (d: Decimal) => fixed(d, Math.max(o.scale, d.decimalPlaces()))
     const problems: string[] = []
-    if (row.credit_limit !== null && open.plus(o.gross).greaterThan(row.credit_limit)) {
-      problems.push(`credit limit ${row.credit_limit} exceeded (open ${open.toFixed(2)} + this order ${new Decimal(o.gross).toFixed(2)})`)
+    if (row.credit_limit !== null && open.plus(gross).greaterThan(row.credit_limit)) {
+      problems.push(`credit limit ${money(new Decimal(row.credit_limit))} exceeded (open ${money(open)} + this order ${money(gross)})`)
     }
     if (row.overdue > 0) problems.push(`${row.overdue} invoice(s) overdue past the payment terms`)
-    checks.set(o.id, { creditLimit: row.credit_limit, exposure: open.toFixed(2), orderGross: new Decimal(o.gross).toFixed(2), overdueInvoices: row.overdue, problems, overridden: false })
-    exposure.set(o.customer_id, open.plus(o.gross))
+    checks.set(o.id, { creditLimit: row.credit_limit, exposure: money(open), orderGross: money(gross), overdueInvoices: row.overdue, problems, overridden: false })
+    exposure.set(o.customer_id, open.plus(gross))
   }
   return checks
 }
