@@ -43,6 +43,35 @@ function label(field: string): string {
   return field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()
 }
 
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/**
+ * THE date check for input (flags, CSV cells, order and count files): a calendar day written
+ * YYYY-MM-DD that exists (2026-02-30 and 2026-13-01 do not). Blanks around it are ignored, as they
+ * are for decimals. Date.parse is not a check: it rolls 2026-02-30 over to March.
+ */
+export function isCalendarDate(value: string): boolean {
+  const match = ISO_DATE.exec(value.trim())
+  if (!match) return false
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999. There is no year 0.
+  const date = new Date(0)
+  date.setUTCFullYear(year, month - 1, day)
+  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
+
+/** The one message for a value that is not a date. */
+export function notADate(value: string): string {
+  return `"${value}" is not a date (write it as YYYY-MM-DD)`
+}
+
+/** A date as isCalendarDate takes it; returns it trimmed, or undefined after recording a problem. */
+export function checkDate(problems: Problems, field: string, value: string): string | undefined {
+  if (isCalendarDate(value)) return value.trim()
+  problems.add(field, notADate(value))
+  return undefined
+}
+
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/
 
 export interface DecimalRule {
@@ -56,16 +85,18 @@ export interface DecimalRule {
 }
 
 /**
- * A decimal string checked against numeric(p, s) without going through a float; returns it
+ * THE decimal check for input (money, quantities, rates, from flags, CSV cells and files): a
+ * decimal string checked against numeric(p, s) without going through a float; returns it
  * normalised ("007.50" → "7.50") or undefined after recording a problem. Extra fraction digits are
- * refused, not rounded away.
+ * refused, not rounded away; so are exponents (1e3), hex (0x10), commas (1,5), NaN and Infinity.
+ * Blanks around the value are ignored.
  */
 export function checkDecimal(problems: Problems, field: string, value: string, rule: DecimalRule): string | undefined {
   const plain = plainDecimal(value, rule)
   if (plain !== undefined) return plain
   const match = DECIMAL.exec(value.trim())
   if (!match) {
-    problems.add(field, `"${value}" is not a decimal number (write it like 12.5)`)
+    problems.add(field, notADecimal(value))
     return undefined
   }
   const integer = match[2].replace(/^0+(?=\d)/, '')
@@ -84,6 +115,18 @@ export function checkDecimal(problems: Problems, field: string, value: string, r
   }
   if (problems.list.length > before) return undefined
   return `${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`
+}
+
+/** The one message for a value that is not a decimal number. */
+export function notADecimal(value: string): string {
+  return `"${value}" is not a decimal number (write it like 12.5)`
+}
+
+/** checkDecimal for callers that report one problem as text: the first problem, or undefined. */
+export function decimalProblem(value: string, rule: DecimalRule): { value?: string; problem?: string } {
+  const problems = new Problems()
+  const checked = checkDecimal(problems, 'value', value, rule)
+  return checked === undefined ? { problem: problems.list[0].message } : { value: checked }
 }
 
 /** Unsigned, no leading zeros, no blanks: how most cells of a large import look. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { conflict, usageError } from '../errors.js'
-import { checkDecimal, checkText, Problems } from '../validation.js'
+import { checkDecimal, checkText, isCalendarDate, notADate, Problems } from '../validation.js'
 
 /**
  * Typed product attributes. Definitions live in `attributes`; a product stores its values in its
@@ -131,7 +131,10 @@ export function convertAttributeValue(problems: Problems, field: string, def: At
       if (FALSE.has(value.toLowerCase())) return false
       return bad('a boolean (true/false, yes/no)')
     case 'date':
-      if (!isIsoDate(value)) return bad('a date (YYYY-MM-DD)')
+      if (!isCalendarDate(value)) {
+        problems.add(field, `${def.code}: ${notADate(text)}`)
+        return undefined
+      }
       return value
     case 'enum':
       if (!def.enumValues!.includes(value)) return bad(`one of ${def.enumValues!.join(', ')}`)
@@ -141,13 +144,6 @@ export function convertAttributeValue(problems: Problems, field: string, def: At
       if (value.length > MAX_TEXT_VALUE) return bad(`at most ${MAX_TEXT_VALUE} characters`)
       return value
   }
-}
-
-function isIsoDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
-  if (!match) return false
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
-  return date.toISOString().slice(0, 10) === value
 }
 
 /**

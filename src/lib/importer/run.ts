@@ -1,21 +1,18 @@
-import { createWriteStream } from 'node:fs'
-import { Transform, type Writable, type TransformCallback } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
-import type { Stringifier, stringify as csvStringify } from 'csv-stringify'
-
-import { invalidData, isErpError, usageError } from '../errors.js'
+import { invalidData, isErpError } from '../errors.js'
 import { currentIo } from '../io.js'
-import { CsvReader } from '../csv/reader.js'
 import { reportsUniqueViolations } from '../db/citus.js'
-import { copyText } from '../db/copy-text.js'
-import { quoteLiteral } from '../db/identifiers.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
-import { Problems } from '../validation.js'
-import { openSource, type Encoding, type OpenedSource } from './source.js'
-import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode, type MergeCounts, type StagedImport } from './spec.js'
+import { Rejects, type RowError } from './rejects.js'
+import { RowStream } from './row-stream.js'
+import { openSource, type Encoding } from './source.js'
+import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
+
+export type { RowError } from './rejects.js'
 
 export interface ImportProgress {
   rows: number
@@ -46,15 +43,6 @@ export interface ImportInput {
   onChecksum?: (sha256: string) => void
 }
 
-export interface RowError {
-  /** Line in the file where the row starts. */
-  line: number
-  /** The CSV column (header name) when the problem is about one cell. */
-  column?: string
-  value?: string
-  message: string
-}
-
 export interface ImportSummary {
   entity: string
   file: string
@@ -78,7 +66,6 @@ export interface ImportSummary {
   seconds: number
 }
 
-const MAX_ERRORS_KEPT = 100
 const MAX_ERRORS_IN_MESSAGE = 10
 
 /**
@@ -235,275 +222,4 @@ function describeRejects(file: string, rejects: Rejects, rejected: number, error
 export function formatRowError(file: string, e: RowError): string {
   const where = e.column ? ` column "${e.column}":` : ''
   return `${file}:${e.line}:${where} ${e.message}`
-}
-
-/**
- * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
- * the header: it is mapped to fields (an error before any row is read); every later row is checked
- * without the database, and a bad one goes to the rejects instead of the staging table.
- */
-class RowStream extends Transform {
-  count = 0
-  headerSeen = false
-  /** Field keys present in the file. */
-  present = new Set<string>()
-  private mapping: { index: number; field: number; header: string }[] = []
-  private headerLength = 0
-  /** One Problems for every cell check (emptied after a bad cell): no allocation per cell. */
-  private readonly cell = new Problems()
-  /** Field key → the file's header name for it. */
-  private headerOf = new Map<string, string>()
-  private buffer: string[] = []
-  private readonly reader: CsvReader
-
-  constructor(
-    private readonly source: OpenedSource,
-    private readonly spec: EntitySpec<unknown>,
-    private readonly fields: FieldSpec[],
-    private readonly mode: ImportMode,
-    private readonly columnMap: Record<string, string>,
-    private readonly rejects: Rejects,
-  ) {
-    super({ writableHighWaterMark: 1 << 20 })
-    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.reader.feed(chunk, this.onRecord)
-    } catch (err) {
-      done(err as Error)
-      return
-    }
-    this.pushRows()
-    done()
-  }
-
-  private readonly onRecord = (record: string[], line: number): void => {
-    if (record.length === 1 && record[0] === '') return
-    if (!this.headerSeen) {
-      this.readHeader(record, line)
-      this.headerSeen = true
-      return
-    }
-    this.count++
-    const row = this.checkRow(record, line)
-    if (row) this.buffer.push(row)
-    if (this.buffer.length >= 512) this.pushRows()
-  }
-
-  private pushRows(): void {
-    if (this.buffer.length === 0) return
-    this.push(this.buffer.join(''))
-    this.buffer = []
-  }
-
-  override _flush(done: TransformCallback): void {
-    try {
-      this.reader.end(this.onRecord)
-    } catch (err) {
-      done(err as Error)
-      return
-    }
-    this.pushRows()
-    done()
-  }
-
-  private readHeader(header: string[], line: number): void {
-    const file = this.source.name
-    const byName = new Map<string, number>()
-    this.fields.forEach((f, i) => {
-      for (const name of [f.key, ...(f.aliases ?? [])]) byName.set(normaliseHeader(name), i)
-    })
-    const mapped = new Map<string, string>()
-    for (const [from, to] of Object.entries(this.columnMap)) {
-      const field = byName.get(normaliseHeader(to))
-      if (field === undefined) {
-        throw usageError(`--map ${from}=${to}: "${to}" is not a field of ${this.spec.entity}; the fields are ${this.fields.map((f) => f.key).join(', ')}`)
-      }
-      mapped.set(normaliseHeader(from), this.fields[field].key)
-    }
-    const problems: string[] = []
-    const seen = new Map<number, string>()
-    const headerOut: string[] = []
-    let skipColumn = -1
-    header.forEach((raw, index) => {
-      const name = raw.trim()
-      const normal = normaliseHeader(name)
-      if (normal === 'error') {
-        skipColumn = index
-        return
-      }
-      headerOut.push(name)
-      if (normal === '') {
-        problems.push(`column ${index + 1} has no name`)
-        return
-      }
-      const target = mapped.get(normal) ?? name
-      const field = byName.get(normaliseHeader(target))
-      if (field === undefined) {
-        problems.push(`unknown column "${name}"`)
-        return
-      }
-      if (seen.has(field)) {
-        problems.push(`columns "${seen.get(field)}" and "${name}" are both ${this.fields[field].key}`)
-        return
-      }
-      seen.set(field, name)
-      this.mapping.push({ index, field, header: name })
-      this.present.add(this.fields[field].key)
-    })
-    for (const f of this.fields) {
-      if ((f.key === this.spec.key || f.required?.(this.mode)) && !this.present.has(f.key)) {
-        problems.push(`the required column "${f.key}" is missing${this.mode === 'update' ? '' : ` (mode ${this.mode})`}`)
-      }
-    }
-    if (problems.length > 0) {
-      throw invalidData(`${file}:${line}: the header does not fit ${this.spec.entity}: ${problems.join('; ')}`, {
-        actions: [
-          `The columns are: ${this.fields.map((f) => f.key).join(', ')} (${this.spec.key} required)`,
-          'Rename a column with --map "CSV column=field"',
-        ],
-        data: { file, line, problems },
-      })
-    }
-    this.headerLength = header.length
-    for (const m of this.mapping) this.headerOf.set(this.fields[m.field].key, m.header)
-    this.rejects.start(headerOut, skipColumn, new Map(this.mapping.map((m) => [this.fields[m.field].key, m.header])))
-  }
-
-  private checkRow(record: string[], line: number): string | undefined {
-    if (record.length !== this.headerLength) {
-      this.rejects.add(line, record, [{ message: `has ${record.length} field(s), the header has ${this.headerLength}` }])
-      return undefined
-    }
-    const values: (string | null)[] = new Array(this.fields.length).fill(null)
-    let problems: { column?: string; value?: string; message: string }[] | undefined
-    for (const { index, field, header } of this.mapping) {
-      const spec = this.fields[field]
-      let raw = record[index]
-      if (raw.includes('\u0000')) {
-        ;(problems ??= []).push({ column: header, value: raw.replaceAll('\u0000', '\\0'), message: 'contains a NUL byte (binary data is not text)' })
-        continue
-      }
-      if (spec.text) raw = unguardFormula(raw)
-      const cell = this.cell
-      const value = spec.check(cell, raw)
-      if (value === undefined || !cell.empty) {
-        for (const p of cell.list) (problems ??= []).push({ column: header, value: raw, message: p.message })
-        cell.list.length = 0
-        continue
-      }
-      values[field] = value
-    }
-    if (!problems && this.spec.checkRow) {
-      const row: Record<string, string | null> = {}
-      for (const { field } of this.mapping) row[this.fields[field].key] = values[field]
-      const cross = new Problems()
-      this.spec.checkRow(cross, row, this.present)
-      if (cross.empty) for (const { field } of this.mapping) values[field] = row[this.fields[field].key]
-      else problems = cross.list.map((p) => ({ column: this.headerOf.get(p.field) ?? p.field, message: p.message }))
-    }
-    if (problems) {
-      this.rejects.add(line, record, problems)
-      return undefined
-    }
-    let out = String(line)
-    for (const v of values) out += `\t${copyText(v)}`
-    return `${out}\n`
-  }
-}
-
-/**
- * Rejected rows: counted, the first ones kept for the message and --json, all of them written to
- * the errors file (the row as read, plus an `error` column) when there is one.
- */
-class Rejects {
-  count = 0
-  kept: RowError[] = []
-  private out?: Writable
-  private stringifier?: Stringifier
-  private closed = false
-  private skipColumn = -1
-  /** Field key → the file's header name for it. */
-  private headers = new Map<string, string>()
-  private headerOut: string[] = []
-
-  constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof csvStringify) {}
-
-  /** Called once the header is read: the errors file starts with it (without a previous `error` column). */
-  start(headerOut: string[], skipColumn: number, headers: Map<string, string>): void {
-    this.headerOut = headerOut
-    this.skipColumn = skipColumn
-    this.headers = headers
-    if (!this.errorsFile) return
-    this.out = createWriteStream(this.errorsFile)
-    this.stringifier = this.stringify({ record_delimiter: '\n' })
-    this.stringifier.pipe(this.out, { end: false })
-    this.stringifier.write([...headerOut, 'error'])
-  }
-
-  add(line: number, record: string[], problems: { column?: string; value?: string; message: string }[]): void {
-    this.count++
-    for (const p of problems) if (this.kept.length < MAX_ERRORS_KEPT) this.kept.push({ line, ...p })
-    if (!this.stringifier) return
-    const reason = problems.map((p) => (p.column ? `${p.column}: ${p.message}` : p.message)).join('; ')
-    this.stringifier.write([...(this.skipColumn < 0 ? record : record.filter((_, i) => i !== this.skipColumn)), reason])
-  }
-
-  /** Rows the set-based checks rejected: counted, sampled, and appended to the errors file. */
-  async fromDatabase(
-    trx: Knex.Transaction,
-    connection: { query: (q: unknown) => unknown },
-    copyTo: (sql: string) => unknown,
-    present: Map<string, string>,
-    tables: { rows: string; errors: string },
-  ): Promise<number> {
-    const { rows } = await trx.raw(`select count(distinct line)::int as n from ${tables.errors}`)
-    const dbCount: number = rows[0].n
-    if (dbCount > 0) {
-      const { rows: sample } = await trx.raw(`select line, field, value, message from ${tables.errors} order by line, field limit ?`, [MAX_ERRORS_KEPT])
-      for (const r of sample as { line: number; field: string | null; value: string | null; message: string }[]) {
-        this.kept.push({
-          line: r.line,
-          ...(r.field ? { column: this.headers.get(r.field) ?? r.field } : {}),
-          ...(r.value !== null ? { value: r.value } : {}),
-          message: r.message,
-        })
-      }
-      this.kept.sort((a, b) => a.line - b.line)
-      this.kept = this.kept.slice(0, MAX_ERRORS_KEPT)
-    }
-    if (!this.stringifier || dbCount === 0) return dbCount
-    const byHeader = new Map([...this.headers].map(([key, header]) => [header, key]))
-    const columns = this.headerOut.map((h) => {
-      const key = byHeader.get(h)
-      return key && present.has(key) ? `s.${present.get(key)}` : 'null'
-    })
-    const label = [...this.headers].map(([key, header]) => `when ${quoteLiteral(key)} then ${quoteLiteral(`${header}: `)}`).join(' ')
-    const sql = `copy (select ${[...columns, 'e.message'].join(', ')} from ${tables.rows} s
-      join (select line, string_agg(coalesce(case field ${label} else field || ': ' end, '') || message, '; ' order by field) as message
-            from ${tables.errors} group by line) e on e.line = s.line
-      order by s.line) to stdout with (format csv)`
-    await this.endStringifier()
-    await pipeline(connection.query(copyTo(sql)) as NodeJS.ReadableStream, this.out!)
-    this.closed = true
-    return dbCount
-  }
-
-  private async endStringifier(): Promise<void> {
-    const s = this.stringifier!
-    await new Promise<void>((resolve, reject) => {
-      s.once('end', resolve)
-      s.once('error', reject)
-      s.end()
-    })
-  }
-
-  async close(): Promise<void> {
-    if (this.closed || !this.out) return
-    this.closed = true
-    await this.endStringifier()
-    await new Promise<void>((resolve, reject) => this.out!.end((err?: Error | null) => (err ? reject(err) : resolve())))
-  }
 }

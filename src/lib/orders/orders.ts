@@ -4,7 +4,7 @@ import { distinct, type ItemFailure } from '../batch.js'
 import { ErpError, conflict, notFound, usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { queryRows } from '../db/query-rows.js'
-import { Problems } from '../validation.js'
+import { Problems, checkDate } from '../validation.js'
 
 /**
  * Sales orders: priced by the one price resolver (overrides recorded with the list price they
@@ -226,7 +226,7 @@ export async function listOrders(trx: Knex.Transaction, input: ListOrdersInput =
   if (input.state !== undefined && !ORDER_STATES.includes(input.state)) problems.add('state', `expected one of ${ORDER_STATES.join(', ')}`)
   for (const key of ['from', 'to'] as const) {
     const v = input[key]
-    if (v !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v)))) problems.add(key, `"${v}" is not a date (YYYY-MM-DD)`)
+    if (v !== undefined) checkDate(problems, key, v)
   }
   const before = input.before === undefined ? null : parseOrderRef(input.before)
   problems.throwIfAny('Orders not listed')
@@ -258,6 +258,8 @@ export interface LockedOrder {
   state: OrderState
   customer_id: string
   gross: string
+  /** Digits of the order's currency (orders.scale). */
+  scale: number
 }
 
 /** Lock the order row: state changes of one order queue behind each other. */
@@ -275,7 +277,7 @@ export async function lockOrders(trx: Knex.Transaction, refs: Array<string | num
   const ids = distinct(refs.map(parseOrderRef), (id) => id)
   const locked = await queryRows<LockedOrder>(
     trx,
-    'select id::text, state, customer_id::text, gross::text from orders o where o.id = any(?::bigint[]) order by o.id for update',
+    'select id::text, state, customer_id::text, gross::text, scale from orders o where o.id = any(?::bigint[]) order by o.id for update',
     [ids],
   )
   const found = new Set(locked.map((o) => o.id))

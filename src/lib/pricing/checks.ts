@@ -1,17 +1,7 @@
 import type { Problems } from '../validation.js'
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-
-/** A calendar date written YYYY-MM-DD that exists (2026-02-30 does not); returns it or undefined. */
-export function checkDate(problems: Problems, field: string, value: string): string | undefined {
-  const match = ISO_DATE.exec(value.trim())
-  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined
-  if (!match || !date || date.getUTCFullYear() !== Number(match[1]) || date.getUTCMonth() !== Number(match[2]) - 1 || date.getUTCDate() !== Number(match[3])) {
-    problems.add(field, `"${value}" is not a date (write it as YYYY-MM-DD)`)
-    return undefined
-  }
-  return value.trim()
-}
+// The one date check, where the pricing and import code has always found it.
+export { checkDate } from '../validation.js'
 
 /** valid_from ≤ valid_to when both are given (ISO dates compare as text). */
 export function checkPeriod(problems: Problems, from: string | undefined, to: string | undefined): void {

@@ -2,31 +2,32 @@
  * Checks on plain input values. Quantities stay decimal strings: they are validated here and all
  * arithmetic on them happens in SQL (numeric), never in JavaScript floats.
  */
+import { Decimal } from '../pricing/money.js'
+import { decimalProblem, isCalendarDate, notADate } from '../validation.js'
 
-/** numeric(18,4): up to 14 integer digits and 4 decimals. */
-const QUANTITY = /^(?:\d{1,14})(?:\.\d{1,4})?$/
-const SIGNED_QUANTITY = /^[+-]?(?:\d{1,14})(?:\.\d{1,4})?$/
-const WHOLE = /^\d{1,14}(?:\.0{1,4})?$/
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+/** Quantities are numeric(18,4): up to 14 integer digits and 4 decimals. */
+const QUANTITY_RULE = { precision: 18, scale: 4 }
 
-/** A reason the value is not a positive quantity, or undefined when it is one. */
+/** A reason the value is not a positive quantity, or undefined when it is one (the one decimal check). */
 export function quantityProblem(qty: string, what = 'quantity'): string | undefined {
-  const text = qty.trim()
-  if (!QUANTITY.test(text)) return `${what} "${qty}" is not a number with at most 4 decimals (e.g. 12 or 2.5)`
-  if (/^0+(?:\.0+)?$/.test(text)) return `${what} must be greater than zero`
+  const { value, problem } = decimalProblem(qty, { ...QUANTITY_RULE, nonNegative: true })
+  if (problem) return `${what}: ${problem}`
+  if (new Decimal(value!).isZero()) return `${what} must be greater than zero`
   return undefined
 }
 
 /** A signed quantity (adjustments): '-3', '+2.5'. */
 export function signedQuantityProblem(qty: string, what = 'quantity'): string | undefined {
-  const text = qty.trim()
-  if (!SIGNED_QUANTITY.test(text)) return `${what} "${qty}" is not a number with at most 4 decimals (e.g. -3 or 2.5)`
-  if (/^[+-]?0+(?:\.0+)?$/.test(text)) return `${what} must not be zero`
+  const { value, problem } = decimalProblem(qty, QUANTITY_RULE)
+  if (problem) return `${what}: ${problem}`
+  if (new Decimal(value!).isZero()) return `${what} must not be zero`
   return undefined
 }
 
+/** A valid quantity without a fraction (2, 2.0000, +2): serial-tracked products move whole units. */
 export function isWholeQuantity(qty: string): boolean {
-  return WHOLE.test(qty.trim())
+  const { value } = decimalProblem(qty, QUANTITY_RULE)
+  return value !== undefined && !value.includes('.')
 }
 
 /** The quantity without a sign, and whether it was negative. */
@@ -35,12 +36,9 @@ export function splitSign(qty: string): { negative: boolean; magnitude: string }
   return { negative: text.startsWith('-'), magnitude: text.replace(/^[+-]/, '') }
 }
 
-/** A calendar day YYYY-MM-DD that exists (2026-02-30 does not). */
+/** A calendar day YYYY-MM-DD that exists (2026-02-30 does not): the one date check. */
 export function dayProblem(day: string, what = 'date'): string | undefined {
-  if (!ISO_DAY.test(day)) return `${what} "${day}" is not a date in the form YYYY-MM-DD`
-  const parsed = new Date(`${day}T00:00:00Z`)
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) return `${what} "${day}" is not a valid date`
-  return undefined
+  return isCalendarDate(day) ? undefined : `${what}: ${notADate(day)}`
 }
 
 /** Order-preserving de-duplication, returning the repeated values too. */
