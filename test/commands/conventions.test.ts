@@ -50,11 +50,19 @@ describe('command conventions: exit codes, the --json envelope, help', () => {
     expect(help.stdout).to.contain('EXAMPLES').and.contain('$ erp tenants create acme')
   })
 
-  it('prints nothing but the result on stdout; colour stays off with NO_COLOR', async () => {
-    const slug = uniqueSlug('out')
-    const r = await runCli(['tenants', 'create', slug, '--json'], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } })
+  it('prints nothing but the result on stdout under --json', async () => {
+    const r = await runCli(['tenants', 'create', uniqueSlug('out'), '--json'], { env: { FORCE_COLOR: '1' } })
     expect(() => JSON.parse(r.stdout)).not.to.throw()
-    expect(r.stdout).not.to.match(/\u001B\[/)
+  })
+
+  // stdout is not a terminal here, so colour comes only when FORCE_COLOR asks for it: the forced
+  // run shows the check can see colour, the others that NO_COLOR and --no-color refuse it.
+  it('colours a table when FORCE_COLOR asks, not when NO_COLOR or --no-color refuses', async () => {
+    await runCli(['tenants', 'create', uniqueSlug('col')])
+    const bold = /\u001B\[1m/
+    expect((await runCli(['tenants', 'list'], { env: { FORCE_COLOR: '1', NO_COLOR: undefined } })).stdout).to.match(bold)
+    expect((await runCli(['tenants', 'list'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.to.match(/\u001B\[/)
+    expect((await runCli(['tenants', 'list', '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: undefined } })).stdout).not.to.match(/\u001B\[/)
   })
 
   describe('sql exec', () => {
