@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import { setUpTestDatabase, tearDownTestDatabase } from './database.js'
-import { buildTemplate, dropTemplate, type TestRun } from './template-database.js'
+import { buildTemplate, dropTemplate, sweepInterruptedRuns, type TestRun } from './template-database.js'
 import { startTestServer } from './test-server.js'
 
 /**
@@ -16,7 +16,9 @@ let run: TestRun | undefined
 
 export async function mochaGlobalSetup(): Promise<void> {
   delete process.env.DATABASE_URL
-  run = await buildTemplate(await startTestServer())
+  const server = await startTestServer()
+  await sweepInterruptedRuns(server)
+  run = await buildTemplate(server)
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

@@ -127,11 +127,10 @@ async function applyDatabaseGrants(url: string): Promise<void> {
 }
 
 /** Drop a copy, then the tenant roles it knows (roles are server-wide; nothing else uses these). */
-export async function dropCopy(url: string): Promise<void> {
-  const run = currentRun()
+export async function dropCopy(url: string, serverUrl = currentRun().serverUrl): Promise<void> {
   const name = new URL(url).pathname.slice(1)
   const roles = await withClient(url, rolesOf)
-  await withClient(run.serverUrl, async (c) => {
+  await withClient(serverUrl, async (c) => {
     await c.query(`drop database if exists ${quoteIdent(name)} with (force)`)
     await dropRoles(c, roles)
   })
@@ -168,16 +167,61 @@ async function dropRoles(c: pg.Client, roles: string[]): Promise<void> {
  * The end of the run: copies a killed worker left, the template, then every role of the run (its
  * prefix is the template's, so this also takes roles a test left behind in any copy).
  */
-export async function dropTemplate(run: TestRun): Promise<void> {
+export async function dropTemplate(run: Omit<TestRun, 'rolePrefix'> & { rolePrefix?: string }): Promise<void> {
   await withClient(run.serverUrl, async (c) => {
     const { rows: copies } = await c.query('select datname from pg_database where starts_with(datname, $1) and datname <> $2', [
       `${run.tag}_`,
       run.template,
     ])
-    for (const { datname } of copies) await c.query(`drop database if exists ${quoteIdent(datname)} with (force)`)
-    await c.query(`alter database ${run.template} with is_template false`)
+    for (const { datname } of copies) {
+      // A killed run's copies: their roles are found through the copy (its prefix may be unknown).
+      if (run.rolePrefix) await c.query(`drop database if exists ${quoteIdent(datname)} with (force)`)
+      else await dropCopy(databaseUrl(run.serverUrl, datname), run.serverUrl)
+    }
+    await c.query(`alter database ${run.template} with is_template false`).catch(() => undefined)
     await c.query(`drop database if exists ${run.template} with (force)`)
+    if (!run.rolePrefix) return
     const { rows } = await c.query('select rolname from pg_roles where starts_with(rolname, $1)', [run.rolePrefix])
     await dropRoles(c, rows.map((r) => r.rolname as string))
   })
+}
+
+const RUN_DATABASE = /^(erp_r(\d+)_[0-9a-f]{4})_/
+
+/**
+ * What interrupted runs (Ctrl-C skips mocha's global teardown, a kill skips everything) left on
+ * this server: their databases and roles. Only on a server of this host (loopback), where a run's
+ * main process id, which its names carry, says whether it is still going.
+ */
+export async function sweepInterruptedRuns(serverUrl: string): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(serverUrl).hostname)) return
+  const { rows } = await withClient(serverUrl, (c) => c.query("select datname from pg_database where datname like 'erp\\_r%'"))
+  const tags = new Map<string, number>()
+  for (const { datname } of rows) {
+    const match = RUN_DATABASE.exec(datname)
+    if (match) tags.set(match[1], Number(match[2]))
+  }
+  for (const [tag, pid] of tags) {
+    if (pid === process.pid || isAlive(pid)) continue
+    const template = `${tag}_template`
+    const rolePrefix = rows.some((r) => r.datname === template) ? await prefixOf(serverUrl, template) : undefined
+    await dropTemplate({ serverUrl, tag, template, rolePrefix })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function prefixOf(serverUrl: string, template: string): Promise<string | undefined> {
+  await withClient(serverUrl, (c) => c.query(`alter database ${quoteIdent(template)} with allow_connections true`))
+  return withClient(databaseUrl(serverUrl, template), async (c) => {
+    const { rows } = await c.query('select role_prefix from erp.registry_info')
+    return rows[0]?.role_prefix as string | undefined
+  }).catch(() => undefined) // a template killed before its registry was made: no roles yet
 }
