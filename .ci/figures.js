@@ -22,11 +22,12 @@ for (const arg of process.argv.slice(2)) {
     continue
   }
   const run = JSON.parse(readFileSync(file, 'utf8'))
-  console.log(`\n${label}: ${time(run.duration)}, ${run.passes} passing, ${run.failures} failing, ${run.pending} pending`)
+  // wall includes the template database's build (mocha's global setup); older files lack it.
+  console.log(`\n${label}: ${time(run.wall ?? run.duration)}, ${run.passes} passing, ${run.failures} failing, ${run.pending} pending`)
   console.log(`  slowest ${SLOWEST} test files (tests + hooks):`)
   for (const { file: name, ms, tests: count } of run.files.filter((f) => f.file !== ROOT_HOOKS).slice(0, SLOWEST)) {
     console.log(`  ${time(ms).padStart(7)}  ${name} (${tests(count)})`)
   }
   const root = run.files.find((f) => f.file === ROOT_HOOKS)
-  if (root) console.log(`  ${time(root.ms).padStart(7)}  root hooks (the test database's set-up and teardown)`)
+  if (root) console.log(`  ${time(root.ms).padStart(7)}  root hooks (each file's copy of the template database, made and dropped; summed over files)`)
 }

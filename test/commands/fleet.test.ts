@@ -219,7 +219,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     await new Promise((resolve) => child.on('close', resolve))
     // The migration in flight at the kill never commits: its session is gone.
     await waitFor('the killed session to end', async () =>
-      (await query(`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(0.15)%' and pid <> pg_backend_pid()`)).rows[0].n === 0)
+      (await query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%pg_sleep(0.15)%' and pid <> pg_backend_pid()`)).rows[0].n === 0)
     const committed = await appliedTo(name)
     expect(committed.length).to.be.lessThan(FLEET)
 

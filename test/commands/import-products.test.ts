@@ -366,7 +366,7 @@ describe('erp import products', () => {
     const exited = new Promise((resolve) => child.on('close', resolve))
     // Wait until the rows are streaming into the staging table, then kill.
     for (let i = 0; i < 600; i++) {
-      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy "erp_stage_import_rows_%'`)
+      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'copy "erp_stage_import_rows_%'`)
       if (rows[0].n > 0) break
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -375,7 +375,7 @@ describe('erp import products', () => {
     await exited
     // The server notices the dropped connection and rolls back.
     for (let i = 0; i < 100; i++) {
-      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where query ilike 'copy "erp_stage_import_rows_%'`)
+      const { rows } = await query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'copy "erp_stage_import_rows_%'`)
       if (rows[0].n === 0) break
       await new Promise((r) => setTimeout(r, 100))
     }

@@ -44,9 +44,12 @@ describe('erp sql exec: a script cannot leave its tenant', function () {
       tablesB: await rows(`select tablename from pg_tables where schemaname = 'tenant_${b}' order by 1`),
       registry: await rows('select slug, schema_name, owner_role, login_role, status from erp.tenants order by slug'),
       audit: await rows('select id, command, outcome, exit_code, tenant, error from erp.audit_log order by id'),
-      // Other test runs may share the server: what counts is who holds power, and this run's roles.
-      powerful: await rows(`select rolname from pg_roles where rolsuper or rolcreaterole or rolcreatedb or rolbypassrls or rolreplication
-                             or rolname like 'evil%' order by 1`),
+      // Other tests (other files, other runs) share the server and make roles of their own, some with
+      // CREATEROLE: what counts is who is a superuser, this test's roles' powers, and the role it tries to plant.
+      powerful: await rows(`select rolname from pg_roles
+                             where rolsuper
+                                or ((rolcreaterole or rolcreatedb or rolbypassrls or rolreplication) and (rolname like '%${a}%' or rolname like '%${b}%'))
+                                or rolname = 'evil_${tag}' order by 1`),
       members: await rows(`select roleid::regrole::text as role, member::regrole::text as member from pg_auth_members m
                             where roleid in (select oid from pg_roles where rolsuper or rolname like 'pg\\_%' or rolname like '%${a}%' or rolname like '%${b}%')
                             order by 1, 2`),

@@ -1,102 +1,55 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import type pg from 'pg'
 
 import { connect } from '../../src/lib/auth/connection-target.js'
 import type { Db } from '../../src/lib/db/connect.js'
-import { ensureEmbeddedServer } from '../../src/lib/db/embedded-server.js'
 import { tenantNames, type TenantNames } from '../../src/lib/db/identifiers.js'
-import { ensureRegistry } from '../../src/lib/db/registry.js'
+import { copyTemplate, dropCopy, withClient } from './template-database.js'
 
 /**
- * Each test run gets a database of its own on the server under test: the embedded server by
- * default, or the one TEST_DATABASE_URL names. Tenant roles are cluster-wide, so tests use unique
- * slugs (uniqueSlug) and the run drops its roles at the end.
+ * Each test file gets a database of its own, a copy of the run's template (template-database.ts)
+ * on the server under test: the tests' embedded server by default, or the one TEST_DATABASE_URL
+ * names. DATABASE_URL points at it, for services and spawned erp processes alike. Tenant roles are
+ * server-wide, so tests use unique slugs (uniqueSlug); the roles go when the database does.
  */
 
-let serverUrl: string | undefined
 let databaseUrl: string | undefined
 
 export async function setUpTestDatabase(): Promise<string> {
-  serverUrl = process.env.TEST_DATABASE_URL ?? (await ensureEmbeddedServer())
-  databaseUrl = await createTestDatabase('test')
+  databaseUrl = await copyTemplate('test')
+  process.env.DATABASE_URL = databaseUrl
   return databaseUrl
 }
 
 export async function tearDownTestDatabase(): Promise<void> {
-  if (!serverUrl || !databaseUrl) return
-  await dropTestDatabase(databaseUrl)
-}
-
-/** A new database on the server under test, with the registry in it; DATABASE_URL points at it. */
-async function createTestDatabase(label: string): Promise<string> {
-  const name = `erp_${label}_${process.pid}_${randomBytes(3).toString('hex')}`
-  await withServer(serverUrl!, (c) => c.query(`create database ${name}`))
-  const url = new URL(serverUrl!)
-  url.pathname = `/${name}`
-  process.env.DATABASE_URL = url.toString()
-  const db = await connect({})
-  try {
-    await ensureRegistry(db.knex)
-  } finally {
-    await db.close()
-  }
-  return url.toString()
-}
-
-async function dropTestDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1)
-  // Roles are server-wide: find this database's (tenant owners and their logins), drop the
-  // database, then the roles, which nothing depends on any more.
-  const roles = await withServer(url, async (c) => {
-    const { rows } = await c.query(
-      `select rolname from pg_roles r
-        where exists (select 1 from pg_namespace n where n.nspowner = r.oid and n.nspname like 'tenant\\_%')
-           or exists (select 1 from pg_auth_members m join pg_roles o on o.oid = m.roleid join pg_namespace n on n.nspowner = o.oid
-                       where m.member = r.oid and n.nspname like 'tenant\\_%')
-           or rolname in (select owner_role from erp.tenants union select login_role from erp.tenants)
-           or starts_with(rolname, (select role_prefix from erp.registry_info))`,
-    )
-    return rows.map((r) => r.rolname as string)
-  })
-  await withServer(serverUrl!, async (c) => {
-    await c.query(`drop database if exists ${name} with (force)`)
-    for (const role of roles) {
-      if (!/^erp_[a-z0-9_]+$/.test(role)) continue
-      await c.query(`drop role if exists "${role}"`)
-    }
-  })
+  if (!databaseUrl) return
+  const url = databaseUrl
+  databaseUrl = undefined
+  delete process.env.DATABASE_URL
+  await dropCopy(url)
 }
 
 /**
  * A database of its own for one describe block (call it first in the block): for suites whose
  * fleet-wide commands apply extra migrations (ERP_MIGRATIONS_DIR) to every tenant, or migrate the
- * registry past the tree. They must not see other suites' tenants (an older tree's commands refuse
- * a tenant migrated past it), nor leave theirs behind for the suites after them. DATABASE_URL, and
- * so every spawned erp, points at it for the block.
+ * registry past the tree. They must not see the file's other tenants (an older tree's commands
+ * refuse a tenant migrated past it), nor leave theirs behind for the tests after them. DATABASE_URL,
+ * and so every spawned erp, points at it for the block.
  */
 export function useScratchDatabase(label = 'scratch'): void {
   let outer: string | undefined
+  let scratch: string | undefined
   before(async function () {
     this.timeout(120_000)
     outer = process.env.DATABASE_URL
-    await createTestDatabase(label)
+    scratch = await copyTemplate(label)
+    process.env.DATABASE_URL = scratch
   })
   after(async function () {
     this.timeout(120_000)
-    const url = process.env.DATABASE_URL!
     process.env.DATABASE_URL = outer
-    await dropTestDatabase(url)
+    if (scratch) await dropCopy(scratch)
   })
-}
-
-async function withServer<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
 }
 
 /** An admin connection to the test database, as a command would open it. */
@@ -129,5 +82,5 @@ export async function tenantTraces(db: Db, slug: string): Promise<{ registry: bo
 
 /** One query on the test database as its admin, outside erp: what a DBA would see. */
 export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  return withServer(process.env.DATABASE_URL!, (c) => c.query(sql, params))
+  return withClient(process.env.DATABASE_URL!, (c) => c.query(sql, params))
 }

@@ -3,11 +3,28 @@ import os from 'node:os'
 import path from 'node:path'
 
 import { setUpTestDatabase, tearDownTestDatabase } from './database.js'
+import { buildTemplate, dropTemplate, sweepInterruptedRuns, type TestRun } from './template-database.js'
+import { startTestServer } from './test-server.js'
 
 /**
- * Mocha root hooks: one database for the run, and a private config folder, so tests never touch
- * the operator's own profiles or credentials. DATABASE_URL reaches services and spawned CLIs alike.
+ * Mocha's global fixtures run once per run, in the main process (also with --parallel, before any
+ * worker starts): the server under test and the run's template database. Its root hooks run once
+ * per file in parallel mode (once per run when serial): a copy of the template for the file, and a
+ * private config folder, so tests never touch the operator's own profiles or credentials.
  */
+let run: TestRun | undefined
+
+export async function mochaGlobalSetup(): Promise<void> {
+  delete process.env.DATABASE_URL
+  const server = await startTestServer()
+  await sweepInterruptedRuns(server)
+  run = await buildTemplate(server)
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (run) await dropTemplate(run)
+}
+
 let configDir: string | undefined
 
 export const mochaHooks = {
@@ -18,7 +35,6 @@ export const mochaHooks = {
     process.env.ERP_CREDENTIAL_STORE = 'file'
     delete process.env.ERP_PROFILE
     delete process.env.ERP_TENANT
-    delete process.env.DATABASE_URL
     await setUpTestDatabase()
   },
   async afterAll(this: Mocha.Context) {
