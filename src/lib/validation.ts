@@ -72,6 +72,29 @@ export function checkDate(problems: Problems, field: string, value: string): str
   return undefined
 }
 
+const ISO_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/
+
+/**
+ * The one check for a point in time from outside (a --since flag): a calendar date (midnight UTC)
+ * or an ISO 8601 date-time, with its date checked as isCalendarDate does and its clock in range;
+ * without an offset the time is local, as JavaScript reads it. `Date` alone rolls 2026-02-30 over
+ * to March 2 and takes "2026" or "March 1" too.
+ */
+export function parseTimestamp(value: string): Date | undefined {
+  const text = value.trim()
+  const match = ISO_TIMESTAMP.exec(text)
+  if (!match || !isCalendarDate(match[1])) return undefined
+  const [hour, minute, second] = [match[2], match[3], match[4]].map((part) => Number(part ?? 0))
+  if (hour > 23 || minute > 59 || second > 59) return undefined
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/** The one message for a value that is not a point in time. */
+export function notATimestamp(value: string): string {
+  return `"${value}" is not a date or time (write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`
+}
+
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/
 
 export interface DecimalRule {

@@ -2,15 +2,17 @@ import { expect } from 'chai'
 import type { Knex } from 'knex'
 
 import { convertAttributeValue, type Attribute } from '../../src/lib/catalog/attributes.js'
+import { timestampFrom } from '../../src/lib/cli/flags.js'
 import { isErpError } from '../../src/lib/errors.js'
 import { priceItemsSpec } from '../../src/lib/importer/price-items.js'
 import type { FieldSpec } from '../../src/lib/importer/spec.js'
 import { stockSpec } from '../../src/lib/importer/stock.js'
+import { checkDay } from '../../src/lib/invoices/invoice.js'
 import { listOrders } from '../../src/lib/orders/orders.js'
 import { checkDate as pricingCheckDate } from '../../src/lib/pricing/checks.js'
 import { quote } from '../../src/lib/pricing/resolve.js'
 import { dayProblem, isWholeQuantity, quantityProblem, signedQuantityProblem } from '../../src/lib/stock/input.js'
-import { checkDate, checkDecimal, Problems } from '../../src/lib/validation.js'
+import { checkDate, checkDecimal, parseTimestamp, Problems } from '../../src/lib/validation.js'
 
 /**
  * One date check and one decimal check behind every input path: flags and files handed to the
@@ -22,6 +24,17 @@ import { checkDate, checkDecimal, Problems } from '../../src/lib/validation.js'
 const NO_DB = new Proxy({}, { get: () => { throw new Error('past the input checks') } }) as Knex.Transaction
 
 /** Refused by the service's input checks (INVALID_DATA) or let through to the database. */
+/** A flag check's verdict: true when it takes the value, false when it refuses it as a usage error with the one message. */
+function flagVerdict(check: () => unknown): boolean {
+  try {
+    check()
+    return true
+  } catch (err) {
+    if (isErpError(err) && err.kind === 'USAGE' && / is not a date \(write it as YYYY-MM-DD\)$/.test(err.message)) return false
+    throw err
+  }
+}
+
 async function serviceVerdict(call: () => Promise<unknown>): Promise<boolean> {
   try {
     await call()
@@ -87,7 +100,35 @@ describe('input checks: one date check and one decimal check on every path', () 
       }
       expect(await serviceVerdict(() => listOrders(NO_DB, { from: value })), `orders list --from ${label}`).to.equal(ok)
       expect(await serviceVerdict(() => quote(NO_DB, { date: value, lines: [{ sku: 'A', qty: '1' }] })), `quote --date ${label}`).to.equal(ok)
+      expect(flagVerdict(() => checkDay('date', value)), `invoices --date ${label}`).to.equal(ok)
     }
+  })
+
+  it('gives every point in time (--since, --until) one verdict, calendar-checked, with one message', () => {
+    const TIMES: Array<[string, string | null]> = [
+      ['2026-11-01', '2026-11-01T00:00:00.000Z'],
+      [' 2026-11-01 ', '2026-11-01T00:00:00.000Z'],
+      ['2026-11-01T08:30:00Z', '2026-11-01T08:30:00.000Z'],
+      ['2026-11-01T08:30:15.250+02:00', '2026-11-01T06:30:15.250Z'],
+      ['2024-02-29T23:59:59Z', '2024-02-29T23:59:59.000Z'],
+      ['2026-02-30', null],
+      ['2026-02-30T08:00:00Z', null],
+      ['2026-11-01T24:00:00Z', null],
+      ['2026-11-01T08:60Z', null],
+      ['2026', null],
+      ['March 1, 2026', null],
+      ['2026-11-01 08:00', null],
+      ['1e3', null],
+      ['', null],
+      ['2026-11-01T08:00:00Z; drop table x', null],
+    ]
+    for (const [value, expected] of TIMES) {
+      const label = JSON.stringify(value)
+      expect(parseTimestamp(value)?.toISOString() ?? null, label).to.equal(expected)
+      if (expected) expect(timestampFrom('--since', value)?.toISOString(), label).to.equal(expected)
+      else expect(() => timestampFrom('--since', value), label).to.throw(`--since: "${value}" is not a date or time (write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`)
+    }
+    expect(timestampFrom('--until', undefined)).to.equal(undefined)
   })
 
   it('gives every decimal the same verdict, normalised the same way, with one message', async () => {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { usageError } from '../../lib/errors.js'
+import { timestampFrom } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { listAudit, type AuditRecord } from '../../lib/audit/audit.js'
@@ -43,8 +43,7 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
   async run(): Promise<AuditListResult> {
     const db = await this.db()
     requireAdmin(db.scope, 'Reading the audit log')
-    const since = this.flags.since ? new Date(this.flags.since) : undefined
-    if (since && Number.isNaN(since.getTime())) throw usageError(`--since: not a date: ${this.flags.since}`)
+    const since = timestampFrom('--since', this.flags.since)
     const records = await listAudit(db.knex, {
       tenant: this.flags.tenant,
       command: this.flags.command,

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { usageError } from '../../lib/errors.js'
-import { tenantFlag } from '../../lib/cli/flags.js'
+import { tenantFlag, timestampFrom } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { MOVE_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { limitFlag, lotFlag, referenceFlag, skuFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
@@ -39,8 +39,8 @@ export default class StockMoves extends BaseCommand<typeof StockMoves> {
 
   async run(): Promise<StockMovesResult> {
     const f = this.flags
-    const since = parseDate(f.since, '--since')
-    const until = parseDate(f.until, '--until')
+    const since = timestampFrom('--since', f.since)
+    const until = timestampFrom('--until', f.until)
     if (f['before-id'] !== undefined && !/^\d{1,18}$/.test(f['before-id'])) throw usageError(`--before-id: not a move id: ${f['before-id']}`)
     const moves = await this.inTenant(
       (trx) =>
@@ -54,11 +54,4 @@ export default class StockMoves extends BaseCommand<typeof StockMoves> {
     if (moves.length === f.limit) this.note(`More moves: add --before-id ${moves.at(-1)!.id}`)
     return moves
   }
-}
-
-function parseDate(value: string | undefined, flag: string): Date | undefined {
-  if (value === undefined) return undefined
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw usageError(`${flag}: not a date: ${value}`, { actions: ['Write e.g. 2026-11-01 or 2026-11-01T08:00:00Z'] })
-  return date
 }

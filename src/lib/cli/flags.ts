@@ -1,5 +1,7 @@
 import { Flags } from '@oclif/core'
 
+import { usageError } from '../errors.js'
+import { notATimestamp, parseTimestamp } from '../validation.js'
 import { formatDuration } from './duration.js'
 
 /** Flags shared by many commands, defined once. */
@@ -54,4 +56,12 @@ const durationCustom = Flags.custom<number>({
 
 export function durationFlag(options: { description: string; default: number; exclusive?: string[] }) {
   return durationCustom({ ...options, defaultHelp: async () => formatDuration(options.default) })
+}
+
+/** A date or date-time flag's value (--since 2026-11-01), through the one timestamp check. */
+export function timestampFrom(flag: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined
+  const date = parseTimestamp(value)
+  if (!date) throw usageError(`${flag}: ${notATimestamp(value)}`, { data: { [flag.replace(/^--/, '')]: value } })
+  return date
 }

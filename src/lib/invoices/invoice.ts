@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import { distinct, type ItemFailure } from '../batch.js'
 import { type ErpError, conflict, notFound, usageError } from '../errors.js'
 import { queryRows } from '../db/query-rows.js'
+import { isCalendarDate, notADate } from '../validation.js'
 
 /**
  * Invoices and credit notes: their types, the read model, and the locking and state checks the
@@ -191,8 +192,6 @@ export async function readInvoice(trx: Knex.Transaction, id: string): Promise<In
 
 export function checkDay(field: string, value: string | undefined): string | null {
   if (value === undefined) return null
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw usageError(`--${field} "${value}" is not a date (YYYY-MM-DD)`, { data: { [field]: value } })
-  }
-  return value
+  if (!isCalendarDate(value)) throw usageError(`--${field}: ${notADate(value)}`, { data: { [field]: value } })
+  return value.trim()
 }
