@@ -36,6 +36,8 @@ async function tenant(): Promise<string> {
   const slug = uniqueSlug('bulk')
   const r = await runCli(['tenants', 'create', slug, '--json'])
   expect(r.code, r.stderr + r.stdout).to.equal(0)
+  // A new tenant's default list is DEFAULT (tenants create): the file's prices go to this one.
+  await query(`update tenant_${slug}.price_lists set is_default = false`)
   await query(`insert into tenant_${slug}.price_lists (code, name, currency, is_default) values ('RETAIL', 'Retail', 'EUR', true)`)
   return slug
 }

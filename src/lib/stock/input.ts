@@ -10,9 +10,10 @@ const QUANTITY_RULE = { precision: 18, scale: 4 }
 
 /** A reason the value is not a positive quantity, or undefined when it is one (the one decimal check). */
 export function quantityProblem(qty: string, what = 'quantity'): string | undefined {
-  const { value, problem } = decimalProblem(qty, { ...QUANTITY_RULE, nonNegative: true })
+  const { value, problem } = decimalProblem(qty, QUANTITY_RULE)
   if (problem) return `${what}: ${problem}`
-  if (new Decimal(value!).isZero()) return `${what} must be greater than zero`
+  // One rule for -4 and 0 alike, with one message.
+  if (new Decimal(value!).lte(0)) return `${what} must be greater than zero`
   return undefined
 }
 
