@@ -88,8 +88,8 @@ export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): 
     const problems: string[] = []
     problemsOf.set(input.reference, problems)
     for (const [index, line] of lines.entries()) {
-      const label = `line ${index + 1} (${productLabel(line)})`
       const product = line.productId !== undefined ? byId.get(line.productId) : bySku.get(line.sku ?? '')
+      const label = `line ${index + 1} (${productLabel(line, product)})`
       if (!product) {
         problems.push(`${label}: nothing reserved for it under ${input.reference}`)
         continue

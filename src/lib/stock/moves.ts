@@ -178,10 +178,10 @@ async function checkLines(trx: Knex.Transaction, lines: MoveLine[]): Promise<Che
 
   lines.forEach((input, index) => {
     const line = index + 1
-    const sku = productLabel(input)
+    const product = products.get(productKey(input))
+    const sku = productLabel(input, product)
     const fail = (message: string) => problems.push({ line, sku, message })
     const before = problems.length
-    const product = products.get(productKey(input))
     const from = locations.get(input.from)
     const to = locations.get(input.to)
     if (input.sku === undefined && input.productId === undefined) fail('no product given')

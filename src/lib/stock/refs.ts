@@ -132,9 +132,12 @@ export async function resolveProducts(
 export const productKey = (ref: { sku?: string; productId?: string }): string =>
   ref.productId !== undefined ? `#${ref.productId}` : ref.sku ?? ''
 
-/** How a line names its product, for messages. */
-export const productLabel = (ref: { sku?: string; productId?: string }): string =>
-  ref.sku ?? (ref.productId !== undefined ? `product #${ref.productId}` : '(no product)')
+/**
+ * How a line names its product, for messages: by SKU, the resolved product's when the line gave an
+ * id (order lines do), so an operator never has to look up "product #2".
+ */
+export const productLabel = (ref: { sku?: string; productId?: string }, resolved?: { sku: string }): string =>
+  resolved?.sku ?? ref.sku ?? (ref.productId !== undefined ? `product #${ref.productId}` : '(no product)')
 
 export interface ResolvedLot {
   id: string

@@ -278,10 +278,10 @@ async function checkReserveLines(trx: Knex.Transaction, inputs: ReserveInput[]):
   const lots = await resolveLots(trx, lotPairs)
   const checked: CheckedReserveLine[] = []
   for (const { input, l, line } of all) {
-    const sku = productLabel(l)
+    const product = products.get(productKey(l))
+    const sku = productLabel(l, product)
     const fail = (message: string) => problems.push({ ...(inputs.length > 1 ? { reference: input.reference } : {}), line, sku, message })
     const before = problems.length
-    const product = products.get(productKey(l))
     if (!product) fail(`unknown product ${sku}`)
     const qtyProblem = quantityProblem(String(l.qty ?? ''))
     if (qtyProblem) fail(qtyProblem)

@@ -140,6 +140,19 @@ describe('stock services', () => {
     expect(await inTenant(db, slug, (trx) => verifyLevels(trx))).to.include({ drifted: 0, serialsDrifted: 0 })
   })
 
+  // Orders hand their lines over by product id: a message must still name the product by SKU.
+  it('names a product given by id by its SKU in every refusal', async () => {
+    const [milk] = await rows<{ id: string }>(db, slug, `select id::text from products where sku = 'MILK'`)
+    await inTenant(db, slug, (trx) => reserve(trx, { reference: 'SO-BYID', lines: [{ sku: 'MILK', qty: '1' }] }))
+    const fulfil = await refusal(inTenant(db, slug, (trx) => fulfilReservations(trx, { reference: 'SO-BYID', lines: [{ productId: milk.id, qty: '-1' }] })))
+    expect(fulfil.message).to.contain('line 1 (MILK): quantity must be greater than zero').and.not.contain('product #')
+    const move = await refusal(inTenant(db, slug, (trx) => postMoves(trx, [{ productId: milk.id, qty: '0', from: 'WH1', to: 'customer', reason: 'shipment' }])))
+    expect(JSON.stringify(move.data)).to.contain('"sku":"MILK"').and.not.contain('product #')
+    const reservation = await refusal(inTenant(db, slug, (trx) => reserve(trx, { reference: 'SO-BYID2', lines: [{ productId: milk.id, qty: '0' }] })))
+    expect(JSON.stringify(reservation.data)).to.contain('"sku":"MILK"').and.not.contain('product #')
+    await inTenant(db, slug, (trx) => release(trx, { reference: 'SO-BYID' }))
+  })
+
   it('fulfils serial-tracked reservations with the units named', async () => {
     await inTenant(db, slug, (trx) => reserve(trx, { reference: 'SO-SN', lines: [{ sku: 'PHONE', qty: '2' }] }))
     const refused = await refusal(inTenant(db, slug, (trx) => fulfilReservations(trx, { reference: 'SO-SN' })))
