@@ -65,8 +65,9 @@ export type { AppliedDiscount, Quote, QuoteInput, QuoteLine, QuoteLineInput, Tax
  */
 export async function quote(trx: Knex.Transaction, input: QuoteInput): Promise<Quote> {
   const problems = new Problems()
-  const parsed = parseInput(problems, input)
-  problems.throwIfAny('Quote not computed')
+  // Bad inputs do not stop the quote here: the customer and the SKUs are looked up too, so every
+  // bad input comes back at once (docs/pricing.md).
+  const parsed = parseQuoteInput(problems, input)
 
   const context = await readContext(trx, input.customer)
   const date = parsed.date ?? context.today
@@ -95,6 +96,7 @@ export async function quote(trx: Knex.Transaction, input: QuoteInput): Promise<Q
   parsed.lines.forEach((line, i) => {
     const row = rows[i]
     const field = `lines[${i + 1}]`
+    if (line.sku === '') return // reported by parseQuoteInput
     if (!row.product_id) {
       problems.add(`${field}.sku`, `no product "${line.sku}"`, { action: 'Look it up with: erp products list --search <text>' })
       return
@@ -153,20 +155,24 @@ export async function quote(trx: Knex.Transaction, input: QuoteInput): Promise<Q
   }
 }
 
-function parseInput(problems: Problems, input: QuoteInput): { lines: ParsedLine[]; date?: string } {
+/** The quote's own input checks (no database): every problem goes into `problems`. */
+export function parseQuoteInput(problems: Problems, input: QuoteInput): { lines: ParsedLine[]; date?: string } {
   const date = input.date === undefined ? undefined : checkDate(problems, 'date', input.date)
   if (!Array.isArray(input.lines) || input.lines.length === 0) problems.add('lines', 'a quote needs at least one line')
   const lines = (input.lines ?? []).map((line, i) => {
     const field = `lines[${i + 1}]`
     if (typeof line.sku !== 'string' || line.sku.trim() === '') problems.add(`${field}.sku`, 'a SKU is required')
-    const qty = checkDecimal(problems, `${field}.qty`, String(line.qty), { precision: 18, scale: 4, nonNegative: true })
-    if (qty !== undefined && new Decimal(qty).isZero()) problems.add(`${field}.qty`, 'must be more than zero')
+    const qty = checkDecimal(problems, `${field}.qty`, String(line.qty), { precision: 18, scale: 4 })
+    // One rule, one message, for -1 and 0 alike.
+    const positive = qty !== undefined && new Decimal(qty).gt(0)
+    if (qty !== undefined && !positive) problems.add(`${field}.qty`, `must be more than zero (got ${String(line.qty).trim()})`)
     const override = line.unitPriceOverride === undefined
       ? undefined
       : checkDecimal(problems, `${field}.unitPriceOverride`, String(line.unitPriceOverride), { precision: 18, scale: 4, nonNegative: true })
     return {
       sku: typeof line.sku === 'string' ? line.sku.trim() : '',
-      qty: new Decimal(qty ?? '1'),
+      // A refused quantity prices the line for one, so its other problems are found too.
+      qty: new Decimal(positive ? qty : '1'),
       override: override === undefined ? undefined : new Decimal(override),
     }
   })

@@ -136,6 +136,23 @@ describe('pricing/resolve quote()', function () {
       }))
   })
 
+  describe('bad inputs', () => {
+    it('reports every bad input at once: the quantities, the date, the customer and the SKUs', () =>
+      scratch(db, slug, async (trx) => {
+        await retail(trx)
+        const err = await failure(q(trx, [['DRILL', '-1'], ['HAMMER', '0'], ['NOPE', '1'], ['', '1']], { customer: 'NOBODY', date: '2026-02-30' }))
+        const problems = (err.data as { problems: Array<{ field: string; message: string }> }).problems
+        expect(problems.map((p) => `${p.field}: ${p.message}`)).to.have.members([
+          'date: "2026-02-30" is not a date (write it as YYYY-MM-DD)',
+          'lines[1].qty: must be more than zero (got -1)',
+          'lines[2].qty: must be more than zero (got 0)',
+          'lines[3].sku: no product "NOPE"',
+          'lines[4].sku: a SKU is required',
+          'customer: no customer "NOBODY"',
+        ])
+      }))
+  })
+
   describe('rounding', () => {
     it('rounds per line with the tenant mode: half_up vs half_even on exact ties', () =>
       scratch(db, slug, async (trx) => {
