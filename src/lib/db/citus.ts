@@ -39,13 +39,10 @@ export async function requireCoordinator(knex: Knex, what: string): Promise<void
  * distributed tables") unless citus.enable_unsafe_triggers is on. erp's tenant triggers are safe
  * in the sense that setting guards against: a tenant's tables are one colocation group on one
  * node, and a trigger reads and writes only tables of its own schema, so it runs on that node,
- * inside the shard's transaction. On for this transaction only, and only where Citus is loaded
- * (current_setting(…, true) is null elsewhere: nothing is set on plain PostgreSQL).
+ * inside the shard's transaction.
  */
-export async function allowTenantTriggers(trx: Knex.Transaction): Promise<void> {
-  await trx.raw(
-    `select set_config('citus.enable_unsafe_triggers', 'on', true) where current_setting('citus.enable_unsafe_triggers', true) is not null`,
-  )
+export function allowTenantTriggers(trx: Knex.Transaction): Promise<void> {
+  return turnOnForTransaction(trx, 'citus.enable_unsafe_triggers')
 }
 
 /**
@@ -55,13 +52,18 @@ export async function allowTenantTriggers(trx: Knex.Transaction): Promise<void> 
  * planner, which, in 13.2, treats an inner join between two single-shard tables of one tenant as
  * one that needs repartitioning, and refuses it unless citus.enable_repartition_joins is on (tried
  * on a real cluster: an upsert import stopped with "the query contains a join that requires
- * repartitioning"). The tables are colocated, so the "repartition" is one task on one node. On
- * for this transaction only, and only where Citus is loaded.
+ * repartitioning"). The tables are colocated, so the "repartition" is one task on one node.
  */
-export async function allowStagedJoins(trx: Knex.Transaction): Promise<void> {
-  await trx.raw(
-    `select set_config('citus.enable_repartition_joins', 'on', true) where current_setting('citus.enable_repartition_joins', true) is not null`,
-  )
+export function allowStagedJoins(trx: Knex.Transaction): Promise<void> {
+  return turnOnForTransaction(trx, 'citus.enable_repartition_joins')
+}
+
+/**
+ * A Citus setting on for this transaction only, and only where Citus is loaded: current_setting(…,
+ * true) is null elsewhere, so nothing is set on plain PostgreSQL.
+ */
+async function turnOnForTransaction(trx: Knex.Transaction, setting: string): Promise<void> {
+  await trx.raw(`select set_config(?, 'on', true) where current_setting(?, true) is not null`, [setting, setting])
 }
 
 /**
