@@ -96,4 +96,47 @@ describe('erp orders / erp invoices with several ids (through bin/run.js)', func
     expect(twice.data.failures.map((f: { kind: string }) => f.kind)).to.deep.equal(['CONFLICT', 'NOT_FOUND'])
     expect(ok(await erp('invoices', 'show', draft.id)).number).to.equal(null)
   })
+
+  it('--skip-failing does every order and invoice that can be done, reports each one left out, and exits 1', async () => {
+    const good = [await order('CASH', [{ sku: 'BOOK', qty: '1' }]), await order('CASH', [{ sku: 'BOOK', qty: '1' }])]
+    const short = await order('CASH', [{ sku: 'BOOK', qty: '1' }, { sku: 'WIDGET', qty: '999999' }])
+    const [before] = await sql(`select count(*)::int as n from reservations where reference = ?`, [`SO-${short}`])
+
+    // The short order is left out (its own update rolled back with its savepoint); the others are confirmed.
+    const confirmed = await erp('orders', 'confirm', good[0], short, good[1], '999999', '--skip-failing')
+    expect(confirmed.code, confirmed.stdout).to.equal(1)
+    expect(confirmed.json.status).to.equal(1)
+    expect(confirmed.json.result.items.map((i: { reference: string }) => i.reference)).to.deep.equal(good.map((id) => `SO-${id}`))
+    expect(confirmed.json.result.failures.map((f: { item: string; kind: string }) => [f.item, f.kind])).to.deep.equal([[`SO-${short}`, 'CONFLICT'], ['SO-999999', 'NOT_FOUND']])
+    expect(confirmed.json.result.failures[0].message).to.match(/not enough stock: line 2 WIDGET/)
+    expect(confirmed.json.warnings).to.have.length(2)
+    expect(ok(await erp('orders', 'show', short)).state).to.equal('draft')
+    expect(await sql(`select count(*)::int as n from reservations where reference = ?`, [`SO-${short}`])).to.deep.equal([before])
+    for (const id of good) expect(ok(await erp('orders', 'show', id)).state).to.equal('confirmed')
+
+    // Without --json a person reads each one left out on stderr.
+    const plain = await runCli(['orders', 'fulfil', good[0], short, good[1], '--skip-failing', '--tenant', slug])
+    expect(plain.code).to.equal(1)
+    expect(plain.stdout).to.match(/Shipped 2 orders/)
+    expect(plain.stderr).to.contain(`SO-${short} skipped: Cannot fulfil SO-${short}: it is draft`)
+
+    const drafts = await erp('invoices', 'create', '--order', good[0], '--order', short, '--order', good[1], '--skip-failing')
+    expect(drafts.code).to.equal(1)
+    expect(drafts.json.result.items.map((i: { order: string }) => i.order)).to.deep.equal(good)
+    expect(drafts.json.result.failures.map((f: { item: string }) => f.item)).to.deep.equal([`SO-${short}`])
+
+    // Invoices are named by number once issued: the issued one is left out, by its number, whichever way it was given.
+    const [first, second] = drafts.json.result.items.map((i: { invoice: string }) => i.invoice)
+    const issuedOne = ok(await erp('invoices', 'issue', first))
+    const issued = await erp('invoices', 'issue', first, second, '--skip-failing')
+    expect(issued.code).to.equal(1)
+    expect(issued.json.result.items.map((i: { id: string }) => i.id)).to.deep.equal([second])
+    expect(issued.json.result.failures.map((f: { item: string; kind: string }) => [f.item, f.kind])).to.deep.equal([[issuedOne.number, 'CONFLICT']])
+
+    // Nothing left that can be done: no items, every failure, exit 1.
+    const none = await erp('invoices', 'issue', first, second, '--skip-failing')
+    expect(none.code).to.equal(1)
+    expect(none.json.result.items).to.deep.equal([])
+    expect(none.json.result.failures).to.have.length(2)
+  })
 })

@@ -1,13 +1,15 @@
 import { Args, Flags } from '@oclif/core'
 
-import { BaseCommand } from '../../lib/cli/base-command.js'
+import { skipFailing } from '../../lib/batch.js'
+import { BaseCommand, type SkippedItem } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
-import { MOVE_COLUMNS, ordersArg, parseLinePicks, parseSerials, refuseWithSeveral } from '../../lib/cli/domains/orders.js'
+import { MOVE_COLUMNS, ordersArg, parseLinePicks, parseSerials, refuseWithSeveral, skipFailingFlag } from '../../lib/cli/domains/orders.js'
 import { fulfilOrder, fulfilOrders, type FulfilOrdersResult, type FulfilResult } from '../../lib/orders/lifecycle.js'
+import { orderKeys } from '../../lib/orders/orders.js'
 
 /** One order: the order as shipped and its moves; several: one item per order. */
-export type OrdersFulfilResult = FulfilResult | FulfilOrdersResult
+export type OrdersFulfilResult = FulfilResult | (FulfilOrdersResult & { failures?: SkippedItem[] })
 
 export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
   static summary = 'Ship confirmed orders, in full or in part'
@@ -16,12 +18,14 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     'first-expiry-first-out; serial-tracked ones need their serial numbers (--serial SKU:SERIAL). Without --line ' +
     'everything left to ship goes; --line names a line (number or SKU) and optionally a quantity.\n\n' +
     'Several orders ship everything they have left, in one transaction, all or nothing; the error names every ' +
-    'order that cannot ship and why. --line and --serial name lines and units of one order: give one order with them.'
+    'order that cannot ship and why. --line and --serial name lines and units of one order: give one order with them. --skip-failing ships the ' +
+    'ones that can ship and reports the others (data.failures with --json), exit 1.'
   static examples = [
     '<%= config.bin %> <%= command.id %> 1042',
     '<%= config.bin %> <%= command.id %> 1042 --line 1:3 --line MILK',
     '<%= config.bin %> <%= command.id %> 1042 --serial PHONE:SN-0001 --serial PHONE:SN-0002 --json',
     '<%= config.bin %> <%= command.id %> 1042 1043 1044',
+    '<%= config.bin %> <%= command.id %> 1042 1043 1044 --skip-failing --json',
   ]
   static audited = true
   static strict = false
@@ -30,6 +34,7 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     tenant: tenantFlag,
     line: Flags.string({ description: 'LINE or SKU, optionally :QTY; repeatable (all open lines by default); one order only', multiple: true }),
     serial: Flags.string({ description: 'SKU:SERIAL of a unit shipped; repeatable; one order only', multiple: true }),
+    'skip-failing': skipFailingFlag,
     columns: listFlags.columns,
     'no-truncate': listFlags['no-truncate'],
   }
@@ -37,6 +42,12 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
   async run(): Promise<OrdersFulfilResult> {
     const orders = this.positionals
     refuseWithSeveral(orders.length, { line: this.flags.line, serial: this.flags.serial }, 'order')
+    if (this.flags['skip-failing']) {
+      const { done, failures } = await this.inTenant((trx) => skipFailing(trx, orders, orderKeys(orders), (sp, some) => fulfilOrders(sp, some.map((order) => ({ order })))))
+      const result = { items: done?.items ?? [], failures: this.reportSkipped(failures) }
+      this.reportShipped(result)
+      return result
+    }
     if (orders.length === 1) {
       const lines = parseLinePicks(this.flags.line)
       const serials = parseSerials(this.flags.serial)
@@ -46,8 +57,12 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
       return result
     }
     const result = await this.inTenant((trx) => fulfilOrders(trx, orders.map((order) => ({ order }))))
+    this.reportShipped(result)
+    return result
+  }
+
+  private reportShipped(result: FulfilOrdersResult): void {
     this.log(`Shipped ${result.items.length} orders`)
     for (const item of result.items) this.log(`  ${item.reference} is ${item.state.replace('_', ' ')}: ${item.moves.length} move(s)`)
-    return result
   }
 }

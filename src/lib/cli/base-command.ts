@@ -2,6 +2,7 @@ import { format, inspect } from 'node:util'
 
 import { Command, ux, type Interfaces } from '@oclif/core'
 
+import type { ItemFailure } from '../batch.js'
 import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag } from './flags.js'
@@ -33,6 +34,13 @@ export interface JsonEnvelope<T> {
  * Every erp command: --json with one envelope, errors mapped to exit codes, the database opened
  * lazily and closed at the end, and an audit record for commands that change tenants.
  */
+/** An item a --skip-failing batch left out, as --json shows it. */
+export interface SkippedItem {
+  item: string
+  kind: ErrorKind
+  message: string
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   static baseFlags = {
@@ -160,6 +168,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected warning(message: string): void {
     this.warnings.push(message)
     if (!this.jsonEnabled()) currentIo().stderr.write(`${this.color ? '\u001B[33mWarning:\u001B[39m' : 'Warning:'} ${forTerminal(message)}\n`)
+  }
+
+  /** The items a --skip-failing batch left out: each a warning with its reason, and the command exits 1. */
+  protected reportSkipped(failures: ItemFailure[]): SkippedItem[] {
+    for (const f of failures) this.warning(`${f.key} skipped: ${f.error.message}`)
+    if (failures.length) this.exitStatus = ExitCode.FAILURE
+    return failures.map((f) => ({ item: f.key, kind: f.error.kind, message: f.error.message }))
   }
 
   /** A warning that several units of work may each raise (a fleet, a command working in steps), given once. */

@@ -141,6 +141,18 @@ export async function lockInvoices(trx: Knex.Transaction, refs: Array<string | n
   return { locked: distinct(locked, (i) => i.id), failures }
 }
 
+/** How a batch's failures name these invoices (ids or numbers): by number, as a draft, or as given when none matches. */
+export async function invoiceKeys(trx: Knex.Transaction, refs: Array<string | number>): Promise<string[]> {
+  const texts = refs.map((r) => String(r).trim())
+  const rows = await queryRows<{ id: string; number: string | null; kind: string }>(
+    trx,
+    'select id::text, number, kind from invoices where id = any(?::bigint[]) or number = any(?::text[])',
+    [texts.filter((t) => /^\d{1,18}$/.test(t)), texts.filter((t) => !/^\d{1,18}$/.test(t))],
+  )
+  const labelOf = new Map(rows.flatMap((r) => [[r.id, label(r)], ...(r.number ? [[r.number, label(r)]] : [])] as Array<[string, string]>))
+  return texts.map((t) => labelOf.get(t) ?? t)
+}
+
 export const label = (inv: { id: string; number: string | null; kind: string }) =>
   inv.number ?? `draft ${inv.kind === 'credit_note' ? 'credit note' : 'invoice'} ${inv.id}`
 

@@ -87,6 +87,11 @@ export function matchOrderLine<L extends { line_no: number; sku: string }>(
 }
 
 /** An order named by its id or its reference (SO-123). */
+/** How a batch's failures name these orders (SO-12), whatever form each was given in. */
+export function orderKeys(refs: Array<string | number>): string[] {
+  return refs.map((ref) => orderReference(parseOrderRef(ref)))
+}
+
 export function parseOrderRef(ref: string | number): string {
   const text = String(ref).trim()
   const m = /^(?:SO-)?(\d{1,18})$/i.exec(text)

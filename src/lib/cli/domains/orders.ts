@@ -26,6 +26,10 @@ export function refuseWithSeveral(count: number, flags: Record<string, unknown>,
   }
 }
 
+export const skipFailingFlag = Flags.boolean({
+  description: 'With several: do every one that can be done, report each one left out with its reason, and exit 1 if any was',
+})
+
 export const dateFlag = (description: string) => Flags.string({ description, helpValue: 'YYYY-MM-DD' })
 
 export const ORDER_COLUMNS: Column<Order>[] = [
