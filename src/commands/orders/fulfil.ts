@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { skipFailing } from '../../lib/batch.js'
 import { BaseCommand, type SkippedItem } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
+import { moveDateFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { MOVE_COLUMNS, ordersArg, parseLinePicks, parseSerials, refuseWithSeveral, skipFailingFlag } from '../../lib/cli/domains/orders.js'
 import { fulfilOrder, fulfilOrders, type FulfilOrdersResult, type FulfilResult } from '../../lib/orders/lifecycle.js'
@@ -26,6 +27,7 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     '<%= config.bin %> <%= command.id %> 1042 --serial PHONE:SN-0001 --serial PHONE:SN-0002 --json',
     '<%= config.bin %> <%= command.id %> 1042 1043 1044',
     '<%= config.bin %> <%= command.id %> 1042 1043 1044 --skip-failing --json',
+    '<%= config.bin %> <%= command.id %> 1042 --date 2026-11-27',
   ]
   static audited = true
   static strict = false
@@ -34,6 +36,7 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     tenant: tenantFlag,
     line: Flags.string({ description: 'LINE or SKU, optionally :QTY; repeatable (all open lines by default); one order only', multiple: true }),
     serial: Flags.string({ description: 'SKU:SERIAL of a unit shipped; repeatable; one order only', multiple: true }),
+    date: moveDateFlag,
     'skip-failing': skipFailingFlag,
     columns: listFlags.columns,
     'no-truncate': listFlags['no-truncate'],
@@ -43,7 +46,9 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     const orders = this.positionals
     refuseWithSeveral(orders.length, { line: this.flags.line, serial: this.flags.serial }, 'order')
     if (this.flags['skip-failing']) {
-      const { done, failures } = await this.inTenant((trx) => skipFailing(trx, orders, orderKeys(orders), (sp, some) => fulfilOrders(sp, some.map((order) => ({ order })))))
+      const date = this.flags.date
+      const { done, failures } = await this.inTenant((trx) =>
+        skipFailing(trx, orders, orderKeys(orders), (sp, some) => fulfilOrders(sp, some.map((order) => ({ order })), { date })))
       const result = { items: done?.items ?? [], failures: this.reportSkipped(failures) }
       this.reportShipped(result)
       return result
@@ -51,12 +56,12 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     if (orders.length === 1) {
       const lines = parseLinePicks(this.flags.line)
       const serials = parseSerials(this.flags.serial)
-      const result = await this.inTenant((trx) => fulfilOrder(trx, { order: orders[0], lines, serials }))
+      const result = await this.inTenant((trx) => fulfilOrder(trx, { order: orders[0], lines, serials }, { date: this.flags.date }))
       this.log(`${result.order.reference} is ${result.order.state.replace('_', ' ')}; shipped:`)
       this.printList(result.moves, MOVE_COLUMNS, '')
       return result
     }
-    const result = await this.inTenant((trx) => fulfilOrders(trx, orders.map((order) => ({ order }))))
+    const result = await this.inTenant((trx) => fulfilOrders(trx, orders.map((order) => ({ order })), { date: this.flags.date }))
     this.reportShipped(result)
     return result
   }

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { LEVEL_COLUMNS, describeMove } from '../../lib/cli/domains/stock-columns.js'
-import { locationFlag, lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
+import { locationFlag, lotFlag, moveDateFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { adjustStock, type StockOperationResult } from '../../lib/stock/operations.js'
 
 export type StockAdjustResult = StockOperationResult
@@ -31,6 +31,7 @@ export default class StockAdjust extends BaseCommand<typeof StockAdjust> {
     serial: serialFlag,
     reference: referenceFlag,
     note: noteFlag,
+    date: moveDateFlag,
   }
 
   async run(): Promise<StockAdjustResult> {
@@ -38,7 +39,7 @@ export default class StockAdjust extends BaseCommand<typeof StockAdjust> {
     const result = await this.inTenant((trx) =>
       adjustStock(trx, {
         sku: f.sku, qty: f.qty, location: f.location, lot: f.lot, expiresOn: f.expiry, serials: f.serial,
-        reference: f.reference, note: f.note,
+        reference: f.reference, note: f.note, date: f.date,
       }),
     )
     for (const move of result.moves) this.log(describeMove(move))

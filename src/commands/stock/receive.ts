@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { LEVEL_COLUMNS, describeMove } from '../../lib/cli/domains/stock-columns.js'
-import { locationFlag, lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
+import { locationFlag, lotFlag, moveDateFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { receiveStock, type StockOperationResult } from '../../lib/stock/operations.js'
 
 export type StockReceiveResult = StockOperationResult
@@ -17,6 +17,7 @@ export default class StockReceive extends BaseCommand<typeof StockReceive> {
     '<%= config.bin %> <%= command.id %> --sku ABC-1 --qty 24 --location WH1 --reference PO-1001',
     '<%= config.bin %> <%= command.id %> --sku MILK --qty 100 --location WH1/COLD --lot L2611 --expiry 2026-12-20',
     '<%= config.bin %> <%= command.id %> --sku PHONE --qty 2 --location WH1 --serial SN1,SN2 --json',
+    '<%= config.bin %> <%= command.id %> --sku ABC-1 --qty 24 --location WH1 --reference PO-0998 --date 2026-11-27',
   ]
   static audited = true
   static flags = {
@@ -29,6 +30,7 @@ export default class StockReceive extends BaseCommand<typeof StockReceive> {
     serial: serialFlag,
     reference: referenceFlag,
     note: noteFlag,
+    date: moveDateFlag,
   }
 
   async run(): Promise<StockReceiveResult> {
@@ -36,7 +38,7 @@ export default class StockReceive extends BaseCommand<typeof StockReceive> {
     const result = await this.inTenant((trx) =>
       receiveStock(trx, {
         sku: f.sku, qty: f.qty, location: f.location, lot: f.lot, expiresOn: f.expiry, serials: f.serial,
-        reference: f.reference, note: f.note,
+        reference: f.reference, note: f.note, date: f.date,
       }),
     )
     for (const move of result.moves) this.log(describeMove(move))

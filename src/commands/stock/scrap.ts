@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { LEVEL_COLUMNS, describeMove } from '../../lib/cli/domains/stock-columns.js'
-import { locationFlag, lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
+import { locationFlag, lotFlag, moveDateFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { scrapStock, type StockOperationResult } from '../../lib/stock/operations.js'
 
 export type StockScrapResult = StockOperationResult
@@ -27,13 +27,14 @@ export default class StockScrap extends BaseCommand<typeof StockScrap> {
     serial: serialFlag,
     reference: referenceFlag,
     note: noteFlag,
+    date: moveDateFlag,
   }
 
   async run(): Promise<StockScrapResult> {
     const f = this.flags
     const result = await this.inTenant((trx) =>
       scrapStock(trx, {
-        sku: f.sku, qty: f.qty, location: f.location, lot: f.lot, serials: f.serial, reference: f.reference, note: f.note,
+        sku: f.sku, qty: f.qty, location: f.location, lot: f.lot, serials: f.serial, reference: f.reference, note: f.note, date: f.date,
       }),
     )
     for (const move of result.moves) this.log(describeMove(move))

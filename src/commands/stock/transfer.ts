@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { LEVEL_COLUMNS, describeMove } from '../../lib/cli/domains/stock-columns.js'
-import { lotFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
+import { lotFlag, moveDateFlag, noteFlag, referenceFlag, serialFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { transferStock, type StockOperationResult } from '../../lib/stock/operations.js'
 
 export type StockTransferResult = StockOperationResult
@@ -28,13 +28,14 @@ export default class StockTransfer extends BaseCommand<typeof StockTransfer> {
     serial: serialFlag,
     reference: referenceFlag,
     note: noteFlag,
+    date: moveDateFlag,
   }
 
   async run(): Promise<StockTransferResult> {
     const f = this.flags
     const result = await this.inTenant((trx) =>
       transferStock(trx, {
-        sku: f.sku, qty: f.qty, from: f.from, to: f.to, lot: f.lot, serials: f.serial, reference: f.reference, note: f.note,
+        sku: f.sku, qty: f.qty, from: f.from, to: f.to, lot: f.lot, serials: f.serial, reference: f.reference, note: f.note, date: f.date,
       }),
     )
     for (const move of result.moves) this.log(describeMove(move))

@@ -1,15 +1,16 @@
 import type { Knex } from 'knex'
 
 import { distinct, failuresIn, throwIfFailed } from '../batch.js'
-import { ErpError } from '../errors.js'
+import { ErpError, invalidData } from '../errors.js'
 import { settleOrderStates } from '../invoices/from-orders.js'
 import { Decimal } from '../pricing/money.js'
 import { fulfilMany, type FulfilInput, type FulfilLine } from '../stock/fulfil.js'
 import type { PostedMove } from '../stock/moves.js'
 import { queryRows } from '../db/query-rows.js'
+import { moveDay } from '../stock/move-day.js'
 import { Problems, checkDecimal } from '../validation.js'
 import type { LinePick } from './line-pick.js'
-import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, stateRefusal, type OrderDetail } from './orders.js'
+import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
 
 export interface FulfilOrderInput {
   order: string | number
@@ -17,6 +18,11 @@ export interface FulfilOrderInput {
   lines?: LinePick[]
   /** Serial numbers shipped, per SKU (serial-tracked products need them). */
   serials?: Array<{ sku: string; serial: string }>
+}
+
+export interface FulfilOrdersOptions {
+  /** The day the goods left, for a late entry (YYYY-MM-DD): not before the order's date, not after today. */
+  date?: string
 }
 
 export interface FulfilResult {
@@ -36,8 +42,8 @@ export interface FulfilOrdersResult {
 }
 
 /** Ship what is reserved: lot-tracked stock leaves first-expiry-first-out; serials must be named. */
-export async function fulfilOrder(trx: Knex.Transaction, input: FulfilOrderInput): Promise<FulfilResult> {
-  const { items: [item] } = await fulfilOrders(trx, [input])
+export async function fulfilOrder(trx: Knex.Transaction, input: FulfilOrderInput, options: FulfilOrdersOptions = {}): Promise<FulfilResult> {
+  const { items: [item] } = await fulfilOrders(trx, [input], options)
   return { order: await getOrder(trx, item.order), moves: item.moves }
 }
 
@@ -58,12 +64,13 @@ type ChosenLine = FulfilLineRow & { qty: string; serials?: string[] }
  * reservations are consumed together and the outgoing moves posted as one batch; each order may
  * name its lines and serials as for one order. The error names every order that cannot ship.
  */
-export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInput[]): Promise<FulfilOrdersResult> {
+export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInput[], options: FulfilOrdersOptions = {}): Promise<FulfilOrdersResult> {
+  const when = await moveDay(trx, options.date)
   const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
   const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
   const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
   const open = locked.filter((o) => {
-    const refusal = stateRefusal(o, 'fulfil', ['confirmed', 'partially_fulfilled'])
+    const refusal = stateRefusal(o, 'fulfil', ['confirmed', 'partially_fulfilled']) ?? (when && beforeOrder(o, when.day))
     if (refusal) failures.push({ key: orderReference(o.id), error: refusal })
     return !refusal
   })
@@ -99,7 +106,7 @@ export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInp
   const states = await settleOrderStates(trx, open.map((o) => o.id))
   let moves: PostedMove[] = []
   try {
-    moves = await fulfilMany(trx, docs)
+    moves = await fulfilMany(trx, docs, { at: when?.at })
   } catch (err) {
     const stock = failuresIn(err, docs.map((d) => d.reference))
     if (!stock) throw err
@@ -159,4 +166,13 @@ function shipPerProduct(chosen: ChosenLine[]): FulfilLine[] {
     })
   }
   return [...perProduct.values()]
+}
+
+/** A shipment dated before its order was placed: refused (the order is named, so a batch can skip it). */
+function beforeOrder(order: LockedOrder, day: string): ErpError | null {
+  if (day >= order.order_date) return null
+  return invalidData(`Cannot ship ${orderReference(order.id)} on ${day}: it was ordered on ${order.order_date}`, {
+    actions: ['Check --date: goods leave on or after the order date'],
+    data: { order: order.id, date: day, orderDate: order.order_date },
+  })
 }

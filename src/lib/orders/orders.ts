@@ -265,6 +265,8 @@ export interface LockedOrder {
   gross: string
   /** Digits of the order's currency (orders.scale). */
   scale: number
+  /** YYYY-MM-DD. */
+  order_date: string
 }
 
 /** Lock the order row: state changes of one order queue behind each other. */
@@ -282,7 +284,7 @@ export async function lockOrders(trx: Knex.Transaction, refs: Array<string | num
   const ids = distinct(refs.map(parseOrderRef), (id) => id)
   const locked = await queryRows<LockedOrder>(
     trx,
-    'select id::text, state, customer_id::text, gross::text, scale from orders o where o.id = any(?::bigint[]) order by o.id for update',
+    `select id::text, state, customer_id::text, gross::text, scale, to_char(order_date, 'YYYY-MM-DD') as order_date from orders o where o.id = any(?::bigint[]) order by o.id for update`,
     [ids],
   )
   const found = new Set(locked.map((o) => o.id))

@@ -39,6 +39,11 @@ interface Taken {
   qty: string
 }
 
+export interface FulfilOptions {
+  /** When the goods left, for a back-dated shipment (move-day.ts); now by default. */
+  at?: string
+}
+
 export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInput): Promise<PostedMove[]> {
   return fulfilMany(trx, [input])
 }
@@ -48,7 +53,7 @@ export async function fulfilReservations(trx: Knex.Transaction, input: FulfilInp
  * their reservations are consumed together and the outgoing moves posted as one batch. The
  * error names every document that cannot be shipped and why.
  */
-export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): Promise<PostedMove[]> {
+export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[], options: FulfilOptions = {}): Promise<PostedMove[]> {
   const references = inputs.map((i) => i.reference)
   // Lock the documents' reservations (one fulfilment of a document at a time) and learn what they hold.
   const heldRows = await queryRows<{ reference: string; product_id: string; sku: string; tracking: string }>(
@@ -156,7 +161,7 @@ export async function fulfilMany(trx: Knex.Transaction, inputs: FulfilInput[]): 
     }) })
   }
   throwIfFailed('documents', references, failures)
-  return postMoves(trx, moves, { guard: 'available', createdBy: inputs[0]?.createdBy })
+  return postMoves(trx, moves, { guard: 'available', createdBy: inputs[0]?.createdBy, at: options.at })
 }
 
 interface ConsumeRequest {

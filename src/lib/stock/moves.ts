@@ -42,6 +42,8 @@ export interface PostMovesOptions {
   /** Reference for lines that carry none. */
   reference?: string
   createdBy?: string
+  /** When the moves happened, for back-dated ones (move-day.ts); now by default. */
+  at?: string
 }
 
 export interface PostedMove {
@@ -103,13 +105,14 @@ export async function postMoves(trx: Knex.Transaction, lines: MoveLine[], option
   const ids = drawn.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
   const inserted = await queryRows<{ id: string; at: Date }>(
       trx,
-    `insert into stock_moves (id, batch, product_id, from_location_id, to_location_id, qty, lot_id, reason, reference, note, created_by)
+    `insert into stock_moves (id, at, batch, product_id, from_location_id, to_location_id, qty, lot_id, reason, reference, note, created_by)
      overriding system value
-     select t.id, ?::uuid, t.product_id, t.from_id, t.to_id, t.qty, t.lot_id, t.reason, t.reference, t.note, coalesce(?, session_user)
+     select t.id, ?::timestamptz, ?::uuid, t.product_id, t.from_id, t.to_id, t.qty, t.lot_id, t.reason, t.reference, t.note, coalesce(?, session_user)
        from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::bigint[], ?::text[], ?::text[], ?::text[])
          as t(id, product_id, from_id, to_id, qty, lot_id, reason, reference, note)
      returning id, at`,
     [
+      options.at ?? await transactionNow(trx),
       batch,
       options.createdBy ?? null,
       ids,

@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import { invalidData } from '../errors.js'
 import { signedQuantityProblem, splitSign } from './input.js'
 import { levelsAt, type StockLevel } from './levels.js'
+import { moveDay } from './move-day.js'
 import { postMoves, type MoveLine, type PostedMove } from './moves.js'
 import { resolveLocations, type LocationRef } from './refs.js'
 
@@ -26,6 +27,8 @@ interface Common {
   reference?: string
   note?: string
   createdBy?: string
+  /** The day it happened, for a late entry (YYYY-MM-DD, not after today); today by default. */
+  date?: string
 }
 
 export interface ReceiveInput extends Common {
@@ -92,7 +95,8 @@ async function post(
   guard: 'available' | 'on_hand',
   input: Common,
 ): Promise<StockOperationResult> {
-  const moves = await postMoves(trx, [move], { guard, createdBy: input.createdBy })
+  const when = await moveDay(trx, input.date)
+  const moves = await postMoves(trx, [move], { guard, createdBy: input.createdBy, at: when?.at })
   const keys = moves.flatMap((m) => [m.from, m.to].map((location) => ({ productId: m.productId, location })))
   return { moves, levels: await levelsAt(trx, keys) }
 }

@@ -26,6 +26,11 @@ export const serialFlag = Flags.string({
 
 export const referenceFlag = Flags.string({ char: 'r', description: 'Document reference (purchase order, ticket, order)', helpValue: '<ref>' })
 
+export const moveDateFlag = Flags.string({
+  description: 'The day it happened, for a late entry (not after today; audited); today by default',
+  helpValue: 'YYYY-MM-DD',
+})
+
 export const noteFlag = Flags.string({ description: 'Free text kept with the move (why)', helpValue: '<text>' })
 
 export const limitFlag = (defaultLimit: number) =>
