@@ -69,6 +69,11 @@ describe('back-dated stock moves: --date on stock operations and orders fulfil (
     const shipped = ok(await erp('orders', 'fulfil', id, '--date', await day(-8)))
     expect(shipped.order.state).to.equal('fulfilled')
     expect(await moveDays(`SO-${id}`)).to.deep.equal([await day(-8)])
+
+    // The goods came back two days later: the return's moves are on that day, as is its credit note.
+    failedWith(await erp('orders', 'return', id, '--date', await day(-12)), 65, 'INVALID_DATA')
+    ok(await erp('orders', 'return', id, '--line', '1:1', '--date', await day(-6)))
+    expect(await moveDays(`SO-${id}`)).to.deep.equal([await day(-8), await day(-6)])
   })
 })
 

@@ -25,7 +25,7 @@ export default class OrdersReturn extends BaseCommand<typeof OrdersReturn> {
     line: Flags.string({ description: 'LINE or SKU, optionally :QTY; repeatable', multiple: true }),
     serial: Flags.string({ description: 'SKU:SERIAL of a unit coming back; repeatable', multiple: true }),
     to: Flags.string({ description: 'Location the goods go back to (WH1/RETURNS)' }),
-    date: dateFlag('Date of the credit note (today by default)'),
+    date: dateFlag('The day the goods came back: of the moves and the credit note (not after today; today by default)'),
     columns: listFlags.columns,
     'no-truncate': listFlags['no-truncate'],
   }

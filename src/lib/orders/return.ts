@@ -5,6 +5,7 @@ import { settleOrderState } from '../invoices/from-orders.js'
 import type { InvoiceDetail } from '../invoices/invoice.js'
 import { creditReturn } from '../invoices/void.js'
 import { Decimal } from '../pricing/money.js'
+import { moveDay } from '../stock/move-day.js'
 import { postMoves, type MoveLine, type PostedMove } from '../stock/moves.js'
 import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
@@ -18,6 +19,7 @@ export interface ReturnOrderInput {
   serials?: Array<{ sku: string; serial: string }>
   /** Where the goods go back; where they were shipped from by default. */
   to?: string
+  /** The day the goods came back (YYYY-MM-DD, not before the order, not after today): the moves' day and the credit note's date. */
   date?: string
 }
 
@@ -33,8 +35,15 @@ export interface ReturnResult {
  * returned quantities counted on the order, and a credit note issued for what had been invoiced.
  */
 export async function returnOrder(trx: Knex.Transaction, input: ReturnOrderInput): Promise<ReturnResult> {
+  const when = await moveDay(trx, input.date)
   const order = await lockOrder(trx, input.order)
   refuseState(order, 'return goods of', ['partially_fulfilled', 'fulfilled', 'closed'])
+  if (when && when.day < order.order_date) {
+    throw invalidData(`Cannot take back goods of ${orderReference(order.id)} on ${when.day}: it was ordered on ${order.order_date}`, {
+      actions: ['Check --date: goods come back on or after the order date'],
+      data: { order: order.id, date: when.day, orderDate: order.order_date },
+    })
+  }
   const reference = orderReference(order.id)
   const lines = await queryRows<{ id: string; line_no: number; product_id: string; sku: string; tracking: string; returnable: string; qty_invoiced: string; qty_credited: string; qty_fulfilled: string; qty_returned: string }>(
     trx,
@@ -106,7 +115,7 @@ export async function returnOrder(trx: Knex.Transaction, input: ReturnOrderInput
     }
     if (left.greaterThan(0)) throw invalidData(`${reference} line ${c.line_no} (${c.sku}): the shipments on the ledger do not cover ${c.qty} to return`)
   }
-  const posted = await postMoves(trx, moves)
+  const posted = await postMoves(trx, moves, { at: when?.at })
 
   // Credit what was invoiced beyond what the customer now keeps.
   const credit = chosen.flatMap((c) => {
