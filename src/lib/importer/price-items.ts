@@ -68,8 +68,16 @@ export const priceItemsSpec: EntitySpec<BulkLoadOption> = {
     const existing = `exists (select 1 from price_list_items i where i.price_list_id = k.list_id and i.product_id = k.product_id
       and i.min_qty = k.min_qty and coalesce(i.valid_from, '-infinity') = coalesce(k.valid_from, '-infinity'))`
     if (mode === 'insert') {
+      // A price already there as the row gives it is left as it is (an export imported where
+      // import products set the default list's prices round-trips); only a different one is refused.
+      const price = columns.has('price') ? `s.${columns.get('price')}::numeric` : 'i.price'
+      const to = columns.has('valid_to') ? `s.${columns.get('valid_to')}::date` : 'null::date'
       await q(`insert into ${errors} (line, field, value, message)
-        select k.line, null, null, 'this price already exists (import with --mode upsert to change it)' from ${keys} k where ${existing}`)
+        select k.line, null, null, 'this price already exists with another price or end date (import with --mode upsert to change it)'
+          from ${keys} k join ${rows} s on s.line = k.line
+          join price_list_items i on i.price_list_id = k.list_id and i.product_id = k.product_id and i.min_qty = k.min_qty
+           and coalesce(i.valid_from, '-infinity') = coalesce(k.valid_from, '-infinity')
+         where (i.price, i.valid_to) is distinct from (${price}, ${to})`)
     }
     if (mode === 'update') {
       await q(`insert into ${errors} (line, field, value, message)
