@@ -131,7 +131,7 @@ export function finishLine(line: PricedLine, env: FinishEnv): QuoteLine {
   const discountTotal = applied.reduce((a, x) => a.plus(x.amount), new Decimal(0))
   const amount = base.minus(discountTotal)
   const rate = line.taxRate
-  const inclusive = line.list.tax_inclusive
+  const inclusive = env.primary.tax_inclusive
   const tax = inclusive ? r(amount.times(rate).dividedBy(rate.plus(100))) : r(amount.times(rate).dividedBy(100))
   const net = inclusive ? amount.minus(tax) : amount
   const gross = inclusive ? amount : amount.plus(tax)

@@ -33,6 +33,10 @@ export function priceExplanation(line: PricedLine, primary: ListRow, fallback: L
   }
   out.push(line.found.fellBack ? `${listNote} has no price for it; fell back to the default list ${line.list.code}` : listNote)
   out.push(`break ${describeItem(item!)} applied`)
+  if (line.convertedFrom) {
+    const [from, to] = line.list.tax_inclusive ? ['gross', 'net'] : ['net', 'gross']
+    out.push(`${fixed(line.convertedFrom, PRICE_SCALE)} ${from} in ${line.list.code} is ${fixed(line.unit, PRICE_SCALE)} ${to} at ${plain(line.taxRate)}%, the basis of ${primary.code}`)
+  }
   const qty = line.input.qty
   for (const other of line.row.items) {
     if (other === item || other.listId !== line.list.id) continue

@@ -163,7 +163,10 @@ export interface PricedLine {
   row: LineRow
   found: PriceChoice
   list: ListRow
+  /** In the quote list's tax basis (a fallback list's price in the other basis is converted). */
   unit: Decimal
+  /** The fallback list's own price, when it was in the other basis and converted to `unit`. */
+  convertedFrom?: Decimal
   base: Decimal
   taxRate: Decimal
 }

@@ -5,7 +5,7 @@ import { SETTINGS } from '../settings/settings.js'
 import { Problems, checkDecimal } from '../validation.js'
 import { checkDate } from './checks.js'
 import { finishLine, groupDiscountRow, shareOrderAmounts, summariseTaxes, type DiscountEnv } from './line-rules.js'
-import { Decimal, ROUNDING_MODES, currencyScale, fixed, plain, round, type RoundingMode } from './money.js'
+import { Decimal, PRICE_SCALE, ROUNDING_MODES, currencyScale, fixed, plain, round, type RoundingMode } from './money.js'
 import { choosePrice } from './price-choice.js'
 import { readContext, readDiscounts, readLines } from './quote-queries.js'
 import type { ListRow, ParsedLine, PricedLine, Quote, QuoteInput, QuoteLine } from './quote-types.js'
@@ -26,8 +26,10 @@ export type { AppliedDiscount, Quote, QuoteInput, QuoteLine, QuoteLineInput, Tax
  *    equal breaks, the item that started latest (an undated item counts as the oldest), so a dated
  *    price overrides an open-ended one while it lasts. A line's `unitPriceOverride` replaces the
  *    list price (in the quote list's tax basis) and turns automatic discounts off for that line.
- * 3. Base amount B = round(unit price × qty). All amounts are in the line's price basis: gross for
- *    a tax-inclusive list, net otherwise.
+ * 3. Base amount B = round(unit price × qty). All amounts are in the quote list's price basis: gross
+ *    for a tax-inclusive list, net otherwise. A price from the fallback list in the other basis is
+ *    first brought to the quote's: net × (100 + r) / 100 or gross × 100 / (100 + r), at the line's
+ *    tax rate r, to 4 digits; so totals and order-discount shares never add gross to net.
  * 4. Discounts. A discount is a candidate for a line when its scope covers the line (the product;
  *    the category or any sub-category of it; or the order) and it is not archived. It is eligible when
  *    its customer group (if any) is the customer's, the date is in its period, its currency (amount
@@ -114,10 +116,13 @@ export async function quote(trx: Knex.Transaction, input: QuoteInput): Promise<Q
     }
     if (problems.list.length > 0) return
     const source = line.override !== undefined ? list : lists.get(found.item!.listId)!
-    const unit = line.override ?? new Decimal(found.item!.price)
+    const taxRate = new Decimal(row.tax_rate!)
+    const listed = line.override ?? new Decimal(found.item!.price)
+    const converted = source.tax_inclusive !== list.tax_inclusive
+    const unit = converted ? toBasis(listed, list.tax_inclusive, taxRate, mode) : listed
     priced.push({
       index: i, input: line, row, found, list: source,
-      unit, base: r(unit.times(line.qty)), taxRate: new Decimal(row.tax_rate!),
+      unit, convertedFrom: converted ? listed : undefined, base: r(unit.times(line.qty)), taxRate,
     })
   })
   problems.throwIfAny('Quote not computed')
@@ -177,6 +182,12 @@ export function parseQuoteInput(problems: Problems, input: QuoteInput): { lines:
     }
   })
   return { lines, date }
+}
+
+/** A unit price brought to the other tax basis at the line's rate, to the 4 digits unit prices keep. */
+function toBasis(unit: Decimal, taxInclusive: boolean, rate: Decimal, mode: RoundingMode): Decimal {
+  const factor = rate.plus(100).dividedBy(100)
+  return round(taxInclusive ? unit.times(factor) : unit.dividedBy(factor), PRICE_SCALE, mode)
 }
 
 function roundingMode(value: unknown): RoundingMode {

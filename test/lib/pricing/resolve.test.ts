@@ -105,6 +105,33 @@ describe('pricing/resolve quote()', function () {
       }))
   })
 
+  describe('mixed tax bases', () => {
+    it('brings a net fallback price to a tax-inclusive group list\'s basis before adding lines or splitting an order discount', () =>
+      scratch(db, slug, async (trx) => {
+        await retail(trx)
+        await createPriceList(trx, { code: 'TRADE', currency: 'EUR', taxInclusive: true })
+        await setPrice(trx, { priceList: 'TRADE', sku: 'HAMMER', price: '143.88' })
+        await trx.raw("update customer_groups set price_list_id = (select id from price_lists where code = 'TRADE') where code = 'TRADE'")
+        await discount(trx, { code: 'ORDER10', kind: 'amount', value: '16.80', currency: 'EUR' })
+        // NAILS is only in RETAIL, net 2.50 at 20 %: 3.0000 gross; 7 of them 21.00, beside a gross 143.88.
+        const mixed = await q(trx, [['HAMMER', '1'], ['NAILS', '7']], { customer: 'C-TRADE' })
+        expect(mixed.priceList).to.include({ code: 'TRADE', taxInclusive: true })
+        expect(mixed.lines.map((l) => [l.priceList, l.priceSource, l.taxInclusive, l.unitPrice, l.amountBeforeDiscounts]))
+          .to.deep.equal([['TRADE', 'list', true, '143.8800', '143.88'], ['RETAIL', 'fallback', true, '3.0000', '21.00']])
+        expect(mixed.lines[1].explanation).to.include('2.5000 net in RETAIL is 3.0000 gross at 20%, the basis of TRADE')
+        expect(mixed.totals.beforeDiscounts).to.equal('164.88')
+        // The order discount is shared in proportion to the gross amounts: 143.88 and 21.00 of 164.88.
+        expect(mixed.lines.map((l) => l.discountTotal)).to.deep.equal(['14.66', '2.14'])
+        expect(mixed.lines[1]).to.include({ net: '15.72', tax: '3.14', gross: '18.86' })
+
+        // And the other way: a net group list falling back to a tax-inclusive default.
+        await updatePriceList(trx, 'RETAIL', { taxInclusive: true })
+        await updatePriceList(trx, 'TRADE', { taxInclusive: false })
+        const other = await q(trx, [['NAILS', '6']], { customer: 'C-TRADE' })
+        expect(other.lines[0]).to.include({ taxInclusive: false, unitPrice: '2.0833', amountBeforeDiscounts: '12.50' })
+      }))
+  })
+
   describe('tax', () => {
     it('adds tax to net prices and extracts it from gross prices, per line', () =>
       scratch(db, slug, async (trx) => {
