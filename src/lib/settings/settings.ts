@@ -63,6 +63,24 @@ export const SETTINGS: Record<string, SettingDefinition> = {
     default: '',
     parse: (text) => ({ value: text.trim() }),
   },
+  'company.bank_details': {
+    description: 'Where customers pay, printed on invoices (bank, IBAN, BIC…); "|" separates lines.',
+    default: '',
+    parse: (text) => (text.length > 500 ? { error: 'at most 500 characters' } : { value: text.trim() }),
+  },
+  'invoices.payment_reference': {
+    description:
+      'What a customer quotes with a payment, printed on issued invoices: {number} is the invoice number, {customer} ' +
+      'the customer\'s code. Example: {number}/{customer} → INV-2026-000123/C0042. Empty: none is printed.',
+    default: '{number}',
+    parse: paymentReference,
+  },
+}
+
+function paymentReference(text: string): { value: unknown } | { error: string } {
+  if (/[{}]/.test(text.replace(/\{number\}|\{customer\}/g, ''))) return { error: 'unknown token: only {number} and {customer} are allowed' }
+  if (text.length > 60) return { error: 'at most 60 characters' }
+  return { value: text.trim() }
 }
 
 function numberFormat(text: string): { value: unknown } | { error: string } {
@@ -123,6 +141,14 @@ export async function settingValue<T>(trx: Knex.Transaction, key: string): Promi
   const def = definition(key)
   const row = await trx('settings').where({ key }).first('value')
   return (row ? row.value : def.default) as T
+}
+
+/** Several settings in one query (their defaults where not set), by key. */
+export async function settingValues(trx: Knex.Transaction, keys: string[]): Promise<Map<string, unknown>> {
+  const defs = keys.map((key) => [key, definition(key)] as const)
+  const rows: Array<{ key: string; value: unknown }> = await trx('settings').whereIn('key', keys).select('key', 'value')
+  const byKey = new Map(rows.map((r) => [r.key, r.value]))
+  return new Map(defs.map(([key, def]) => [key, byKey.has(key) ? byKey.get(key) : def.default]))
 }
 
 export async function setSetting(trx: Knex.Transaction, key: string, text: string): Promise<Setting> {
