@@ -118,10 +118,12 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(result.lines.map((l: { priceList: string; priceSource: string; unitPrice: string; discountTotal: string; gross: string }) =>
       [l.priceList, l.priceSource, l.unitPrice, l.discountTotal, l.gross])).to.deep.equal([
       ['TRADE', 'list', '7.0000', '7.00', '75.60'], // 70 − 10 % = 63 net, + 20 % = 75.60
-      ['RETAIL', 'fallback', '119.9900', '12.00', '107.99'], // gross list: 119.99 − 12.00
+      // The gross 119.99 of the RETAIL fallback in TRADE's net basis: 99.9917; − 10 % = 89.99 net, + 20 % = 107.99.
+      ['RETAIL', 'fallback', '99.9917', '10.00', '107.99'],
       ['TRADE', 'override', '5.0000', '0.00', '12.00'],
     ])
-    expect(result.totals).to.deep.equal({ beforeDiscounts: '199.99', discount: '19.00', net: '162.99', tax: '32.60', gross: '195.59' })
+    // One basis: before discounts adds net amounts only (70.00 + 99.99 + 10.00).
+    expect(result.totals).to.deep.equal({ beforeDiscounts: '179.99', discount: '17.00', net: '162.99', tax: '32.60', gross: '195.59' })
     expect(result.taxes).to.deep.equal([{ rate: '20', net: '162.99', tax: '32.60', gross: '195.59' }])
     expect(result.lines[0].explanation).to.include('discount TOOLS10 applied (stackable, priority 100): 10% → 7.00')
 
