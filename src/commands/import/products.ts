@@ -3,8 +3,9 @@ import { Flags } from '@oclif/core'
 import { bulkLoadFlag, importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportProductsResult = ImportSummary
+export type ImportProductsResult = ImportSummary | ImportTemplate
 
 export default class ImportProducts extends ImportCommand<typeof ImportProducts> {
   static summary = 'Import products from a CSV file'

@@ -8,7 +8,8 @@ import { reportsUniqueViolations } from '../db/citus.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
-import { RowStream } from './row-stream.js'
+import { prepareMapping, type MappingInput } from './mapping/prepare.js'
+import { RowStream, type PreviewRow } from './row-stream.js'
 import { openSource, type Encoding } from './source.js'
 import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
@@ -26,8 +27,10 @@ export interface ImportInput {
   /** A file path, or '-' for stdin. */
   file: string
   mode?: ImportMode
-  /** CSV header → field (e.g. {'Item code': 'sku'}). */
+  /** CSV header → field (e.g. {'Item code': 'sku'}): the older form of mapping.flags.map. */
   map?: Record<string, string>
+  /** How the file's columns become fields: a mapping file, flags, lookup tables (mapping/prepare.ts). */
+  mapping?: MappingInput
   delimiter?: string
   encoding?: Encoding
   dryRun?: boolean
@@ -63,6 +66,14 @@ export interface ImportSummary {
   errorsFile: string | null
   /** The first rejected rows (all of them are in the errors file). */
   errors: RowError[]
+  /** The mapping file used, if any. */
+  mappingFile: string | null
+  /** Columns the mapping left out. */
+  ignored: string[]
+  /** Decimals were read with a comma (12,5). */
+  decimalComma: boolean
+  /** A dry run: the first valid rows as the fields receive them, after the mapping. */
+  preview?: PreviewRow[]
   seconds: number
 }
 
@@ -81,6 +92,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)
+  // The mapping and its lookup tables are read and checked before a byte of the data.
+  const mapping = await prepareMapping(spec.entity, input.mapping ?? {}, input.map ?? {}, input.encoding === 'latin1' ? 'latin1' : 'utf8')
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
 
@@ -93,7 +106,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
     const { stringify } = await import('csv-stringify')
     const rejects = new Rejects(input.errorsFile, stringify)
-    const rows = new RowStream(source, spec, fields, mode, input.map ?? {}, rejects)
+    const rows = new RowStream(source, spec, fields, mode, mapping.rules, mapping.tables, rejects)
     const connection = await trx.client.acquireConnection()
     trace('prepared')
     try {
@@ -172,6 +185,10 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         extra: counts.extra ?? {},
         errorsFile: input.errorsFile ?? null,
         errors: rejects.kept,
+        mappingFile: mapping.rules.file ?? null,
+        ignored: rows.ignored,
+        decimalComma: rows.decimalComma,
+        ...(staged.dryRun ? { preview: rows.preview } : {}),
         seconds: Math.round(performance.now() - started) / 1000,
       }
     } finally {
