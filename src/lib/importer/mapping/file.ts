@@ -67,11 +67,11 @@ async function parseMappingText(file: string, text: string): Promise<unknown> {
   }
   const { parseDocument } = await import('yaml')
   // YAML 1.2 core schema: no custom tags, no merge keys, duplicate keys refused, aliases bounded.
-  const doc = parseDocument(text, { schema: 'core', merge: false, uniqueKeys: true, prettyErrors: false })
+  const doc = parseDocument(text, { schema: 'core', merge: false, uniqueKeys: true, prettyErrors: true })
   const problem = doc.errors[0] ?? doc.warnings[0]
   if (problem) {
     const at = problem.linePos?.[0]
-    throw invalidData(`${name}${at ? `:${at.line}:${at.col}` : ''}: not a valid mapping file: ${problem.message.split('\n')[0]}`, { data: { file }, cause: problem })
+    throw invalidData(`${name}${at ? `:${at.line}:${at.col}` : ''}: not a valid mapping file: ${problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, { data: { file }, cause: problem })
   }
   try {
     return doc.toJS({ maxAliasCount: 50 })
