@@ -33,7 +33,7 @@ const FIELDS: FieldSpec[] = [
       return v.trim()
     },
   },
-  { key: 'location', aliases: ['loc', 'bin', 'location code'], required: () => true, text: true, doc: 'WAREHOUSE/LOCATION, or a warehouse code for its default location (with --warehouse: a location code in it).', example: 'WH1', check: (p, v) => checkText(p, 'location', v, 200) },
+  { key: 'location', aliases: ['loc', 'bin', 'location code'], required: () => true, text: true, doc: 'WAREHOUSE/LOCATION, or a warehouse code for its default location (with --warehouse: a location code in it).', example: 'MAIN', check: (p, v) => checkText(p, 'location', v, 200) },
   {
     key: 'lot',
     aliases: ['serial', 'lot/serial', 'lot or serial', 'lot number', 'serial number', 'batch'],
