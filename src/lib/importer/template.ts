@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 
 import { ErpError, ErrorKind } from '../errors.js'
@@ -73,14 +73,11 @@ export async function writeTemplate(template: Omit<ImportTemplate, 'file'>, file
     stdout.write(text)
     return { ...template, file: null }
   }
-  await new Promise<void>((resolve, reject) => {
-    const out = createWriteStream(file, { flags: 'wx' })
-    out.on('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EEXIST'
-        ? new ErpError(ErrorKind.CONFLICT, `${file} exists: the template is written to a new file`, { actions: ['Name a new file, or - for stdout'], data: { file }, cause: err })
-        : err)
-    })
-    out.end(text, () => resolve())
-  })
+  try {
+    await writeFile(file, text, { flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    throw new ErpError(ErrorKind.CONFLICT, `${file} exists: the template is written to a new file`, { actions: ['Name a new file, or - for stdout'], data: { file }, cause: err })
+  }
   return { ...template, file }
 }

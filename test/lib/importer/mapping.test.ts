@@ -81,6 +81,8 @@ describe('import mapping: pure pieces', () => {
     expect(p.empty).to.equal(true)
     expect(dateFormatStep('d', 'DD.MM.YYYY', 'x')(p, '1996-07-04')).to.equal(undefined)
     expect(p.list[0].message).to.equal('"1996-07-04" is not a date written DD.MM.YYYY')
+    expect(dateFormatStep('d', 'DD.MM.YYYY', 'x')(p, '31.02.2026')).to.equal(undefined)
+    expect(p.list[1].message).to.equal('"31.02.2026" is not a date: there is no such day (read as DD.MM.YYYY)')
     for (const bad of ['DD.MM.YY', 'DD.MM', 'DD DD YYYY', 'YYYY-MM-DD; drop table', 'MMM D, YYYY']) {
       expect(thrown(() => dateFormatStep('d', bad, '--date-format')).message, bad).to.match(/is not a date format/)
     }

@@ -67,6 +67,7 @@ export function compileMapping(input: CompileInput): CompiledMapping {
     for (const name of [f.key, ...(f.aliases ?? [])]) byName.set(normaliseHeader(name), i)
   })
   const usage: string[] = []
+  let unknownField = false
   const problems: string[] = []
 
   // The header: its columns by normalised name; a previous errors file's `error` column skipped.
@@ -102,7 +103,8 @@ export function compileMapping(input: CompileInput): CompiledMapping {
   for (const b of rules.bindings) {
     const field = byName.get(normaliseHeader(b.field))
     if (field === undefined) {
-      usage.push(`${b.origin}: "${b.field}" is not a field of ${spec.entity}; the fields are ${fields.map((f) => f.key).join(', ')}`)
+      usage.push(`${b.origin}: "${b.field}" is not a field of ${spec.entity}`)
+      unknownField = true
       continue
     }
     if (b.from === undefined && b.value === undefined) {
@@ -228,7 +230,10 @@ export function compileMapping(input: CompileInput): CompiledMapping {
   })
 
   if (usage.length > 0) {
-    throw usageError(`The mapping does not fit ${spec.entity}: ${usage.join('; ')}`, { data: { problems: usage } })
+    throw usageError(`The mapping does not fit ${spec.entity}: ${usage.join('; ')}`, {
+      actions: unknownField ? [`The fields of ${spec.entity} are: ${fields.map((f) => f.key).join(', ')}`] : [],
+      data: { problems: usage },
+    })
   }
   for (const f of fields) {
     if ((f.key === spec.key || f.required?.(mode)) && !present.has(f.key)) {

@@ -1,5 +1,5 @@
 import { usageError } from '../../errors.js'
-import { commaInDecimalPointFile, DECIMAL_COMMA, fromDecimalComma, type Problems } from '../../validation.js'
+import { commaInDecimalPointFile, DECIMAL_COMMA, fromDecimalComma, isCalendarDate, type Problems } from '../../validation.js'
 import { checkBoolean } from '../spec.js'
 
 /**
@@ -109,7 +109,10 @@ export function dateFormatStep(field: string, format: string, origin: string): S
       p.add(field, `"${value}" is not a date written ${format}`)
       return undefined
     }
-    return `${m[year]}-${m[month].padStart(2, '0')}-${m[day].padStart(2, '0')}`
+    const date = `${m[year]}-${m[month].padStart(2, '0')}-${m[day].padStart(2, '0')}`
+    if (isCalendarDate(date)) return date
+    p.add(field, `"${value}" is not a date: there is no such day (read as ${format})`)
+    return undefined
   }
 }
 
