@@ -145,6 +145,39 @@ export function notADecimal(value: string): string {
   return `"${value}" is not a decimal number (write it like 12.5)`
 }
 
+/**
+ * THE decimal-comma rule, for every file erp reads (imports and stock reconcile). A file writes its
+ * decimals with a point or with a comma, never both:
+ * - with a comma (a ';'-delimited file, unless --no-decimal-comma; or --decimal-comma): "12,5" is
+ *   12.5 and "1,234" is 1.234. A point is refused: in such a file "1.234" is as likely a thousands
+ *   separator (one thousand two hundred and thirty-four) as a decimal point, and is never guessed.
+ * - with a point (every other file): "12.5" as checkDecimal reads it; a comma is refused, and a
+ *   value that reads as a decimal comma ("12,5", "1,234") says how to read it that way.
+ * Returns the value with a decimal point, for checkDecimal; or a problem message.
+ */
+export function fromDecimalComma(value: string): { value: string; problem?: undefined } | { value?: undefined; problem: string } {
+  if (value.includes('.')) return { problem: pointInDecimalCommaFile(value) }
+  const comma = value.indexOf(',')
+  if (comma < 0) return { value }
+  if (value.indexOf(',', comma + 1) >= 0) return { problem: `"${value}" is not a decimal number (a decimal comma once, like 12,5)` }
+  return { value: `${value.slice(0, comma)}.${value.slice(comma + 1)}` }
+}
+
+/** The one message for a point in a file that writes decimals with a comma. */
+export function pointInDecimalCommaFile(value: string): string {
+  return `"${value}" has a point, but this file writes decimals with a comma: 1.234 could mean 1234 or 1,234, so it is not guessed ` +
+    '(write it without thousands separators, like 1234 or 1,234; or pass --no-decimal-comma if the file writes decimals with a point)'
+}
+
+/** A value that reads as a number written with a decimal comma. */
+export const DECIMAL_COMMA = /^\s*[+-]?\d+,\d+\s*$/
+
+/** The one message for a decimal comma in a file that writes decimals with a point. */
+export function commaInDecimalPointFile(value: string): string {
+  return `"${value}" has a comma, but this file writes decimals with a point (1,234 could mean 1234 or 1.234); ` +
+    'if the file writes decimals with a comma, pass --decimal-comma (a ;-delimited file does by default)'
+}
+
 /** checkDecimal for callers that report one problem as text: the first problem, or undefined. */
 export function decimalProblem(value: string, rule: DecimalRule): { value?: string; problem?: string } {
   const problems = new Problems()

@@ -1,8 +1,9 @@
 import { bulkLoadFlag, importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportCustomersResult = ImportSummary
+export type ImportCustomersResult = ImportSummary | ImportTemplate
 
 export default class ImportCustomers extends ImportCommand<typeof ImportCustomers> {
   static summary = 'Import customers (with their group and default addresses) from a CSV file'

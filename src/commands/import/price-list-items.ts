@@ -1,8 +1,9 @@
 import { bulkLoadFlag, importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportPriceListItemsResult = ImportSummary
+export type ImportPriceListItemsResult = ImportSummary | ImportTemplate
 
 export default class ImportPriceListItems extends ImportCommand<typeof ImportPriceListItems> {
   static summary = 'Import price-list items (prices with quantity breaks and validity dates) from a CSV file'

@@ -3,8 +3,9 @@ import { Flags } from '@oclif/core'
 import { bulkLoadFlag, importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportProductsResult = ImportSummary
+export type ImportProductsResult = ImportSummary | ImportTemplate
 
 export default class ImportProducts extends ImportCommand<typeof ImportProducts> {
   static summary = 'Import products from a CSV file'
@@ -20,6 +21,9 @@ export default class ImportProducts extends ImportCommand<typeof ImportProducts>
     '<%= config.bin %> <%= command.id %> products.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> products.csv --mode upsert --errors rejected.csv --batch-ref PIM-2026-11',
     'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding latin1 --dry-run',
+    '<%= config.bin %> <%= command.id %> products.csv --mapping northwind.yaml --lookup categories=categories.csv --dry-run',
+    '<%= config.bin %> <%= command.id %> products.csv --map "ProductID=sku" --map "Discontinued=!active" --map "CategoryID=category" --lookup category=categories.csv --ignore-unknown',
+    '<%= config.bin %> <%= command.id %> template.csv --template',
   ]
   static flags = {
     ...importFlags,

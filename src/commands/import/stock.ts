@@ -3,8 +3,9 @@ import { Flags } from '@oclif/core'
 import { importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportStockResult = ImportSummary
+export type ImportStockResult = ImportSummary | ImportTemplate
 
 export default class ImportStock extends ImportCommand<typeof ImportStock> {
   static summary = 'Import opening stock or stock counts from a CSV file'

@@ -1,8 +1,9 @@
 import { importFlags } from '../../lib/cli/domains/importer.js'
 import { ImportCommand } from '../../lib/cli/domains/import-commands.js'
 import type { ImportSummary } from '../../lib/importer/run.js'
+import type { ImportTemplate } from '../../lib/importer/template.js'
 
-export type ImportUsersResult = ImportSummary
+export type ImportUsersResult = ImportSummary | ImportTemplate
 
 export default class ImportUsers extends ImportCommand<typeof ImportUsers> {
   static summary = "Import the tenant's users from a CSV file"

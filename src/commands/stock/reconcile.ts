@@ -14,7 +14,7 @@ export default class StockReconcile extends BaseCommand<typeof StockReconcile> {
   static summary = 'Compare a physical count with the system, and apply the differences'
   static description =
     'The count file is a CSV with a header: sku, location, lot (lot or serial number; may be left out), counted. ' +
-    'Delimiter , ; or tab is detected; a BOM and quoted fields are fine; with ; a decimal comma is read as a decimal point. ' +
+    'Delimiter , ; or tab is detected; a BOM and quoted fields are fine; with ; quantities are read with a decimal comma (6,5; a point is then refused, since 1.234 could be 1234: --no-decimal-comma reads points), with , or tab with a point (--decimal-comma reads commas). ' +
     'Locations are WH1/A-01, or WH1 for the default location; with --warehouse, bare codes are locations in it.\n\n' +
     'Without --apply this is a dry run: it prints per line the system and counted quantities, the difference and its ' +
     'value at cost, for the lines with a difference or a problem (--all: every line), with totals over all lines. --apply posts one count adjustment per difference, all in one transaction, tagged ' +
@@ -37,6 +37,10 @@ export default class StockReconcile extends BaseCommand<typeof StockReconcile> {
     'skip-invalid': Flags.boolean({ description: 'Apply the valid lines even when some are invalid' }),
     reference: Flags.string({ char: 'r', description: 'Reference of the count moves (COUNT-<date>-<checksum> by default)' }),
     all: Flags.boolean({ description: 'List every line, matching ones included (by default: differences and problems)' }),
+    'decimal-comma': Flags.boolean({
+      description: 'Counted quantities are written with a comma (6,5); a point is then refused, as 1.234 could be 1234. Default: yes for a ;-delimited file, no otherwise (the rule of erp import)',
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<StockReconcileResult> {
@@ -44,7 +48,7 @@ export default class StockReconcile extends BaseCommand<typeof StockReconcile> {
     const result = await this.inTenant((trx) =>
       reconcileCount(trx, {
         file: f.counts, warehouse: f.warehouse, apply: f.apply, skipInvalid: f['skip-invalid'],
-        reference: f.reference, allLines: f.all,
+        reference: f.reference, allLines: f.all, decimalComma: f['decimal-comma'],
       }),
     )
     this.printList(result.lines, COUNT_COLUMNS, f.all ? 'The count file has no lines.' : 'No differences.')

@@ -18,17 +18,17 @@ const blankIsNull = (check: (p: Problems, v: string) => string | null | undefine
   (p: Problems, v: string) => (v.trim() === '' ? null : check(p, v))
 
 const COLUMNS: ColumnSpec[] = [
-  { field: { key: 'name', required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 300) }, column: 'name' },
-  { field: { key: 'email', text: true, check: blankIsNull((p, v) => checkEmail(p, 'email', v)) }, column: 'email' },
-  { field: { key: 'phone', text: true, check: (p, v) => checkPhone(p, 'phone', v) }, column: 'phone' },
-  { field: { key: 'tax_id', aliases: ['vat', 'vat number'], text: true, check: (p, v) => optionalText(p, 'taxId', v, 40) ?? null }, column: 'tax_id' },
+  { field: { key: 'name', required: (m) => m !== 'update', text: true, doc: 'The customer\'s name.', example: 'Alfreds Futterkiste', check: (p, v) => checkText(p, 'name', v, 300) }, column: 'name' },
+  { field: { key: 'email', text: true, doc: 'Email address.', example: 'orders@example.com', check: blankIsNull((p, v) => checkEmail(p, 'email', v)) }, column: 'email' },
+  { field: { key: 'phone', text: true, doc: 'Phone number.', example: '+49 30 1234567', check: (p, v) => checkPhone(p, 'phone', v) }, column: 'phone' },
+  { field: { key: 'tax_id', aliases: ['vat', 'vat number'], text: true, doc: 'VAT or tax number.', example: 'DE123456789', check: (p, v) => optionalText(p, 'taxId', v, 40) ?? null }, column: 'tax_id' },
   {
-    field: { key: 'credit_limit', check: blankIsNull((p, v) => checkDecimal(p, 'creditLimit', v, { precision: 14, scale: 2, nonNegative: true })) },
+    field: { key: 'credit_limit', type: 'decimal', doc: 'Credit limit (2 decimals at most).', example: '5000', check: blankIsNull((p, v) => checkDecimal(p, 'creditLimit', v, { precision: 14, scale: 2, nonNegative: true })) },
     column: 'credit_limit',
     cast: 'numeric',
   },
   {
-    field: { key: 'payment_terms_days', aliases: ['payment terms'], check: blankIsNull((p, v) => checkInteger(p, 'paymentTermsDays', v, 0, 365)?.toString()) },
+    field: { key: 'payment_terms_days', aliases: ['payment terms'], type: 'integer', doc: 'Days to pay, 0 to 365 (30 when empty).', example: '30', check: blankIsNull((p, v) => checkInteger(p, 'paymentTermsDays', v, 0, 365)?.toString()) },
     column: 'payment_terms_days',
     cast: 'integer',
     notNullDefault: '30',
@@ -39,9 +39,13 @@ const ADDRESS_PARTS = [
   ['line1', 'line1'], ['line2', 'line2'], ['city', 'city'], ['postal_code', 'postalCode'], ['region', 'region'], ['country', 'country'],
 ] as const
 
+const ADDRESS_EXAMPLE: Record<string, string> = { line1: 'Obere Str. 57', line2: '', city: 'Berlin', postal_code: '12209', region: '', country: 'DE' }
+
 const addressFields: FieldSpec[] = ADDRESS_KINDS.flatMap((kind) => ADDRESS_PARTS.map(([part]) => ({
   key: `${kind}_${part}`,
   text: part !== 'country',
+  doc: `The default ${kind} address: ${part.replace('_', ' ')}${part === 'country' ? ' (ISO code, like DE)' : ''}. An address with any cell filled must be complete; one column can feed both addresses (--map "City=billing_city,shipping_city").`,
+  example: ADDRESS_EXAMPLE[part],
   check: (_p: Problems, v: string) => (v.trim() === '' ? null : v.trim()),
 })))
 
@@ -56,6 +60,8 @@ export const customersSpec: EntitySpec<BulkLoadOption> = {
         key: 'code',
         aliases: ['customer code', 'customer'],
         text: true,
+        doc: 'The customer\'s code (the key).',
+        example: 'ALFKI',
         check: (p, v) => {
           const code = v.trim()
           if (!CODE.test(code)) p.add('code', `"${v}" is not a customer code: ${CODE_RULE}`)
@@ -63,7 +69,7 @@ export const customersSpec: EntitySpec<BulkLoadOption> = {
         },
       },
       ...COLUMNS.map((c) => c.field),
-      { key: 'group', aliases: ['customer group', 'group code'], text: true, check: (_p, v) => (v.trim() === '' ? null : v.trim()) },
+      { key: 'group', aliases: ['customer group', 'group code'], text: true, doc: 'A customer group code, which must exist (erp customer-groups list).', example: '', check: (_p, v) => (v.trim() === '' ? null : v.trim()) },
       ...addressFields,
     ]
   },

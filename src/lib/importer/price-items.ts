@@ -13,19 +13,21 @@ const blankIsNull = (check: (p: Problems, v: string) => string | null | undefine
   (p: Problems, v: string) => (v.trim() === '' ? null : check(p, v))
 
 const FIELDS: FieldSpec[] = [
-  { key: 'price_list', aliases: ['list', 'price list code'], required: () => true, text: true, check: (p, v) => checkCode(p, 'priceList', v) },
+  { key: 'price_list', aliases: ['list', 'price list code'], required: () => true, text: true, doc: 'The price list\'s code (erp price-lists list).', example: 'DEFAULT', check: (p, v) => checkCode(p, 'priceList', v) },
   {
     key: 'sku',
     text: true,
+    doc: 'The product\'s SKU, which must exist.',
+    example: 'A-100',
     check: (p, v) => {
       checkSku(p, 'sku', v.trim())
       return v.trim()
     },
   },
-  { key: 'min_qty', aliases: ['quantity', 'min quantity'], check: blankIsNull((p, v) => checkDecimal(p, 'minQty', v, { precision: 18, scale: 4, nonNegative: true })) },
-  { key: 'valid_from', aliases: ['from'], check: blankIsNull((p, v) => checkDate(p, 'validFrom', v)) },
-  { key: 'valid_to', aliases: ['to'], check: blankIsNull((p, v) => checkDate(p, 'validTo', v)) },
-  { key: 'price', required: (m) => m !== 'update', check: (p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true }) },
+  { key: 'min_qty', aliases: ['quantity', 'min quantity'], type: 'decimal', doc: 'The quantity from which the price holds (0 when empty).', example: '0', check: blankIsNull((p, v) => checkDecimal(p, 'minQty', v, { precision: 18, scale: 4, nonNegative: true })) },
+  { key: 'valid_from', aliases: ['from'], type: 'date', doc: 'First day of the price (open when empty).', example: '', check: blankIsNull((p, v) => checkDate(p, 'validFrom', v)) },
+  { key: 'valid_to', aliases: ['to'], type: 'date', doc: 'Last day of the price (open when empty).', example: '', check: blankIsNull((p, v) => checkDate(p, 'validTo', v)) },
+  { key: 'price', required: (m) => m !== 'update', type: 'decimal', doc: 'The price, in the list\'s currency and tax basis.', example: '0.25', check: (p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true }) },
 ]
 
 export const priceItemsSpec: EntitySpec<BulkLoadOption> = {

@@ -23,22 +23,22 @@ const blankIsNull = (check: (p: Problems, v: string) => string | null | undefine
 /** Product columns: the field, its SQL column and type, and (for NOT NULL columns) the default. */
 const COLUMNS: ColumnSpec[] = [
   {
-    field: { key: 'name', aliases: ['product name', 'title'], required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 300) },
+    field: { key: 'name', aliases: ['product name', 'title'], required: (m) => m !== 'update', text: true, doc: 'The product name (at most 300 characters).', example: 'Hex bolt M8', check: (p, v) => checkText(p, 'name', v, 300) },
     column: 'name',
   },
-  { field: { key: 'description', text: true, check: (p, v) => optionalText(p, 'description', v, 10_000) ?? null }, column: 'description' },
-  { field: { key: 'uom', aliases: ['unit'], text: true, check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
-  { field: { key: 'barcode', aliases: ['ean', 'gtin'], text: true, check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
+  { field: { key: 'description', text: true, doc: 'Free text (at most 10,000 characters).', example: 'Zinc-plated, pack of 50', check: (p, v) => optionalText(p, 'description', v, 10_000) ?? null }, column: 'description' },
+  { field: { key: 'uom', aliases: ['unit'], text: true, doc: 'Unit of measure (unit when empty).', example: 'unit', check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
+  { field: { key: 'barcode', aliases: ['ean', 'gtin'], text: true, doc: 'EAN/GTIN barcode, unique among products.', example: '4006381333931', check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
   {
-    field: { key: 'weight', check: blankIsNull((p, v) => checkDecimal(p, 'weight', v, { precision: 12, scale: 3, nonNegative: true })) },
+    field: { key: 'weight', type: 'decimal', doc: 'Weight (3 decimals at most).', example: '0.012', check: blankIsNull((p, v) => checkDecimal(p, 'weight', v, { precision: 12, scale: 3, nonNegative: true })) },
     column: 'weight',
     cast: 'numeric',
   },
-  { field: { key: 'tax_class', check: blankIsNull((p, v) => checkTaxClass(p, 'taxClass', v.trim())) }, column: 'tax_class', notNullDefault: `'standard'` },
-  { field: { key: 'active', check: (p, v) => checkBoolean(p, 'active', v) }, column: 'active', cast: 'boolean', notNullDefault: 'true' },
-  { field: { key: 'tracking', check: blankIsNull((p, v) => checkTracking(p, 'tracking', v.trim())) }, column: 'tracking', notNullDefault: `'none'` },
+  { field: { key: 'tax_class', doc: 'Tax class: lowercase letters, digits and _ (standard when empty).', example: 'standard', check: blankIsNull((p, v) => checkTaxClass(p, 'taxClass', v.trim())) }, column: 'tax_class', notNullDefault: `'standard'` },
+  { field: { key: 'active', type: 'boolean', doc: 'Whether the product is sold (true when empty). A discontinued column maps with --map "Discontinued=!active".', example: 'true', check: (p, v) => checkBoolean(p, 'active', v) }, column: 'active', cast: 'boolean', notNullDefault: 'true' },
+  { field: { key: 'tracking', doc: 'Stock tracking: none, lot or serial (none when empty).', example: 'none', check: blankIsNull((p, v) => checkTracking(p, 'tracking', v.trim())) }, column: 'tracking', notNullDefault: `'none'` },
   {
-    field: { key: 'cost', check: blankIsNull((p, v) => checkDecimal(p, 'cost', v, { precision: 14, scale: 4, nonNegative: true })) },
+    field: { key: 'cost', type: 'decimal', doc: 'Unit cost, for stock valuation (4 decimals at most).', example: '0.08', check: blankIsNull((p, v) => checkDecimal(p, 'cost', v, { precision: 14, scale: 4, nonNegative: true })) },
     column: 'cost',
     cast: 'numeric',
   },
@@ -48,6 +48,8 @@ const SKU_FIELD: FieldSpec = {
   key: 'sku',
   aliases: ['item code', 'article'],
   text: true,
+  doc: 'The product\'s code (the key): letters, digits and . _ - /.',
+  example: 'A-100',
   check: (p, v) => {
     const sku = v.trim()
     checkSku(p, 'sku', sku)
@@ -59,6 +61,8 @@ const CATEGORY_FIELD: FieldSpec = {
   key: 'category',
   aliases: ['category path'],
   text: true,
+  doc: 'Category path, levels separated by / (created when missing, unless --no-create-categories). Ids of the client\'s own system: --lookup category=categories.csv.',
+  example: 'Hardware/Fasteners',
   // A catalog repeats a few hundred paths over its rows: each is parsed once.
   check: rememberValid((p, v) => {
     if (v.trim() === '') return null
@@ -68,6 +72,9 @@ const CATEGORY_FIELD: FieldSpec = {
 
 const PRICE_FIELD: FieldSpec = {
   key: 'price',
+  type: 'decimal',
+  doc: 'Base price in the default price list (4 decimals at most).',
+  example: '0.25',
   check: blankIsNull((p, v) => checkDecimal(p, 'price', v, { precision: 18, scale: 4, nonNegative: true })),
 }
 
@@ -84,6 +91,9 @@ function attributeField(def: Attribute): FieldSpec {
     key: `${ATTRIBUTE_PREFIX}${def.code}`,
     aliases: [`attr.${def.code}`, `attribute:${def.code}`],
     text: def.type === 'text',
+    type: def.type === 'number' ? 'decimal' : def.type === 'boolean' ? 'boolean' : 'text',
+    doc: `Attribute ${def.name ?? def.code} (${def.type}${def.enumValues?.length ? `: ${def.enumValues.join(', ')}` : ''}).`,
+    example: def.enumValues?.[0] ?? (def.type === 'number' ? '1' : def.type === 'boolean' ? 'false' : 'text'),
     check: (p, v) => {
       if (v.trim() === '') return null
       const value = convertAttributeValue(p, 'attributes', def, v)

@@ -1,12 +1,25 @@
 import { Transform, type TransformCallback } from 'node:stream'
 
-import { invalidData, usageError } from '../errors.js'
+import { usageError } from '../errors.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { Problems } from '../validation.js'
 import type { Rejects } from './rejects.js'
 import type { OpenedSource } from './source.js'
-import { normaliseHeader, unguardFormula, type EntitySpec, type FieldSpec, type ImportMode } from './spec.js'
+import { unguardFormula, type EntitySpec, type FieldSpec, type ImportMode } from './spec.js'
+import { compileMapping, type ColumnRead } from './mapping/compile.js'
+import { decimalPointHint } from './mapping/convert.js'
+import type { LookupTable } from './mapping/lookup.js'
+import type { MappingRules } from './mapping/rules.js'
+
+/** How many rows a dry run shows as the fields receive them. */
+export const PREVIEW_ROWS = 5
+
+export interface PreviewRow {
+  line: number
+  /** Field key → the value staged for it (null: empty). */
+  values: Record<string, string | null>
+}
 
 /**
  * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
@@ -18,12 +31,22 @@ export class RowStream extends Transform {
   headerSeen = false
   /** Field keys present in the file. */
   present = new Set<string>()
-  private mapping: { index: number; field: number; header: string }[] = []
+  /** Columns left out by the mapping (as the header writes them). */
+  ignored: string[] = []
+  /** Whether the file's decimals are read with a comma. */
+  decimalComma = false
+  /** Whether the mapping changes cells on their way to the fields (so staged values differ from the file's). */
+  changesCells = false
+  /** The first valid rows as the fields receive them (for a dry run's preview). */
+  readonly preview: PreviewRow[] = []
+  private mapping: ColumnRead[] = []
+  private constants: { field: number; value: string | null }[] = []
   private headerLength = 0
   /** One Problems for every cell check (emptied after a bad cell): no allocation per cell. */
   private readonly cell = new Problems()
   /** Field key → the file's header name for it. */
   private headerOf = new Map<string, string>()
+  private readonly fieldIndex: Map<string, number>
   private buffer: string[] = []
   private readonly reader: CsvReader
 
@@ -32,10 +55,12 @@ export class RowStream extends Transform {
     private readonly spec: EntitySpec<unknown>,
     private readonly fields: FieldSpec[],
     private readonly mode: ImportMode,
-    private readonly columnMap: Record<string, string>,
+    private readonly rules: MappingRules,
+    private readonly tables: Map<string, LookupTable>,
     private readonly rejects: Rejects,
   ) {
     super({ writableHighWaterMark: 1 << 20 })
+    this.fieldIndex = new Map(fields.map((f, i) => [f.key, i]))
     this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
   }
 
@@ -81,66 +106,23 @@ export class RowStream extends Transform {
   }
 
   private readHeader(header: string[], line: number): void {
-    const file = this.source.name
-    const byName = new Map<string, number>()
-    this.fields.forEach((f, i) => {
-      for (const name of [f.key, ...(f.aliases ?? [])]) byName.set(normaliseHeader(name), i)
+    const compiled = compileMapping({
+      file: this.source.name, line, header, fields: this.fields, spec: this.spec, mode: this.mode,
+      rules: this.rules, tables: this.tables, delimiter: this.source.delimiter,
     })
-    const mapped = new Map<string, string>()
-    for (const [from, to] of Object.entries(this.columnMap)) {
-      const field = byName.get(normaliseHeader(to))
-      if (field === undefined) {
-        throw usageError(`--map ${from}=${to}: "${to}" is not a field of ${this.spec.entity}; the fields are ${this.fields.map((f) => f.key).join(', ')}`)
-      }
-      mapped.set(normaliseHeader(from), this.fields[field].key)
+    this.mapping = compiled.reads
+    this.changesCells = compiled.reads.some((r) => r.convert !== undefined)
+    if (this.changesCells && this.source.name === 'stdin' && this.rejects.writesFile) {
+      throw usageError('--errors with a mapping that changes cells (inverts, looks up, maps values, reads dates or decimal commas) needs the file, not stdin: ' +
+        'its rejected rows are written as read, which stdin cannot give twice', { actions: ['Pass the file\'s path instead of -'] })
     }
-    const problems: string[] = []
-    const seen = new Map<number, string>()
-    const headerOut: string[] = []
-    let skipColumn = -1
-    header.forEach((raw, index) => {
-      const name = raw.trim()
-      const normal = normaliseHeader(name)
-      if (normal === 'error') {
-        skipColumn = index
-        return
-      }
-      headerOut.push(name)
-      if (normal === '') {
-        problems.push(`column ${index + 1} has no name`)
-        return
-      }
-      const target = mapped.get(normal) ?? name
-      const field = byName.get(normaliseHeader(target))
-      if (field === undefined) {
-        problems.push(`unknown column "${name}"`)
-        return
-      }
-      if (seen.has(field)) {
-        problems.push(`columns "${seen.get(field)}" and "${name}" are both ${this.fields[field].key}`)
-        return
-      }
-      seen.set(field, name)
-      this.mapping.push({ index, field, header: name })
-      this.present.add(this.fields[field].key)
-    })
-    for (const f of this.fields) {
-      if ((f.key === this.spec.key || f.required?.(this.mode)) && !this.present.has(f.key)) {
-        problems.push(`the required column "${f.key}" is missing${this.mode === 'update' ? '' : ` (mode ${this.mode})`}`)
-      }
-    }
-    if (problems.length > 0) {
-      throw invalidData(`${file}:${line}: the header does not fit ${this.spec.entity}: ${problems.join('; ')}`, {
-        actions: [
-          `The columns are: ${this.fields.map((f) => f.key).join(', ')} (${this.spec.key} required)`,
-          'Rename a column with --map "CSV column=field"',
-        ],
-        data: { file, line, problems },
-      })
-    }
+    this.constants = compiled.constants
+    this.present = compiled.present
+    this.headerOf = compiled.headerOf
+    this.ignored = compiled.ignored
+    this.decimalComma = compiled.decimalComma
     this.headerLength = header.length
-    for (const m of this.mapping) this.headerOf.set(this.fields[m.field].key, m.header)
-    this.rejects.start(headerOut, skipColumn, new Map(this.mapping.map((m) => [this.fields[m.field].key, m.header])))
+    this.rejects.start(compiled.headerOut, compiled.skipColumn, compiled.headerOf)
   }
 
   private checkRow(record: string[], line: number): string | undefined {
@@ -150,7 +132,7 @@ export class RowStream extends Transform {
     }
     const values: (string | null)[] = new Array(this.fields.length).fill(null)
     let problems: { column?: string; value?: string; message: string }[] | undefined
-    for (const { index, field, header } of this.mapping) {
+    for (const { index, field, header, convert, pointHint } of this.mapping) {
       const spec = this.fields[field]
       let raw = record[index]
       if (raw.includes('\u0000')) {
@@ -159,25 +141,33 @@ export class RowStream extends Transform {
       }
       if (spec.text) raw = unguardFormula(raw)
       const cell = this.cell
-      const value = spec.check(cell, raw)
+      const converted = convert ? convert(cell, raw) : raw
+      const value = converted === undefined ? undefined : spec.check(cell, converted)
       if (value === undefined || !cell.empty) {
-        for (const p of cell.list) (problems ??= []).push({ column: header, value: raw, message: p.message })
+        const hint = pointHint ? decimalPointHint(raw) : undefined
+        for (const p of cell.list) (problems ??= []).push({ column: header, value: raw, message: hint ?? p.message })
         cell.list.length = 0
         continue
       }
       values[field] = value
     }
+    for (const { field, value } of this.constants) values[field] = value
     if (!problems && this.spec.checkRow) {
       const row: Record<string, string | null> = {}
-      for (const { field } of this.mapping) row[this.fields[field].key] = values[field]
+      for (const key of this.present) row[key] = values[this.fieldIndex.get(key)!]
       const cross = new Problems()
       this.spec.checkRow(cross, row, this.present)
-      if (cross.empty) for (const { field } of this.mapping) values[field] = row[this.fields[field].key]
+      if (cross.empty) for (const key of this.present) values[this.fieldIndex.get(key)!] = row[key]
       else problems = cross.list.map((p) => ({ column: this.headerOf.get(p.field) ?? p.field, message: p.message }))
     }
     if (problems) {
       this.rejects.add(line, record, problems)
       return undefined
+    }
+    if (this.preview.length < PREVIEW_ROWS) {
+      const shown: Record<string, string | null> = {}
+      for (const key of this.present) shown[key] = values[this.fieldIndex.get(key)!]
+      this.preview.push({ line, values: shown })
     }
     let out = String(line)
     for (const v of values) out += `\t${copyText(v)}`

@@ -1,14 +1,17 @@
+import { createReadStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
 import { invalidData, isErpError } from '../errors.js'
 import { currentIo } from '../io.js'
+import { CsvReader, type OnRecord } from '../csv/reader.js'
 import { reportsUniqueViolations } from '../db/citus.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
-import { RowStream } from './row-stream.js'
+import { prepareMapping, type MappingInput } from './mapping/prepare.js'
+import { RowStream, type PreviewRow } from './row-stream.js'
 import { openSource, type Encoding } from './source.js'
 import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
@@ -26,8 +29,10 @@ export interface ImportInput {
   /** A file path, or '-' for stdin. */
   file: string
   mode?: ImportMode
-  /** CSV header → field (e.g. {'Item code': 'sku'}). */
+  /** CSV header → field (e.g. {'Item code': 'sku'}): the older form of mapping.flags.map. */
   map?: Record<string, string>
+  /** How the file's columns become fields: a mapping file, flags, lookup tables (mapping/prepare.ts). */
+  mapping?: MappingInput
   delimiter?: string
   encoding?: Encoding
   dryRun?: boolean
@@ -63,6 +68,14 @@ export interface ImportSummary {
   errorsFile: string | null
   /** The first rejected rows (all of them are in the errors file). */
   errors: RowError[]
+  /** The mapping file used, if any. */
+  mappingFile: string | null
+  /** Columns the mapping left out. */
+  ignored: string[]
+  /** Decimals were read with a comma (12,5). */
+  decimalComma: boolean
+  /** A dry run: the first valid rows as the fields receive them, after the mapping. */
+  preview?: PreviewRow[]
   seconds: number
 }
 
@@ -81,6 +94,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
     : () => undefined
   const mode = input.mode ?? 'insert'
   const fields = await spec.fields(trx, options)
+  // The mapping and its lookup tables are read and checked before a byte of the data.
+  const mapping = await prepareMapping(spec.entity, input.mapping ?? {}, input.map ?? {}, input.encoding === 'latin1' ? 'latin1' : 'utf8')
   const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
 
@@ -93,7 +108,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
     const { stringify } = await import('csv-stringify')
     const rejects = new Rejects(input.errorsFile, stringify)
-    const rows = new RowStream(source, spec, fields, mode, input.map ?? {}, rejects)
+    const rows = new RowStream(source, spec, fields, mode, mapping.rules, mapping.tables, rejects)
     const connection = await trx.client.acquireConnection()
     trace('prepared')
     try {
@@ -138,7 +153,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         if (!counts) await spec.validateUnique(staged, options)
       }
 
-      const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable })
+      const reread = rows.changesCells && input.file !== '-' ? (onRecord: OnRecord) => rereadRecords(input.file, source.delimiter, source.encoding, onRecord) : undefined
+      const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable }, reread)
       await rejects.close()
       const rejected = rejects.count + dbRejects
       if (rejected > 0 && !input.skipInvalid) {
@@ -172,6 +188,10 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         extra: counts.extra ?? {},
         errorsFile: input.errorsFile ?? null,
         errors: rejects.kept,
+        mappingFile: mapping.rules.file ?? null,
+        ignored: rows.ignored,
+        decimalComma: rows.decimalComma,
+        ...(staged.dryRun ? { preview: rows.preview } : {}),
         seconds: Math.round(performance.now() - started) / 1000,
       }
     } finally {
@@ -182,6 +202,19 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+/** The file's records again, as read the first time (the header and blank lines left out). */
+async function rereadRecords(file: string, delimiter: string, encoding: Encoding, onRecord: OnRecord): Promise<void> {
+  const reader = new CsvReader(delimiter, encoding === 'latin1' ? 'latin1' : 'utf8', file)
+  let header = true
+  const each: OnRecord = (record, line) => {
+    if (record.length === 1 && record[0] === '') return
+    if (header) header = false
+    else onRecord(record, line)
+  }
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) reader.feed(chunk as Buffer, each)
+  reader.end(each)
+}
 
 /**
  * A COPY abandoned because the file was refused (its header, say) tells the server so with a

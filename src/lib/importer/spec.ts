@@ -6,6 +6,8 @@ import type { Problems } from '../validation.js'
 export const IMPORT_MODES = ['insert', 'upsert', 'update'] as const
 export type ImportMode = (typeof IMPORT_MODES)[number]
 
+export type FieldType = 'text' | 'decimal' | 'integer' | 'boolean' | 'date'
+
 /** One importable field: a CSV column, a text column of the staging table, a column of the export. */
 export interface FieldSpec {
   /** The canonical header name (what export writes), e.g. 'sku', 'tax_class', 'attr:color'. */
@@ -16,6 +18,15 @@ export interface FieldSpec {
   required?: (mode: ImportMode) => boolean
   /** Free text: a formula-looking value is guarded on export (leading '), and unguarded on import. */
   text?: boolean
+  /**
+   * What the cells hold, for the mapping (decimal comma, date formats, boolean inversion) and the
+   * template; text when absent.
+   */
+  type?: FieldType
+  /** One line for the template (--template): what the field is and how to write it. */
+  doc?: string
+  /** An example value for the template's rows. */
+  example?: string
   /**
    * Check one cell and return its normalised text for the staging table; null for an empty cell;
    * undefined after recording a problem. Runs in the stream, so it never touches the database.

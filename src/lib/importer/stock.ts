@@ -26,25 +26,32 @@ const FIELDS: FieldSpec[] = [
     key: 'sku',
     aliases: ['product', 'item code'],
     text: true,
+    doc: 'The product\'s SKU.',
+    example: 'A-100',
     check: (p, v) => {
       checkSku(p, 'sku', v.trim())
       return v.trim()
     },
   },
-  { key: 'location', aliases: ['loc', 'bin', 'location code'], required: () => true, text: true, check: (p, v) => checkText(p, 'location', v, 200) },
+  { key: 'location', aliases: ['loc', 'bin', 'location code'], required: () => true, text: true, doc: 'WAREHOUSE/LOCATION, or a warehouse code for its default location (with --warehouse: a location code in it).', example: 'MAIN', check: (p, v) => checkText(p, 'location', v, 200) },
   {
     key: 'lot',
     aliases: ['serial', 'lot/serial', 'lot or serial', 'lot number', 'serial number', 'batch'],
     text: true,
+    doc: 'The lot, or the serial number of a serial-tracked product; empty for an untracked one.',
+    example: '',
     check: blankIsNull((p, v) => checkText(p, 'lot', v, 100)),
   },
   {
     key: 'counted',
     aliases: ['qty', 'quantity', 'on hand', 'count', 'counted qty'],
     required: () => true,
+    type: 'decimal',
+    doc: 'The quantity there (0 or 1 for a serial number; 4 decimals at most).',
+    example: '12',
     check: (p, v) => checkDecimal(p, 'counted', v, { precision: 18, scale: 4, nonNegative: true }),
   },
-  { key: 'expiry', aliases: ['expires on', 'expiry date', 'best before'], check: blankIsNull((p, v) => checkDate(p, 'expiry', v)) },
+  { key: 'expiry', aliases: ['expires on', 'expiry date', 'best before'], type: 'date', doc: 'Expiry of a lot the import creates.', example: '', check: blankIsNull((p, v) => checkDate(p, 'expiry', v)) },
 ]
 
 /** What the mode refuses, as a problem for the count report's lines that are otherwise valid. */

@@ -19,11 +19,13 @@ export const usersSpec: EntitySpec = {
 
   async fields() {
     return [
-      { key: 'email', aliases: ['e-mail', 'login'], text: true, check: (p, v) => checkEmail(p, 'email', v) },
-      { key: 'name', required: (m) => m !== 'update', text: true, check: (p, v) => checkText(p, 'name', v, 200) },
+      { key: 'email', aliases: ['e-mail', 'login'], text: true, doc: 'The login (the key, case-insensitive).', example: 'ann@example.com', check: (p, v) => checkEmail(p, 'email', v) },
+      { key: 'name', required: (m) => m !== 'update', text: true, doc: 'Full name.', example: 'Ann Example', check: (p, v) => checkText(p, 'name', v, 200) },
       {
         key: 'role',
         required: (m) => m !== 'update',
+        doc: `One of ${USER_ROLES.join(', ')}.`,
+        example: 'clerk',
         check: (p, v) => {
           const role = v.trim().toLowerCase()
           if ((USER_ROLES as readonly string[]).includes(role)) return role
@@ -31,7 +33,7 @@ export const usersSpec: EntitySpec = {
           return undefined
         },
       },
-      { key: 'disabled', check: (p, v) => checkBoolean(p, 'disabled', v) },
+      { key: 'disabled', type: 'boolean', doc: 'A disabled user cannot log in.', example: 'false', check: (p, v) => checkBoolean(p, 'disabled', v) },
     ]
   },
 

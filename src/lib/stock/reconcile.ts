@@ -8,6 +8,7 @@ import { loadCountFile, type Delimiter } from './count-file.js'
 import { applyBatchToLevels, newBatch } from './ledger.js'
 import { allowNegativeStock, resolveWarehouses, virtualLocationId } from './refs.js'
 import { queryRows } from '../db/query-rows.js'
+import { commaInDecimalPointFile, pointInDecimalCommaFile } from '../validation.js'
 
 /**
  * Stock reconciliation: a physical count compared with the system, line by line, and (with
@@ -31,6 +32,8 @@ export interface ReconcileInput {
   reference?: string
   /** List matching lines too; by default `lines` holds the lines with a difference or a problem. */
   allLines?: boolean
+  /** Counted quantities are written with a decimal comma; by default a ;-delimited file is (validation.ts fromDecimalComma). */
+  decimalComma?: boolean
   createdBy?: string
 }
 
@@ -103,7 +106,7 @@ async function reconcileStaged(trx: Knex.Transaction, staging: Staging, warehous
   if (input.apply && appliedBefore) throw alreadyApplied(input.file, appliedBefore)
 
   if (input.apply) await holdLevelsForCount(trx)
-  const report = await buildReport(trx, staging, { source: countFileLines(loaded.table), warehouse: input.warehouse ?? null, warehouseId, decimalComma: loaded.delimiter === ';' })
+  const report = await buildReport(trx, staging, { source: countFileLines(loaded.table), warehouse: input.warehouse ?? null, warehouseId, decimalComma: input.decimalComma ?? loaded.delimiter === ';' })
   const totals = await reportTotals(trx, report)
 
   let moves = 0
@@ -188,7 +191,11 @@ export interface ReportOptions {
   source: string
   warehouse: string | null
   warehouseId: string | null
-  /** Counted quantities are written with a decimal comma (';'-delimited files). */
+  /**
+   * Counted quantities are written with a decimal comma. The rule is validation.ts's
+   * fromDecimalComma, in SQL: with a comma, a point is refused (1.234 is not guessed); without, a
+   * value that reads as a decimal comma says so.
+   */
   decimalComma: boolean
 }
 
@@ -234,6 +241,8 @@ export async function buildReport(trx: Knex.Transaction, staging: Staging, optio
                 when kind <> 'internal' then format('%s is not a warehouse location', full_code)
                 when ?::bigint is not null and warehouse_id <> ?::bigint then format('%s is not in warehouse %s', full_code, ?::text)
                 when counted is null then 'no counted quantity'
+                when ?::boolean and position('.' in counted) > 0 then format(?::text, counted)
+                when not ?::boolean and counted ~ '^[[:space:]]*[+-]{0,1}[0-9]+,[0-9]+[[:space:]]*$' then format(?::text, counted)
                 when counted_text !~ '^[0-9]{1,14}([.][0-9]{1,4}){0,1}$'
                   then format('counted quantity "%s" is not a number ≥ 0 with at most 4 decimals', counted)
                 when tracking = 'lot' and lot is null then format('%s is lot-tracked: give the lot', sku)
@@ -263,7 +272,8 @@ export async function buildReport(trx: Knex.Transaction, staging: Staging, optio
             round((counted_qty - system_qty) * cost, 2) as value,
             null::bigint as move_id
        from q`,
-    [decimalComma, warehouse, warehouse, warehouse, warehouseId, warehouseId, warehouse],
+    [decimalComma, warehouse, warehouse, warehouse, warehouseId, warehouseId, warehouse,
+      decimalComma, pointInDecimalCommaFile('%s'), decimalComma, commaInDecimalPointFile('%s')],
   )
   await trx.raw(`create index on ${report} (line)`)
   return report

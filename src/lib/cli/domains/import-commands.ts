@@ -6,7 +6,10 @@ import { usageError } from '../../errors.js'
 import { importArgs, importInputFrom, summaryRecord, type ImportFlagValues } from './importer.js'
 import type { ExportSummary } from '../../importer/export.js'
 import type { ImportSummary } from '../../importer/run.js'
-import type { EntitySpec } from '../../importer/spec.js'
+import type { PreviewRow } from '../../importer/row-stream.js'
+import type { EntitySpec, ImportMode } from '../../importer/spec.js'
+import type { ImportTemplate, TemplateField } from '../../importer/template.js'
+import { renderList, type Column } from '../render.js'
 import { currentIo } from '../../io.js'
 
 /**
@@ -18,7 +21,8 @@ export abstract class ImportCommand<T extends typeof Command> extends BaseComman
   static audited = true
   static args = importArgs
 
-  protected async importWith<O>(spec: EntitySpec<O>, options: O): Promise<ImportSummary> {
+  protected async importWith<O>(spec: EntitySpec<O>, options: O): Promise<ImportSummary | ImportTemplate> {
+    if ((this.flags as { template?: boolean }).template) return this.templateFor(spec, options)
     const { importCsv } = await import('../../importer/run.js')
     const progress = await this.progress('Importing…')
     const file = (this.args as { file: string }).file
@@ -28,9 +32,48 @@ export abstract class ImportCommand<T extends typeof Command> extends BaseComman
       this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
       this.exitStatus = 1
     }
+    if (summary.preview && !this.jsonEnabled()) {
+      this.log(`The first ${summary.preview.length} valid row(s) as they would be imported:`)
+      this.log(renderPreview(summary.preview, this.color))
+      this.log('')
+    }
     this.printRecord(summaryRecord(summary))
     return summary
   }
+
+  /** --template: the file argument gets the header and example rows; the fields are described here. */
+  private async templateFor<O>(spec: EntitySpec<O>, options: O): Promise<ImportTemplate> {
+    const { buildTemplate, writeTemplate } = await import('../../importer/template.js')
+    const file = (this.args as { file: string }).file
+    const fields = await this.inTenant((trx) => spec.fields(trx, options), { access: 'read' })
+    const mode = (this.flags as { mode?: ImportMode }).mode ?? 'insert'
+    const template = await writeTemplate(buildTemplate(spec.entity, spec.key, fields, mode), file, currentIo().stdout)
+    if (!this.jsonEnabled()) {
+      const text = renderList(template.fields, TEMPLATE_COLUMNS, { output: 'table', color: this.color })
+      // With the CSV on stdout, the descriptions go to stderr.
+      if (template.file) {
+        this.log(`Wrote ${template.file}: a header and ${template.rows.length} example rows. The fields:`)
+        this.log(text)
+      } else {
+        this.note(text)
+      }
+    }
+    return template
+  }
+}
+
+const TEMPLATE_COLUMNS: Column<TemplateField>[] = [
+  { key: 'field' },
+  { key: 'required', get: (f) => (f.required ? 'yes' : '') },
+  { key: 'type' },
+  { key: 'description' },
+  { key: 'example' },
+]
+
+function renderPreview(rows: PreviewRow[], color: boolean): string {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.values)))]
+  const columns: Column<PreviewRow>[] = [{ key: 'line', align: 'right' }, ...keys.map((k) => ({ key: k, get: (r: PreviewRow) => r.values[k] }))]
+  return renderList(rows, columns, { output: 'table', color })
 }
 
 /** What every `erp export <entity>` command does with its COPY query: a file (--output) or stdout. */

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 
-import { usageError } from '../../errors.js'
 import { dryRunFlag, tenantFlag } from '../flags.js'
 import type { Progress } from '../progress.js'
 import { BULK_LOAD_MIN_ROWS } from '../../importer/bulk-load.js'
 import type { ImportInput, ImportProgress, ImportSummary } from '../../importer/run.js'
+import { parseLookupFlags } from '../../importer/mapping/rules.js'
 import { ENCODINGS, parseDelimiter, type Encoding } from '../../importer/source.js'
 import { IMPORT_MODES, type ImportMode } from '../../importer/spec.js'
 
@@ -23,7 +23,37 @@ export const importFlags = {
     options: [...IMPORT_MODES],
     default: 'insert',
   }),
-  map: Flags.string({ description: 'Read a CSV column as a field: "CSV column=field"; repeat for several', multiple: true, helpValue: '<column=field>' }),
+  map: Flags.string({
+    description: 'Read a CSV column as a field: "CSV column=field"; "CSV column=-" leaves it out; "City=billing_city,shipping_city" ' +
+      'feeds several fields; "Discontinued=!active" inverts a true/false column ("=+active" keeps it). Repeat for several',
+    multiple: true,
+    helpValue: '<column=field>',
+  }),
+  mapping: Flags.string({
+    description: 'A saved mapping (YAML or JSON: fields, ignore, constants, value maps, lookups, dateFormat, decimalComma); --map and the other flags add to it',
+    helpValue: '<client.yaml>',
+  }),
+  'ignore-unknown': Flags.boolean({ description: 'Leave out every column that is no field (the summary lists them) instead of refusing the file' }),
+  set: Flags.string({ description: 'Give a field one value for every row: "field=value"; repeat for several', multiple: true, helpValue: '<field=value>' }),
+  'value-map': Flags.string({
+    description: 'Replace cell values of a field: "field=FROM:TO,FROM:TO" (e.g. "uom=Stk:unit,pcs:unit"); values not listed are kept',
+    multiple: true,
+    helpValue: '<field=from:to,…>',
+  }),
+  lookup: Flags.string({
+    description: 'A lookup table file: "NAME=FILE.csv" for a table of the mapping file, or "field=FILE.csv" to replace the field\'s values ' +
+      '(the file\'s first column) by the second column, e.g. "category=categories.csv"; a value not in it rejects the row',
+    multiple: true,
+    helpValue: '<name=file.csv>',
+  }),
+  'decimal-comma': Flags.boolean({
+    description: 'Decimals are written with a comma (12,5); a point is then refused, as 1.234 could be 1234. Default: yes for a ;-delimited file, no otherwise',
+    allowNo: true,
+  }),
+  'date-format': Flags.string({ description: 'How the file writes dates, e.g. DD.MM.YYYY or M/D/YYYY (default YYYY-MM-DD)', helpValue: '<format>' }),
+  template: Flags.boolean({
+    description: 'Write a template to the file argument instead of importing (- for stdout): the header and example rows; the fields are explained on the terminal (or in --json)',
+  }),
   delimiter: Flags.string({ char: 'd', description: 'Field delimiter: , ; or tab (detected from the header line by default)', helpValue: '<char>' }),
   encoding: Flags.string({ description: 'Character encoding of the file', options: [...ENCODINGS], default: 'utf8' }),
   errors: Flags.string({ description: 'Write the rejected rows, with an error column, to this CSV file (fix it and import it again)', helpValue: '<file.csv>' }),
@@ -46,16 +76,6 @@ export const exportFlags = {
   output: Flags.string({ char: 'o', description: 'File to write (stdout by default)', helpValue: '<file.csv>' }),
 }
 
-export function parseMap(specs: string[] | undefined): Record<string, string> {
-  const map: Record<string, string> = {}
-  for (const spec of specs ?? []) {
-    const at = spec.lastIndexOf('=')
-    if (at <= 0 || at === spec.length - 1) throw usageError(`--map "${spec}": write it as "CSV column=field"`)
-    map[spec.slice(0, at).trim()] = spec.slice(at + 1).trim()
-  }
-  return map
-}
-
 export function progressText(p: ImportProgress): string {
   const rate = p.elapsedMs > 0 ? Math.round((p.rows * 1000) / p.elapsedMs) : 0
   const percent = p.size ? ` · ${Math.min(100, Math.floor((p.bytes * 100) / p.size))}%` : ''
@@ -72,6 +92,9 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
     unchanged: s.unchanged,
     rejected: s.rejected,
     ...s.extra,
+    ...(s.mappingFile ? { mapping: s.mappingFile } : {}),
+    ...(s.ignored.length > 0 ? { ignored: s.ignored.join(', ') } : {}),
+    ...(s.decimalComma ? { decimals: 'comma (12,5)' } : {}),
     ...(s.errorsFile ? { errorsFile: s.errorsFile } : {}),
     ...(s.batchRef ? { batchRef: s.batchRef } : {}),
     seconds: s.seconds,
@@ -82,6 +105,13 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
 export interface ImportFlagValues {
   mode: string
   map?: string[]
+  mapping?: string
+  'ignore-unknown': boolean
+  set?: string[]
+  'value-map'?: string[]
+  lookup?: string[]
+  'decimal-comma'?: boolean
+  'date-format'?: string
   delimiter?: string
   encoding: string
   errors?: string
@@ -95,7 +125,14 @@ export function importInputFrom(file: string, flags: ImportFlagValues, progress:
   return {
     file,
     mode: flags.mode as ImportMode,
-    map: parseMap(flags.map),
+    mapping: {
+      file: flags.mapping,
+      flags: {
+        map: flags.map, set: flags.set, valueMap: flags['value-map'], ignoreUnknown: flags['ignore-unknown'],
+        decimalComma: flags['decimal-comma'], dateFormat: flags['date-format'],
+      },
+      lookups: parseLookupFlags(flags.lookup),
+    },
     delimiter: parseDelimiter(flags.delimiter),
     encoding: flags.encoding as Encoding,
     dryRun: flags['dry-run'],
