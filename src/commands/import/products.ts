@@ -19,7 +19,7 @@ export default class ImportProducts extends ImportCommand<typeof ImportProducts>
   static examples = [
     '<%= config.bin %> <%= command.id %> products.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> products.csv --mode upsert --errors rejected.csv --batch-ref PIM-2026-11',
-    'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding latin1 --dry-run',
+    'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding windows-1252 --dry-run',
   ]
   static flags = {
     ...importFlags,

@@ -36,7 +36,8 @@ export class RowStream extends Transform {
     private readonly rejects: Rejects,
   ) {
     super({ writableHighWaterMark: 1 << 20 })
-    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
+    // The source hands on UTF-8, whatever the file's encoding.
+    this.reader = new CsvReader(source.delimiter, 'utf8', source.name)
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

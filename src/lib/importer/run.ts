@@ -9,7 +9,7 @@ import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
 import { RowStream } from './row-stream.js'
-import { openSource, type Encoding } from './source.js'
+import { openSource, type Encoding, type ReadEncoding } from './source.js'
 import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
 export type { RowError } from './rejects.js'
@@ -51,7 +51,8 @@ export interface ImportSummary {
   batchRef: string | null
   sha256: string
   delimiter: string
-  encoding: Encoding
+  /** The encoding the file was read in (what auto chose). */
+  encoding: ReadEncoding
   /** Data rows read (the header not counted). */
   rows: number
   inserted: number

@@ -25,7 +25,12 @@ export const importFlags = {
   }),
   map: Flags.string({ description: 'Read a CSV column as a field: "CSV column=field"; repeat for several', multiple: true, helpValue: '<column=field>' }),
   delimiter: Flags.string({ char: 'd', description: 'Field delimiter: , ; or tab (detected from the header line by default)', helpValue: '<char>' }),
-  encoding: Flags.string({ description: 'Character encoding of the file', options: [...ENCODINGS], default: 'utf8' }),
+  encoding: Flags.string({
+    description: 'Character encoding of the file. auto: a byte order mark (UTF-8, UTF-16), else UTF-8 when the start of the file is valid UTF-8, ' +
+      'else windows-1252 (older Excel\'s "CSV"). latin1 is ISO-8859-1 proper (a byte 0x80-0x9F is refused: such files are windows-1252)',
+    options: [...ENCODINGS],
+    default: 'auto',
+  }),
   errors: Flags.string({ description: 'Write the rejected rows, with an error column, to this CSV file (fix it and import it again)', helpValue: '<file.csv>' }),
   'skip-invalid': Flags.boolean({ description: 'Import the valid rows and reject the invalid ones (default: any invalid row stops the import, nothing written)' }),
   'batch-ref': Flags.string({ description: 'Your reference for this import, kept in the summary and the audit log', helpValue: '<ref>' }),
