@@ -125,3 +125,67 @@ describe('import readers: countries and phone numbers', () => {
     expect((await query(`select count(*)::int as n from tenant_${slug}.customers`)).rows[0].n).to.equal(0)
   })
 })
+
+describe('import readers: case-only duplicate keys and trimmed whitespace', () => {
+  const skus = (slug: string) => query(`select sku, name from tenant_${slug}.products order by sku`).then((r) => r.rows.map((p) => `${p.sku}:${p.name}`))
+
+  it('warns about SKUs that differ only in case, in the file and against the catalog; refuses them with --case-duplicates refuse', async () => {
+    const slug = await tenant()
+    const csv = 'sku,name\n85123A,White hanging heart\n85123a,White hanging heart (lower)\n22423,Regency cakestand\n'
+    const warned = await imp(slug, 'products', file(csv))
+    expect(warned.code, warned.stdout).to.equal(0)
+    expect(warned.json.result.inserted).to.equal(3)
+    expect(warned.json.warnings).to.have.length(1)
+    expect(warned.json.warnings[0]).to.match(/1 SKU\(s\) come in several cases \(85123A \/ 85123a\); each spelling is a product of its own/)
+    expect(warned.json.result.warnings).to.deep.equal(warned.json.warnings)
+
+    const human = await runCli(['import', 'products', file('sku,name\n22423x,Other\n22423X,Other\n'), '--tenant', slug])
+    expect(human.code).to.equal(0)
+    expect(human.stderr).to.match(/Warning: .*22423X \/ 22423x|Warning: .*22423x \/ 22423X/)
+
+    const slug2 = await tenant()
+    const refused = await imp(slug2, 'products', file(csv), '--case-duplicates', 'refuse')
+    expect(refused.code).to.equal(65)
+    expect(refused.json.error.data.errors).to.deep.equal([{ line: 3, column: 'sku', value: '85123a', message: 'SKU differs only in case from 85123A on line 2' }])
+    expect(await skus(slug2)).to.deep.equal([])
+
+    // Against what the catalog holds: 85123A exists, the file brings 85123a.
+    const against = await imp(slug, 'products', file('sku,name\n22423,Regency cakestand\n22423X,Other\n'), '--mode', 'upsert')
+    expect(against.code, against.stdout).to.equal(0)
+    expect(against.json.warnings).to.deep.equal([])
+    const newCase = await imp(slug, 'products', file('sku,name\n22423,Regency cakestand\n85123A,White hanging heart\n'), '--mode', 'upsert', '--case-duplicates', 'refuse')
+    expect(newCase.code, newCase.stdout).to.equal(0)
+    const slug3 = await tenant()
+    expect((await imp(slug3, 'products', file('sku,name\nABC-1,One\n'))).code).to.equal(0)
+    const lower = await imp(slug3, 'products', file('sku,name\nabc-1,One again\n'), '--mode', 'upsert')
+    expect(lower.code, lower.stdout).to.equal(0)
+    expect(lower.json.warnings[0]).to.match(/1 SKU\(s\) differ only in case from existing products: abc-1 \(existing: ABC-1\)/)
+    const lowerRefused = await imp(slug3, 'products', file('sku,name\nabc-2,Two\nABC-2,Two\n'), '--case-duplicates', 'refuse')
+    expect(lowerRefused.code).to.equal(65)
+    // abc-1 now exists as written: an update of it is no case duplicate; Abc-1 is.
+    expect((await imp(slug3, 'products', file('sku,name\nabc-1,One again\n'), '--mode', 'upsert', '--case-duplicates', 'refuse')).code).to.equal(0)
+    const lowerAgainst = await imp(slug3, 'products', file('sku,name\nAbc-1,Three\n'), '--mode', 'upsert', '--case-duplicates', 'refuse')
+    expect(lowerAgainst.code).to.equal(65)
+    expect(lowerAgainst.json.error.data.errors.map((e: { message: string }) => e.message)).to.have.members([
+      'SKU differs only in case from the existing ABC-1 (--case-duplicates warn keeps both)',
+      'SKU differs only in case from the existing abc-1 (--case-duplicates warn keeps both)',
+    ])
+    expect(await skus(slug3)).to.deep.equal(['ABC-1:One', 'abc-1:One again'])
+  })
+
+  it('trims spaces around cells, quoted or not, and says how many', async () => {
+    const slug = await tenant()
+    const r = await imp(slug, 'products', file('sku,name,description\n"  T-1 ",Plain,"  padded  "\nT-2,"Tidy",\n T-3 ,  Spaced,x\n'))
+    expect(r.code, r.stdout).to.equal(0)
+    expect(r.json.result.trimmedCells).to.equal(4)
+    expect(r.json.warnings[0]).to.match(/4 cell\(s\) had spaces before or after the text, which were removed \(quoted or not; first: .*:2 column "sku"\)/)
+    expect((await query(`select sku, name, description from tenant_${slug}.products order by sku`)).rows).to.deep.equal([
+      { sku: 'T-1', name: 'Plain', description: 'padded' },
+      { sku: 'T-2', name: 'Tidy', description: null },
+      { sku: 'T-3', name: 'Spaced', description: 'x' },
+    ])
+    const clean = await imp(slug, 'products', file('sku,name\nT-4,Clean\n'))
+    expect(clean.json.result.trimmedCells).to.equal(0)
+    expect(clean.json.warnings).to.deep.equal([])
+  })
+})

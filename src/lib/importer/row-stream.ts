@@ -18,6 +18,8 @@ export class RowStream extends Transform {
   headerSeen = false
   /** Field keys present in the file. */
   present = new Set<string>()
+  /** Cells whose leading or trailing whitespace the checks will drop, and the first of them. */
+  trimmed: { count: number; first?: { line: number; column: string } } = { count: 0 }
   private mapping: { index: number; field: number; header: string }[] = []
   private headerLength = 0
   /** One Problems for every cell check (emptied after a bad cell): no allocation per cell. */
@@ -158,6 +160,10 @@ export class RowStream extends Transform {
         ;(problems ??= []).push({ column: header, value: raw.replaceAll('\u0000', '\\0'), message: 'contains a NUL byte (binary data is not text)' })
         continue
       }
+      if (raw.length > 0 && hasOuterSpace(raw)) {
+        this.trimmed.count++
+        this.trimmed.first ??= { line, column: header }
+      }
       if (spec.text) raw = unguardFormula(raw)
       const cell = this.cell
       const value = spec.check(cell, raw)
@@ -184,4 +190,13 @@ export class RowStream extends Transform {
     for (const v of values) out += `\t${copyText(v)}`
     return `${out}\n`
   }
+}
+
+/** Whether trimming changes a non-blank cell; cheap for the usual cell, which starts and ends with a visible ASCII character. */
+function hasOuterSpace(text: string): boolean {
+  const a = text.charCodeAt(0)
+  const z = text.charCodeAt(text.length - 1)
+  if (a > 32 && a < 0x80 && z > 32 && z < 0x80) return false
+  const trimmed = text.trim()
+  return trimmed !== '' && trimmed !== text
 }

@@ -10,7 +10,7 @@ import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
 import { RowStream } from './row-stream.js'
 import { openSource, type Encoding, type ReadEncoding } from './source.js'
-import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
+import type { CaseDuplicates, EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
 export type { RowError } from './rejects.js'
 
@@ -37,6 +37,8 @@ export interface ImportInput {
   skipInvalid?: boolean
   /** The operator's reference for this import (kept in the summary and the audit log). */
   batchRef?: string
+  /** Keys differing only in case: a warning (default), or refused rows. */
+  caseDuplicates?: CaseDuplicates
   stdin?: NodeJS.ReadableStream
   onProgress?: (progress: ImportProgress) => void
   /** Called with the file's sha256 once it has been read (also when the import then fails). */
@@ -64,6 +66,10 @@ export interface ImportSummary {
   errorsFile: string | null
   /** The first rejected rows (all of them are in the errors file). */
   errors: RowError[]
+  /** Cells whose leading or trailing whitespace was removed (quoted or not). */
+  trimmedCells: number
+  /** What the operator should look at although nothing was refused (trimmed cells, keys differing only in case). */
+  warnings: string[]
   seconds: number
 }
 
@@ -122,9 +128,15 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
       trace('staged')
       const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
+      const warnings: string[] = []
+      if (rows.trimmed.count > 0) {
+        const first = rows.trimmed.first!
+        warnings.push(`${rows.trimmed.count} cell(s) had spaces before or after the text, which were removed (quoted or not; first: ${source.name}:${first.line} column "${first.column}")`)
+      }
       const staged: StagedImport = {
         trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
         columns: present, rows: rowsTable, errors: errorsTable, staging, trace,
+        caseDuplicates: input.caseDuplicates ?? 'warn', warn: (message) => warnings.push(message),
       }
       await trx.raw(`analyze ${rowsTable}`)
       await spec.validate(staged, options)
@@ -173,6 +185,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         extra: counts.extra ?? {},
         errorsFile: input.errorsFile ?? null,
         errors: rejects.kept,
+        trimmedCells: rows.trimmed.count,
+        warnings,
         seconds: Math.round(performance.now() - started) / 1000,
       }
     } finally {

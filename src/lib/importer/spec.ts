@@ -41,7 +41,14 @@ export interface StagedImport {
   staging: Staging
   /** Timing notes on stderr when ERP_IMPORT_TRACE is set (profiling large imports). */
   trace: (what: string) => void
+  /** Keys that differ from another only in case (85123a, 85123A): warned about, or refused. */
+  caseDuplicates: CaseDuplicates
+  /** A warning for the operator, in the summary (and on stderr). */
+  warn: (message: string) => void
 }
+
+export const CASE_DUPLICATES = ['warn', 'refuse'] as const
+export type CaseDuplicates = (typeof CASE_DUPLICATES)[number]
 
 export interface MergeCounts {
   inserted: number
