@@ -189,3 +189,97 @@ describe('import readers: case-only duplicate keys and trimmed whitespace', () =
     expect(clean.json.warnings).to.deep.equal([])
   })
 })
+
+describe('import categories / export categories: a "/" inside a name', () => {
+  const tree = (slug: string) => runCli(['categories', 'list', '--tenant', slug, '--json']).then((r) => {
+    expect(r.code, r.stdout).to.equal(0)
+    return r.json.result.map((c: { path: string; name: string; products: number; description: string | null }) => [c.path, c.name, c.products, c.description])
+  })
+
+  it('imports parent+name rows (Northwind categories), lists them as a tree, exports a file that re-imports unchanged', async () => {
+    const slug = await tenant()
+    const dry = await imp(slug, 'categories', fixture('categories-northwind.csv'), '--dry-run')
+    expect(dry.code, dry.stdout).to.equal(0)
+    expect(dry.json.result).to.include({ inserted: 7, dryRun: true })
+    expect(await tree(slug)).to.deep.equal([])
+    const r = await imp(slug, 'categories', fixture('categories-northwind.csv'))
+    expect(r.code, r.stdout).to.equal(0)
+    expect(r.json.result).to.include({ inserted: 7, updated: 0 })
+    expect(r.json.result.extra).to.deep.equal({ ancestorsCreated: 0 })
+    // Products land in "Grains/Cereals" (one name), not in Cereals under Grains.
+    const products = await imp(slug, 'products', file('sku,name,category\nP-1,Spaghetti,Grains\\/Cereals/Pasta\\/Noodles\nP-2,Bread,Grains\\/Cereals\nP-3,Ale,Beverages/Beers & Ales\n'))
+    expect(products.code, products.stdout).to.equal(0)
+    expect(products.json.result.extra).to.include({ categoriesCreated: 0 })
+    const expected = [
+      ['Beverages', 'Beverages', 0, 'Soft drinks, coffees, teas, beers, and ales'],
+      ['Beverages/Beers & Ales', 'Beers & Ales', 1, null],
+      ['Condiments', 'Condiments', 0, 'Sweet and savory sauces, relishes, spreads, and seasonings'],
+      ['Dairy Products', 'Dairy Products', 0, 'Cheeses'],
+      ['Grains\\/Cereals', 'Grains/Cereals', 1, 'Breads, crackers, pasta, and cereal'],
+      ['Grains\\/Cereals/Pasta\\/Noodles', 'Pasta/Noodles', 1, 'Fresh and dried'],
+      ['Meat\\/Poultry', 'Meat/Poultry', 0, 'Prepared meats'],
+    ]
+    expect(await tree(slug)).to.deep.equal(expected)
+    const under = await runCli(['categories', 'list', '--tenant', slug, '--under', 'Grains\\/Cereals', '--json'])
+    expect(under.json.result.map((c: { name: string }) => c.name)).to.deep.equal(['Grains/Cereals', 'Pasta/Noodles'])
+    expect((await runCli(['products', 'list', '--tenant', slug, '--category', 'Grains\\/Cereals', '--json'])).json.result.items.map((p: { sku: string }) => p.sku))
+      .to.have.members(['P-1', 'P-2'])
+
+    const out = path.join(dir, 'categories.csv')
+    const exported = await runCli(['export', 'categories', '--tenant', slug, '--output', out, '--json'])
+    expect(exported.code, exported.stdout).to.equal(0)
+    expect(exported.json.result.rows).to.equal(7)
+    const again = await imp(slug, 'categories', out, '--mode', 'upsert')
+    expect(again.json.result).to.include({ inserted: 0, updated: 0, unchanged: 7 })
+    const fresh = await tenant()
+    const copied = await imp(fresh, 'categories', out)
+    expect(copied.code, copied.stdout).to.equal(0)
+    expect((await tree(fresh)).map(([p, n, , d]: unknown[]) => [p, n, d])).to.deep.equal(expected.map(([p, n, , d]) => [p, n, d]))
+
+    const described = await imp(slug, 'categories', file('path,description\nDairy Products,Cheeses and butter\nSeafood/Fish,Fresh fish\n'), '--mode', 'upsert')
+    expect(described.code, described.stdout).to.equal(0)
+    expect(described.json.result).to.include({ inserted: 1, updated: 1 })
+    expect(described.json.result.extra).to.deep.equal({ ancestorsCreated: 1 })
+  })
+
+  it('lists a child right under its parent whatever characters the siblings use (the path text sorted " " and "-" before "/")', async () => {
+    const slug = await tenant()
+    const r = await imp(slug, 'products', file('sku,name,category\nA,a,Grains/Cereals\nB,b,Grains Extra\nC,c,Grains-x\nD,d,grains/rye\n'))
+    expect(r.code, r.stdout).to.equal(0)
+    expect((await tree(slug)).map(([p]: string[]) => p)).to.deep.equal(['Grains', 'Grains/Cereals', 'grains', 'grains/rye', 'Grains Extra', 'Grains-x'])
+  })
+
+  it('refuses bad rows (all at once, nothing written): both forms, no name, twice in the file, existing in insert mode, control characters', async () => {
+    const slug = await tenant()
+    expect((await runCli(['categories', 'create', 'Tools', '--tenant', slug])).code).to.equal(0)
+    const r = await imp(slug, 'categories', file('path,parent,name,description\nA/B,,,\n,X,,\nTools,,,\n,,,only a description\nA/B,,,\n"Tab\tbed",,,\n'))
+    expect(r.code).to.equal(65)
+    expect(r.json.error.data.errors.map((e: { line: number; column: string; message: string }) => [e.line, e.column, e.message])).to.deep.equal([
+      [3, 'name', 'needs a name under its parent'],
+      [4, 'path', 'the category exists (import with --mode upsert to update it)'],
+      [5, 'path', 'needs a path, or a name (with its parent)'],
+      [6, 'path', 'the category is in the file twice (first on line 2)'],
+      [7, 'path', 'a category name cannot hold control characters (tabs, line breaks…)'],
+    ])
+    expect((await tree(slug)).map(([p]: string[]) => p)).to.deep.equal(['Tools'])
+    const both = await imp(slug, 'categories', file('path,name\nA,B\n'))
+    expect(both.json.error.data.errors[0].message).to.equal('give the path, or the parent and the name, not both')
+    const missing = await imp(slug, 'categories', file('description\nx\n'))
+    expect(missing.code).to.equal(65)
+    expect(missing.json.error.message).to.match(/required column "path" is missing/)
+  })
+
+  it('creates and moves categories whose names hold "/" from the command line', async () => {
+    const slug = await tenant()
+    const created = await runCli(['categories', 'create', 'Grains\\/Cereals', '--parent', 'Food', '--tenant', slug, '--json'])
+    expect(created.code, created.stdout).to.equal(1)
+    expect((await runCli(['categories', 'create', 'Food', '--tenant', slug])).code).to.equal(0)
+    const ok = await runCli(['categories', 'create', 'Grains\\/Cereals', '--parent', 'Food', '--description', 'Bread', '--tenant', slug, '--json'])
+    expect(ok.code, ok.stdout).to.equal(0)
+    expect(ok.json.result.category).to.include({ name: 'Grains/Cereals', path: 'Food/Grains\\/Cereals', description: 'Bread' })
+    const moved = await runCli(['categories', 'move', 'Food/Grains\\/Cereals', '--to', '/', '--name', 'Rice\\/Grains', '--tenant', slug, '--json'])
+    expect(moved.code, moved.stdout).to.equal(0)
+    expect(moved.json.result.category).to.include({ name: 'Rice/Grains', path: 'Rice\\/Grains' })
+    expect((await tree(slug)).map(([p]: string[]) => p)).to.deep.equal(['Food', 'Rice\\/Grains'])
+  })
+})

@@ -127,6 +127,8 @@ export class RowStream extends Transform {
       this.mapping.push({ index, field, header: name })
       this.present.add(this.fields[field].key)
     })
+    const keyBuilt = !this.present.has(this.spec.key) && this.spec.keyFrom !== undefined && this.spec.keyFrom.every((k) => this.present.has(k))
+    if (keyBuilt) this.present.add(this.spec.key)
     for (const f of this.fields) {
       if ((f.key === this.spec.key || f.required?.(this.mode)) && !this.present.has(f.key)) {
         problems.push(`the required column "${f.key}" is missing${this.mode === 'update' ? '' : ` (mode ${this.mode})`}`)
@@ -179,7 +181,7 @@ export class RowStream extends Transform {
       for (const { field } of this.mapping) row[this.fields[field].key] = values[field]
       const cross = new Problems()
       this.spec.checkRow(cross, row, this.present)
-      if (cross.empty) for (const { field } of this.mapping) values[field] = row[this.fields[field].key]
+      if (cross.empty) this.fields.forEach((f, i) => { if (f.key in row) values[i] = row[f.key] })
       else problems = cross.list.map((p) => ({ column: this.headerOf.get(p.field) ?? p.field, message: p.message }))
     }
     if (problems) {

@@ -63,8 +63,10 @@ export interface MergeCounts {
  */
 export interface EntitySpec<Options = unknown> {
   entity: string
-  /** The natural key field (sku, code, email…): always required. */
+  /** The natural key field (sku, code, email…): required, unless the keyFrom columns are there. */
   key: string
+  /** Columns from which checkRow builds the key when its column is absent (a category's parent and name). */
+  keyFrom?: string[]
   fields(trx: Knex.Transaction, options: Options): Promise<FieldSpec[]>
   /**
    * Checks across cells of one row (an address needs its city…), after the cell checks passed;
