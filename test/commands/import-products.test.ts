@@ -239,18 +239,19 @@ describe('erp import products', () => {
     expect((await products(slug)).map((p) => p.name)).to.deep.equal(['Thing', 'Other'])
   })
 
-  it('reads BOM, CRLF, tabs and semicolons, Latin-1 with --encoding, and stdin', async () => {
+  it('reads BOM, CRLF, tabs and semicolons, Windows-1252 (detected, or refused as UTF-8), and stdin', async () => {
     const slug = await tenant()
     const bom = await imp(slug, file(Buffer.from('\uFEFFsku\tname\r\nT-1\t"Tab\tbed"\r\n')))
     expect(bom.code, bom.stdout).to.equal(0)
     expect(bom.json.result.delimiter).to.equal('\t')
     const latin = Buffer.concat([Buffer.from('sku;name\nL-1;Caf'), Buffer.from([0xe9]), Buffer.from(' cr'), Buffer.from([0xe8]), Buffer.from('me\n')])
-    const wrong = await imp(slug, file(latin))
+    const wrong = await imp(slug, file(latin), '--encoding', 'utf8')
     expect(wrong.code).to.equal(65)
     expect(wrong.json.error.message).to.match(/:2: the file is not valid UTF-8/)
-    expect(wrong.json.error.actions[0]).to.contain('--encoding latin1')
-    const right = await imp(slug, file(latin), '--encoding', 'latin1')
+    expect(wrong.json.error.actions[0]).to.contain('--encoding windows-1252')
+    const right = await imp(slug, file(latin))
     expect(right.code, right.stdout).to.equal(0)
+    expect(right.json.result.encoding).to.equal('windows-1252')
     const stdin = await runCli(['import', 'products', '-', '--tenant', slug, '--json'], { input: 'sku,name\nS-1,From stdin\n' })
     expect(stdin.code, stdin.stdout).to.equal(0)
     expect(stdin.json.result.file).to.equal('stdin')

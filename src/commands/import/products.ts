@@ -20,7 +20,7 @@ export default class ImportProducts extends ImportCommand<typeof ImportProducts>
   static examples = [
     '<%= config.bin %> <%= command.id %> products.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> products.csv --mode upsert --errors rejected.csv --batch-ref PIM-2026-11',
-    'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding latin1 --dry-run',
+    'cat export.csv | <%= config.bin %> <%= command.id %> - --map "Item code=sku" --delimiter ";" --encoding windows-1252 --dry-run',
     '<%= config.bin %> <%= command.id %> products.csv --mapping northwind.yaml --lookup categories=categories.csv --dry-run',
     '<%= config.bin %> <%= command.id %> products.csv --map "ProductID=sku" --map "Discontinued=!active" --map "CategoryID=category" --lookup category=categories.csv --ignore-unknown',
     '<%= config.bin %> <%= command.id %> template.csv --template',

@@ -4,7 +4,7 @@ import { conflict, notFound, usageError } from '../errors.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { checkDecimal, checkText, escapeLike, optionalText, Problems } from '../validation.js'
 import { checkAttributeValues, type AttributeValue } from './attributes.js'
-import { categorySubtreeIds, findCategory, getCategory, parseCategoryPath } from './categories.js'
+import { categorySubtreeIds, findCategory, formatCategoryPath, getCategory, parseCategoryPath } from './categories.js'
 
 export const TRACKING_MODES = ['none', 'lot', 'serial'] as const
 export type TrackingMode = (typeof TRACKING_MODES)[number]
@@ -142,9 +142,9 @@ async function checkFields(
     else {
       const segments = parseCategoryPath(problems, 'category', input.category)
       if (segments) {
-        const category = await findCategory(trx, segments.join('/'))
+        const category = await findCategory(trx, formatCategoryPath(segments))
         if (category) row.category_id = category.id
-        else problems.add('category', `unknown category "${segments.join('/')}"`, { action: 'List categories with: erp categories list' })
+        else problems.add('category', `unknown category "${formatCategoryPath(segments)}"`, { action: 'List categories with: erp categories list' })
       }
     }
   }

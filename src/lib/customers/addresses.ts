@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
 import { notFound } from '../errors.js'
+import { COUNTRY_FORMS, countryCode } from '../fields/country.js'
 import { checkText, optionalText, type Problems } from '../validation.js'
 
 export const ADDRESS_KINDS = ['billing', 'shipping'] as const
@@ -42,7 +43,7 @@ const KEYS: Record<string, keyof AddressInput> = {
 }
 
 /** How the one-string form is written, for help texts and error messages. */
-export const ADDRESS_FORMAT = 'line1=<street>;line2=<more>;city=<city>;postal=<code>;region=<region>;country=<ISO 2-letter code>'
+export const ADDRESS_FORMAT = 'line1=<street>;line2=<more>;city=<city>;postal=<code>;region=<region>;country=<ISO code or English name>'
 
 /**
  * The one-string form of an address used by flags: `key=value` pairs separated by semicolons, e.g.
@@ -79,9 +80,9 @@ export function checkAddress(problems: Problems, field: string, input: AddressIn
   row.city = checkText(problems, `${field}.city`, input.city ?? '', 100)
   row.postal_code = optionalText(problems, `${field}.postalCode`, input.postalCode, 20) ?? null
   row.region = optionalText(problems, `${field}.region`, input.region, 100) ?? null
-  const country = (input.country ?? '').trim().toUpperCase()
-  if (/^[A-Z]{2}$/.test(country)) row.country = country
-  else problems.add(`${field}.country`, `"${input.country}" is not a 2-letter ISO country code (e.g. GB, FR, US)`)
+  const country = countryCode(input.country ?? '')
+  if (country) row.country = country
+  else problems.add(`${field}.country`, `"${input.country}" is not a country: write ${COUNTRY_FORMS}`)
   return row
 }
 

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 
 import { conflict, notFound, usageError } from '../errors.js'
+import { countryCode } from '../fields/country.js'
+import { checkPhoneNumber } from '../fields/phone.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, escapeLike, optionalText, Problems } from '../validation.js'
 import {
   checkAddress, deleteAddress, insertAddresses, listAddresses, makeDefaultAddress,
@@ -75,24 +77,24 @@ function unknownCustomer(code: string) {
   return notFound(`No customer "${code}"`, { actions: ['Search with: erp customers list --search <start of code or name>'], data: { customer: code } })
 }
 
-const PHONE = /^\+?[0-9][0-9 ()./-]{2,29}$/
-
-/** A phone number, or null for a blank one; undefined after recording a problem. */
-export function checkPhone(problems: Problems, field: string, value: string | null): string | null | undefined {
-  if (value === null || value.trim() === '') return null
-  if (PHONE.test(value.trim())) return value.trim()
-  problems.add(field, `"${value}" is not a phone number (digits, spaces, ( ) . / -, an optional leading +)`)
-  return undefined
+/**
+ * A phone number, or null for a blank one; undefined after recording a problem. Read in the
+ * customer's country when it is known (see fields/phone.ts): normalised when valid there, else kept
+ * as written when it reads as a number at all.
+ */
+export function checkPhone(problems: Problems, field: string, value: string | null, country?: string | null): string | null | undefined {
+  return checkPhoneNumber(problems, field, value, country)
 }
 
-async function checkFields(trx: Knex.Transaction, problems: Problems, input: CustomerFields): Promise<Record<string, unknown>> {
+/** `country` (the customer's billing or shipping country, when known) is where the phone number is read. */
+async function checkFields(trx: Knex.Transaction, problems: Problems, input: CustomerFields, country?: string | null): Promise<Record<string, unknown>> {
   const row: Record<string, unknown> = {}
   if (input.name !== undefined) row.name = checkText(problems, 'name', input.name, 300)
   if (input.email !== undefined) {
     row.email = input.email === null || input.email.trim() === '' ? null : checkEmail(problems, 'email', input.email)
   }
   if (input.phone !== undefined) {
-    row.phone = checkPhone(problems, 'phone', input.phone)
+    row.phone = checkPhone(problems, 'phone', input.phone, country)
   }
   if (input.taxId !== undefined) row.tax_id = optionalText(problems, 'taxId', input.taxId, 40)
   if (input.creditLimit !== undefined) {
@@ -117,7 +119,8 @@ async function checkFields(trx: Knex.Transaction, problems: Problems, input: Cus
 export async function createCustomer(trx: Knex.Transaction, input: CreateCustomerInput): Promise<CustomerDetail> {
   const problems = new Problems()
   if (!CODE.test(input.code)) problems.add('code', `"${input.code}" is not a customer code: ${CODE_RULE}`)
-  const row = await checkFields(trx, problems, input)
+  const addressed = [...(input.addresses ?? [])].sort((a, b) => Number(b.kind === 'billing') - Number(a.kind === 'billing'))
+  const row = await checkFields(trx, problems, input, addressed.length > 0 ? countryCode(addressed[0].country ?? '') : null)
   const addresses = (input.addresses ?? []).map((address, i) => ({
     row: checkAddress(problems, `addresses[${i}]`, address),
     isDefault: address.isDefault ?? false,

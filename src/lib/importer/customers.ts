@@ -1,6 +1,7 @@
 import { ADDRESS_KINDS, checkAddress, type AddressKind } from '../customers/addresses.js'
 import { checkPhone } from '../customers/customers.js'
 import { CODE, CODE_RULE } from '../customers/groups.js'
+import { countryCode } from '../fields/country.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkEmail, checkInteger, checkText, optionalText, type Problems } from '../validation.js'
 import { assignments, changedSql, type ColumnSpec } from './assignments.js'
@@ -20,7 +21,8 @@ const blankIsNull = (check: (p: Problems, v: string) => string | null | undefine
 const COLUMNS: ColumnSpec[] = [
   { field: { key: 'name', required: (m) => m !== 'update', text: true, doc: 'The customer\'s name.', example: 'Alfreds Futterkiste', check: (p, v) => checkText(p, 'name', v, 300) }, column: 'name' },
   { field: { key: 'email', text: true, doc: 'Email address.', example: 'orders@example.com', check: blankIsNull((p, v) => checkEmail(p, 'email', v)) }, column: 'email' },
-  { field: { key: 'phone', text: true, doc: 'Phone number.', example: '+49 30 1234567', check: (p, v) => checkPhone(p, 'phone', v) }, column: 'phone' },
+  // Read in checkRow, with the customer's country.
+  { field: { key: 'phone', aliases: ['telephone', 'tel'], text: true, doc: 'Phone number, read in the customer\'s country (kept as written, normalised when valid).', example: '(030) 1234567', check: (_p, v) => (v.trim() === '' ? null : v.trim()) }, column: 'phone' },
   { field: { key: 'tax_id', aliases: ['vat', 'vat number'], text: true, doc: 'VAT or tax number.', example: 'DE123456789', check: (p, v) => optionalText(p, 'taxId', v, 40) ?? null }, column: 'tax_id' },
   {
     field: { key: 'credit_limit', type: 'decimal', doc: 'Credit limit (2 decimals at most).', example: '5000', check: blankIsNull((p, v) => checkDecimal(p, 'creditLimit', v, { precision: 14, scale: 2, nonNegative: true })) },
@@ -74,7 +76,10 @@ export const customersSpec: EntitySpec<BulkLoadOption> = {
     ]
   },
 
-  /** An address is all or nothing: once one of its cells is filled, it must be complete and valid. */
+  /**
+   * An address is all or nothing: once one of its cells is filled, it must be complete and valid.
+   * The phone is read in the billing (else shipping) country.
+   */
   checkRow(problems, row) {
     for (const kind of ADDRESS_KINDS) {
       const cells = ADDRESS_PARTS.map(([part]) => row[`${kind}_${part}`] ?? null)
@@ -84,6 +89,11 @@ export const customersSpec: EntitySpec<BulkLoadOption> = {
       const checked = checkAddress(problems, kind, { kind, ...input } as never)
       for (const p of problems.list.slice(before)) p.field = `${kind}_${p.field.split('.').pop()!.replace('postalCode', 'postal_code')}`
       if (problems.list.length === before) row[`${kind}_country`] = checked.country as string
+    }
+    if (row.phone !== undefined && row.phone !== null) {
+      const country = [row.billing_country, row.shipping_country].map((c) => (c ? countryCode(c) : null)).find((c) => c !== null)
+      const phone = checkPhone(problems, 'phone', row.phone, country)
+      if (phone !== undefined) row.phone = phone
     }
   },
 

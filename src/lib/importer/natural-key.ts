@@ -24,6 +24,7 @@ export async function checkNaturalKey(staged: StagedImport, key: NaturalKey): Pr
   const { trx, mode, columns, rows, errors } = staged
   const column = columns.get(key.field)!
   const reject = (sql: string) => trx.raw(`insert into ${errors} (line, field, value, message) ${sql}`)
+  await checkCaseOnlyKeys(staged, key)
   if (mode !== 'insert') {
     await checkDuplicateKeys(staged, key)
     // Most tenants archive little: a look for any archived record first spares a join of every row.
@@ -59,4 +60,58 @@ function checkDuplicateKeys({ trx, columns, rows, errors }: StagedImport, key: N
     value: `s.${column}`,
     message: (first) => `'duplicate ${key.label} in the file (first on line ' || ${first} || ')'`,
   })
+}
+
+const SHOWN = 3
+
+/**
+ * Keys that differ only in case (85123a and 85123A) are two records to the database, and most often
+ * one to the client: never silent. Warned about (the rows stay two records), or with
+ * caseDuplicates 'refuse' rejected: a row whose key an earlier row of the file has in another case,
+ * and a row whose key an existing record has in another case. Two set-based statements each way.
+ */
+export async function checkCaseOnlyKeys(staged: StagedImport, key: NaturalKey): Promise<void> {
+  const { trx, columns, rows, errors, file } = staged
+  const column = columns.get(key.field)!
+  const { rows: anyExisting } = await trx.raw(`select exists (select 1 from ${key.table}) as any`)
+  const existing = anyExisting[0].any as boolean
+  const refuse = staged.caseDuplicates === 'refuse'
+  if (refuse) {
+    await trx.raw(`insert into ${errors} (line, field, value, message)
+      select line, field, value, message from (
+        select s.line, '${key.field}'::text as field, s.${column} as value,
+               ('${key.label} differs only in case from ' || first_value(s.${column}) over by_key || ' on line ' || (first_value(s.line) over by_key)::text)::text as message,
+               first_value(s.${column}) over by_key as first_key
+          from ${rows} s
+        window by_key as (partition by lower(s.${column}) order by s.line)) k
+      where value <> first_key`)
+    if (existing) {
+      await trx.raw(`insert into ${errors} (line, field, value, message)
+        select s.line, '${key.field}', s.${column}, '${key.label} differs only in case from the existing ' || t.${key.field} || ' (--case-duplicates warn keeps both)'
+        from ${rows} s join ${key.table} t on lower(t.${key.field}) = lower(s.${column}) and t.${key.field} <> s.${column}
+        where not exists (select 1 from ${key.table} x where x.${key.field} = s.${column})`)
+    }
+    return
+  }
+  const { rows: inFile } = await trx.raw(`select keys, count(*) over ()::int as total from (
+      select lower(k), array_agg(k order by first) as keys, min(first) as first
+        from (select s.${column} as k, min(s.line) as first from ${rows} s group by s.${column}) d
+       group by lower(k) having count(*) > 1) c
+    order by first limit ${SHOWN}`)
+  if (inFile.length > 0) {
+    const shown = (inFile as { keys: string[] }[]).map((r) => r.keys.join(' / ')).join(', ')
+    const more = inFile[0].total > inFile.length ? ` and ${inFile[0].total - inFile.length} more` : ''
+    staged.warn(`${file}: ${inFile[0].total} ${key.label}(s) come in several cases (${shown}${more}); each spelling is a ${key.thing} of its own (--case-duplicates refuse rejects them)`)
+  }
+  if (!existing) return
+  const { rows: against } = await trx.raw(`select k, t.${key.field} as existing, count(*) over ()::int as total
+      from (select distinct s.${column} as k from ${rows} s) d
+      join ${key.table} t on lower(t.${key.field}) = lower(d.k) and t.${key.field} <> d.k
+     where not exists (select 1 from ${key.table} x where x.${key.field} = d.k)
+     order by k limit ${SHOWN}`)
+  if (against.length > 0) {
+    const shown = (against as { k: string; existing: string }[]).map((r) => `${r.k} (existing: ${r.existing})`).join(', ')
+    const more = against[0].total > against.length ? ` and ${against[0].total - against.length} more` : ''
+    staged.warn(`${file}: ${against[0].total} ${key.label}(s) differ only in case from existing ${key.thing}s: ${shown}${more}; they are new ${key.thing}s (--case-duplicates refuse rejects them)`)
+  }
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 
 import { invalidData } from '../errors.js'
 import { convertAttributeValue, type Attribute } from '../catalog/attributes.js'
-import { parseCategoryPath } from '../catalog/categories.js'
+import { formatCategoryPath, parseCategoryPath } from '../catalog/categories.js'
 import { checkBarcode, checkSku, checkTaxClass, checkTracking } from '../catalog/products.js'
 import { quoteLiteral } from '../db/identifiers.js'
 import { checkDecimal, checkText, optionalText, type Problems } from '../validation.js'
@@ -66,7 +66,8 @@ const CATEGORY_FIELD: FieldSpec = {
   // A catalog repeats a few hundred paths over its rows: each is parsed once.
   check: rememberValid((p, v) => {
     if (v.trim() === '') return null
-    return parseCategoryPath(p, 'category', v)?.join('/')
+    const names = parseCategoryPath(p, 'category', v)
+    return names && formatCategoryPath(names)
   }),
 }
 
@@ -232,10 +233,7 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
  * level (one INSERT … SELECT per depth), or only counted.
  */
 async function createCategories({ trx, rows, staging }: StagedImport, column: string, countOnly: boolean): Promise<number> {
-  const paths = await staging.create('import_paths', `as
-    select distinct array_to_string(parts[1:d], '/') as path, d as depth, parts[d] as name, array_to_string(parts[1:d - 1], '/') as parent
-    from (select string_to_array(path, '/') as parts from (select distinct ${column} as path from ${rows} where ${column} is not null) p) x,
-         generate_series(1, cardinality(parts)) d`)
+  const paths = await staging.create('import_paths', `as ${categoryLevelsSql(`select distinct ${column} as path from ${rows} where ${column} is not null`)}`)
   const { rows: missing } = await trx.raw(`select count(*)::int as n, coalesce(max(depth), 0) as depth from ${paths} i
     where not exists (select 1 from categories c where c.path = i.path)`)
   if (countOnly || missing[0].n === 0) return missing[0].n
@@ -248,6 +246,21 @@ async function createCategories({ trx, rows, staging }: StagedImport, column: st
     created += result.rowCount ?? 0
   }
   return created
+}
+
+/**
+ * Every level of the (escaped, canonical) paths a query returns as `path`: (path, depth, name,
+ * parent path). A path is split on each "/" that is no escape: escaped backslashes and slashes are
+ * first set aside as chr(1) and chr(2) (no category name holds a control character), then put back
+ * escaped in paths and unescaped in names.
+ */
+export function categoryLevelsSql(pathsQuery: string): string {
+  const back = (text: string) => `replace(replace(${text}, chr(1), '\\\\'), chr(2), '\\/')`
+  const name = (text: string) => `replace(replace(${text}, chr(2), '/'), chr(1), '\\')`
+  return `select distinct ${back(`array_to_string(parts[1:d], '/')`)} as path, d as depth, ${name('parts[d]')} as name,
+      ${back(`array_to_string(parts[1:d - 1], '/')`)} as parent
+    from (select string_to_array(replace(replace(path, '\\\\', chr(1)), '\\/', chr(2)), '/') as parts from (${pathsQuery}) p) x,
+         generate_series(1, cardinality(parts)) d`
 }
 
 /**

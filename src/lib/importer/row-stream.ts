@@ -39,6 +39,8 @@ export class RowStream extends Transform {
   changesCells = false
   /** The first valid rows as the fields receive them (for a dry run's preview). */
   readonly preview: PreviewRow[] = []
+  /** Cells whose leading or trailing whitespace the checks will drop, and the first of them. */
+  trimmed: { count: number; first?: { line: number; column: string } } = { count: 0 }
   private mapping: ColumnRead[] = []
   private constants: { field: number; value: string | null }[] = []
   private headerLength = 0
@@ -61,7 +63,8 @@ export class RowStream extends Transform {
   ) {
     super({ writableHighWaterMark: 1 << 20 })
     this.fieldIndex = new Map(fields.map((f, i) => [f.key, i]))
-    this.reader = new CsvReader(source.delimiter, source.encoding === 'latin1' ? 'latin1' : 'utf8', source.name)
+    // The source hands on UTF-8, whatever the file's encoding.
+    this.reader = new CsvReader(source.delimiter, 'utf8', source.name)
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -139,6 +142,10 @@ export class RowStream extends Transform {
         ;(problems ??= []).push({ column: header, value: raw.replaceAll('\u0000', '\\0'), message: 'contains a NUL byte (binary data is not text)' })
         continue
       }
+      if (raw.length > 0 && hasOuterSpace(raw)) {
+        this.trimmed.count++
+        this.trimmed.first ??= { line, column: header }
+      }
       if (spec.text) raw = unguardFormula(raw)
       const cell = this.cell
       const converted = convert ? convert(cell, raw) : raw
@@ -173,4 +180,13 @@ export class RowStream extends Transform {
     for (const v of values) out += `\t${copyText(v)}`
     return `${out}\n`
   }
+}
+
+/** Whether trimming changes a non-blank cell; cheap for the usual cell, which starts and ends with a visible ASCII character. */
+function hasOuterSpace(text: string): boolean {
+  const a = text.charCodeAt(0)
+  const z = text.charCodeAt(text.length - 1)
+  if (a > 32 && a < 0x80 && z > 32 && z < 0x80) return false
+  const trimmed = text.trim()
+  return trimmed !== '' && trimmed !== text
 }

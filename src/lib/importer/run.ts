@@ -12,8 +12,8 @@ import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
 import { prepareMapping, type MappingInput } from './mapping/prepare.js'
 import { RowStream, type PreviewRow } from './row-stream.js'
-import { openSource, type Encoding } from './source.js'
-import type { EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
+import { openSource, type Encoding, type ReadEncoding } from './source.js'
+import type { CaseDuplicates, EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
 export type { RowError } from './rejects.js'
 
@@ -42,6 +42,8 @@ export interface ImportInput {
   skipInvalid?: boolean
   /** The operator's reference for this import (kept in the summary and the audit log). */
   batchRef?: string
+  /** Keys differing only in case: a warning (default), or refused rows. */
+  caseDuplicates?: CaseDuplicates
   stdin?: NodeJS.ReadableStream
   onProgress?: (progress: ImportProgress) => void
   /** Called with the file's sha256 once it has been read (also when the import then fails). */
@@ -56,7 +58,8 @@ export interface ImportSummary {
   batchRef: string | null
   sha256: string
   delimiter: string
-  encoding: Encoding
+  /** The encoding the file was read in (what auto chose). */
+  encoding: ReadEncoding
   /** Data rows read (the header not counted). */
   rows: number
   inserted: number
@@ -76,6 +79,10 @@ export interface ImportSummary {
   decimalComma: boolean
   /** A dry run: the first valid rows as the fields receive them, after the mapping. */
   preview?: PreviewRow[]
+  /** Cells whose leading or trailing whitespace was removed (quoted or not). */
+  trimmedCells: number
+  /** What the operator should look at although nothing was refused (trimmed cells, keys differing only in case). */
+  warnings: string[]
   seconds: number
 }
 
@@ -136,9 +143,15 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
       trace('staged')
       const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
+      const warnings: string[] = []
+      if (rows.trimmed.count > 0) {
+        const first = rows.trimmed.first!
+        warnings.push(`${rows.trimmed.count} cell(s) had spaces before or after the text, which were removed (quoted or not; first: ${source.name}:${first.line} column "${first.column}")`)
+      }
       const staged: StagedImport = {
         trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
         columns: present, rows: rowsTable, errors: errorsTable, staging, trace,
+        caseDuplicates: input.caseDuplicates ?? 'warn', warn: (message) => warnings.push(message),
       }
       await trx.raw(`analyze ${rowsTable}`)
       await spec.validate(staged, options)
@@ -192,6 +205,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         ignored: rows.ignored,
         decimalComma: rows.decimalComma,
         ...(staged.dryRun ? { preview: rows.preview } : {}),
+        trimmedCells: rows.trimmed.count,
+        warnings,
         seconds: Math.round(performance.now() - started) / 1000,
       }
     } finally {

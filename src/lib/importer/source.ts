@@ -6,14 +6,22 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 
 import { ErpError, ErrorKind, invalidData, usageError } from '../errors.js'
 import { currentIo } from '../io.js'
-import { DELIMITERS, detectDelimiter, hasBom } from '../csv/dialect.js'
+import { DELIMITERS, detectDelimiter } from '../csv/dialect.js'
 
 /**
- * The bytes of a CSV file (or stdin) turned into text: checksummed, metered for progress, decoded
- * from UTF-8 (invalid bytes are an error naming the line) or Latin-1, BOM removed.
+ * The bytes of a CSV file (or stdin) turned into text: checksummed, metered for progress, and
+ * decoded to UTF-8 for the CSV reader. `auto` (the default) reads the byte order mark first (UTF-8,
+ * UTF-16 LE/BE), then takes a first chunk that is valid UTF-8 as UTF-8 (as is ASCII), UTF-16 without
+ * a mark by its zero bytes, and anything else as Windows-1252 (what Excel writes for "CSV" on Western
+ * systems). Decoding other than UTF-8's own check is iconv-lite's. No character is guessed: a byte
+ * invalid in the encoding (UTF-8, or one of the five Windows-1252 leaves undefined), or a C1 control
+ * character read as Latin-1 (which Windows-1252 files put where € “ ” – are), is an error naming
+ * the line.
  */
-export const ENCODINGS = ['utf8', 'latin1'] as const
+export const ENCODINGS = ['auto', 'utf8', 'utf16le', 'utf16be', 'windows-1252', 'latin1'] as const
 export type Encoding = (typeof ENCODINGS)[number]
+/** An encoding read, once `auto` has chosen. */
+export type ReadEncoding = Exclude<Encoding, 'auto'>
 
 export interface SourceInput {
   /** A file path, or '-' for stdin. */
@@ -31,10 +39,10 @@ export interface OpenedSource {
   /** Size in bytes when known (a regular file), for the percentage. */
   size: number | null
   delimiter: string
-  encoding: Encoding
+  encoding: ReadEncoding
   /** The input as read: pipe it into `text` (pipeline(raw, text, …)). */
   raw: Readable
-  /** The bytes, checked (UTF-8) and metered: the CSV reader cuts them into fields. */
+  /** The bytes as UTF-8, checked and metered: the CSV reader cuts them into fields. */
   text: Transform
   /** Bytes read so far. */
   bytesRead(): number
@@ -53,7 +61,6 @@ export function parseDelimiter(value: string | undefined): string | undefined {
 }
 
 export async function openSource(input: SourceInput): Promise<OpenedSource> {
-  const encoding = input.encoding ?? 'utf8'
   let raw: Readable
   let name: string
   let size: number | null = null
@@ -83,11 +90,13 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   }
 
   const first = await peek(raw)
-  if (first === null || first.length === 0 || (first.length <= 3 && hasBom(first))) {
+  const marked = byteOrderMark(first)
+  if (first === null || first.length === 0 || (marked && first.length <= marked.length)) {
     throw invalidData(`${name}: the file is empty (expected a header line, then one row per line)`, { data: { file: name } })
   }
+  const encoding = chooseEncoding(input.encoding ?? 'auto', first, marked, name)
   const delimiter = input.delimiter ?? detectDelimiter(first)
-  const decoder = new Decoder(encoding, name)
+  const decoder = encoding === 'utf8' ? new Utf8Check(name, input.encoding !== 'utf8') : await transcoder(encoding, name)
   return {
     name,
     size,
@@ -129,18 +138,62 @@ function peek(stream: Readable): Promise<Buffer | null> {
   })
 }
 
-/**
- * Passes the bytes through (the CSV reader decodes them), hashing and counting them on the way. UTF-8
- * input is checked with the native validator, chunks cut at character boundaries.
- */
-class Decoder extends Transform {
-  bytes = 0
-  private readonly hash: Hash = createHash('sha256')
-  private hex?: string
-  private newlines = 0
-  private carry: Buffer | null = null
+const BOMS: { encoding: ReadEncoding; bytes: number[] }[] = [
+  { encoding: 'utf8', bytes: [0xef, 0xbb, 0xbf] },
+  { encoding: 'utf16le', bytes: [0xff, 0xfe] },
+  { encoding: 'utf16be', bytes: [0xfe, 0xff] },
+]
 
-  constructor(private readonly encoding: Encoding, private readonly name: string) {
+/** The byte order mark the input starts with, if any. */
+function byteOrderMark(first: Buffer | null): { encoding: ReadEncoding; length: number } | undefined {
+  if (first === null) return undefined
+  const found = BOMS.find((b) => b.bytes.every((byte, i) => first[i] === byte))
+  return found && { encoding: found.encoding, length: found.bytes.length }
+}
+
+/**
+ * The encoding to read with: the one asked for, or (auto) the byte order mark's, UTF-16 by its zero
+ * bytes, UTF-8 when the first chunk is valid UTF-8, else Windows-1252. A mark that contradicts the
+ * encoding asked for is an error: the file says what it is.
+ */
+function chooseEncoding(asked: Encoding, first: Buffer, marked: { encoding: ReadEncoding } | undefined, name: string): ReadEncoding {
+  if (marked && asked !== 'auto' && asked !== marked.encoding) {
+    throw usageError(`${name} starts with a ${marked.encoding === 'utf8' ? 'UTF-8' : `UTF-16 ${marked.encoding.slice(5).toUpperCase()}`} byte order mark, but --encoding ${asked} was given`, {
+      actions: ['Leave --encoding out (auto reads the mark), or pass the encoding the mark names'],
+      data: { file: name, encoding: marked.encoding },
+    })
+  }
+  if (asked !== 'auto') return asked
+  if (marked) return marked.encoding
+  const utf16 = utf16ByZeros(first)
+  if (utf16) return utf16
+  return isUtf8(first.subarray(0, completeUtf8Length(first))) ? 'utf8' : 'windows-1252'
+}
+
+/** UTF-16 without a mark: text with Latin letters has a zero byte in every other position. */
+function utf16ByZeros(b: Buffer): ReadEncoding | undefined {
+  const pairs = Math.min(b.length >> 1, 4096)
+  if (pairs < 2) return undefined
+  let evenZeros = 0
+  let oddZeros = 0
+  for (let i = 0; i < pairs; i++) {
+    if (b[2 * i] === 0) evenZeros++
+    if (b[2 * i + 1] === 0) oddZeros++
+  }
+  if (oddZeros >= pairs * 0.4 && evenZeros === 0) return 'utf16le'
+  if (evenZeros >= pairs * 0.4 && oddZeros === 0) return 'utf16be'
+  return undefined
+}
+
+/** Hashes and counts the bytes on the way through: what every decoder shares. */
+abstract class Metered extends Transform {
+  bytes = 0
+  protected readonly hash: Hash = createHash('sha256')
+  private hex?: string
+  /** Newlines passed so far (in the text), for the line of an error. */
+  protected newlines = 0
+
+  constructor(protected readonly name: string) {
     super({ highWaterMark: 1 << 20 })
   }
 
@@ -148,21 +201,31 @@ class Decoder extends Transform {
     this.hex ??= this.hash.digest('hex')
     return this.hex
   }
+}
+
+/**
+ * UTF-8: the bytes pass through (the CSV reader decodes them), checked with the native validator,
+ * chunks cut at character boundaries. `chosen` says the encoding was detected, not asked for.
+ */
+class Utf8Check extends Metered {
+  private carry: Buffer | null = null
+
+  constructor(name: string, private readonly chosen: boolean) {
+    super(name)
+  }
 
   override _transform(input: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(input)
     let chunk = this.carry ? Buffer.concat([this.carry, input]) : input
     this.carry = null
-    if (this.encoding === 'utf8') {
-      const cut = completeUtf8Length(chunk)
-      if (cut < chunk.length) {
-        this.carry = chunk.subarray(cut)
-        chunk = chunk.subarray(0, cut)
-      }
-      if (!isUtf8(chunk)) {
-        done(this.invalidUtf8(chunk))
-        return
-      }
+    const cut = completeUtf8Length(chunk)
+    if (cut < chunk.length) {
+      this.carry = chunk.subarray(cut)
+      chunk = chunk.subarray(0, cut)
+    }
+    if (!isUtf8(chunk)) {
+      done(this.invalidUtf8(chunk))
+      return
     }
     this.bytes += chunk.length
     this.newlines += countNewlines(chunk)
@@ -180,9 +243,69 @@ class Decoder extends Transform {
   private invalidUtf8(chunk: Buffer): ErpError {
     const at = firstInvalidUtf8(chunk)
     const line = this.newlines + countNewlines(chunk.subarray(0, at)) + 1
-    return invalidData(`${this.name}:${line}: the file is not valid UTF-8 (byte offset ${this.bytes + at})`, {
-      actions: ['If the file was saved as Latin-1 / Windows-1252 (older Excel), pass --encoding latin1', 'Or save it again as "CSV UTF-8"'],
+    const why = this.chosen ? ' (its start is, so it was read as UTF-8)' : ''
+    return invalidData(`${this.name}:${line}: the file is not valid UTF-8${why} (byte offset ${this.bytes + at})`, {
+      actions: ['If the file was saved by older Excel ("CSV" rather than "CSV UTF-8"), pass --encoding windows-1252', 'Or save it again as "CSV UTF-8"'],
       data: { file: this.name, line, byteOffset: this.bytes + at },
+    })
+  }
+}
+
+/** Code points a decoded text must not hold: what an undefined byte decodes to, or C1 controls for Latin-1. */
+const UNDEFINED: Record<Exclude<ReadEncoding, 'utf8'>, RegExp | null> = {
+  'windows-1252': /\ufffd/,
+  latin1: /[\u0080-\u009f]/,
+  utf16le: null,
+  utf16be: null,
+}
+
+type IconvDecoder = { write(b: Buffer): string; end(): string | undefined }
+
+/** Another encoding: decoded by iconv-lite (byte order mark dropped), passed on as UTF-8. */
+async function transcoder(encoding: Exclude<ReadEncoding, 'utf8'>, name: string): Promise<Metered> {
+  const iconv = (await import('iconv-lite')).default
+  return new Transcoder(encoding, name, iconv.getDecoder(encoding === 'windows-1252' ? 'windows1252' : encoding) as IconvDecoder)
+}
+
+class Transcoder extends Metered {
+  constructor(private readonly encoding: Exclude<ReadEncoding, 'utf8'>, name: string, private readonly decoder: IconvDecoder) {
+    super(name)
+  }
+
+  override _transform(input: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(input)
+    this.bytes += input.length
+    this.pass(this.decoder.write(input), done)
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.pass(this.decoder.end() ?? '', done)
+  }
+
+  private pass(text: string, done: TransformCallback): void {
+    const refused = UNDEFINED[this.encoding]
+    const at = refused ? text.search(refused) : -1
+    if (at !== -1) {
+      done(this.undefinedCharacter(text, at))
+      return
+    }
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.newlines++
+    done(null, text === '' ? undefined : Buffer.from(text, 'utf8'))
+  }
+
+  private undefinedCharacter(text: string, at: number): ErpError {
+    let line = this.newlines + 1
+    for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++
+    const latin1 = this.encoding === 'latin1'
+    const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(2, '0')
+    const message = latin1
+      ? `${this.name}:${line}: byte 0x${code} read as Latin-1 is an invisible control character, not text`
+      : `${this.name}:${line}: the file has a byte that is no character in Windows-1252`
+    return invalidData(message, {
+      actions: latin1
+        ? ['Files from Excel and Windows are Windows-1252 (where that byte is € “ ” – …): pass --encoding windows-1252, or leave --encoding out']
+        : ['Check the encoding the file was saved in (UTF-8? UTF-16?) and pass it with --encoding', 'Or save it again as "CSV UTF-8"'],
+      data: { file: this.name, line, encoding: this.encoding },
     })
   }
 }

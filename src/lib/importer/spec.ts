@@ -52,7 +52,14 @@ export interface StagedImport {
   staging: Staging
   /** Timing notes on stderr when ERP_IMPORT_TRACE is set (profiling large imports). */
   trace: (what: string) => void
+  /** Keys that differ from another only in case (85123a, 85123A): warned about, or refused. */
+  caseDuplicates: CaseDuplicates
+  /** A warning for the operator, in the summary (and on stderr). */
+  warn: (message: string) => void
 }
+
+export const CASE_DUPLICATES = ['warn', 'refuse'] as const
+export type CaseDuplicates = (typeof CASE_DUPLICATES)[number]
 
 export interface MergeCounts {
   inserted: number
@@ -67,8 +74,10 @@ export interface MergeCounts {
  */
 export interface EntitySpec<Options = unknown> {
   entity: string
-  /** The natural key field (sku, code, email…): always required. */
+  /** The natural key field (sku, code, email…): required, unless the keyFrom columns are there. */
   key: string
+  /** Columns from which checkRow builds the key when its column is absent (a category's parent and name). */
+  keyFrom?: string[]
   fields(trx: Knex.Transaction, options: Options): Promise<FieldSpec[]>
   /**
    * Checks across cells of one row (an address needs its city…), after the cell checks passed;

@@ -80,6 +80,7 @@ export const CATEGORY_COLUMNS: Column<Category>[] = [
   { key: 'name' },
   { key: 'products', align: 'right' },
   { key: 'id', align: 'right' },
+  { key: 'description' },
 ]
 
 export const ATTRIBUTE_COLUMNS: Column<Attribute>[] = [

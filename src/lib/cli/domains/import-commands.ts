@@ -28,6 +28,7 @@ export abstract class ImportCommand<T extends typeof Command> extends BaseComman
     const file = (this.args as { file: string }).file
     const input = importInputFrom(file, this.flags as unknown as ImportFlagValues, progress, (sha256) => (this.auditDetails.sha256 = sha256))
     const summary = await this.inTenant((trx) => importCsv(trx, spec, input, options)).finally(() => progress.stop())
+    for (const warning of summary.warnings) this.warning(warning)
     if (summary.rejected > 0) {
       this.warning(`${summary.rejected} row(s) rejected${summary.errorsFile ? ` (see ${summary.errorsFile})` : ''}`)
       this.exitStatus = 1

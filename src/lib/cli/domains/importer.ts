@@ -6,7 +6,7 @@ import { BULK_LOAD_MIN_ROWS } from '../../importer/bulk-load.js'
 import type { ImportInput, ImportProgress, ImportSummary } from '../../importer/run.js'
 import { parseLookupFlags } from '../../importer/mapping/rules.js'
 import { ENCODINGS, parseDelimiter, type Encoding } from '../../importer/source.js'
-import { IMPORT_MODES, type ImportMode } from '../../importer/spec.js'
+import { CASE_DUPLICATES, IMPORT_MODES, type CaseDuplicates, type ImportMode } from '../../importer/spec.js'
 
 /** What the import and export commands share: flags, --map parsing, progress and summary text. */
 
@@ -55,10 +55,20 @@ export const importFlags = {
     description: 'Write a template to the file argument instead of importing (- for stdout): the header and example rows; the fields are explained on the terminal (or in --json)',
   }),
   delimiter: Flags.string({ char: 'd', description: 'Field delimiter: , ; or tab (detected from the header line by default)', helpValue: '<char>' }),
-  encoding: Flags.string({ description: 'Character encoding of the file', options: [...ENCODINGS], default: 'utf8' }),
+  encoding: Flags.string({
+    description: 'Character encoding of the file. auto: a byte order mark (UTF-8, UTF-16), else UTF-8 when the start of the file is valid UTF-8, ' +
+      'else windows-1252 (older Excel\'s "CSV"). latin1 is ISO-8859-1 proper (a byte 0x80-0x9F is refused: such files are windows-1252)',
+    options: [...ENCODINGS],
+    default: 'auto',
+  }),
   errors: Flags.string({ description: 'Write the rejected rows, with an error column, to this CSV file (fix it and import it again)', helpValue: '<file.csv>' }),
   'skip-invalid': Flags.boolean({ description: 'Import the valid rows and reject the invalid ones (default: any invalid row stops the import, nothing written)' }),
   'batch-ref': Flags.string({ description: 'Your reference for this import, kept in the summary and the audit log', helpValue: '<ref>' }),
+  'case-duplicates': Flags.string({
+    description: 'Keys that differ only in case (85123a and 85123A, in the file or against existing records): warn (they stay two records) or refuse those rows',
+    options: [...CASE_DUPLICATES],
+    default: 'warn',
+  }),
 }
 
 /** For the entities whose large loads drop and rebuild indexes (bulk-load.ts). */
@@ -97,6 +107,7 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
     ...(s.decimalComma ? { decimals: 'comma (12,5)' } : {}),
     ...(s.errorsFile ? { errorsFile: s.errorsFile } : {}),
     ...(s.batchRef ? { batchRef: s.batchRef } : {}),
+    ...(s.trimmedCells > 0 ? { trimmedCells: s.trimmedCells } : {}),
     seconds: s.seconds,
     sha256: s.sha256,
   }
@@ -117,6 +128,7 @@ export interface ImportFlagValues {
   errors?: string
   'skip-invalid': boolean
   'batch-ref'?: string
+  'case-duplicates'?: string
   'dry-run': boolean
 }
 
@@ -139,6 +151,7 @@ export function importInputFrom(file: string, flags: ImportFlagValues, progress:
     errorsFile: flags.errors,
     skipInvalid: flags['skip-invalid'],
     batchRef: flags['batch-ref'],
+    caseDuplicates: (flags['case-duplicates'] ?? 'warn') as CaseDuplicates,
     onProgress: (p) => progress.update(progressText(p)),
     onChecksum,
   }

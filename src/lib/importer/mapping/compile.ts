@@ -45,7 +45,7 @@ export interface CompileInput {
   line: number
   header: string[]
   fields: FieldSpec[]
-  spec: Pick<EntitySpec<unknown>, 'entity' | 'key'>
+  spec: Pick<EntitySpec<unknown>, 'entity' | 'key' | 'keyFrom'>
   mode: ImportMode
   rules: MappingRules
   tables: Map<string, LookupTable>
@@ -235,6 +235,8 @@ export function compileMapping(input: CompileInput): CompiledMapping {
       data: { problems: usage },
     })
   }
+  // A key the entity builds from other columns (a category's path from its parent and name) is there when they are.
+  if (!present.has(spec.key) && spec.keyFrom !== undefined && spec.keyFrom.every((k) => present.has(k))) present.add(spec.key)
   for (const f of fields) {
     if ((f.key === spec.key || f.required?.(mode)) && !present.has(f.key)) {
       problems.push(`the required column "${f.key}" is missing${mode === 'update' ? '' : ` (mode ${mode})`}`)
