@@ -9,7 +9,7 @@ import type { PostedMove } from '../stock/moves.js'
 import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
 import type { LinePick } from './line-pick.js'
-import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, stateRefusal, type OrderDetail } from './orders.js'
+import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, withOrderIds, stateRefusal, type OrderDetail } from './orders.js'
 
 export interface FulfilOrderInput {
   order: string | number
@@ -59,7 +59,7 @@ type ChosenLine = FulfilLineRow & { qty: string; serials?: string[] }
  * name its lines and serials as for one order. The error names every order that cannot ship.
  */
 export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInput[]): Promise<FulfilOrdersResult> {
-  const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
+  const wanted = distinct(await withOrderIds(trx, inputs), (i) => parseOrderRef(i.order))
   const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
   const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
   const open = locked.filter((o) => {
