@@ -90,74 +90,86 @@ export const ordersSpec: EntitySpec<OrdersImportOptions> = {
   },
 
   async validate(staged) {
-    const { trx, columns, rows, errors, staging } = staged
+    const { trx, columns, rows, errors, staging, trace } = staged
     const c = (key: string) => `s.${columns.get(key)!}`
-    const date = columns.has('date') ? `coalesce(${c('date')}::date, ?::date)` : '?::date'
-    const discount = columns.has('discount_percent') ? `${c('discount_percent')}::numeric` : 'null::numeric'
     const [{ today }] = await queryRows<{ today: string }>(trx, `select to_char(current_date, 'YYYY-MM-DD') as today`)
-    // One row per line: the customer, its price list (its group's, or the tenant's default), the product and its tax rate.
+    // Today as a constant: Citus refuses a non-immutable function in some writes (docs/citus.md).
+    const date = columns.has('date') ? `coalesce(${c('date')}::date, ${quoteLiteral(today)}::date)` : `${quoteLiteral(today)}::date`
+    const discount = columns.has('discount_percent') ? `${c('discount_percent')}::numeric` : 'null::numeric'
+    const mode = await roundingMode(trx)
+    const currencies = await queryRows<{ currency: string }>(trx, 'select distinct currency from price_lists')
+    const scale = `case pl.currency ${currencies.map((x) => `when ${quoteLiteral(x.currency)} then ${currencyScale(x.currency)}`).join(' ')} else 2 end`
+    const r = (expression: string) => roundSql(expression, 'sc.scale', mode)
+    // One row per line, in one statement: the customer and its price list (its group's, or the
+    // tenant's default), the product and its tax rate, the order's first row (what every row of it
+    // must repeat), a reference the tenant already has, and the line's amounts by the price
+    // resolver's steps 3 to 6 (base, discount, tax, net, gross).
     const lines = await staging.create('order_lines', `as
       select s.line, ${c('external_ref')} as external_ref, ${c('customer')} as customer_code, cu.id as customer_id,
              cu.archived_at is not null as customer_archived, ${date} as order_date,
              ${c('sku')} as sku_given, p.id as product_id, p.sku, p.name, p.active and p.archived_at is null as sellable,
              p.archived_at is not null as archived, p.tax_class, tr.rate as tax_rate,
-             ${c('quantity')}::numeric as qty, ${c('unit_price')}::numeric as unit_price, ${discount} as discount_percent,
-             pl.id as list_id, pl.code as list_code, pl.currency, pl.tax_inclusive
-        from ${rows} s
+             s.qty, s.unit_price, s.discount_percent,
+             pl.id as list_id, pl.code as list_code, pl.currency, pl.tax_inclusive, sc.scale, taken.id as taken_by,
+             row_number() over by_ref as line_no,
+             first_value(${c('customer')}) over by_ref as first_customer, first_value(${date}) over by_ref as first_date,
+             first_value(s.line) over by_ref as first_line,
+             sum(s.qty * s.unit_price) over (partition by ${c('external_ref')}) as order_total,
+             b.base, d.discount, t.tax,
+             case when pl.tax_inclusive then b.base - d.discount - t.tax else b.base - d.discount end as net,
+             case when pl.tax_inclusive then b.base - d.discount else b.base - d.discount + t.tax end as gross
+        from (select s.*, ${c('quantity')}::numeric as qty, ${c('unit_price')}::numeric as unit_price, ${discount} as discount_percent
+                from ${rows} s) s
         left join customers cu on cu.code = ${c('customer')}
         left join customer_groups g on g.id = cu.group_id
         left join price_lists pl on pl.id = coalesce(g.price_list_id, (select d.id from price_lists d where d.is_default))
         left join products p on p.sku = ${c('sku')}
-        left join tax_rates tr on tr.tax_class = p.tax_class`, [today])
-    await trx.raw(`analyze ${lines}`)
-    const reject = (field: string, value: string, message: string, where: string) => trx.raw(`insert into ${errors} (line, field, value, message)
-      select line, field, value, message from (
-        select k.line, '${field}'::text as field, (${value})::text as value, (${message})::text as message from ${lines} k where ${where}) x`)
-    await reject('customer', 'k.customer_code', `'no customer with this code (see erp customers list)'`, 'k.customer_id is null')
-    await reject('customer', 'k.customer_code', `'the customer is archived (erp customers restore brings it back)'`, 'k.customer_archived')
-    await reject('customer', 'k.customer_code', `'neither the customer''s group nor the tenant has a price list (erp price-lists create --default)'`,
-      'k.customer_id is not null and k.list_id is null')
-    await reject('sku', 'k.sku_given', `'no product with this SKU (see erp products list)'`, 'k.product_id is null')
-    await reject('sku', 'k.sku_given', `case when k.archived then 'the product is archived' else 'the product is inactive' end`,
-      'k.product_id is not null and not k.sellable')
-    await reject('sku', 'k.sku_given', `format('no tax rate for tax class %s (erp taxes set %s <percent>)', k.tax_class, k.tax_class)`,
-      'k.product_id is not null and k.tax_rate is null')
-    await reject('unit_price', 'k.unit_price', `'quantity × unit price is too large for an order line'`, `k.qty * k.unit_price > ${MAX_AMOUNT}`)
-
-    // Every row of one order names its customer and date as its first row does.
-    for (const [field, column, what] of [['customer', 'customer_code', 'customer'], ['date', 'order_date', 'date']] as const) {
-      await trx.raw(`insert into ${errors} (line, field, value, message)
-        select line, field, value, message from (
-          select k.line, '${field}'::text as field, k.${column}::text as value,
-                 format('order %s has %s %s on line %s: every row of an order gives the same ${what}', k.external_ref,
-                        '${what}', (first_value(k.${column}) over by_ref)::text, (first_value(k.line) over by_ref)::text)::text as message,
-                 k.${column} is distinct from first_value(k.${column}) over by_ref as differs
-            from ${lines} k
-          window by_ref as (partition by k.external_ref order by k.line)) x
-        where differs`)
-    }
-    // An order's total must fit too (numeric(18,4)).
+        left join tax_rates tr on tr.tax_class = p.tax_class
+        left join orders taken on taken.external_ref = ${c('external_ref')}
+        cross join lateral (select ${scale} as scale) sc
+        cross join lateral (select ${r('s.qty * s.unit_price')} as base) b
+        cross join lateral (select ${r('b.base * coalesce(s.discount_percent, 0) / 100')} as discount) d
+        cross join lateral (select case when pl.tax_inclusive then ${r('(b.base - d.discount) * tr.rate / (100 + tr.rate)')}
+                                        else ${r('(b.base - d.discount) * tr.rate / 100')} end as tax) t
+      window by_ref as (partition by ${c('external_ref')} order by s.line)`)
+    trace('order lines staged')
+    // Every problem of every line, in one pass: the message is built inside the subquery (Citus' shape, see repeats.ts).
     await trx.raw(`insert into ${errors} (line, field, value, message)
       select line, field, value, message from (
-        select k.line, 'external_ref'::text as field, k.external_ref::text as value,
-               format('order %s totals more than %s', k.external_ref, '${MAX_AMOUNT}')::text as message,
-               sum(k.qty * k.unit_price) over (partition by k.external_ref) > ${MAX_AMOUNT} as too_large
-          from ${lines} k) x
-      where too_large`)
-    // A reference the tenant already has: the partial unique index would refuse it, this names the rows.
-    await trx.raw(`insert into ${errors} (line, field, value, message)
-      select line, field, value, message from (
-        select k.line, 'external_ref'::text as field, k.external_ref::text as value,
-               format('an order with this external reference already exists (SO-%s; erp orders show ext:%s)', o.id, k.external_ref)::text as message
-          from ${lines} k join orders o on o.external_ref = k.external_ref) x`)
+        select k.line, v.field::text as field, v.value::text as value, v.message::text as message
+          from ${lines} k
+          cross join lateral (values
+            ('customer', k.customer_code, case
+               when k.customer_id is null then 'no customer with this code (see erp customers list)'
+               when k.customer_archived then 'the customer is archived (erp customers restore brings it back)'
+               when k.list_id is null then 'neither the customer''s group nor the tenant has a price list (erp price-lists create --default)' end),
+            ('customer', k.customer_code, case when k.customer_code <> k.first_customer then
+               format('order %s has customer %s on line %s: every row of an order gives the same customer', k.external_ref, k.first_customer, k.first_line) end),
+            ('date', k.order_date::text, case when k.order_date <> k.first_date then
+               format('order %s has date %s on line %s: every row of an order gives the same date', k.external_ref, k.first_date, k.first_line) end),
+            ('sku', k.sku_given, case
+               when k.product_id is null then 'no product with this SKU (see erp products list)'
+               when not k.sellable then case when k.archived then 'the product is archived' else 'the product is inactive' end
+               when k.tax_rate is null then format('no tax rate for tax class %s (erp taxes set %s <percent>)', k.tax_class, k.tax_class) end),
+            ('unit_price', k.unit_price::text, case when k.qty * k.unit_price > ${MAX_AMOUNT} then 'quantity × unit price is too large for an order line' end),
+            ('external_ref', k.external_ref, case when k.order_total > ${MAX_AMOUNT} and k.qty * k.unit_price <= ${MAX_AMOUNT} then
+               format('order %s totals more than %s', k.external_ref, '${MAX_AMOUNT}') end),
+            ('external_ref', k.external_ref, case when k.taken_by is not null then
+               format('an order with this external reference already exists (SO-%s; erp orders show ext:%s)', k.taken_by, k.external_ref) end)
+          ) as v(field, value, message)
+         where (k.customer_id is null or k.customer_archived or k.list_id is null or k.customer_code <> k.first_customer
+                or k.order_date <> k.first_date or k.product_id is null or not k.sellable or k.tax_rate is null
+                or k.order_total > ${MAX_AMOUNT} or k.taken_by is not null)
+           and v.message is not null) x`)
   },
 
   async merge(staged, options) {
     const { trx, dryRun } = staged
     // An order is all its lines: one with a rejected line is left out whole (only --skip-invalid gets here with one).
-    const lines = await staged.staging.create('order_valid', `as
-      select k.* from ${staged.staging.table('order_lines')} k
-       where k.external_ref not in (select k2.external_ref from ${staged.staging.table('order_lines')} k2 join ${staged.errors} e on e.line = k2.line)`)
+    const all = staged.staging.table('order_lines')
+    const [{ rejected }] = await queryRows<{ rejected: boolean }>(trx, `select exists (select 1 from ${staged.errors}) as rejected`)
+    const lines = !rejected ? all : await staged.staging.create('order_valid', `as
+      select k.* from ${all} k where k.external_ref not in (select k2.external_ref from ${all} k2 join ${staged.errors} e on e.line = k2.line)`)
     const [counts] = await queryRows<{ orders: number; lines: number }>(trx, `select count(distinct external_ref)::int as orders, count(*)::int as lines from ${lines}`)
     const confirm = options.state === 'confirmed'
     if (dryRun && !confirm) return { inserted: counts.lines, updated: 0, extra: { orders: counts.orders } } satisfies MergeCounts
@@ -166,7 +178,7 @@ export const ordersSpec: EntitySpec<OrdersImportOptions> = {
     if (dryRun) await trx.raw('savepoint import_orders_dry_run')
     let done = false
     try {
-      const { orders, confirmed } = await writeOrders(staged, options, lines, await roundingMode(trx))
+      const { orders, confirmed } = await writeOrders(staged, options, lines)
       done = true
       return { inserted: counts.lines, updated: 0, extra: { orders, ...(confirm ? { confirmed } : {}) } } satisfies MergeCounts
     } finally {
@@ -182,30 +194,15 @@ export function roundSql(expression: string, scale: string, mode: RoundingMode):
   return `(case when mod(abs(${expression}) * power(10::numeric, ${scale}), 2) = 0.5 then trunc(${expression}, ${scale}) else round(${expression}, ${scale}) end)`
 }
 
-async function writeOrders(staged: StagedImport, options: OrdersImportOptions, lines: string, mode: RoundingMode): Promise<{ orders: number; confirmed: number }> {
-  const { trx, staging, trace, dryRun } = staged
-  const currencies = await queryRows<{ currency: string }>(trx, `select distinct currency from ${lines} where currency is not null`)
-  const scale = currencies.length
-    ? `case k.currency ${currencies.map((c) => `when ${quoteLiteral(c.currency)} then ${currencyScale(c.currency)}`).join(' ')} else 2 end`
-    : '2'
-  const r = (expression: string) => roundSql(expression, 'k.scale', mode)
-  // Steps 3 to 6 of the price resolver, per line: base, discount, tax, net and gross.
-  const amounts = await staging.create('order_amounts', `as
-    select k.*, row_number() over (partition by k.external_ref order by k.line)::int as line_no,
-           case when k.tax_inclusive then k.amount - k.tax else k.amount end as net,
-           case when k.tax_inclusive then k.amount else k.amount + k.tax end as gross
-      from (select k.*, case when k.tax_inclusive then ${r('k.amount * k.tax_rate / (100 + k.tax_rate)')} else ${r('k.amount * k.tax_rate / 100')} end as tax
-              from (select k.*, k.base - k.discount as amount
-                      from (select k.*, ${r('k.base * coalesce(k.discount_percent, 0) / 100')} as discount
-                              from (select k.*, ${r('k.qty * k.unit_price')} as base
-                                      from (select k.*, ${scale} as scale from ${lines} k) k) k) k) k) k`)
-  trace('orders priced')
+async function writeOrders(staged: StagedImport, options: OrdersImportOptions, amounts: string): Promise<{ orders: number; confirmed: number }> {
+  const { trx, trace, dryRun } = staged
   const bulkLoad = !dryRun && options.bulkLoad !== false
   const orders = await insertInBulk(trx, { table: 'orders', source: `select distinct external_ref from ${amounts}`, enabled: bulkLoad, trace }, () => trx.raw(
     `insert into orders (customer_id, order_date, currency, scale, price_list, tax_inclusive, net, tax, gross, external_ref)
-     select customer_id, order_date, currency, scale, list_code, tax_inclusive, sum(net), sum(tax), sum(gross), external_ref
+     select min(customer_id), min(order_date), min(currency), min(scale), min(list_code), bool_and(tax_inclusive),
+            sum(net), sum(tax), sum(gross), external_ref
        from ${amounts}
-      group by external_ref, customer_id, order_date, currency, scale, list_code, tax_inclusive
+      group by external_ref
       order by min(line)`))
   trace('orders inserted')
   await insertInBulk(trx, { table: 'order_lines', source: `select from ${amounts}`, enabled: bulkLoad, trace }, () => trx.raw(
