@@ -21,7 +21,12 @@ export async function withBenchDatabase<T>(work: () => Promise<T>): Promise<T> {
   const run = process.env.ERP_TEST_TEMPLATE ? undefined : await buildTemplate(await startTestServer())
   await setUpTestDatabase()
   try {
-    return await work()
+    await setUpTestDatabase()
+    try {
+      return await work()
+    } finally {
+      await tearDownTestDatabase()
+    }
   } finally {
     await tearDownTestDatabase()
     if (run) await dropTemplate(run)

@@ -47,7 +47,7 @@ export default class InvoicesCreate extends BaseCommand<typeof InvoicesCreate> {
     const orders = f.order ?? []
     refuseWithSeveral(orders.length, { line: f.line }, 'order')
     if (f['skip-failing'] && orders.length) {
-      const { done, failures } = await this.inTenant((trx) => skipFailing(trx, orders, orderKeys(orders), (sp, some) => invoiceOrders(sp, some.map((order) => ({ order })))))
+      const { done, failures } = await this.inTenant(async (trx) => skipFailing(trx, orders, await orderKeys(trx, orders), (sp, some) => invoiceOrders(sp, some.map((order) => ({ order })))))
       const result = { items: done?.items ?? [], failures: this.reportSkipped(failures) }
       this.reportDrafts(result)
       return result

@@ -40,7 +40,7 @@ export default class OrdersConfirm extends BaseCommand<typeof OrdersConfirm> {
     const override = this.flags.override
     const orders = this.positionals
     if (this.flags['skip-failing']) {
-      const { done, failures } = await this.inTenant((trx) => skipFailing(trx, orders, orderKeys(orders), (sp, some) => confirmOrders(sp, { orders: some, override })))
+      const { done, failures } = await this.inTenant(async (trx) => skipFailing(trx, orders, await orderKeys(trx, orders), (sp, some) => confirmOrders(sp, { orders: some, override })))
       const result = { items: done?.items ?? [], failures: this.reportSkipped(failures) }
       this.reportConfirmed(result, override)
       return result

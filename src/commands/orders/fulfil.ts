@@ -47,8 +47,8 @@ export default class OrdersFulfil extends BaseCommand<typeof OrdersFulfil> {
     refuseWithSeveral(orders.length, { line: this.flags.line, serial: this.flags.serial }, 'order')
     if (this.flags['skip-failing']) {
       const date = this.flags.date
-      const { done, failures } = await this.inTenant((trx) =>
-        skipFailing(trx, orders, orderKeys(orders), (sp, some) => fulfilOrders(sp, some.map((order) => ({ order })), { date })))
+      const { done, failures } = await this.inTenant(async (trx) =>
+        skipFailing(trx, orders, await orderKeys(trx, orders), (sp, some) => fulfilOrders(sp, some.map((order) => ({ order })), { date })))
       const result = { items: done?.items ?? [], failures: this.reportSkipped(failures) }
       this.reportShipped(result)
       return result

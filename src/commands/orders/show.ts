@@ -11,7 +11,7 @@ export type OrdersShowResult = OrderDetail
 export default class OrdersShow extends BaseCommand<typeof OrdersShow> {
   static summary = 'Show an order: lines, reservations, stock moves and invoices'
   static description = 'Quantities shipped, returned and invoiced per line; what stock it still holds; its documents.'
-  static examples = ['<%= config.bin %> <%= command.id %> 1042', '<%= config.bin %> <%= command.id %> SO-1042 --json']
+  static examples = ['<%= config.bin %> <%= command.id %> 1042', '<%= config.bin %> <%= command.id %> SO-1042 --json', '<%= config.bin %> <%= command.id %> ext:PO-4471']
   static args = { order: Args.string(orderArg) }
   static flags = { tenant: tenantFlag, columns: listFlags.columns, 'no-truncate': listFlags['no-truncate'] }
 

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { distinct, throwIfFailed } from '../batch.js'
 import { ErpError, conflict } from '../errors.js'
 import { transactionNow } from '../db/clock.js'
-import { lockOrders, matchOrderLine, orderReference, parseOrderRef } from '../orders/orders.js'
+import { lockOrders, matchOrderLine, orderReference, parseOrderRef, withOrderIds } from '../orders/orders.js'
 import { Decimal, fixed } from '../pricing/money.js'
 import { queryRows } from '../db/query-rows.js'
 import { Problems, checkDecimal } from '../validation.js'
@@ -112,7 +112,7 @@ export async function invoiceOrder(trx: Knex.Transaction, ref: string | number, 
  * order that cannot be invoiced and why.
  */
 export async function invoiceOrders(trx: Knex.Transaction, inputs: InvoiceOrderInput[]): Promise<InvoiceOrdersResult> {
-  const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
+  const wanted = distinct(await withOrderIds(trx, inputs), (i) => parseOrderRef(i.order))
   const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
   const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
   const shipped = locked.filter((order) => {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 import { usageError } from '../errors.js'
-import { parseOrderRef } from '../orders/orders.js'
+import { resolveOrderRefs } from '../orders/orders.js'
 import { Decimal, currencyScale, fixed } from '../pricing/money.js'
 import { queryRows } from '../db/query-rows.js'
 import { Problems } from '../validation.js'
@@ -43,7 +43,7 @@ export async function listInvoices(trx: Knex.Transaction, input: ListInvoicesInp
   const asOf = checkDay('as-of', input.asOf)
   const before = input.before ?? null
   if (before !== null && !/^\d{1,18}$/.test(before)) throw usageError('--before takes an invoice id')
-  const orderId = input.order === undefined ? null : parseOrderRef(input.order)
+  const orderId = input.order === undefined ? null : (await resolveOrderRefs(trx, [input.order]))[0]
   // --overdue looks at each invoice as it stood on the as-of day (as-of.ts), and shows it so.
   const overdue = Boolean(input.overdue)
   const rows = await queryRows<InvoiceListItem & Partial<Record<'stateAsOf' | 'paidAsOf' | 'dueAsOf', string>>>(

@@ -10,7 +10,7 @@ import { queryRows } from '../db/query-rows.js'
 import { moveDay } from '../stock/move-day.js'
 import { Problems, checkDecimal } from '../validation.js'
 import type { LinePick } from './line-pick.js'
-import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, stateRefusal, type LockedOrder, type OrderDetail } from './orders.js'
+import { getOrder, lockOrders, matchOrderLine, orderReference, parseOrderRef, stateRefusal, withOrderIds, type LockedOrder, type OrderDetail } from './orders.js'
 
 export interface FulfilOrderInput {
   order: string | number
@@ -66,7 +66,7 @@ type ChosenLine = FulfilLineRow & { qty: string; serials?: string[] }
  */
 export async function fulfilOrders(trx: Knex.Transaction, inputs: FulfilOrderInput[], options: FulfilOrdersOptions = {}): Promise<FulfilOrdersResult> {
   const when = await moveDay(trx, options.date)
-  const wanted = distinct(inputs, (i) => parseOrderRef(i.order))
+  const wanted = distinct(await withOrderIds(trx, inputs), (i) => parseOrderRef(i.order))
   const { locked, failures } = await lockOrders(trx, wanted.map((i) => i.order))
   const keys = [...locked.map((o) => orderReference(o.id)), ...failures.map((f) => f.key)]
   const open = locked.filter((o) => {

@@ -4,6 +4,7 @@ import { distinct, type ItemFailure } from '../batch.js'
 import { ErpError, conflict, notFound, usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { queryRows } from '../db/query-rows.js'
+import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { Problems, checkDate } from '../validation.js'
 
 /**
@@ -28,6 +29,8 @@ export interface OrderLine {
   /** The list price an override replaced (null when none was found, or no override). */
   listUnitPrice: string | null
   discount: string
+  /** The percent an imported line was given (erp import orders); null when the price resolver discounted it. */
+  discountPercent: string | null
   taxRate: string
   net: string
   tax: string
@@ -41,6 +44,8 @@ export interface OrderLine {
 export interface Order {
   id: string
   reference: string
+  /** The order's number in the client's own system (unique in the tenant); null when none was given. */
+  externalRef: string | null
   customer: string
   customerName: string
   state: OrderState
@@ -87,20 +92,75 @@ export function matchOrderLine<L extends { line_no: number; sku: string }>(
 }
 
 /** An order named by its id or its reference (SO-123). */
-/** How a batch's failures name these orders (SO-12), whatever form each was given in. */
-export function orderKeys(refs: Array<string | number>): string[] {
-  return refs.map((ref) => orderReference(parseOrderRef(ref)))
+/** How a batch's failures name these orders (SO-12), whatever form each was given in (an unknown ext:REF is NOT_FOUND). */
+export async function orderKeys(trx: Knex.Transaction, refs: Array<string | number>): Promise<string[]> {
+  return (await resolveOrderRefs(trx, refs)).map(orderReference)
 }
 
 export function parseOrderRef(ref: string | number): string {
   const text = String(ref).trim()
   const m = /^(?:SO-)?(\d{1,18})$/i.exec(text)
-  if (!m) throw usageError(`"${text}" is not an order: give its number (123 or SO-123)`, { data: { order: text } })
+  if (!m) {
+    throw usageError(`"${text}" is not an order: give its number (123 or SO-123), or ext:REF for its external reference`, { data: { order: text } })
+  }
   return m[1]
 }
 
+/** The prefix that names an order by its external reference: ext:PO-4471. */
+export const EXTERNAL_REF_PREFIX = 'ext:'
+
+/** The external reference an order name gives (`ext:REF`, the prefix in any case), or undefined for an id. */
+export function externalRefOf(ref: string | number): string | undefined {
+  const text = String(ref)
+  return text.slice(0, EXTERNAL_REF_PREFIX.length).toLowerCase() === EXTERNAL_REF_PREFIX ? text.slice(EXTERNAL_REF_PREFIX.length).trim() : undefined
+}
+
+/** An external reference as stored: 1 to 100 characters, no control characters, no spaces around it. */
+export function checkExternalRef(problems: Problems, field: string, value: string): string | undefined {
+  const text = value.trim()
+  if (text === '') problems.add(field, 'an external reference cannot be empty')
+  else if (text.length > 100) problems.add(field, `an external reference has at most 100 characters (got ${text.length})`)
+  else if (/\p{Cc}/u.test(text)) problems.add(field, 'an external reference cannot hold control characters')
+  else return text
+  return undefined
+}
+
+/**
+ * Order names as ids: 123 and SO-123 are ids; ext:REF is the order whose external reference is
+ * REF (exact, case-sensitive). A name is either, never both, so it cannot be ambiguous. An
+ * unknown external reference is NOT_FOUND; a malformed name a usage error. Other names pass
+ * through as their id.
+ */
+export async function resolveOrderRefs(trx: Knex.Transaction, refs: Array<string | number>): Promise<string[]> {
+  const external = [...new Set(refs.map(externalRefOf).filter((r): r is string => r !== undefined))]
+  const ids = new Map<string, string>()
+  if (external.length) {
+    const rows = await queryRows<{ id: string; external_ref: string }>(
+      trx, 'select id::text, external_ref from orders where external_ref = any(?::text[])', [external],
+    )
+    for (const r of rows) ids.set(r.external_ref, r.id)
+    const missing = external.filter((r) => !ids.has(r))
+    if (missing.length) {
+      throw notFound(`No order with external reference ${missing.map((r) => JSON.stringify(r)).join(', ')}`, {
+        actions: ['Search for it with: erp orders list --external-ref <ref>'],
+        data: { externalRefs: missing },
+      })
+    }
+  }
+  return refs.map((ref) => {
+    const external = externalRefOf(ref)
+    return external === undefined ? parseOrderRef(ref) : ids.get(external)!
+  })
+}
+
+/** The same inputs with their `order` named by id (see resolveOrderRefs). */
+export async function withOrderIds<I extends { order: string | number }>(trx: Knex.Transaction, inputs: I[]): Promise<I[]> {
+  const ids = await resolveOrderRefs(trx, inputs.map((i) => i.order))
+  return inputs.map((input, k) => ({ ...input, order: ids[k] }))
+}
+
 const ORDER_SELECT = `
-  select o.id::text, 'SO-' || o.id as reference, c.code as customer, c.name as "customerName", o.state,
+  select o.id::text, 'SO-' || o.id as reference, o.external_ref as "externalRef", c.code as customer, c.name as "customerName", o.state,
          to_char(o.order_date, 'YYYY-MM-DD') as "orderDate", o.currency, o.price_list as "priceList",
          o.tax_inclusive as "taxInclusive", round(o.net, o.scale)::text as net, round(o.tax, o.scale)::text as tax,
          round(o.gross, o.scale)::text as gross, o.note, o.credit_override as "creditOverride", o.created_at as "createdAt",
@@ -115,6 +175,8 @@ export interface CreateOrderInput {
   /** YYYY-MM-DD, prices as of this date; today by default. */
   date?: string
   note?: string
+  /** The order's number in the client's system: unique in the tenant. */
+  externalRef?: string
 }
 
 /** Price the lines with the resolver and store a draft order. Nothing is written when anything is wrong. */
@@ -122,7 +184,9 @@ export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput
   const problems = new Problems()
   if (!input.customer || input.customer.trim() === '') problems.add('customer', 'an order needs a customer')
   if (!Array.isArray(input.lines) || input.lines.length === 0) problems.add('lines', 'an order needs at least one line')
+  const externalRef = input.externalRef === undefined ? null : checkExternalRef(problems, 'externalRef', input.externalRef)
   problems.throwIfAny('Order not created')
+  if (externalRef) await refuseTakenExternalRef(trx, externalRef)
   const priced = await quote(trx, { customer: input.customer, lines: input.lines, date: input.date })
 
   // What the list would have charged where the price was overridden: recorded beside the override.
@@ -139,14 +203,18 @@ export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput
 
   const rows = await queryRows<{ id: string }>(
     trx,
-    `insert into orders (customer_id, order_date, currency, scale, price_list, tax_inclusive, net, tax, gross, note)
-     select c.id, ?::date, ?, ?, ?, ?, ?, ?, ?, ? from customers c where c.code = ?
+    `insert into orders (customer_id, order_date, currency, scale, price_list, tax_inclusive, net, tax, gross, note, external_ref)
+     select c.id, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ? from customers c where c.code = ?
      returning id::text`,
     [
       priced.date, priced.currency, priced.rounding.scale, priced.priceList.code, priced.priceList.taxInclusive,
-      priced.totals.net, priced.totals.tax, priced.totals.gross, input.note ?? null, input.customer,
+      priced.totals.net, priced.totals.tax, priced.totals.gross, input.note ?? null, externalRef ?? null, input.customer,
     ],
-  )
+  ).catch((err) => {
+    // Another session took the reference between the check and the insert.
+    if (sqlStateOf(err) === SqlState.UNIQUE_VIOLATION && externalRef) throw takenExternalRef(externalRef, undefined, err)
+    throw err
+  })
   const orderId = rows[0].id
   const lines = priced.lines.map((l, i) => ({
     line_no: l.line, product_id: l.productId, sku: l.sku, description: l.name, qty: l.qty, unit_price: l.unitPrice,
@@ -166,10 +234,23 @@ export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput
   return getOrder(trx, orderId)
 }
 
+async function refuseTakenExternalRef(trx: Knex.Transaction, externalRef: string): Promise<void> {
+  const [taken] = await queryRows<{ id: string }>(trx, 'select id::text from orders where external_ref = ?', [externalRef])
+  if (taken) throw takenExternalRef(externalRef, taken.id)
+}
+
+function takenExternalRef(externalRef: string, id: string | undefined, cause?: unknown): ErpError {
+  return conflict(`External reference "${externalRef}" is already taken${id ? ` by ${orderReference(id)}` : ''}; nothing was created`, {
+    actions: [`See that order with: erp orders show ext:${externalRef}`],
+    data: { externalRef, order: id ?? null },
+    cause,
+  })
+}
+
 // ---- read -----------------------------------------------------------------------------------
 
 export async function getOrder(trx: Knex.Transaction, ref: string | number): Promise<OrderDetail> {
-  const id = parseOrderRef(ref)
+  const [id] = await resolveOrderRefs(trx, [ref])
   // One round trip: the header, and its lines, reservations, moves and invoices as JSON arrays.
   const [order] = await queryRows<OrderDetail>(
     trx,
@@ -177,7 +258,7 @@ export async function getOrder(trx: Knex.Transaction, ref: string | number): Pro
          coalesce((select json_agg(json_build_object(
                     'line', l.line_no, 'id', l.id::text, 'sku', l.sku, 'description', l.description, 'qty', trim_scale(l.qty)::text,
                     'unitPrice', l.unit_price::text, 'priceSource', l.price_source, 'listUnitPrice', l.list_unit_price::text,
-                    'discount', round(l.discount, o.scale)::text, 'taxRate', trim_scale(l.tax_rate)::text,
+                    'discount', round(l.discount, o.scale)::text, 'discountPercent', trim_scale(l.discount_percent)::text, 'taxRate', trim_scale(l.tax_rate)::text,
                     'net', round(l.net, o.scale)::text, 'tax', round(l.tax, o.scale)::text, 'gross', round(l.gross, o.scale)::text,
                     'qtyFulfilled', trim_scale(l.qty_fulfilled)::text, 'qtyReturned', trim_scale(l.qty_returned)::text,
                     'qtyInvoiced', trim_scale(l.qty_invoiced)::text, 'qtyCredited', trim_scale(l.qty_credited)::text) order by l.line_no)
@@ -210,6 +291,8 @@ export async function getOrder(trx: Knex.Transaction, ref: string | number): Pro
 export interface ListOrdersInput {
   state?: OrderState
   customer?: string
+  /** Only the order with this external reference (exact). */
+  externalRef?: string
   /** YYYY-MM-DD, inclusive. */
   from?: string
   to?: string
@@ -242,13 +325,13 @@ export async function listOrders(trx: Knex.Transaction, input: ListOrdersInput =
   const rows = await queryRows<Order>(
     trx,
     `${ORDER_SELECT}
-      where (?::text is null or o.state = ?) and (?::text is null or c.code = ?)
+      where (?::text is null or o.state = ?) and (?::text is null or c.code = ?) and (?::text is null or o.external_ref = ?)
         and (?::date is null or o.order_date >= ?::date) and (?::date is null or o.order_date <= ?::date)
         and (?::bigint is null or o.id < ?::bigint)
       order by o.id desc limit ?`,
     [
       input.state ?? null, input.state ?? null, input.customer ?? null, input.customer ?? null,
-      input.from ?? null, input.from ?? null, input.to ?? null, input.to ?? null, before, before, limit + 1,
+      input.externalRef?.trim() ?? null, input.externalRef?.trim() ?? null, input.from ?? null, input.from ?? null, input.to ?? null, input.to ?? null, before, before, limit + 1,
     ],
   )
   const more = rows.length > limit
@@ -281,7 +364,7 @@ export async function lockOrder(trx: Knex.Transaction, ref: string | number): Pr
  * that do not exist come back as failures. Order names are checked first (a usage error).
  */
 export async function lockOrders(trx: Knex.Transaction, refs: Array<string | number>): Promise<{ locked: LockedOrder[]; failures: ItemFailure[] }> {
-  const ids = distinct(refs.map(parseOrderRef), (id) => id)
+  const ids = distinct(await resolveOrderRefs(trx, refs), (id) => id)
   const locked = await queryRows<LockedOrder>(
     trx,
     `select id::text, state, customer_id::text, gross::text, scale, to_char(order_date, 'YYYY-MM-DD') as order_date from orders o where o.id = any(?::bigint[]) order by o.id for update`,

@@ -12,10 +12,13 @@ import type { CreateOrderInput, Order, OrderLine } from '../../orders/orders.js'
 
 /** What order and invoice commands share: columns, and parsing what operators type. */
 
-export const orderArg = { description: 'Order number (123 or SO-123)', required: true } as const
+export const orderArg = { description: 'Order number (123 or SO-123), or ext:REF for the order with that external reference', required: true } as const
 export const invoiceArg = { description: 'Invoice id or number (INV-2026-000123)', required: true } as const
 /** Commands that act on many orders or invoices (`static strict = false`): the first of them. */
-export const ordersArg = { description: 'Order number (123 or SO-123); several are done together, all or nothing', required: true } as const
+export const ordersArg = {
+  description: 'Order number (123 or SO-123), or ext:REF for the order with that external reference; several are done together, all or nothing',
+  required: true,
+} as const
 export const invoicesArg = { description: 'Invoice id or number (INV-2026-000123); several are issued together, all or nothing', required: true } as const
 
 /** Flags that name lines or units of one order make no sense for several. */
@@ -34,6 +37,7 @@ export const dateFlag = (description: string) => Flags.string({ description, hel
 
 export const ORDER_COLUMNS: Column<Order>[] = [
   { key: 'reference', header: 'order' },
+  { key: 'externalRef', header: 'external ref' },
   { key: 'orderDate', header: 'date' },
   { key: 'customer' },
   { key: 'state' },
@@ -135,7 +139,7 @@ export function parseSerials(specs: string[] | undefined): Array<{ sku: string; 
 }
 
 /**
- * An order file: {"customer": "C1", "date"?: "YYYY-MM-DD", "note"?: "...",
+ * An order file: {"customer": "C1", "date"?: "YYYY-MM-DD", "note"?: "...", "externalRef"?: "PO-4471",
  * "lines": [{"sku": "A", "qty": "2", "unitPrice"?: "9.50"}]}. Quantities and prices may be
  * strings or numbers written in the file (read as their JSON text, never through a float).
  */
@@ -154,12 +158,13 @@ export async function readOrderFile(path: string): Promise<CreateOrderInput> {
   } catch (err) {
     throw new ErpError(ErrorKind.INVALID_DATA, `${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
   }
-  const o = data as { customer?: unknown; date?: unknown; note?: unknown; lines?: unknown }
+  const o = data as { customer?: unknown; date?: unknown; note?: unknown; externalRef?: unknown; lines?: unknown }
   const problems: string[] = []
   if (typeof o !== 'object' || o === null) problems.push('expected an object with customer and lines')
   else {
     if (typeof o.customer !== 'string') problems.push('customer: a customer code is required')
     if (o.date !== undefined && typeof o.date !== 'string') problems.push('date: YYYY-MM-DD')
+    if (o.externalRef !== undefined && typeof o.externalRef !== 'string') problems.push('externalRef: a text')
     if (!Array.isArray(o.lines) || o.lines.length === 0) problems.push('lines: at least one {"sku", "qty"}')
     else {
       o.lines.forEach((l: unknown, i: number) => {
@@ -176,5 +181,9 @@ export async function readOrderFile(path: string): Promise<CreateOrderInput> {
   const lines = (o.lines as Array<{ sku: string; qty: string; unitPrice?: string }>).map((l) => ({
     sku: l.sku, qty: l.qty, ...(l.unitPrice === undefined ? {} : { unitPriceOverride: String(l.unitPrice) }),
   }))
-  return { customer: o.customer as string, date: o.date as string | undefined, note: typeof o.note === 'string' ? o.note : undefined, lines }
+  return {
+    customer: o.customer as string, date: o.date as string | undefined, note: typeof o.note === 'string' ? o.note : undefined,
+    ...(typeof o.externalRef === 'string' ? { externalRef: o.externalRef } : {}),
+    lines,
+  }
 }
