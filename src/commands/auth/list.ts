@@ -17,6 +17,8 @@ const COLUMNS: Column<AuthListResult[number]>[] = [
 
 export default class AuthList extends BaseCommand<typeof AuthList> {
   static summary = 'List stored profiles (the current one is marked *)'
+  static description =
+    'Every profile stored in the config folder: its kind (admin or tenant), the tenant a tenant profile is held to, the server, the database user and the store holding its secret (keychain or file). The current profile (erp auth use) is marked *. Secrets are never shown.'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static flags = { ...listFlags }
 

@@ -12,6 +12,8 @@ export interface AuthLogoutResult {
 
 export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
   static summary = 'Forget a profile and its stored secret'
+  static description =
+    'Removes the profile and deletes its secret from the store that holds it (the OS keychain or the credentials file). The database role is not touched. Fails (1) when no profile or secret has that name.'
   static examples = ['<%= config.bin %> <%= command.id %> acme']
   static args = { name: Args.string({ description: 'Profile name', required: true }) }
 

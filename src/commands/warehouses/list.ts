@@ -10,6 +10,8 @@ export type WarehousesListResult = Warehouse[]
 
 export default class WarehousesList extends BaseCommand<typeof WarehousesList> {
   static summary = 'List warehouses with their locations and stock'
+  static description =
+    'Every active warehouse of the tenant with its default location, how many locations and products it holds and its total on-hand quantity. --all includes inactive warehouses.'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json']
   static flags = {
     ...listFlags,
