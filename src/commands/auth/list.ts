@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/profiles.js'
@@ -25,6 +26,7 @@ export default class AuthList extends BaseCommand<typeof AuthList> {
   async run(): Promise<AuthListResult> {
     const current = await currentProfileName()
     const profiles = (await listProfiles()).map((p) => ({ ...p, current: p.name === current }))
+    await rememberForCompletion({ profiles: profiles.map((p) => p.name) })
     this.printList(profiles, COLUMNS, 'No profiles. Store one with: erp auth login <name> --url … or --embedded')
     return profiles
   }

@@ -1,6 +1,8 @@
 import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
+import { listProfiles } from '../../lib/auth/profiles.js'
 import { notFound } from '../../lib/errors.js'
 import { logout } from '../../lib/auth/login.js'
 
@@ -22,6 +24,7 @@ export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
     if (!result.removed && !result.secretRemoved) {
       throw notFound(`No profile named "${this.args.name}"`, { actions: ['See the stored profiles with: erp auth list'] })
     }
+    await rememberForCompletion({ profiles: (await listProfiles()).map((p) => p.name) })
     this.log(`Removed profile "${result.profile}".`)
     return result
   }
