@@ -7,6 +7,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`erp/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const { execute } = await import('@oclif/core')
-  await execute({ dir: import.meta.url })
+  const [{ execute }, { globalFlagsAfterCommand }] = await Promise.all([
+    import('@oclif/core'),
+    import('../dist/src/lib/cli/global-flags.js'),
+  ])
+  // `erp --profile acme tenants show acme`: oclif takes the first word for the command id.
+  await execute({ args: globalFlagsAfterCommand(args), dir: import.meta.url })
 }

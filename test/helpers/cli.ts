@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Config, Errors, run } from '@oclif/core'
 import { expect } from 'chai'
 
+import { globalFlagsAfterCommand } from '../../src/lib/cli/global-flags.js'
 import type { Io, withIo as WithIo } from '../../src/lib/io.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -79,7 +80,8 @@ async function runInProcess(args: string[], options: CliOptions): Promise<CliRes
   try {
     await withIo(io, async () => {
       try {
-        await run(args, config)
+        // bin/run.js moves leading global flags (erp --profile p tenants list) behind the command.
+        await run(globalFlagsAfterCommand(args), config)
       } catch (err) {
         code = escapedError(err as EscapedError, stderr)
       }

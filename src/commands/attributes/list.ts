@@ -8,6 +8,8 @@ export type AttributesListResult = Attribute[]
 
 export default class AttributesList extends BaseCommand<typeof AttributesList> {
   static summary = 'List product attributes'
+  static description =
+    'The tenant\'s typed product attributes: code, name, type (text, number, boolean, enum) and, for an enum, its values. Products carry them with --attr code=value, and products list filters on them.'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static flags = { tenant: tenantFlag, ...listFlags }
 

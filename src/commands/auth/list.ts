@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/profiles.js'
@@ -17,12 +18,15 @@ const COLUMNS: Column<AuthListResult[number]>[] = [
 
 export default class AuthList extends BaseCommand<typeof AuthList> {
   static summary = 'List stored profiles (the current one is marked *)'
+  static description =
+    'Every profile stored in the config folder: its kind (admin or tenant), the tenant a tenant profile is held to, the server, the database user and the store holding its secret (keychain or file). The current profile (erp auth use) is marked *. Secrets are never shown.'
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static flags = { ...listFlags }
 
   async run(): Promise<AuthListResult> {
     const current = await currentProfileName()
     const profiles = (await listProfiles()).map((p) => ({ ...p, current: p.name === current }))
+    await rememberForCompletion({ profiles: profiles.map((p) => p.name) })
     this.printList(profiles, COLUMNS, 'No profiles. Store one with: erp auth login <name> --url … or --embedded')
     return profiles
   }

@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
+import { listProfiles } from '../../lib/auth/profiles.js'
 import { askSecret, readStdinSecret } from '../../lib/cli/prompts.js'
 import { login, type LoginResult } from '../../lib/auth/login.js'
 
@@ -42,6 +44,7 @@ export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
       verify: !this.flags['no-verify'],
       onWarning: (m) => this.warning(m),
     })
+    await rememberForCompletion({ profiles: (await listProfiles()).map((p) => p.name) })
     this.log(`Stored profile "${result.profile.name}" (${result.profile.kind}${result.store ? `, secret in ${result.store}` : ''})${result.current ? ', now current' : ''}.`)
     return result
   }

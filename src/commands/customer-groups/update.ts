@@ -8,6 +8,8 @@ export type CustomerGroupsUpdateResult = CustomerGroup
 
 export default class CustomerGroupsUpdate extends BaseCommand<typeof CustomerGroupsUpdate> {
   static summary = 'Change a customer group'
+  static description =
+    'Changes a group\'s name and/or its discount in percent (0-100), in one transaction; pass at least one of --name and --discount.'
   static examples = [
     '<%= config.bin %> <%= command.id %> wholesale --discount 15',
     '<%= config.bin %> <%= command.id %> retail --name "Retail customers" --json',

@@ -11,6 +11,8 @@ export type StockReservationsResult = Reservation[]
 
 export default class StockReservations extends BaseCommand<typeof StockReservations> {
   static summary = 'What documents hold: reservations by reference, product and location'
+  static description =
+    'The stock that documents (orders, transfer requests) hold and have not yet shipped or released, one line per reference, product, location and lot, with the quantity and when it was reserved. Filter by --reference, --sku (repeatable) and --warehouse; --limit caps the lines (1000 by default).'
   static examples = [
     '<%= config.bin %> <%= command.id %> --reference SO-1001',
     '<%= config.bin %> <%= command.id %> --sku ABC-1 --warehouse WH1 --json',

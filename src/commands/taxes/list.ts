@@ -8,6 +8,8 @@ export type TaxesListResult = TaxRate[]
 
 export default class TaxesList extends BaseCommand<typeof TaxesList> {
   static summary = 'List tax rates by tax class'
+  static description =
+    'One line per tax class of the tenant (standard, zero, and any set with erp taxes set) with its rate in percent and when it last changed. Products name a tax class; prices and invoices use its rate.'
   static examples = ['<%= config.bin %> <%= command.id %> --tenant acme', '<%= config.bin %> <%= command.id %> --tenant acme --json']
   static flags = { ...listFlags, tenant: tenantFlag }
 

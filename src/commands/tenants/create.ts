@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
 import { usageError } from '../../lib/errors.js'
 import { createSeededTenant, SEED_NAMES, type SeedResult } from '../../lib/seeds/seeds.js'
 import type { CreatedTenant } from '../../lib/tenants/provision.js'
@@ -58,6 +59,7 @@ export default class TenantsCreate extends BaseCommand<typeof TenantsCreate> {
     const seeded = tenant.seed ? `, seeded with ${tenant.seed.seed} (${tenant.seed.inserted} rows)` : ''
     this.log(`Created tenant ${tenant.slug} (schema ${tenant.schema}, ${tenant.migrations.length} migrations applied${seeded})`)
     if (tenant.trade) this.log(describeTrade(tenant.trade))
+    await rememberForCompletion({ addTenants: [tenant.slug], addWarehouses: { tenant: tenant.slug, codes: tenant.trade ? [tenant.trade.warehouse.code] : [] } })
     return tenant
   }
 }

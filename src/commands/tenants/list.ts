@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { DELETED_TENANT_COLUMNS, TENANT_COLUMNS } from '../../lib/cli/domains/tenants-columns.js'
 import { listTenants, type Tenant } from '../../lib/tenants/tenant.js'
@@ -31,6 +32,7 @@ export default class TenantsList extends BaseCommand<typeof TenantsList> {
       status === 'deleted' ? DELETED_TENANT_COLUMNS : TENANT_COLUMNS,
       status === 'deleted' ? 'No deleted tenants.' : 'No tenants yet. Create one with: erp tenants create <slug>',
     )
+    if (!status) await rememberForCompletion({ tenants: tenants.map((t) => t.slug) })
     return tenants
   }
 }

@@ -10,6 +10,8 @@ export type UsersListResult = User[]
 
 export default class UsersList extends BaseCommand<typeof UsersList> {
   static summary = "List the tenant's ERP users"
+  static description =
+    'The tenant\'s own ERP users (not database roles): email, name, role, whether they are enabled, whether a password is set, and when they were created. Filter with --role, --enabled or --disabled. Password hashes are never shown.'
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --role admin --enabled --json',

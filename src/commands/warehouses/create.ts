@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { createWarehouse, type Warehouse } from '../../lib/stock/warehouses.js'
 
@@ -27,6 +28,7 @@ export default class WarehousesCreate extends BaseCommand<typeof WarehousesCreat
     const warehouse = await this.inTenant((trx) =>
       createWarehouse(trx, { code: this.args.code, name: this.flags.name, defaultLocation: this.flags['default-location'] }),
     )
+    if (this.auditTenant) await rememberForCompletion({ addWarehouses: { tenant: this.auditTenant, codes: [warehouse.code] } })
     this.log(`Created warehouse ${warehouse.code} (default location ${warehouse.defaultLocation})`)
     return warehouse
   }

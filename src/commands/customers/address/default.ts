@@ -9,6 +9,8 @@ export type CustomersAddressDefaultResult = Address
 
 export default class CustomersAddressDefault extends BaseCommand<typeof CustomersAddressDefault> {
   static summary = 'Make an address the default of its kind'
+  static description =
+    'Marks the address (its id, from erp customers show) as the customer\'s default billing or shipping address, whichever kind it is; the previous default of that kind stops being the default. An invoice shows the default billing address.'
   static examples = ['<%= config.bin %> <%= command.id %> C-1001 12', '<%= config.bin %> <%= command.id %> C-1001 12 --json']
   static audited = true
   static args = {

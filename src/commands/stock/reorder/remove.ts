@@ -8,6 +8,8 @@ export type StockReorderRemoveResult = ReorderPoint
 
 export default class StockReorderRemove extends BaseCommand<typeof StockReorderRemove> {
   static summary = 'Remove the reorder point of a product in a warehouse'
+  static description =
+    'Deletes the reorder point (min/max) of a product in a warehouse, so stock levels --below-reorder no longer reports it. Stock and the ledger are unchanged. Fails (1) when the product has no reorder point there.'
   static examples = ['<%= config.bin %> <%= command.id %> --sku ABC-1 --warehouse WH1']
   static audited = true
   static flags = {
