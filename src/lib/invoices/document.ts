@@ -28,11 +28,11 @@ export interface InvoiceDocument {
 
 export async function invoiceDocument(trx: Knex.Transaction, ref: string | number, sellerName: string): Promise<InvoiceDocument> {
   const invoice = await getInvoice(trx, ref)
-  const [name, address, taxId] = await Promise.all([
-    settingValue<string>(trx, 'company.name'),
-    settingValue<string>(trx, 'company.address'),
-    settingValue<string>(trx, 'company.tax_id'),
-  ])
+  // One after another: a transaction is one connection, and pg queues (and deprecates) a query
+  // issued while another is still running on it.
+  const name = await settingValue<string>(trx, 'company.name')
+  const address = await settingValue<string>(trx, 'company.address')
+  const taxId = await settingValue<string>(trx, 'company.tax_id')
   const [buyer] = await queryRows<{ name: string; code: string; tax_id: string | null; address: string[] | null }>(
     trx,
     `select c.name, c.code, c.tax_id,
