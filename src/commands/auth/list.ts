@@ -1,11 +1,12 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/profiles.js'
 
-export type AuthListResult = Array<Profile & { current: boolean }>
+export type AuthListResult = ListResult<Profile & { current: boolean }>
 
-const COLUMNS: Column<AuthListResult[number]>[] = [
+const COLUMNS: Column<AuthListResult['items'][number]>[] = [
   { key: 'current', header: ' ', get: (p) => (p.current ? '*' : '') },
   { key: 'name' },
   { key: 'kind' },
@@ -24,6 +25,6 @@ export default class AuthList extends BaseCommand<typeof AuthList> {
     const current = await currentProfileName()
     const profiles = (await listProfiles()).map((p) => ({ ...p, current: p.name === current }))
     this.printList(profiles, COLUMNS, 'No profiles. Store one with: erp auth login <name> --url … or --embedded')
-    return profiles
+    return listResult(profiles)
   }
 }

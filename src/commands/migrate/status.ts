@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { allTenantsFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
@@ -8,7 +9,7 @@ import {
   groupByVersion, tenantMigrationStatus, type MigrationVersionGroup, type TenantMigrationStatus,
 } from '../../lib/tenants/migrate.js'
 
-export type MigrateStatusResult = TenantMigrationStatus[] | MigrationVersionGroup[]
+export type MigrateStatusResult = ListResult<TenantMigrationStatus> | ListResult<MigrationVersionGroup>
 
 const COLUMNS: Column<TenantMigrationStatus>[] = [
   { key: 'tenant' },
@@ -61,9 +62,9 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
     if (this.flags['by-version']) {
       const groups = groupByVersion(status)
       this.printList(groups, GROUP_COLUMNS, 'No tenants.')
-      return groups
+      return listResult(groups)
     }
     this.printList(status, COLUMNS, 'No tenants.')
-    return status
+    return listResult(status)
   }
 }

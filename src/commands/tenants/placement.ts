@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { tenantPlacement, type TenantPlacement } from '../../lib/tenants/placement.js'
 
-export type TenantsPlacementResult = TenantPlacement[]
+export type TenantsPlacementResult = ListResult<TenantPlacement>
 
 const COLUMNS: Column<TenantPlacement>[] = [
   { key: 'slug' },
@@ -34,6 +35,6 @@ export default class TenantsPlacement extends BaseCommand<typeof TenantsPlacemen
     const db = await this.db()
     const rows = await tenantPlacement(db, this.flags.tenant ? [await this.tenantSlug(this.flags.tenant)] : undefined)
     this.printList(rows, COLUMNS, 'No tenants.')
-    return rows
+    return listResult(rows)
   }
 }

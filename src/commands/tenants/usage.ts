@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { tenantUsage, type TenantUsage } from '../../lib/tenants/usage.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 
-export type TenantsUsageResult = TenantUsage[]
+export type TenantsUsageResult = ListResult<TenantUsage>
 
 const COLUMNS: Column<TenantUsage>[] = [
   { key: 'slug' },
@@ -42,6 +43,6 @@ export default class TenantsUsage extends BaseCommand<typeof TenantsUsage> {
     const usage = await tenantUsage(db, this.flags.tenant ? [await this.tenantSlug(this.flags.tenant)] : undefined)
     const sorted = this.flags.sort ? usage : [...usage].sort((a, b) => b.sizeBytes - a.sizeBytes)
     this.printList(sorted, COLUMNS, 'No tenants.')
-    return sorted
+    return listResult(sorted)
   }
 }

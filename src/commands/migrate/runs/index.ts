@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../../lib/cli/list-result.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
 import type { Column } from '../../../lib/cli/render.js'
 import { listRuns, type RunSummary } from '../../../lib/tenants/run-record.js'
 
-export type MigrateRunsResult = RunSummary[]
+export type MigrateRunsResult = ListResult<RunSummary>
 
 const COLUMNS: Column<RunSummary>[] = [
   { key: 'id', align: 'right' },
@@ -32,6 +33,6 @@ export default class MigrateRuns extends BaseCommand<typeof MigrateRuns> {
   async run(): Promise<MigrateRunsResult> {
     const runs = await listRuns(await this.db(), this.flags.limit)
     this.printList(runs, COLUMNS, 'No migration runs recorded yet.')
-    return runs
+    return listResult(runs)
   }
 }
