@@ -41,6 +41,7 @@ export function listOptionsFrom(flags: Record<string, unknown>, color: boolean):
     header: flags['no-header'] !== true,
     truncate: flags['no-truncate'] !== true && Boolean(currentIo().stdout.isTTY),
     color,
+    terminal: Boolean(currentIo().stdout.isTTY),
   }
 }
 

@@ -24,6 +24,8 @@ export interface ListOptions {
   truncate?: boolean
   color?: boolean
   width?: number
+  /** stdout is a terminal: CSV cells get their control characters made visible too (a table's always do). */
+  terminal?: boolean
 }
 
 type Flavour = 'table' | 'csv'
@@ -45,7 +47,7 @@ export function renderList<T extends object>(rows: T[], columns: Column<T>[], op
     case 'json':
       return renderJson(sorted, selected)
     case 'csv':
-      return renderCsv(sorted, selected, opts.header ?? true)
+      return renderCsv(sorted, selected, opts.header ?? true, opts.terminal ?? false)
     default:
       return renderTable(sorted, selected, opts)
   }
@@ -244,9 +246,10 @@ function guardFormula(text: string): string {
   return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text
 }
 
-function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: boolean): string {
-  const records = rows.map((row) => columns.map((c) => guardFormula(formatCell(valueOf(row, c), 'csv'))))
-  if (header) records.unshift(columns.map((c) => c.key))
+function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: boolean, terminal: boolean): string {
+  const shown = terminal ? (text: string) => sanitizeForTerminal(text, true) : (text: string) => text
+  const records = rows.map((row) => columns.map((c) => shown(guardFormula(formatCell(valueOf(row, c), 'csv')))))
+  if (header) records.unshift(columns.map((c) => shown(c.key)))
   // LF, like psql and the shell tools a CSV is piped into; the last one is dropped: callers add it.
   // quote_record_delimiter: with an explicit delimiter csv-stringify would stop quoting a lone \n or \r.
   return stringify(records, { record_delimiter: 'unix', quote_record_delimiter: true }).replace(/\n$/, '')
