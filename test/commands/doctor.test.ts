@@ -17,7 +17,7 @@ describe('erp doctor (through bin/run.js)', function () {
     try {
       const doctor = await runCli(['doctor', '--json'], { env })
       expect(doctor.code, doctor.stdout + doctor.stderr).to.equal(1)
-      const checks: Array<{ check: string; status: string; detail: string; action?: string }> = doctor.json.result
+      const checks: Array<{ check: string; status: string; detail: string; action?: string }> = doctor.json.result.items
       // No raw driver message anywhere: no check reads a table that is not there.
       expect(JSON.stringify(checks)).not.to.match(/does not exist|relation/)
       const registry = checks.find((c) => c.check === 'registry')!

@@ -13,14 +13,14 @@ export type AuditListResult = ListResult<AuditRecord>
 const COLUMNS: Column<AuditRecord>[] = [
   { key: 'id', align: 'right' },
   { key: 'at' },
-  { key: 'dbUser', header: 'db user' },
-  { key: 'osUser', header: 'os user' },
+  { key: 'dbUser' },
+  { key: 'osUser' },
   { key: 'profile' },
   { key: 'tenant' },
   { key: 'command' },
   { key: 'outcome' },
-  { key: 'exitCode', header: 'exit', align: 'right' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'exitCode', align: 'right' },
+  { key: 'durationMs', align: 'right' },
   { key: 'args', get: (r) => JSON.stringify(r.args) },
   { key: 'error' },
 ]

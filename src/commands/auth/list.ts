@@ -7,13 +7,13 @@ import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/p
 export type AuthListResult = ListResult<Profile & { current: boolean }>
 
 const COLUMNS: Column<AuthListResult['items'][number]>[] = [
-  { key: 'current', header: ' ', get: (p) => (p.current ? '*' : '') },
+  { key: 'current', get: (p) => (p.current ? '*' : '') },
   { key: 'name' },
   { key: 'kind' },
   { key: 'tenant' },
   { key: 'server', get: (p) => (p.embedded ? 'embedded' : `${p.host}:${p.port}/${p.database}`) },
   { key: 'user' },
-  { key: 'secretStore', header: 'secret' },
+  { key: 'secretStore' },
 ]
 
 export default class AuthList extends BaseCommand<typeof AuthList> {

@@ -15,16 +15,16 @@ const COLUMNS: Column<TenantMigrationStatus>[] = [
   { key: 'tenant' },
   { key: 'version' },
   { key: 'applied', align: 'right' },
-  { key: 'pendingCount', header: 'pending', get: (r) => r.pending.length, align: 'right' },
-  { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
+  { key: 'pendingCount', get: (r) => r.pending.length, align: 'right' },
+  { key: 'pending', get: (r) => r.pending.join(' ') },
 ]
 
 const GROUP_COLUMNS: Column<MigrationVersionGroup>[] = [
   { key: 'version' },
   { key: 'tenants', align: 'right' },
-  { key: 'pendingCount', header: 'pending', get: (r) => r.pending.length, align: 'right' },
-  { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
-  { key: 'examples', header: 'e.g.', get: (r) => r.examples.join(' ') },
+  { key: 'pendingCount', get: (r) => r.pending.length, align: 'right' },
+  { key: 'pending', get: (r) => r.pending.join(' ') },
+  { key: 'examples', get: (r) => r.examples.join(' ') },
 ]
 
 export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {

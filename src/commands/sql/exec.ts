@@ -33,7 +33,7 @@ const COLUMNS: Column<SqlExecRow>[] = [
   { key: 'statements', align: 'right' },
   { key: 'rows', align: 'right' },
   { key: 'error' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'durationMs', align: 'right' },
 ]
 
 export default class SqlExec extends BaseCommand<typeof SqlExec> {

@@ -13,9 +13,9 @@ const COLUMNS: Column<TenantPlacement>[] = [
   { key: 'node' },
   { key: 'distributed', get: (r) => (r.distributed ? 'yes' : 'no (coordinator)') },
   { key: 'tables', align: 'right' },
-  { key: 'size', header: 'size (bytes)', get: (r) => r.sizeBytes, align: 'right' },
-  { key: 'sizePretty', header: 'size', align: 'right' },
-  { key: 'colocationId', header: 'colocation' },
+  { key: 'size', get: (r) => r.sizeBytes, align: 'right' },
+  { key: 'sizePretty', align: 'right' },
+  { key: 'colocationId' },
 ]
 
 export default class TenantsPlacement extends BaseCommand<typeof TenantsPlacement> {

@@ -10,18 +10,17 @@ export type TenantsUsageResult = ListResult<TenantUsage>
 const COLUMNS: Column<TenantUsage>[] = [
   { key: 'slug' },
   { key: 'status' },
-  { key: 'size', header: 'size (bytes)', get: (r) => r.sizeBytes, align: 'right' },
-  { key: 'sizePretty', header: 'size' , align: 'right' },
+  { key: 'size', get: (r) => r.sizeBytes, align: 'right' },
+  { key: 'sizePretty', align: 'right' },
   { key: 'rows', align: 'right' },
   {
     key: 'largest',
-    header: 'largest tables (rows)',
     get: (r) => Object.entries(r.tableRows).slice(0, 3).map(([t, n]) => `${t}:${n}`).join(' '),
   },
   { key: 'writes', align: 'right' },
-  { key: 'lastActivityAt', header: 'last activity' },
-  { key: 'lastCommandAt', header: 'last command' },
-  { key: 'lastMaintenanceAt', header: 'last vacuum/analyze' },
+  { key: 'lastActivityAt' },
+  { key: 'lastCommandAt' },
+  { key: 'lastMaintenanceAt' },
 ]
 
 export default class TenantsUsage extends BaseCommand<typeof TenantsUsage> {

@@ -10,15 +10,15 @@ export type MigrateRunsResult = ListResult<RunSummary>
 
 const COLUMNS: Column<RunSummary>[] = [
   { key: 'id', align: 'right' },
-  { key: 'startedAt', header: 'started' },
+  { key: 'startedAt' },
   { key: 'status' },
   { key: 'succeeded', align: 'right' },
-  { key: 'upToDate', header: 'up to date', align: 'right' },
+  { key: 'upToDate', align: 'right' },
   { key: 'failed', align: 'right' },
-  { key: 'lockTimeout', header: 'lock timeout', align: 'right' },
-  { key: 'notReached', header: 'not reached', align: 'right' },
-  { key: 'resumedFrom', header: 'resumes' },
-  { key: 'stopReason', header: 'stop reason' },
+  { key: 'lockTimeout', align: 'right' },
+  { key: 'notReached', align: 'right' },
+  { key: 'resumedFrom' },
+  { key: 'stopReason' },
 ]
 
 export default class MigrateRuns extends BaseCommand<typeof MigrateRuns> {
