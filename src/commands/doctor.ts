@@ -1,10 +1,11 @@
 import { BaseCommand } from '../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../lib/cli/list-result.js'
 import { ExitCode } from '../lib/cli/exit-codes.js'
 import { listFlags } from '../lib/cli/list-flags.js'
 import type { Column } from '../lib/cli/render.js'
 import { runChecks, type Check } from '../lib/doctor/checks.js'
 
-export type DoctorResult = Check[]
+export type DoctorResult = ListResult<Check>
 
 const COLUMNS: Column<Check>[] = [{ key: 'check' }, { key: 'status' }, { key: 'detail' }, { key: 'action' }]
 
@@ -18,6 +19,6 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     const checks = await runChecks(() => this.db({ skipRegistryUpgrade: true }))
     if (checks.some((c) => c.status !== 'ok')) this.exitStatus = ExitCode.FAILURE
     this.printList(checks, COLUMNS, '')
-    return checks
+    return listResult(checks)
   }
 }

@@ -53,7 +53,7 @@ describe('tenant credentials, profiles and isolation', () => {
     expect(r.code).to.equal(77)
     expect(r.json.error.kind).to.equal('NOT_ALLOWED')
     const list = await runCli(['tenants', 'list', '--profile', 'mine', '--json'], { env })
-    expect(list.json.result.map((t: { slug: string }) => t.slug)).to.deep.equal([mine])
+    expect(list.json.result.items.map((t: { slug: string }) => t.slug)).to.deep.equal([mine])
     const create = await runCli(['tenants', 'create', uniqueSlug('no'), '--profile', 'mine', '--json'], { env })
     expect(create.code).to.equal(77)
   })
@@ -90,7 +90,7 @@ describe('tenant credentials, profiles and isolation', () => {
     const audit = await adminQuery('select args::text, error from erp.audit_log')
     expect(JSON.stringify(audit.rows)).not.to.contain(secret)
     const list = await runCli(['audit', 'list', '--tenant', other, '--json'], { env })
-    expect(list.json.result[0]).to.include({ tenant: other, command: 'tenants credentials', outcome: 'ok' })
+    expect(list.json.result.items[0]).to.include({ tenant: other, command: 'tenants credentials', outcome: 'ok' })
     expect(list.stdout).not.to.contain(secret)
   })
 
@@ -149,7 +149,7 @@ describe('tenant credentials, profiles and isolation', () => {
     const login = await runCli(['auth', 'login', 'admin', '--url', url.toString(), ...secretFlags, '--use', '--json'], { env, input: `${password}\n` })
     expect(login.code, login.stdout + login.stderr).to.equal(0)
     const list = await runCli(['auth', 'list', '--json'], { env })
-    expect(list.json.result.find((p: { name: string }) => p.name === 'admin')).to.include({ kind: 'admin', current: true })
+    expect(list.json.result.items.find((p: { name: string }) => p.name === 'admin')).to.include({ kind: 'admin', current: true })
     const who = await runCli(['auth', 'whoami', '--json'], { env: { ...env, DATABASE_URL: undefined } })
     expect(who.json.result).to.include({ profile: 'admin', source: 'current-profile' })
     const out = await runCli(['auth', 'logout', 'admin', '--json'], { env })
@@ -174,7 +174,7 @@ describe('tenant credentials, profiles and isolation', () => {
       expect(refused.json.error.kind).to.equal('NOT_ALLOWED')
       expect(refused.json.error.message).to.contain(`Role ${role} is neither a superuser nor the owner of database ${database}`)
       const list = await runCli(['auth', 'list', '--json'], { env })
-      expect(list.json.result.map((p: { name: string }) => p.name)).not.to.include('cr')
+      expect(list.json.result.items.map((p: { name: string }) => p.name)).not.to.include('cr')
 
       // The same role is an admin of a database it owns.
       await adminQuery(`create database ${scratch} owner ${role}`)
@@ -200,7 +200,7 @@ describe('tenant credentials, profiles and isolation', () => {
     expect(r.code, r.stdout + r.stderr).to.equal(77)
     expect(r.json.error.actions.join(' ')).to.contain(`--tenant ${other}`)
     const list = await runCli(['auth', 'list', '--json'], { env })
-    expect(list.json.result.map((p: { name: string }) => p.name)).not.to.include('wrong')
+    expect(list.json.result.items.map((p: { name: string }) => p.name)).not.to.include('wrong')
   })
 
   it('without a terminal, a missing password is a usage error naming --password-stdin', async () => {

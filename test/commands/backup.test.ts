@@ -248,7 +248,7 @@ describe('erp backup (through bin/run.js)', function () {
     await exited
     expect(archivesIn(out)).to.deep.equal([])
     const listed = await runCli(['backup', 'list', '--dir', out, '--json'])
-    expect(listed.json.result.filter((a: { check: string }) => a.check === 'whole' || a.check === 'verified')).to.deep.equal([])
+    expect(listed.json.result.items.filter((a: { check: string }) => a.check === 'whole' || a.check === 'verified')).to.deep.equal([])
   })
 
   it('kill -9 during restore leaves no tenant; the next provisioning reclaims its schema and roles', async () => {
@@ -281,7 +281,7 @@ describe('erp backup (through bin/run.js)', function () {
     // The killed run's reservation (roles and empty schema, committed first) is not a tenant and
     // is reclaimed by the next provisioning, since no living process holds its lock.
     const listed = await runCli(['tenants', 'list', '--json'])
-    expect(listed.json.result.map((t: { slug: string }) => t.slug)).to.not.include(target)
+    expect(listed.json.result.items.map((t: { slug: string }) => t.slug)).to.not.include(target)
     expect(await reclaimAbandoned(db.knex)).to.include(target)
     expect(await tenantTraces(db, target)).to.deep.equal({ registry: false, schema: false, role: false })
   })
@@ -312,11 +312,11 @@ describe('erp backup (through bin/run.js)', function () {
       expect(await tenantTraces(db, target), what).to.deep.equal({ registry: false, schema: false, role: false })
     }
     const listed = await runCli(['backup', 'list', '--dir', out, '--json'])
-    const checks = Object.fromEntries(listed.json.result.map((a: { file: string; check: string }) => [path.basename(a.file), a.check]))
+    const checks = Object.fromEntries(listed.json.result.items.map((a: { file: string; check: string }) => [path.basename(a.file), a.check]))
     expect(checks['truncated.erp.tar']).to.equal('damaged')
     expect(checks['not_an_archive.erp.tar']).to.equal('damaged')
     const verified = await runCli(['backup', 'list', '--dir', out, '--verify', '--json'])
-    expect(verified.json.result.filter((a: { check: string }) => a.check === 'verified')).to.have.length(1)
+    expect(verified.json.result.items.filter((a: { check: string }) => a.check === 'verified')).to.have.length(1)
   })
 
   it('restoring an archive from an older migration version applies the newer migrations', async () => {
@@ -369,7 +369,7 @@ describe('erp backup (through bin/run.js)', function () {
     expect(files.some((f) => f.startsWith(`${bad}-`))).to.equal(false)
 
     const audit = await runCli(['audit', 'list', '--command', 'backup create', '--json'])
-    expect(audit.json.result[0]).to.include({ command: 'backup create', outcome: 'error', exitCode: 1 })
+    expect(audit.json.result.items[0]).to.include({ command: 'backup create', outcome: 'error', exitCode: 1 })
   })
 
   it("a tenant's own login can back its tenant up, but not restore or touch another tenant", async () => {

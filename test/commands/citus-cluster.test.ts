@@ -58,7 +58,7 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
   it('creates a tenant as a distributed schema on a worker, seeded', async () => {
     made.push(slug)
     okResult(await erp('tenants', 'create', slug, '--seed', 'demo'))
-    const [placement] = okResult(await erp('tenants', 'placement', '--tenant', slug))
+    const [placement] = okResult(await erp('tenants', 'placement', '--tenant', slug)).items
     expect(placement).to.include({ slug, distributed: true })
     expect(workers).to.include(placement.node)
     const products = okResult(await inTenant('products', 'list', '--limit', '1000'))
@@ -115,8 +115,8 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
   })
 
   it('reports usage from the shards, as placement does', async () => {
-    const [usage] = okResult(await erp('tenants', 'usage', '--tenant', slug))
-    const [placement] = okResult(await erp('tenants', 'placement', '--tenant', slug))
+    const [usage] = okResult(await erp('tenants', 'usage', '--tenant', slug)).items
+    const [placement] = okResult(await erp('tenants', 'placement', '--tenant', slug)).items
     expect(usage.sizeBytes, 'the shards, not the coordinator shells').to.be.greaterThan(500_000)
     expect(usage.sizeBytes).to.equal(placement.sizeBytes)
     expect(usage.tableRows.products).to.be.greaterThan(100)
@@ -145,7 +145,7 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
     const cloned = okResult(await erp('tenants', 'clone', slug, clone))
     expect(cloned.tables.find((t: { table: string }) => t.table === 'products').rows).to.be.greaterThan(100)
     for (const copy of [restored, clone]) {
-      const [p] = okResult(await erp('tenants', 'placement', '--tenant', copy))
+      const [p] = okResult(await erp('tenants', 'placement', '--tenant', copy)).items
       expect(p.distributed, copy).to.equal(true)
     }
   })
@@ -163,17 +163,17 @@ describe('erp on a Citus coordinator (CITUS_TEST_URL)', function () {
   })
 
   it('moves the tenant to another worker: dry run first, then the move, counts checked', async () => {
-    const [before] = okResult(await erp('tenants', 'placement', '--tenant', slug))
+    const [before] = okResult(await erp('tenants', 'placement', '--tenant', slug)).items
     const target = workers.find((w) => w !== before.node)!
     const dry = okResult(await erp('tenants', 'move', slug, '--node', target, '--dry-run'))
     expect(dry).to.include({ moved: false, dryRun: true, from: before.node, to: target })
-    const [still] = okResult(await erp('tenants', 'placement', '--tenant', slug))
+    const [still] = okResult(await erp('tenants', 'placement', '--tenant', slug)).items
     expect(still.node).to.equal(before.node)
     const moved = okResult(await erp('tenants', 'move', slug, '--node', target))
     expect(moved).to.include({ moved: true, from: before.node, to: target })
     expect(moved.tables.every((t: { before: number; after: number }) => t.before === t.after)).to.equal(true)
     expect(moved.analyzed).to.equal(moved.tables.length)
-    const [after] = okResult(await erp('tenants', 'placement', '--tenant', slug))
+    const [after] = okResult(await erp('tenants', 'placement', '--tenant', slug)).items
     expect(after.node).to.equal(target)
     okResult(await inTenant('orders', 'list'))
     failedWith(await erp('tenants', 'move', slug, '--node', 'no-such-node:5432'), 1, 'NOT_FOUND')

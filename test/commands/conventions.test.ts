@@ -34,12 +34,12 @@ describe('command conventions: exit codes, the --json envelope, help', () => {
     expect(r.json.error.kind).to.equal('NOT_FOUND')
     const doctor = await runCli(['doctor', '--json'], { env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' } })
     expect(doctor.code).to.equal(1)
-    expect(doctor.json.result.find((c: { check: string }) => c.check === 'connection').status).to.equal('fail')
+    expect(doctor.json.result.items.find((c: { check: string }) => c.check === 'connection').status).to.equal('fail')
   })
 
   it('doctor is clean on a healthy server', async () => {
     const r = await runCli(['doctor', '--json'])
-    expect(r.json.result.filter((c: { status: string }) => c.status !== 'ok'), r.stdout).to.deep.equal([])
+    expect(r.json.result.items.filter((c: { status: string }) => c.status !== 'ok'), r.stdout).to.deep.equal([])
     expect(r.code).to.equal(0)
   })
 

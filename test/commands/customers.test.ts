@@ -38,14 +38,14 @@ describe('erp customers and customer-groups (through bin/run.js)', () => {
     failed(await erp(tenant, ['customer-groups', 'update', 'nope', '--name', 'x']), 1, /No customer group "nope"/)
     failed(await erp(tenant, ['customer-groups', 'update', 'retail']), 2, /Nothing to change/)
 
-    const groups = ok(await erp(tenant, ['customer-groups', 'list']))
+    const groups = ok(await erp(tenant, ['customer-groups', 'list'])).items
     expect(groups.map((g: any) => [g.code, g.discountPercent, g.customers])).to.deep.equal([['retail', '0.00', 0], ['wholesale', '15.00', 0]])
   })
 
   it('lists each group\'s price list by its code, not its id', async () => {
     const list = ok(await erp(tenant, ['price-lists', 'create', '--code', 'TRADE-7', '--currency', 'EUR']))
     ok(await erp(tenant, ['price-lists', 'assign', 'TRADE-7', '--group', 'wholesale']))
-    const groups = ok(await erp(tenant, ['customer-groups', 'list']))
+    const groups = ok(await erp(tenant, ['customer-groups', 'list'])).items
     expect(groups.map((g: any) => [g.code, g.priceList, g.priceListId])).to.deep.equal([['retail', null, null], ['wholesale', 'TRADE-7', list.id]])
     const csv = await runCli(['customer-groups', 'list', '--tenant', tenant, '--output', 'csv', '--columns', 'code,priceList'])
     expect(csv.stdout.trim().split('\n')).to.deep.equal(['code,priceList', 'retail,', 'wholesale,TRADE-7'])
@@ -68,7 +68,7 @@ describe('erp customers and customer-groups (through bin/run.js)', () => {
     ])
     const human = await runCli(['customers', 'show', 'C-1001', '--tenant', tenant])
     expect(human.stdout).to.match(/shipping \(default\): Dock 4, Lille, FR/)
-    expect(ok(await erp(tenant, ['customer-groups', 'list'])).find((g: any) => g.code === 'retail').customers).to.equal(1)
+    expect(ok(await erp(tenant, ['customer-groups', 'list'])).items.find((g: any) => g.code === 'retail').customers).to.equal(1)
   })
 
   it('refuses invalid customers with every problem listed, and writes nothing', async () => {

@@ -17,7 +17,7 @@ describe('erp doctor (through bin/run.js)', function () {
     try {
       const doctor = await runCli(['doctor', '--json'], { env })
       expect(doctor.code, doctor.stdout + doctor.stderr).to.equal(1)
-      const checks: Array<{ check: string; status: string; detail: string; action?: string }> = doctor.json.result
+      const checks: Array<{ check: string; status: string; detail: string; action?: string }> = doctor.json.result.items
       // No raw driver message anywhere: no check reads a table that is not there.
       expect(JSON.stringify(checks)).not.to.match(/does not exist|relation/)
       const registry = checks.find((c) => c.check === 'registry')!
@@ -25,13 +25,13 @@ describe('erp doctor (through bin/run.js)', function () {
       expect(registry.detail).to.contain(`no erp registry in database ${empty}`)
       expect(registry.action).to.match(/^erp migrate latest --registry/)
       // Doctor itself changes nothing: the database is still empty.
-      expect((await runCli(['doctor', '--json'], { env })).json.result.find((c: { check: string }) => c.check === 'registry').status).to.equal('fail')
+      expect((await runCli(['doctor', '--json'], { env })).json.result.items.find((c: { check: string }) => c.check === 'registry').status).to.equal('fail')
 
       // The suggested command works as printed, and then the registry checks pass.
       const suggested = registry.action!.match(/^erp ([^(]+?)(?: \(|$)/)![1].split(' ')
       const setUp = await runCli([...suggested, '--json'], { env })
       expect(setUp.code, setUp.stdout + setUp.stderr).to.equal(0)
-      const after = (await runCli(['doctor', '--json'], { env })).json.result as typeof checks
+      const after = (await runCli(['doctor', '--json'], { env })).json.result.items as typeof checks
       expect(after.find((c) => c.check === 'registry')).to.equal(undefined)
       for (const check of ['registry migrations', 'tenant migrations', 'registry identity']) {
         expect(after.find((c) => c.check === check)?.status, check).to.equal('ok')

@@ -67,7 +67,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     expect(shown.json.result.status).to.equal('completed')
     expect(mine(shown.json.result.items).every((i: any) => i.state === 'succeeded')).to.equal(true)
     const listed = await runCli(['migrate', 'runs', '--json'])
-    expect(listed.json.result[0]).to.include({ id: r.json.result.runId, status: 'completed' })
+    expect(listed.json.result.items[0]).to.include({ id: r.json.result.runId, status: 'completed' })
 
     const again = await latest(dir, '--all-tenants')
     expect(again.code).to.equal(0)
@@ -96,8 +96,8 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
     // How far the rollout got, one row per schema version.
     const byVersion = await runCli(['migrate', 'status', '--all-tenants', '--by-version', '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
     expect(byVersion.code).to.equal(0)
-    const done = byVersion.json.result.find((g: any) => g.version === '29990601000000_gizmos.js')
-    const behind = byVersion.json.result.find((g: any) => g.version === '29990600000000_note_one.js' && g.pending.length === 1)
+    const done = byVersion.json.result.items.find((g: any) => g.version === '29990601000000_gizmos.js')
+    const behind = byVersion.json.result.items.find((g: any) => g.version === '29990600000000_note_one.js' && g.pending.length === 1)
     expect(done.tenants).to.be.at.least(2)
     expect(behind.pending).to.deep.equal(['29990601000000_gizmos.js'])
     expect(behind.tenants).to.be.at.least(FLEET - 2)
@@ -159,7 +159,7 @@ describe('erp migrate latest over a fleet (waves, canary, max failures, resume, 
       while ((await waiting()).rows[0].n === 0) await sleep(20)
       // Meanwhile the run lists as running (its process holds the run's lock).
       const live = await runCli(['migrate', 'runs', '--limit', '1', '--json'])
-      expect(live.json.result[0].status).to.equal('running')
+      expect(live.json.result.items[0].status).to.equal('running')
       while ((await waiting()).rows[0].n > 0) await sleep(20)
       await holder.query('rollback')
       const r = await run
@@ -441,9 +441,9 @@ describe('erp tenants delete with a grace period, undelete, purge-deleted', func
     expect(days).to.be.closeTo(30, 0.001)
 
     const listed = await runCli(['tenants', 'list', '--json'])
-    expect(listed.json.result.map((t: { slug: string }) => t.slug)).not.to.include(slug)
+    expect(listed.json.result.items.map((t: { slug: string }) => t.slug)).not.to.include(slug)
     const deletedList = await runCli(['tenants', 'list', '--deleted', '--json'])
-    expect(deletedList.json.result.map((t: { slug: string }) => t.slug)).to.include(slug)
+    expect(deletedList.json.result.items.map((t: { slug: string }) => t.slug)).to.include(slug)
     const work = await runCli(['migrate', 'latest', '--tenant', slug, '--json'])
     expect(work.json.error.kind).to.equal('NOT_FOUND')
     const again = await runCli(['tenants', 'create', slug, '--json'])
@@ -540,7 +540,7 @@ describe('erp tenants usage', function () {
   it('reports size, row estimates and last activity of every tenant, largest first', async () => {
     const r = await runCli(['tenants', 'usage', '--json'])
     expect(r.code, r.stdout + r.stderr).to.equal(0)
-    const rows = r.json.result as Array<any>
+    const rows = r.json.result.items as Array<any>
     const [s, l] = [rows.find((u) => u.slug === small), rows.find((u) => u.slug === large)]
     expect(l.sizeBytes).to.be.greaterThan(s.sizeBytes)
     expect(rows.indexOf(l)).to.be.lessThan(rows.indexOf(s))
@@ -555,7 +555,7 @@ describe('erp tenants usage', function () {
     const order = asc.stdout.trim().split('\n').slice(1).map((line) => line.split(',')[0])
     expect(order.indexOf(small)).to.be.lessThan(order.indexOf(large))
     const one = await runCli(['tenants', 'usage', '--tenant', small, '--json'])
-    expect(one.json.result.map((u: { slug: string }) => u.slug)).to.deep.equal([small])
+    expect(one.json.result.items.map((u: { slug: string }) => u.slug)).to.deep.equal([small])
   })
 })
 

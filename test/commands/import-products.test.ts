@@ -335,6 +335,8 @@ describe('erp import products', () => {
     expect(text).to.contain("'=already quoted")
     expect(text).to.contain("''=starts with a quote")
     expect(text).to.contain("'+1 call")
+    // Booleans as JSON and tables spell them (true/false), not COPY's t/f.
+    expect((parse(text, { columns: true }) as Array<{ active: string }>).map((r) => r.active)).to.deep.equal(['true', 'false'])
 
     const back = await imp(slug, out, '--mode', 'upsert')
     expect(back.code, back.stdout).to.equal(0)

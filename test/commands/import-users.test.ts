@@ -53,6 +53,7 @@ describe('erp import users / erp export users', () => {
     const out = path.join(dir, 'users.csv')
     expect((await runCli(['export', 'users', '--tenant', slug, '--output', out])).code).to.equal(0)
     expect(readFileSync(out, 'utf8')).to.not.match(/password|scrypt/)
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((line) => line.split(',').at(-1))).to.deep.equal(['disabled', 'false', 'true'])
     const back = await imp(slug, out, '--mode', 'upsert')
     expect(back.json.result).to.include({ inserted: 0, updated: 0, unchanged: 2 })
     expect(await users(slug)).to.deep.equal(before)

@@ -179,11 +179,11 @@ describe('an erp older than the schema it meets', function () {
 
   it('migrate status warns about it; doctor reports the tenant with the migration it does not know', async () => {
     const status = await runCli(['migrate', 'status', '--json'])
-    expect(okResult(status).find((s: { tenant: string }) => s.tenant === slug).unknown).to.deep.equal([name])
+    expect(okResult(status).items.find((s: { tenant: string }) => s.tenant === slug).unknown).to.deep.equal([name])
     expect(status.json.warnings.join(' ')).to.contain(slug).and.to.contain(name)
     const r = await runCli(['doctor', '--json'])
     expect(r.code).to.equal(1)
-    const check = r.json.result.find((c: { check: string }) => c.check === 'tenant migrations')
+    const check = r.json.result.items.find((c: { check: string }) => c.check === 'tenant migrations')
     expect(check.status).to.equal('fail')
     expect(check.detail).to.contain(slug).and.to.contain(name)
     expect(check.detail).not.to.contain(current)
@@ -195,7 +195,7 @@ describe('an erp older than the schema it meets', function () {
     failedWith(await runCli(['products', 'create', 'NEW-2', '--name', 'x', '--tenant', slug, '--json']), 78, 'CONFIG')
     expect(await productCount(slug)).to.equal(1)
     const doctor = await runCli(['doctor', '--json'])
-    expect(doctor.json.result.find((c: { check: string }) => c.check === 'tenant migrations').status).to.equal('fail')
+    expect(doctor.json.result.items.find((c: { check: string }) => c.check === 'tenant migrations').status).to.equal('fail')
     // migrate latest --registry fills every record in again, from each tenant's knex_migrations.
     okResult(await runCli(['migrate', 'latest', '--registry', '--json']))
     const { rows } = await query('select slug, schema_migrations from erp.tenants order by slug')
@@ -257,11 +257,11 @@ describe('an erp older than the schema it meets', function () {
 
     it('lets reads work with a warning, and doctor reports it', async () => {
       const listed = await runCli(['tenants', 'list', '--json'])
-      expect(okResult(listed).map((t: { slug: string }) => t.slug)).to.include(tenant)
+      expect(okResult(listed).items.map((t: { slug: string }) => t.slug)).to.include(tenant)
       expect(listed.json.warnings.join(' ')).to.contain(registryMigration).and.to.contain('newer erp')
       const doctor = await runCli(['doctor', '--json'])
       expect(doctor.code).to.equal(1)
-      const check = doctor.json.result.find((c: { check: string }) => c.check === 'registry migrations')
+      const check = doctor.json.result.items.find((c: { check: string }) => c.check === 'registry migrations')
       expect(check.status).to.equal('fail')
       expect(check.detail).to.contain(registryMigration)
     })

@@ -31,7 +31,7 @@ describe('erp migrate', () => {
     const r = await runCli(['migrate', 'status', '--json'], { env: { ERP_MIGRATIONS_DIR: dir } })
     expect(r.code).to.equal(0)
     for (const slug of slugs) {
-      const row = r.json.result.find((s: { tenant: string }) => s.tenant === slug)
+      const row = r.json.result.items.find((s: { tenant: string }) => s.tenant === slug)
       expect(row.pending).to.deep.equal(['29990201000000_add_widgets.js'])
     }
     const table = await runCli(['migrate', 'status', '--pending-only'], { env: { ERP_MIGRATIONS_DIR: dir } })

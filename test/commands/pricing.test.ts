@@ -26,7 +26,7 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     failed(over, 65, 'INVALID_DATA')
     const zero = failed(zeroClass, 65, 'INVALID_DATA')
     expect(zero.message).to.contain('the zero class is always 0')
-    const rates = ok(await erp('taxes', 'list'))
+    const rates = ok(await erp('taxes', 'list')).items
     expect(rates.map((r: { taxClass: string; rate: string }) => [r.taxClass, r.rate])).to.deep.equal([['reduced', '5.5'], ['standard', '21'], ['zero', '0']])
     ok(await erp('taxes', 'set', 'standard', '20'))
   })
@@ -45,9 +45,9 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(bad.data.problems.map((p: { field: string }) => p.field)).to.deep.equal(['code', 'currency'])
     ok(await erp('price-lists', 'update', 'TRADE', '--default'))
     ok(await erp('price-lists', 'update', 'RETAIL', '--default'))
-    const lists = ok(await erp('price-lists', 'list'))
+    const lists = ok(await erp('price-lists', 'list')).items
     expect(lists.map((l: { code: string; isDefault: boolean }) => [l.code, l.isDefault])).to.deep.equal([['RETAIL', true], ['TRADE', false]])
-    expect(ok(await erp('price-lists', 'assign', 'TRADE', '--group', 'TRADE'))).to.deep.equal([{ group: 'TRADE', priceList: 'TRADE' }])
+    expect(ok(await erp('price-lists', 'assign', 'TRADE', '--group', 'TRADE')).items).to.deep.equal([{ group: 'TRADE', priceList: 'TRADE' }])
     const unknown = failed(await erp('price-lists', 'assign', 'NOPE', '--group', 'TRADE', '--group', 'GHOST'), 65, 'INVALID_DATA')
     expect(unknown.message).to.contain('no customer group "GHOST"').and.to.contain('no price list "NOPE"')
   })
@@ -80,11 +80,11 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(ok(await erp(...remove, '--yes'))).to.include({ sku: 'NAILS', minQty: '5', price: '3.0000' })
     failed(await erp(...remove, '--yes'), 1, 'NOT_FOUND')
 
-    const retail = ok(await erp('prices', 'list', '--list', 'RETAIL'))
+    const retail = ok(await erp('prices', 'list', '--list', 'RETAIL')).items
     expect(retail.map((i: { sku: string; minQty: string; price: string; validFrom: string | null }) => [i.sku, i.minQty, i.price, i.validFrom])).to.deep.equal([
       ['DRILL', '0', '119.9900', null], ['HAMMER', '0', '12.0000', null], ['HAMMER', '0', '9.0000', '2026-12-01'], ['HAMMER', '10', '10.5000', null],
     ])
-    expect(ok(await erp('prices', 'list', '--sku', 'HAMMER', '--date', '2027-01-01'))).to.have.length(3)
+    expect(ok(await erp('prices', 'list', '--sku', 'HAMMER', '--date', '2027-01-01')).items).to.have.length(3)
   })
 
   it('creates, lists and archives discounts; refuses bad combinations', async () => {
@@ -107,8 +107,8 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(ok(await erp('discounts', 'archive', 'GONE')).archivedAt).to.be.a('string')
     failed(await erp('discounts', 'archive', 'GONE'), 1, 'CONFLICT')
     failed(await erp('discounts', 'archive', 'NEVER'), 1, 'NOT_FOUND')
-    expect(ok(await erp('discounts', 'list')).map((d: { code: string }) => d.code)).to.deep.equal(['TOOLS10'])
-    expect(ok(await erp('discounts', 'list', '--all')).map((d: { code: string }) => d.code)).to.deep.equal(['GONE', 'TOOLS10'])
+    expect(ok(await erp('discounts', 'list')).items.map((d: { code: string }) => d.code)).to.deep.equal(['TOOLS10'])
+    expect(ok(await erp('discounts', 'list', '--all')).items.map((d: { code: string }) => d.code)).to.deep.equal(['GONE', 'TOOLS10'])
   })
 
   it('quotes an order with --json, and as a table with totals and reasons', async () => {
@@ -158,7 +158,7 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     expect(ok(await erp('settings', 'set', 'rounding.mode', 'half_even'))).to.include({ value: 'half_even', isSet: true })
     failed(await erp('settings', 'set', 'rounding.mode', 'up'), 65, 'INVALID_DATA')
     failed(await erp('settings', 'set', 'rounding.moed', 'half_up'), 2, 'USAGE')
-    expect(ok(await erp('settings', 'list')).find((s: { key: string }) => s.key === 'rounding.mode').value).to.equal('half_even')
+    expect(ok(await erp('settings', 'list')).items.find((s: { key: string }) => s.key === 'rounding.mode').value).to.equal('half_even')
     const quote = ok(await erp('prices', 'quote', '--line', 'DRILL:1'))
     expect(quote.rounding.mode).to.equal('half_even')
     ok(await erp('settings', 'set', 'rounding.mode', 'half_up'))
@@ -171,9 +171,9 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     const profile = `p_${slug}`
     ok(await runCli(['tenants', 'credentials', slug, '--save-profile', profile, '--json']))
 
-    const own = ok(await runCli(['prices', 'list', '--profile', profile, '--json']))
+    const own = ok(await runCli(['prices', 'list', '--profile', profile, '--json'])).items
     expect(own.map((i: { priceList: string }) => i.priceList)).to.include('RETAIL').and.not.to.include('OTHER')
-    const lists = ok(await runCli(['price-lists', 'list', '--profile', profile, '--json']))
+    const lists = ok(await runCli(['price-lists', 'list', '--profile', profile, '--json'])).items
     expect(lists.map((l: { code: string }) => l.code)).to.deep.equal(['RETAIL', 'TRADE'])
     failed(await runCli(['prices', 'list', '--profile', profile, '--tenant', other, '--json']), 77, 'NOT_ALLOWED')
     failed(await runCli(['prices', 'quote', '--profile', profile, '--tenant', other, '--line', 'HAMMER:1', '--json']), 77, 'NOT_ALLOWED')

@@ -23,7 +23,7 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
   })
 
   it('defines attributes and lists them; refuses bad definitions', async () => {
-    const list = ok(await erp(tenant, ['attributes', 'list']))
+    const list = ok(await erp(tenant, ['attributes', 'list'])).items
     expect(list.map((a: any) => a.code)).to.deep.equal(['color', 'fragile', 'length_mm'])
     expect(list[0]).to.include({ type: 'enum' }).and.to.have.deep.property('enumValues', ['red', 'blue', 'black'])
 
@@ -45,7 +45,7 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
     failed(await erp(tenant, ['categories', 'create', 'Kitchen/Knives']), 1, /Parent category "Kitchen" does not exist/)
     failed(await erp(tenant, ['categories', 'create', 'Hardware/Fasteners']), 1, /already exists/)
     failed(await erp(tenant, ['categories', 'create', 'A//B']), 65, /not a category path/)
-    const under = ok(await erp(tenant, ['categories', 'list', '--under', 'Tools']))
+    const under = ok(await erp(tenant, ['categories', 'list', '--under', 'Tools'])).items
     expect(under.map((c: any) => c.path)).to.deep.equal(['Tools', 'Tools/Power', 'Tools/Power/Drills'])
   })
 
@@ -181,7 +181,7 @@ describe('erp products, categories and attributes (through bin/run.js)', functio
     expect(moved.category.path).to.equal('Tools/Fasteners')
     ok(await erp(tenant, ['categories', 'move', 'Tools/Fasteners', '--name', 'Fixings']))
     expect(ok(await erp(tenant, ['products', 'show', 'SCR-1'])).category).to.equal('Tools/Fixings/Screws')
-    const paths = ok(await erp(tenant, ['categories', 'list'])).map((c: any) => c.path)
+    const paths = ok(await erp(tenant, ['categories', 'list'])).items.map((c: any) => c.path)
     expect(paths).to.include.members(['Tools/Fixings', 'Tools/Fixings/Bolts', 'Tools/Fixings/Screws'])
     expect(paths.filter((p: string) => p.startsWith('Hardware/'))).to.deep.equal([])
 

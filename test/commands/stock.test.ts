@@ -28,20 +28,20 @@ describe('erp warehouses and locations (CLI)', () => {
     const madeDefault = ok(await erp(slug, 'locations', 'update', 'LYON/B-02', '--default'))
     expect(madeDefault.isDefault).to.equal(true)
 
-    const listed = ok(await erp(slug, 'warehouses', 'list'))
+    const listed = ok(await erp(slug, 'warehouses', 'list')).items
     expect(listed.map((w: { code: string }) => w.code)).to.deep.equal(['LYON', 'WH1', 'WH2'])
     expect(listed[0].defaultLocation).to.equal('LYON/B-02')
 
-    const locations = ok(await erp(slug, 'locations', 'list', '--warehouse', 'LYON'))
+    const locations = ok(await erp(slug, 'locations', 'list', '--warehouse', 'LYON')).items
     expect(locations.map((l: { fullCode: string }) => l.fullCode)).to.deep.equal(['LYON/B-02', 'LYON/RECEIVING'])
-    const virtual = ok(await erp(slug, 'locations', 'list', '--virtual', '--warehouse', 'NONE'))
+    const virtual = ok(await erp(slug, 'locations', 'list', '--virtual', '--warehouse', 'NONE')).items
     expect(virtual).to.deep.equal([])
-    const kinds = ok(await erp(slug, 'locations', 'list', '--kind', 'scrap'))
+    const kinds = ok(await erp(slug, 'locations', 'list', '--kind', 'scrap')).items
     expect(kinds.map((l: { fullCode: string }) => l.fullCode)).to.deep.equal(['scrap'])
 
     const renamed = ok(await erp(slug, 'warehouses', 'update', 'LYON', '--name', 'Lyon DC', '--no-active'))
     expect(renamed).to.include({ name: 'Lyon DC', active: false })
-    expect(ok(await erp(slug, 'warehouses', 'list')).map((w: { code: string }) => w.code)).to.not.include('LYON')
+    expect(ok(await erp(slug, 'warehouses', 'list')).items.map((w: { code: string }) => w.code)).to.not.include('LYON')
 
     ok(await erp(slug, 'locations', 'delete', 'LYON/RECEIVING', '--yes'))
     ok(await erp(slug, 'warehouses', 'delete', 'LYON', '--yes'))
@@ -107,22 +107,22 @@ describe('erp stock receive / adjust / transfer / scrap (CLI)', () => {
     expect(await onHand(db, slug, 'BOLT', 'WH2/STOCK')).to.equal('30')
     expect(await onHand(db, slug, 'BOLT', 'WH1/A-01')).to.equal('1')
 
-    const levels = ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT', '--by', 'warehouse'))
+    const levels = ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT', '--by', 'warehouse')).items
     expect(levels.map((l: any) => [l.warehouse, l.onHand])).to.deep.equal([['WH1', '68.5'], ['WH2', '30']])
-    const byProduct = ok(await erp(slug, 'stock', 'levels', '--by', 'product'))
+    const byProduct = ok(await erp(slug, 'stock', 'levels', '--by', 'product')).items
     expect(byProduct).to.have.length(1)
     expect(byProduct[0]).to.include({ sku: 'BOLT', onHand: '98.5' })
-    const inCategory = ok(await erp(slug, 'stock', 'levels', '--category', 'hardware', '--location', 'WH1/A-01'))
+    const inCategory = ok(await erp(slug, 'stock', 'levels', '--category', 'hardware', '--location', 'WH1/A-01')).items
     expect(inCategory.map((l: any) => l.location)).to.deep.equal(['WH1/A-01'])
-    expect(ok(await erp(slug, 'stock', 'levels', '--category', 'food'))).to.deep.equal([])
+    expect(ok(await erp(slug, 'stock', 'levels', '--category', 'food')).items).to.deep.equal([])
 
-    const moves = ok(await erp(slug, 'stock', 'moves', '--sku', 'BOLT'))
+    const moves = ok(await erp(slug, 'stock', 'moves', '--sku', 'BOLT')).items
     expect(moves.map((m: any) => m.reason)).to.deep.equal(['scrap', 'adjustment', 'adjustment', 'transfer', 'receipt'])
-    const page = ok(await erp(slug, 'stock', 'moves', '--limit', '2'))
-    const next = ok(await erp(slug, 'stock', 'moves', '--limit', '2', '--before-id', page[1].id))
+    const page = ok(await erp(slug, 'stock', 'moves', '--limit', '2')).items
+    const next = ok(await erp(slug, 'stock', 'moves', '--limit', '2', '--before-id', page[1].id)).items
     expect(next.map((m: any) => m.reason)).to.deep.equal(['adjustment', 'transfer'])
-    expect(ok(await erp(slug, 'stock', 'moves', '--reference', 'PO-1'))).to.have.length(1)
-    expect(ok(await erp(slug, 'stock', 'moves', '--location', 'scrap'))).to.have.length(1)
+    expect(ok(await erp(slug, 'stock', 'moves', '--reference', 'PO-1')).items).to.have.length(1)
+    expect(ok(await erp(slug, 'stock', 'moves', '--location', 'scrap')).items).to.have.length(1)
     const table = await runCli(['stock', 'levels', '--tenant', slug, '--sku', 'BOLT'])
     expect(table.stdout).to.match(/^BOLT\s+Bolt M6\s+WH1\s+WH1\/A-01\s+1\s+0\s+1$/m)
   })
@@ -187,13 +187,13 @@ describe('erp stock lots and expiry (CLI)', () => {
     // A second receipt of a known lot needs no expiry.
     ok(await erp(slug, 'stock', 'receive', '--sku', 'MILK', '--qty', '1', '--location', 'WH1/A-01', '--lot', 'L-SOON'))
 
-    const lots = ok(await erp(slug, 'stock', 'lots', '--sku', 'MILK'))
+    const lots = ok(await erp(slug, 'stock', 'lots', '--sku', 'MILK')).items
     expect(lots.map((l: any) => [l.lot, l.status, l.onHand, l.locations])).to.deep.equal([
       ['L-SOON', 'expiring', '5', 2],
       ['L-LATE', 'ok', '10', 1],
     ])
-    expect(ok(await erp(slug, 'stock', 'lots', '--expiring-within', '3'))).to.deep.equal([])
-    expect(ok(await erp(slug, 'stock', 'levels', '--lot', 'L-LATE')).map((l: any) => l.onHand)).to.deep.equal(['10'])
+    expect(ok(await erp(slug, 'stock', 'lots', '--expiring-within', '3')).items).to.deep.equal([])
+    expect(ok(await erp(slug, 'stock', 'levels', '--lot', 'L-LATE')).items.map((l: any) => l.onHand)).to.deep.equal(['10'])
 
     const before = await moveCount(db, slug)
     const [noLot, lotOnUntracked, expiryMismatch, expiredReceipt, unknownLotOut, badDate] = await Promise.all([
@@ -223,10 +223,10 @@ describe('erp stock lots and expiry (CLI)', () => {
       /Not enough stock to reserve for SO-X: line 1 MILK: 2 requested, 0 available/,
     )
     failed(await erp(slug, 'stock', 'reserve', '--reference', 'SO-X', '--line', 'MILK:1', '--lot', 'L-PAST'), 65, /expired on/)
-    const expired = ok(await erp(slug, 'stock', 'lots', '--expired'))
+    const expired = ok(await erp(slug, 'stock', 'lots', '--expired')).items
     expect(expired.map((l: any) => [l.lot, l.status, l.onHand])).to.deep.equal([['L-PAST', 'expired', '3']])
     ok(await erp(slug, 'stock', 'scrap', '--sku', 'MILK', '--qty', '3', '--location', 'WH2', '--lot', 'L-PAST', '--note', 'expired'))
-    expect(ok(await erp(slug, 'stock', 'lots', '--expired'))).to.deep.equal([])
+    expect(ok(await erp(slug, 'stock', 'lots', '--expired')).items).to.deep.equal([])
   }).timeout(30_000)
 })
 
@@ -245,14 +245,14 @@ describe('erp stock serial numbers (CLI)', () => {
     ok(await erp(slug, 'stock', 'transfer', '--sku', 'PHONE', '--qty', '1', '--from', 'WH1', '--to', 'WH2', '--serial', 'SN2'))
     ok(await erp(slug, 'stock', 'scrap', '--sku', 'PHONE', '--qty', '1', '--location', 'WH1', '--serial', 'SN3'))
 
-    const serials = ok(await erp(slug, 'stock', 'serials', '--sku', 'PHONE'))
+    const serials = ok(await erp(slug, 'stock', 'serials', '--sku', 'PHONE')).items
     expect(serials.map((s: any) => [s.serial, s.status, s.location, s.lastMovedTo])).to.deep.equal([
       ['SN1', 'in-stock', 'WH1/STOCK', 'WH1/STOCK'],
       ['SN2', 'in-stock', 'WH2/STOCK', 'WH2/STOCK'],
       ['SN3', 'gone', null, 'scrap'],
     ])
-    expect(ok(await erp(slug, 'stock', 'serials', '--status', 'gone')).map((s: any) => s.serial)).to.deep.equal(['SN3'])
-    expect(ok(await erp(slug, 'stock', 'moves', '--serial', 'SN2')).map((m: any) => m.reason)).to.deep.equal(['transfer', 'receipt'])
+    expect(ok(await erp(slug, 'stock', 'serials', '--status', 'gone')).items.map((s: any) => s.serial)).to.deep.equal(['SN3'])
+    expect(ok(await erp(slug, 'stock', 'moves', '--serial', 'SN2')).items.map((m: any) => m.reason)).to.deep.equal(['transfer', 'receipt'])
     expect(await onHand(db, slug, 'PHONE', 'WH1/STOCK')).to.equal('1')
 
     const before = await moveCount(db, slug)
@@ -278,7 +278,7 @@ describe('erp stock serial numbers (CLI)', () => {
 
     // A unit that left stock may come back (a return), under the same number.
     ok(await erp(slug, 'stock', 'adjust', '--sku', 'PHONE', '--qty', '1', '--location', 'WH2', '--serial', 'SN3'))
-    const back = ok(await erp(slug, 'stock', 'serials', '--serial', 'SN3'))
+    const back = ok(await erp(slug, 'stock', 'serials', '--serial', 'SN3')).items
     expect(back[0]).to.include({ status: 'in-stock', location: 'WH2/STOCK' })
   })
 })
@@ -295,17 +295,17 @@ describe('erp stock reserve / release / reorder points (CLI)', () => {
   after(() => db.close())
 
   it('reserves all lines or none, holds the stock from transfers, and releases it', async () => {
-    const reserved = ok(await erp(slug, 'stock', 'reserve', '--reference', 'SO-1', '--line', 'BOLT:6', '--line', 'NUT:4'))
+    const reserved = ok(await erp(slug, 'stock', 'reserve', '--reference', 'SO-1', '--line', 'BOLT:6', '--line', 'NUT:4')).items
     expect(reserved.map((r: any) => [r.line, r.sku, r.location, r.qty])).to.deep.equal([
       [1, 'BOLT', 'WH1/STOCK', '6'],
       [2, 'NUT', 'WH2/STOCK', '4'],
     ])
-    const levels = ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT'))
+    const levels = ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT')).items
     expect(levels[0]).to.include({ onHand: '10', reserved: '6', available: '4' })
 
     const short = failed(await erp(slug, 'stock', 'reserve', '--reference', 'SO-2', '--line', 'BOLT:3', '--line', 'NUT:1', '--line', 'BOLT:2'), 1, /Not enough stock to reserve for SO-2/)
     expect(short.data.shortages.map((s: any) => [s.line, s.sku, s.available])).to.deep.equal([[2, 'NUT', '0'], [3, 'BOLT', '1']])
-    expect(ok(await erp(slug, 'stock', 'reservations', '--reference', 'SO-2'))).to.deep.equal([])
+    expect(ok(await erp(slug, 'stock', 'reservations', '--reference', 'SO-2')).items).to.deep.equal([])
 
     failed(await erp(slug, 'stock', 'transfer', '--sku', 'BOLT', '--qty', '5', '--from', 'WH1', '--to', 'WH2'), 1, /4 available/)
     failed(await erp(slug, 'stock', 'reserve', '--reference', 'SO-3', '--line', 'BOLT'), 2, /SKU:QTY/)
@@ -313,14 +313,14 @@ describe('erp stock reserve / release / reorder points (CLI)', () => {
 
     // An adjustment may take reserved stock: the goods are physically not there.
     ok(await erp(slug, 'stock', 'adjust', '--sku', 'BOLT', '--qty=-5', '--location', 'WH1'))
-    expect(ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT'))[0]).to.include({ onHand: '5', reserved: '6', available: '-1' })
+    expect(ok(await erp(slug, 'stock', 'levels', '--sku', 'BOLT')).items[0]).to.include({ onHand: '5', reserved: '6', available: '-1' })
 
-    const released = ok(await erp(slug, 'stock', 'release', '--reference', 'SO-1', '--sku', 'BOLT'))
+    const released = ok(await erp(slug, 'stock', 'release', '--reference', 'SO-1', '--sku', 'BOLT')).items
     expect(released.map((r: any) => r.sku)).to.deep.equal(['BOLT'])
-    expect(ok(await erp(slug, 'stock', 'reservations')).map((r: any) => [r.reference, r.sku])).to.deep.equal([['SO-1', 'NUT']])
+    expect(ok(await erp(slug, 'stock', 'reservations')).items.map((r: any) => [r.reference, r.sku])).to.deep.equal([['SO-1', 'NUT']])
     ok(await erp(slug, 'stock', 'release', '--reference', 'SO-1'))
     const nothing = await erp(slug, 'stock', 'release', '--reference', 'SO-1')
-    expect(ok(nothing)).to.deep.equal([])
+    expect(ok(nothing).items).to.deep.equal([])
     expect(nothing.json.warnings[0]).to.match(/Nothing is reserved for SO-1/)
     const [{ reserved: left }] = await rows<{ reserved: string }>(db, slug, 'select coalesce(sum(reserved), 0)::text as reserved from stock_levels')
     expect(Number(left)).to.equal(0)
@@ -331,14 +331,14 @@ describe('erp stock reserve / release / reorder points (CLI)', () => {
     ok(await erp(slug, 'stock', 'reorder', 'set', '--sku', 'MILK', '--warehouse', 'WH1', '--min', '5'))
     ok(await erp(slug, 'stock', 'reorder', 'set', '--sku', 'BOLT', '--warehouse', 'WH1', '--min', '1'))
     failed(await erp(slug, 'stock', 'reorder', 'set', '--sku', 'NUT', '--warehouse', 'WH2', '--min', '10', '--max', '5'), 65, /below the minimum/)
-    const below = ok(await erp(slug, 'stock', 'levels', '--below-reorder'))
+    const below = ok(await erp(slug, 'stock', 'levels', '--below-reorder')).items
     expect(below.map((l: any) => [l.sku, l.warehouse, l.available, l.reorderMin, l.suggested])).to.deep.equal([
       ['MILK', 'WH1', '0', '5', '5'],
       ['NUT', 'WH2', '4', '10', '46'],
     ])
-    expect(ok(await erp(slug, 'stock', 'reorder', 'list')).map((p: any) => p.sku)).to.deep.equal(['BOLT', 'MILK', 'NUT'])
+    expect(ok(await erp(slug, 'stock', 'reorder', 'list')).items.map((p: any) => p.sku)).to.deep.equal(['BOLT', 'MILK', 'NUT'])
     ok(await erp(slug, 'stock', 'reorder', 'remove', '--sku', 'MILK', '--warehouse', 'WH1'))
     failed(await erp(slug, 'stock', 'reorder', 'remove', '--sku', 'MILK', '--warehouse', 'WH1'), 1, /No reorder point/)
-    expect(ok(await erp(slug, 'stock', 'levels', '--below-reorder', '--warehouse', 'WH2')).map((l: any) => l.sku)).to.deep.equal(['NUT'])
+    expect(ok(await erp(slug, 'stock', 'levels', '--below-reorder', '--warehouse', 'WH2')).items.map((l: any) => l.sku)).to.deep.equal(['NUT'])
   })
 })

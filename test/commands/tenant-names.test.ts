@@ -80,7 +80,7 @@ describe('tenant role names', function () {
       expect(other.code, other.stdout + other.stderr).to.equal(0)
       expect(other.json.result.ownerRole).to.not.equal((await roleOf(slug)).owner_role)
       const doctor = await runCli(['doctor', '--json'], { env: { DATABASE_URL: url.toString() } })
-      expect(JSON.stringify(doctor.json.result)).to.include(other.json.result.ownerRole.slice(0, -slug.length))
+      expect(JSON.stringify(doctor.json.result.items)).to.include(other.json.result.ownerRole.slice(0, -slug.length))
       const purge = await runCli(['tenants', 'delete', slug, '--purge', '--no-backup', '--yes', '--json'], { env: { DATABASE_URL: url.toString() } })
       expect(purge.code, purge.stdout).to.equal(0)
     } finally {

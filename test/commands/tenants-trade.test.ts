@@ -22,7 +22,7 @@ describe('erp tenants create: a tenant ready to sell (through bin/run.js)', func
     })
     const erp = (...args: string[]) => runCli([...args, '--tenant', slug, '--json'])
     expect(okResult(await erp('settings', 'get', 'company.country')).value).to.equal('CH')
-    expect(okResult(await erp('price-lists', 'list')).map((l: { code: string }) => l.code)).to.deep.equal(['DEFAULT'])
+    expect(okResult(await erp('price-lists', 'list')).items.map((l: { code: string }) => l.code)).to.deep.equal(['DEFAULT'])
   })
 
   it('uses the documented defaults, and prints what it set up', async () => {

@@ -28,7 +28,7 @@ describe('erp tenants (through bin/run.js)', () => {
     expect(table.stdout).to.match(new RegExp(`^${slug}\\s+Acme Ltd\\s+active`, 'm'))
 
     const listed = await runCli(['tenants', 'list', '--json'])
-    expect(listed.json.result.map((t: { slug: string }) => t.slug)).to.include(slug)
+    expect(listed.json.result.items.map((t: { slug: string }) => t.slug)).to.include(slug)
 
     const csv = await runCli(['tenants', 'list', '--output', 'csv', '--columns', 'slug,plan', '--filter', `slug==${slug}`])
     expect(csv.stdout.trim().split('\n')).to.deep.equal(['slug,plan', `${slug},pro`])

@@ -64,7 +64,7 @@ describe('erp users (through bin/run.js)', () => {
     failed(role, 2, /Expected --role=owner/)
     failed(short, 65, /at least 10 characters/)
     failed(both, 2, /cannot also be provided/)
-    expect(ok(await erp(tenant, ['users', 'list'])).map((u: any) => u.email)).to.not.include('x@acme.example')
+    expect(ok(await erp(tenant, ['users', 'list'])).items.map((u: any) => u.email)).to.not.include('x@acme.example')
   })
 
   it('resets a password from stdin or by generating one; never without a source off a terminal', async () => {
@@ -107,9 +107,9 @@ describe('erp users (through bin/run.js)', () => {
     expect(disabled.changed).to.equal(true)
     expect(disabled.user.disabledAt).to.be.a('string')
     expect(ok(await erp(tenant, ['users', 'disable', 'bo@acme.example'])).changed).to.equal(false)
-    expect(ok(await erp(tenant, ['users', 'list', '--disabled'])).map((u: any) => u.email)).to.deep.equal(['bo@acme.example'])
+    expect(ok(await erp(tenant, ['users', 'list', '--disabled'])).items.map((u: any) => u.email)).to.deep.equal(['bo@acme.example'])
     expect(ok(await erp(tenant, ['users', 'enable', 'bo@acme.example'])).user.disabledAt).to.equal(null)
-    expect(ok(await erp(tenant, ['users', 'list', '--role', 'admin'])).map((u: any) => u.email)).to.deep.equal(['ana@acme.example'])
+    expect(ok(await erp(tenant, ['users', 'list', '--role', 'admin'])).items.map((u: any) => u.email)).to.deep.equal(['ana@acme.example'])
     failed(await erp(tenant, ['users', 'enable', 'nobody@acme.example']), 1, /No user/)
   })
 })

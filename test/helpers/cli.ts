@@ -8,6 +8,7 @@ import { expect } from 'chai'
 
 import { globalFlagsAfterCommand } from '../../src/lib/cli/global-flags.js'
 import type { Io, withIo as WithIo } from '../../src/lib/io.js'
+import { noteChildStderr } from './node-warnings.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -161,6 +162,7 @@ export function runProcess(args: string[], options: ProcessOptions = {}): Promis
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      noteChildStderr(stderr)
       resolve({ code, signal, stdout, stderr, json: parseJson(stdout) })
     })
     child.stdin.end(options.input ?? '')
@@ -169,7 +171,11 @@ export function runProcess(args: string[], options: ProcessOptions = {}): Promis
 
 /** Start erp without waiting, for tests that kill it halfway. */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}) {
-  return spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  child.on('close', () => noteChildStderr(stderr))
+  return child
 }
 
 /** The result of a --json run that succeeded (the test fails otherwise, showing its output). */

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import { setUpTestDatabase, tearDownTestDatabase } from './database.js'
+import { takeWarnings, watchProcessWarnings } from './node-warnings.js'
 import { buildTemplate, dropTemplate, sweepInterruptedRuns, type TestRun } from './template-database.js'
 import { startTestServer } from './test-server.js'
 
@@ -27,6 +28,8 @@ export async function mochaGlobalTeardown(): Promise<void> {
 
 let configDir: string | undefined
 
+watchProcessWarnings()
+
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(120_000)
@@ -36,6 +39,13 @@ export const mochaHooks = {
     delete process.env.ERP_PROFILE
     delete process.env.ERP_TENANT
     await setUpTestDatabase()
+  },
+  /** A Node warning (DeprecationWarning…) printed during a test, in process or by a spawned erp, fails it. */
+  afterEach(this: Mocha.Context) {
+    const warnings = takeWarnings()
+    if (warnings.length) {
+      throw new Error(`Node printed ${warnings.length} warning(s) during "${this.currentTest?.fullTitle()}":\n${warnings.join('\n')}`)
+    }
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(120_000)

@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { listAttributes, type Attribute } from '../../lib/catalog/attributes.js'
 import { ATTRIBUTE_COLUMNS } from '../../lib/cli/domains/catalog.js'
 
-export type AttributesListResult = Attribute[]
+export type AttributesListResult = ListResult<Attribute>
 
 export default class AttributesList extends BaseCommand<typeof AttributesList> {
   static summary = 'List product attributes'
@@ -16,6 +17,6 @@ export default class AttributesList extends BaseCommand<typeof AttributesList> {
   async run(): Promise<AttributesListResult> {
     const attributes = await this.inTenant((trx) => listAttributes(trx), { access: 'read' })
     this.printList(attributes, ATTRIBUTE_COLUMNS, 'No attributes yet. Define one with: erp attributes create <code> --type text')
-    return attributes
+    return listResult(attributes)
   }
 }

@@ -1,25 +1,26 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { timestampFrom } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { listAudit, type AuditRecord } from '../../lib/audit/audit.js'
 import { requireAdmin } from '../../lib/db/registry.js'
 
-export type AuditListResult = AuditRecord[]
+export type AuditListResult = ListResult<AuditRecord>
 
 const COLUMNS: Column<AuditRecord>[] = [
   { key: 'id', align: 'right' },
   { key: 'at' },
-  { key: 'dbUser', header: 'db user' },
-  { key: 'osUser', header: 'os user' },
+  { key: 'dbUser' },
+  { key: 'osUser' },
   { key: 'profile' },
   { key: 'tenant' },
   { key: 'command' },
   { key: 'outcome' },
-  { key: 'exitCode', header: 'exit', align: 'right' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'exitCode', align: 'right' },
+  { key: 'durationMs', align: 'right' },
   { key: 'args', get: (r) => JSON.stringify(r.args) },
   { key: 'error' },
 ]
@@ -52,6 +53,6 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
       limit: this.flags.limit,
     })
     this.printList(records, COLUMNS, 'No audit records.')
-    return records
+    return listResult(records)
   }
 }

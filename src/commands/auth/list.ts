@@ -1,19 +1,20 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { currentProfileName, listProfiles, type Profile } from '../../lib/auth/profiles.js'
 
-export type AuthListResult = Array<Profile & { current: boolean }>
+export type AuthListResult = ListResult<Profile & { current: boolean }>
 
-const COLUMNS: Column<AuthListResult[number]>[] = [
-  { key: 'current', header: ' ', get: (p) => (p.current ? '*' : '') },
+const COLUMNS: Column<AuthListResult['items'][number]>[] = [
+  { key: 'current', get: (p) => (p.current ? '*' : '') },
   { key: 'name' },
   { key: 'kind' },
   { key: 'tenant' },
   { key: 'server', get: (p) => (p.embedded ? 'embedded' : `${p.host}:${p.port}/${p.database}`) },
   { key: 'user' },
-  { key: 'secretStore', header: 'secret' },
+  { key: 'secretStore' },
 ]
 
 export default class AuthList extends BaseCommand<typeof AuthList> {
@@ -28,6 +29,6 @@ export default class AuthList extends BaseCommand<typeof AuthList> {
     const profiles = (await listProfiles()).map((p) => ({ ...p, current: p.name === current }))
     await rememberForCompletion({ profiles: profiles.map((p) => p.name) })
     this.printList(profiles, COLUMNS, 'No profiles. Store one with: erp auth login <name> --url … or --embedded')
-    return profiles
+    return listResult(profiles)
   }
 }

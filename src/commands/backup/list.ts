@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { ARCHIVE_COLUMNS } from '../../lib/cli/domains/backup-columns.js'
 import type { ArchiveInfo } from '../../lib/backup/catalog.js'
 
-export type BackupListResult = ArchiveInfo[]
+export type BackupListResult = ListResult<ArchiveInfo>
 
 export default class BackupList extends BaseCommand<typeof BackupList> {
   static summary = 'List the archives in a backup folder'
@@ -27,6 +28,6 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
     const { defaultBackupDir } = await import('../../lib/backup/format.js')
     const archives = await listArchives(this.flags.dir ?? (await defaultBackupDir()), { verify: this.flags.verify })
     this.printList(archives, ARCHIVE_COLUMNS, 'No archives in this folder.')
-    return archives
+    return listResult(archives)
   }
 }

@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { DISCOUNT_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listDiscounts, type Discount } from '../../lib/pricing/discounts.js'
 
-export type DiscountsListResult = Discount[]
+export type DiscountsListResult = ListResult<Discount>
 
 export default class DiscountsList extends BaseCommand<typeof DiscountsList> {
   static summary = 'List discounts and promotions'
@@ -26,6 +27,6 @@ export default class DiscountsList extends BaseCommand<typeof DiscountsList> {
   async run(): Promise<DiscountsListResult> {
     const discounts = await this.inTenant((trx) => listDiscounts(trx, { all: this.flags.all, date: this.flags.date }), { access: 'read' })
     this.printList(discounts, DISCOUNT_COLUMNS, 'No discounts.')
-    return discounts
+    return listResult(discounts)
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { LOCATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
@@ -8,7 +9,7 @@ import { warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listLocations, type Location } from '../../lib/stock/locations.js'
 import { VIRTUAL_KINDS, type LocationKind } from '../../lib/stock/refs.js'
 
-export type LocationsListResult = Location[]
+export type LocationsListResult = ListResult<Location>
 
 export default class LocationsList extends BaseCommand<typeof LocationsList> {
   static summary = 'List locations with their stock'
@@ -35,6 +36,6 @@ export default class LocationsList extends BaseCommand<typeof LocationsList> {
       { access: 'read' },
     )
     this.printList(locations, LOCATION_COLUMNS, 'No locations.')
-    return locations
+    return listResult(locations)
   }
 }

@@ -19,10 +19,10 @@ const COLUMNS: Column<TenantRollbackRow>[] = [
   { key: 'tenant' },
   { key: 'status' },
   { key: 'batch', align: 'right' },
-  { key: 'applied', header: 'rolled back', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
+  { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
   { key: 'backup' },
   { key: 'error' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'durationMs', align: 'right' },
 ]
 
 export default class MigrateRollback extends BaseCommand<typeof MigrateRollback> {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { allTenantsFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
@@ -8,22 +9,22 @@ import {
   groupByVersion, tenantMigrationStatus, type MigrationVersionGroup, type TenantMigrationStatus,
 } from '../../lib/tenants/migrate.js'
 
-export type MigrateStatusResult = TenantMigrationStatus[] | MigrationVersionGroup[]
+export type MigrateStatusResult = ListResult<TenantMigrationStatus> | ListResult<MigrationVersionGroup>
 
 const COLUMNS: Column<TenantMigrationStatus>[] = [
   { key: 'tenant' },
   { key: 'version' },
   { key: 'applied', align: 'right' },
-  { key: 'pendingCount', header: 'pending', get: (r) => r.pending.length, align: 'right' },
-  { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
+  { key: 'pendingCount', get: (r) => r.pending.length, align: 'right' },
+  { key: 'pending', get: (r) => r.pending.join(' ') },
 ]
 
 const GROUP_COLUMNS: Column<MigrationVersionGroup>[] = [
   { key: 'version' },
   { key: 'tenants', align: 'right' },
-  { key: 'pendingCount', header: 'pending', get: (r) => r.pending.length, align: 'right' },
-  { key: 'pending', header: 'pending migrations', get: (r) => r.pending.join(' ') },
-  { key: 'examples', header: 'e.g.', get: (r) => r.examples.join(' ') },
+  { key: 'pendingCount', get: (r) => r.pending.length, align: 'right' },
+  { key: 'pending', get: (r) => r.pending.join(' ') },
+  { key: 'examples', get: (r) => r.examples.join(' ') },
 ]
 
 export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
@@ -61,9 +62,9 @@ export default class MigrateStatus extends BaseCommand<typeof MigrateStatus> {
     if (this.flags['by-version']) {
       const groups = groupByVersion(status)
       this.printList(groups, GROUP_COLUMNS, 'No tenants.')
-      return groups
+      return listResult(groups)
     }
     this.printList(status, COLUMNS, 'No tenants.')
-    return status
+    return listResult(status)
   }
 }

@@ -1,11 +1,12 @@
 import { Args, Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { assignPriceList, type GroupPriceList } from '../../lib/pricing/price-lists.js'
 
-export type PriceListsAssignResult = GroupPriceList[]
+export type PriceListsAssignResult = ListResult<GroupPriceList>
 
 export default class PriceListsAssign extends BaseCommand<typeof PriceListsAssign> {
   static summary = 'Point customer groups at a price list'
@@ -29,6 +30,6 @@ export default class PriceListsAssign extends BaseCommand<typeof PriceListsAssig
     if ((list === undefined) === !this.flags.none) throw usageError('Give a price list code, or --none (not both).')
     const rows = await this.inTenant((trx) => assignPriceList(trx, this.flags.none ? null : list!, this.flags.group))
     for (const row of rows) this.log(`${row.group} → ${row.priceList ?? '(default list)'}`)
-    return rows
+    return listResult(rows)
   }
 }

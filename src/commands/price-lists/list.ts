@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { PRICE_LIST_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listPriceLists, type PriceList } from '../../lib/pricing/price-lists.js'
 
-export type PriceListsListResult = PriceList[]
+export type PriceListsListResult = ListResult<PriceList>
 
 export default class PriceListsList extends BaseCommand<typeof PriceListsList> {
   static summary = 'List price lists'
@@ -15,6 +16,6 @@ export default class PriceListsList extends BaseCommand<typeof PriceListsList> {
   async run(): Promise<PriceListsListResult> {
     const lists = await this.inTenant((trx) => listPriceLists(trx), { access: 'read' })
     this.printList(lists, PRICE_LIST_COLUMNS, 'No price lists. Create one with: erp price-lists create --code RETAIL --currency EUR')
-    return lists
+    return listResult(lists)
   }
 }

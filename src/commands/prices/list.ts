@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { PRICE_ITEM_COLUMNS } from '../../lib/cli/domains/pricing-columns.js'
 import { listPrices, type PriceItem } from '../../lib/pricing/prices.js'
 
-export type PricesListResult = PriceItem[]
+export type PricesListResult = ListResult<PriceItem>
 
 export default class PricesList extends BaseCommand<typeof PricesList> {
   static summary = 'List prices (price list items)'
@@ -30,6 +31,6 @@ export default class PricesList extends BaseCommand<typeof PricesList> {
       { access: 'read' },
     )
     this.printList(items, PRICE_ITEM_COLUMNS, 'No prices.')
-    return items
+    return listResult(items)
   }
 }

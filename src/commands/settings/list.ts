@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { SETTING_COLUMNS } from '../../lib/cli/domains/settings-columns.js'
 import { listSettings, type Setting } from '../../lib/settings/settings.js'
 
-export type SettingsListResult = Setting[]
+export type SettingsListResult = ListResult<Setting>
 
 export default class SettingsList extends BaseCommand<typeof SettingsList> {
   static summary = "List a tenant's settings with their values and defaults"
@@ -15,6 +16,6 @@ export default class SettingsList extends BaseCommand<typeof SettingsList> {
   async run(): Promise<SettingsListResult> {
     const settings = await this.inTenant((trx) => listSettings(trx), { access: 'read' })
     this.printList(settings, SETTING_COLUMNS, 'No settings.')
-    return settings
+    return listResult(settings)
   }
 }

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { LEVEL_COLUMNS, REORDER_LEVEL_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { limitFlag, lotFlag, skuFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listLevels, type LevelGrouping, type StockLevel } from '../../lib/stock/levels.js'
 
-export type StockLevelsResult = StockLevel[]
+export type StockLevelsResult = ListResult<StockLevel>
 
 export default class StockLevels extends BaseCommand<typeof StockLevels> {
   static summary = 'On hand, reserved and available stock per product, location and lot'
@@ -47,6 +48,6 @@ export default class StockLevels extends BaseCommand<typeof StockLevels> {
     )
     this.printList(levels, f['below-reorder'] ? REORDER_LEVEL_COLUMNS : LEVEL_COLUMNS, f['below-reorder'] ? 'Nothing is under its reorder point.' : 'No stock.')
     if (levels.length === f.limit) this.note(`Showing the first ${f.limit} rows: narrow the filters or raise --limit.`)
-    return levels
+    return listResult(levels)
   }
 }

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { LOT_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { limitFlag, skuFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listLots, type Lot } from '../../lib/stock/history.js'
 
-export type StockLotsResult = Lot[]
+export type StockLotsResult = ListResult<Lot>
 
 export default class StockLots extends BaseCommand<typeof StockLots> {
   static summary = 'Lots with their expiry and stock, soonest expiry first'
@@ -40,6 +41,6 @@ export default class StockLots extends BaseCommand<typeof StockLots> {
       { access: 'read' },
     )
     this.printList(lots, LOT_COLUMNS, 'No lots.')
-    return lots
+    return listResult(lots)
   }
 }

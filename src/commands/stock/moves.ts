@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { usageError } from '../../lib/errors.js'
 import { tenantFlag, timestampFrom } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
@@ -9,7 +10,7 @@ import { limitFlag, lotFlag, referenceFlag, skuFlag, warehouseFlag } from '../..
 import { listMoves, type StockMove } from '../../lib/stock/history.js'
 import { MOVE_REASONS, type MoveReason } from '../../lib/stock/moves.js'
 
-export type StockMovesResult = StockMove[]
+export type StockMovesResult = ListResult<StockMove>
 
 export default class StockMoves extends BaseCommand<typeof StockMoves> {
   static summary = 'The stock ledger: every move, newest first, a page at a time'
@@ -52,6 +53,6 @@ export default class StockMoves extends BaseCommand<typeof StockMoves> {
     )
     this.printList(moves, MOVE_COLUMNS, 'No moves.')
     if (moves.length === f.limit) this.note(`More moves: add --before-id ${moves.at(-1)!.id}`)
-    return moves
+    return listResult(moves)
   }
 }

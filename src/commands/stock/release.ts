@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { release, type Reservation } from '../../lib/stock/reservations.js'
 
-export type StockReleaseResult = Reservation[]
+export type StockReleaseResult = ListResult<Reservation>
 
 export default class StockRelease extends BaseCommand<typeof StockRelease> {
   static summary = 'Give back the stock a document holds'
@@ -28,6 +29,6 @@ export default class StockRelease extends BaseCommand<typeof StockRelease> {
       this.log(`Released for ${this.flags.reference}:`)
       this.printList(released, RESERVATION_COLUMNS, '')
     }
-    return released
+    return listResult(released)
   }
 }

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { limitFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listReservations, type Reservation } from '../../lib/stock/reservations.js'
 
-export type StockReservationsResult = Reservation[]
+export type StockReservationsResult = ListResult<Reservation>
 
 export default class StockReservations extends BaseCommand<typeof StockReservations> {
   static summary = 'What documents hold: reservations by reference, product and location'
@@ -33,6 +34,6 @@ export default class StockReservations extends BaseCommand<typeof StockReservati
       { access: 'read' },
     )
     this.printList(rows, RESERVATION_COLUMNS, 'No reservations.')
-    return rows
+    return listResult(rows)
   }
 }

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { usageError } from '../../lib/errors.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { RESERVATION_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { lotFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { reserve, type Reservation, type ReserveLine } from '../../lib/stock/reservations.js'
 
-export type StockReserveResult = Reservation[]
+export type StockReserveResult = ListResult<Reservation>
 
 export default class StockReserve extends BaseCommand<typeof StockReserve> {
   static summary = 'Hold stock for a document (an order, a transfer request)'
@@ -38,6 +39,6 @@ export default class StockReserve extends BaseCommand<typeof StockReserve> {
     const reservations = await this.inTenant((trx) => reserve(trx, { reference: f.reference, lines }))
     this.log(`Reserved for ${f.reference}:`)
     this.printList(reservations, RESERVATION_COLUMNS, '')
-    return reservations
+    return listResult(reservations)
   }
 }

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { SERIAL_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
 import { limitFlag, skuFlag, warehouseFlag } from '../../lib/cli/domains/stock-flags.js'
 import { listSerials, type SerialNumber } from '../../lib/stock/history.js'
 
-export type StockSerialsResult = SerialNumber[]
+export type StockSerialsResult = ListResult<SerialNumber>
 
 export default class StockSerials extends BaseCommand<typeof StockSerials> {
   static summary = 'Serial numbers: where each unit is, or where it went'
@@ -39,6 +40,6 @@ export default class StockSerials extends BaseCommand<typeof StockSerials> {
       { access: 'read' },
     )
     this.printList(serials, SERIAL_COLUMNS, 'No serial numbers.')
-    return serials
+    return listResult(serials)
   }
 }

@@ -2,11 +2,12 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { rememberForCompletion } from '../../lib/cli/completion-cache.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { DELETED_TENANT_COLUMNS, TENANT_COLUMNS } from '../../lib/cli/domains/tenants-columns.js'
 import { listTenants, type Tenant } from '../../lib/tenants/tenant.js'
 
-export type TenantsListResult = Tenant[]
+export type TenantsListResult = ListResult<Tenant>
 
 export default class TenantsList extends BaseCommand<typeof TenantsList> {
   static summary = 'List tenants'
@@ -33,6 +34,6 @@ export default class TenantsList extends BaseCommand<typeof TenantsList> {
       status === 'deleted' ? 'No deleted tenants.' : 'No tenants yet. Create one with: erp tenants create <slug>',
     )
     if (!status) await rememberForCompletion({ tenants: tenants.map((t) => t.slug) })
-    return tenants
+    return listResult(tenants)
   }
 }

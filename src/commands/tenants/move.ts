@@ -9,8 +9,8 @@ export type TenantsMoveResult = MoveTenantResult
 
 const COLUMNS: Column<TableCount>[] = [
   { key: 'table' },
-  { key: 'before', header: 'rows before', align: 'right' },
-  { key: 'after', header: 'rows after', align: 'right' },
+  { key: 'before', align: 'right' },
+  { key: 'after', align: 'right' },
 ]
 
 export default class TenantsMove extends BaseCommand<typeof TenantsMove> {

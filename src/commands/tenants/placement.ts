@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { tenantPlacement, type TenantPlacement } from '../../lib/tenants/placement.js'
 
-export type TenantsPlacementResult = TenantPlacement[]
+export type TenantsPlacementResult = ListResult<TenantPlacement>
 
 const COLUMNS: Column<TenantPlacement>[] = [
   { key: 'slug' },
@@ -12,9 +13,9 @@ const COLUMNS: Column<TenantPlacement>[] = [
   { key: 'node' },
   { key: 'distributed', get: (r) => (r.distributed ? 'yes' : 'no (coordinator)') },
   { key: 'tables', align: 'right' },
-  { key: 'size', header: 'size (bytes)', get: (r) => r.sizeBytes, align: 'right' },
-  { key: 'sizePretty', header: 'size', align: 'right' },
-  { key: 'colocationId', header: 'colocation' },
+  { key: 'size', get: (r) => r.sizeBytes, align: 'right' },
+  { key: 'sizePretty', align: 'right' },
+  { key: 'colocationId' },
 ]
 
 export default class TenantsPlacement extends BaseCommand<typeof TenantsPlacement> {
@@ -34,6 +35,6 @@ export default class TenantsPlacement extends BaseCommand<typeof TenantsPlacemen
     const db = await this.db()
     const rows = await tenantPlacement(db, this.flags.tenant ? [await this.tenantSlug(this.flags.tenant)] : undefined)
     this.printList(rows, COLUMNS, 'No tenants.')
-    return rows
+    return listResult(rows)
   }
 }

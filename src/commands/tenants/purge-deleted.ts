@@ -14,8 +14,8 @@ export interface TenantsPurgeDeletedResult {
 const COLUMNS: Column<PurgeOutcome>[] = [
   { key: 'slug' },
   { key: 'schema' },
-  { key: 'deletedAt', header: 'deleted' },
-  { key: 'purgeAfter', header: 'purge after' },
+  { key: 'deletedAt' },
+  { key: 'purgeAfter' },
   { key: 'purged' },
   { key: 'error' },
 ]

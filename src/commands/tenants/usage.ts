@@ -1,26 +1,26 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import type { Column } from '../../lib/cli/render.js'
 import { tenantUsage, type TenantUsage } from '../../lib/tenants/usage.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 
-export type TenantsUsageResult = TenantUsage[]
+export type TenantsUsageResult = ListResult<TenantUsage>
 
 const COLUMNS: Column<TenantUsage>[] = [
   { key: 'slug' },
   { key: 'status' },
-  { key: 'size', header: 'size (bytes)', get: (r) => r.sizeBytes, align: 'right' },
-  { key: 'sizePretty', header: 'size' , align: 'right' },
+  { key: 'size', get: (r) => r.sizeBytes, align: 'right' },
+  { key: 'sizePretty', align: 'right' },
   { key: 'rows', align: 'right' },
   {
     key: 'largest',
-    header: 'largest tables (rows)',
     get: (r) => Object.entries(r.tableRows).slice(0, 3).map(([t, n]) => `${t}:${n}`).join(' '),
   },
   { key: 'writes', align: 'right' },
-  { key: 'lastActivityAt', header: 'last activity' },
-  { key: 'lastCommandAt', header: 'last command' },
-  { key: 'lastMaintenanceAt', header: 'last vacuum/analyze' },
+  { key: 'lastActivityAt' },
+  { key: 'lastCommandAt' },
+  { key: 'lastMaintenanceAt' },
 ]
 
 export default class TenantsUsage extends BaseCommand<typeof TenantsUsage> {
@@ -42,6 +42,6 @@ export default class TenantsUsage extends BaseCommand<typeof TenantsUsage> {
     const usage = await tenantUsage(db, this.flags.tenant ? [await this.tenantSlug(this.flags.tenant)] : undefined)
     const sorted = this.flags.sort ? usage : [...usage].sort((a, b) => b.sizeBytes - a.sizeBytes)
     this.printList(sorted, COLUMNS, 'No tenants.')
-    return sorted
+    return listResult(sorted)
   }
 }

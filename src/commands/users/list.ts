@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { USER_COLUMNS } from '../../lib/cli/domains/users.js'
 import { listUsers, USER_ROLES, type User } from '../../lib/users/users.js'
 
-export type UsersListResult = User[]
+export type UsersListResult = ListResult<User>
 
 export default class UsersList extends BaseCommand<typeof UsersList> {
   static summary = "List the tenant's ERP users"
@@ -28,6 +29,6 @@ export default class UsersList extends BaseCommand<typeof UsersList> {
     const disabled = this.flags.disabled ? true : this.flags.enabled ? false : undefined
     const users = await this.inTenant((trx) => listUsers(trx, { role: this.flags.role, disabled }), { access: 'read' })
     this.printList(users, USER_COLUMNS, 'No users yet. Create one with: erp users create <email> --name <name> --role admin')
-    return users
+    return listResult(users)
   }
 }

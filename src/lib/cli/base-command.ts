@@ -5,7 +5,7 @@ import { Command, ux, type Interfaces } from '@oclif/core'
 import type { ItemFailure } from '../batch.js'
 import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { ExitCode, exitCodeOf } from './exit-codes.js'
-import { noColorFlag, profileFlag } from './flags.js'
+import { noColorFlag, profileFlag, queryFlag } from './flags.js'
 import { currentIo, type IoWritable } from '../io.js'
 import { listOptionsFrom } from './list-flags.js'
 import { renderList, renderRecord, type Column } from './render.js'
@@ -46,6 +46,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static baseFlags = {
     profile: profileFlag,
     'no-color': noColorFlag,
+    query: queryFlag,
   }
 
   /** Commands that change a tenant or the registry set this: they leave an audit record. */
@@ -62,6 +63,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Extra facts for the audit record (an import's file checksum…), next to args and flags. */
   protected auditDetails: Record<string, unknown> = {}
   private warnings: string[] = []
+  /** --query's expression, checked before the command runs. */
+  private query?: { expression: string; search: (data: never, expression: string) => unknown }
   private database?: Db
   private startedAt = performance.now()
 
@@ -77,6 +80,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.positionals = argv as string[]
+    const expression = (flags as { query?: string }).query
+    if (expression !== undefined) this.query = await compileQuery(expression)
+  }
+
+  /** --query implies --json, as the AWS CLI's does: also before the flags are parsed (a parse error's envelope). */
+  public override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    if (!this.ctor?.enableJsonFlag) return false
+    const end = this.argv.indexOf('--')
+    return (end === -1 ? this.argv : this.argv.slice(0, end)).some((a) => a === '--query' || a.startsWith('--query='))
   }
 
   /** The database, connected on first use. Admin connections bring the registry up to date. */
@@ -201,6 +214,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * tens of seconds for a report of 100,000 lines. Colour is kept for a terminal and small results.
    */
   public override logJson(json: unknown): void {
+    if (json === NOTHING) return
     const raw = JSON.stringify(json, (_key, value) => (typeof value === 'bigint' ? value.toString() : value), 2)
     // JSON.stringify escapes C0 controls (ESC as \u001b); C1 controls and bidi overrides it leaves raw.
     const text = escapeJsonForTerminal(raw)
@@ -209,8 +223,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     stdout.write(`${colored ? ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json }) : text}\n`)
   }
 
-  protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
-    return { status: this.exitStatus, result, warnings: cutStrings(this.warnings) }
+  protected override toSuccessJson(result: unknown): unknown {
+    const envelope: JsonEnvelope<unknown> = { status: this.exitStatus, result, warnings: cutStrings(this.warnings) }
+    return this.query ? this.applyQuery(envelope) : envelope
+  }
+
+  /**
+   * --query: the expression's value over the result as --json shows it (dates as ISO strings), alone
+   * on stdout; the warnings, which lose their envelope, on stderr. An expression that fails on the
+   * result (a function given the wrong type) is a usage error: nothing on stdout, exit 2.
+   */
+  private applyQuery(envelope: JsonEnvelope<unknown>): unknown {
+    const { stderr } = currentIo()
+    for (const message of envelope.warnings) stderr.write(`Warning: ${forTerminal(message)}\n`)
+    const data = JSON.parse(JSON.stringify(envelope.result ?? null, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)))
+    try {
+      return this.query!.search(data as never, this.query!.expression)
+    } catch (err) {
+      stderr.write(`Error: --query ${forTerminal(this.query!.expression)} failed on the result: ${forTerminal((err as Error).message)}\n`)
+      stderr.write('  → The command itself ran; check the expression against its --json output (result).\n')
+      currentIo().setExitCode(ExitCode.USAGE)
+      return NOTHING
+    }
   }
 
   /**
@@ -266,6 +300,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.warning(`Could not write the audit record: ${(auditErr as Error).message}`)
     }
   }
+}
+
+/** What toSuccessJson gives when --query failed: logJson prints nothing. */
+const NOTHING = Symbol('nothing to print')
+
+/** --query's expression parsed now, so a bad one is a usage error before the command does anything. */
+async function compileQuery(expression: string): Promise<{ expression: string; search: (data: never, expression: string) => unknown }> {
+  const jmespath = await import('@jmespath-community/jmespath')
+  try {
+    jmespath.compile(expression)
+  } catch (err) {
+    throw new ErpError(ErrorKind.USAGE, `Invalid --query ${JSON.stringify(expression)}: ${(err as Error).message}`, {
+      actions: ['Write a JMESPath expression (jmespath.org), e.g. --query "items[].sku" or --query "items[?active].{sku: sku, name: name}".'],
+      cause: err,
+    })
+  }
+  return { expression, search: jmespath.search as (data: never, expression: string) => unknown }
 }
 
 /** One line as oclif's ux.stdout/ux.stderr write it (util.format of the message and its arguments). */

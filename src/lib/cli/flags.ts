@@ -45,6 +45,14 @@ export const noColorFlag = Flags.boolean({
   helpGroup: 'GLOBAL',
 })
 
+export const queryFlag = Flags.string({
+  description:
+    'JMESPath expression (jmespath.org) applied to the --json result; stdout gets only its value, ' +
+    'warnings go to stderr. Implies --json.',
+  helpGroup: 'GLOBAL',
+  helpValue: '<jmespath>',
+})
+
 /** A duration flag ('5s', '15m', '7d'), parsed to milliseconds; help shows the default as a duration. */
 const durationCustom = Flags.custom<number>({
   parse: async (input) => {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 
+import { currentIo } from '../io.js'
 import type { ListOptions } from './render.js'
 
 const OUTPUTS = ['table', 'csv', 'json'] as const
@@ -27,9 +28,10 @@ export const listFlags = {
     default: 'table',
   }),
   'no-header': Flags.boolean({ description: 'Leave out the header row (table and csv)' }),
-  'no-truncate': Flags.boolean({ description: 'Do not shorten cells to fit the terminal width' }),
+  'no-truncate': Flags.boolean({ description: 'Do not shorten cells to fit the terminal width (only a terminal gets them shortened: piped output has whole values)' }),
 }
 
+/** The list flags as render options. Cells are cut to the width only on a terminal: a pipe or a file gets whole values. */
 export function listOptionsFrom(flags: Record<string, unknown>, color: boolean): ListOptions {
   return {
     columns: stringList(flags.columns),
@@ -37,8 +39,9 @@ export function listOptionsFrom(flags: Record<string, unknown>, color: boolean):
     filter: stringList(flags.filter),
     output: OUTPUTS.find((o) => o === flags.output) ?? 'table',
     header: flags['no-header'] !== true,
-    truncate: flags['no-truncate'] !== true,
+    truncate: flags['no-truncate'] !== true && Boolean(currentIo().stdout.isTTY),
     color,
+    terminal: Boolean(currentIo().stdout.isTTY),
   }
 }
 

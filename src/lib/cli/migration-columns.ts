@@ -21,9 +21,9 @@ export const ROLLOUT_COLUMNS: Column<TenantMigrationRow>[] = [
   { key: 'wave', align: 'right' },
   { key: 'status' },
   { key: 'attempts', align: 'right' },
-  { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
+  { key: 'lockTimeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
-  { key: 'doneBy', header: 'done by run', align: 'right' },
+  { key: 'doneBy', align: 'right' },
   { key: 'error' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'durationMs', align: 'right' },
 ]

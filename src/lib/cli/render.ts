@@ -6,10 +6,11 @@ import { currentIo } from '../io.js'
 import { sanitizeForTerminal } from './sanitize.js'
 
 export interface Column<T> {
-  /** Stable name used by --columns, --sort, --filter, CSV headers and JSON keys. */
+  /**
+   * The column's one name: the table heading, the CSV header, the JSON key, and what --columns,
+   * --sort and --filter take. No other spelling, so what a table shows is what a flag or a script uses.
+   */
   key: string
-  /** Table heading; defaults to the key. */
-  header?: string
   /** Reads the value; defaults to `row[key]`. */
   get?: (row: T) => unknown
   align?: 'left' | 'right'
@@ -24,9 +25,9 @@ export interface ListOptions {
   truncate?: boolean
   color?: boolean
   width?: number
+  /** stdout is a terminal: CSV cells get their control characters made visible too (a table's always do). */
+  terminal?: boolean
 }
-
-type Flavour = 'table' | 'csv'
 
 const COLUMN_GAP = '  '
 const MIN_TRUNCATED_WIDTH = 4
@@ -45,7 +46,7 @@ export function renderList<T extends object>(rows: T[], columns: Column<T>[], op
     case 'json':
       return renderJson(sorted, selected)
     case 'csv':
-      return renderCsv(sorted, selected, opts.header ?? true)
+      return renderCsv(sorted, selected, opts.header ?? true, opts.terminal ?? false)
     default:
       return renderTable(sorted, selected, opts)
   }
@@ -59,7 +60,7 @@ export function renderRecord(record: Record<string, unknown>, opts: { color?: bo
     .map(([key, value]) => {
       const label = `${key}:`.padEnd(labelWidth)
       // Continuation lines of multi-line values line up under the value column.
-      const text = sanitizeForTerminal(formatCell(value, 'table'), true).replaceAll('\n', `\n${' '.repeat(labelWidth)}`)
+      const text = sanitizeForTerminal(formatCell(value), true).replaceAll('\n', `\n${' '.repeat(labelWidth)}`)
       return `${opts.color ? BOLD(label) : label}${text}`.trimEnd()
     })
     .join('\n')
@@ -67,10 +68,11 @@ export function renderRecord(record: Record<string, unknown>, opts: { color?: bo
 
 // ---- cell formatting -------------------------------------------------------
 
-function formatCell(value: unknown, flavour: Flavour): string {
+function formatCell(value: unknown): string {
   if (value === null || value === undefined) return ''
   if (value instanceof Date) return formatDate(value)
-  if (typeof value === 'boolean') return flavour === 'table' ? (value ? 'yes' : 'no') : String(value)
+  // true/false in every output, as JSON writes them (a filter still takes yes/no).
+  if (typeof value === 'boolean') return String(value)
   if (typeof value === 'object') return JSON.stringify(value, jsonReplacer)
   return String(value)
 }
@@ -134,9 +136,9 @@ function parseFilter<T>(columns: Column<T>[], expression: string): Filter<T> {
   }
 }
 
-/** A boolean matches as shown in a table (yes/no) and as written in CSV/JSON (true/false). */
+/** A boolean matches as every output writes it (true/false) and as people say it (yes/no). */
 function filterTexts(value: unknown): string[] {
-  return typeof value === 'boolean' ? [formatCell(value, 'table'), formatCell(value, 'csv')] : [formatCell(value, 'csv')]
+  return typeof value === 'boolean' ? [formatCell(value), value ? 'yes' : 'no'] : [formatCell(value)]
 }
 
 function matches<T>(value: unknown, { value: wanted, exact }: Filter<T>): boolean {
@@ -184,7 +186,7 @@ function comparePresent(a: unknown, b: unknown): number {
   if (decimalA && decimalB) return compareDecimals(decimalA, decimalB)
   const [timeA, timeB] = [asTime(a), asTime(b)]
   if (timeA !== undefined && timeB !== undefined) return timeA - timeB
-  return collator.compare(formatCell(a, 'csv'), formatCell(b, 'csv'))
+  return collator.compare(formatCell(a), formatCell(b))
 }
 
 interface Decimal {
@@ -244,9 +246,10 @@ function guardFormula(text: string): string {
   return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text
 }
 
-function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: boolean): string {
-  const records = rows.map((row) => columns.map((c) => guardFormula(formatCell(valueOf(row, c), 'csv'))))
-  if (header) records.unshift(columns.map((c) => c.key))
+function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: boolean, terminal: boolean): string {
+  const shown = terminal ? (text: string) => sanitizeForTerminal(text, true) : (text: string) => text
+  const records = rows.map((row) => columns.map((c) => shown(guardFormula(formatCell(valueOf(row, c))))))
+  if (header) records.unshift(columns.map((c) => shown(c.key)))
   // LF, like psql and the shell tools a CSV is piped into; the last one is dropped: callers add it.
   // quote_record_delimiter: with an explicit delimiter csv-stringify would stop quoting a lone \n or \r.
   return stringify(records, { record_delimiter: 'unix', quote_record_delimiter: true }).replace(/\n$/, '')
@@ -255,8 +258,8 @@ function renderCsv<T extends object>(rows: T[], columns: Column<T>[], header: bo
 function renderTable<T extends object>(rows: T[], columns: Column<T>[], opts: ListOptions): string {
   if (rows.length === 0) return ''
   const showHeader = opts.header ?? true
-  const headers = columns.map((c) => sanitizeForTerminal(c.header ?? c.key))
-  const cells = rows.map((row) => columns.map((c) => sanitizeForTerminal(formatCell(valueOf(row, c), 'table'))))
+  const headers = columns.map((c) => sanitizeForTerminal(c.key))
+  const cells = rows.map((row) => columns.map((c) => sanitizeForTerminal(formatCell(valueOf(row, c)))))
 
   // reduce, not Math.max(...spread): a long list would overflow the argument stack.
   const natural = columns.map((_, i) =>

@@ -313,7 +313,7 @@ export async function exportProductsSql(trx: Knex.Transaction): Promise<string> 
   const columns = [
     text('p.sku', 'sku'), text('p.name', 'name'), text('p.description', 'description'), text('c.path', 'category'),
     text('p.uom', 'uom'), text('p.barcode', 'barcode'), 'p.weight as weight', 'p.tax_class as tax_class',
-    'p.active as active', 'p.tracking as tracking', 'p.cost as cost',
+    'p.active::text as active', 'p.tracking as tracking', 'p.cost as cost',
     ...(list === null ? [] : ['i.price as price']),
     ...definitions.map((d) => d.type === 'text'
       ? text(`(p.attributes ->> ${quoteLiteral(d.code)})`, `${ATTRIBUTE_PREFIX}${d.code}`)

@@ -101,6 +101,6 @@ export const usersSpec: EntitySpec = {
 
 export function exportUsersSql(): string {
   return `copy (select ${guardFormulaSql('email')} as email, ${guardFormulaSql('name')} as name, role,
-      disabled_at is not null as disabled
+      (disabled_at is not null)::text as disabled
     from users order by lower(email)) to stdout with (format csv, header true)`
 }

@@ -7,11 +7,11 @@ import { createTenant, type CreatedTenant, type CreateTenantInput } from '../ten
 import { seedDemo, type SeedCount } from './demo.js'
 
 /** Seeds by name. Each fills a tenant deterministically and idempotently (see demo.ts). */
-export const SEEDS = {
-  demo: seedDemo,
-} as const
+export type SeedName = 'demo'
 
-export type SeedName = keyof typeof SEEDS
+export const SEEDS: Record<SeedName, typeof seedDemo> = {
+  demo: seedDemo,
+}
 export const SEED_NAMES = Object.keys(SEEDS) as SeedName[]
 
 export interface SeedOptions {

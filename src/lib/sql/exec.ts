@@ -9,13 +9,35 @@ import { refuseSessionControl, splitScript, type ScriptStatement } from './scrip
 
 export interface ScriptResult {
   /** Rows touched by each statement of the script, in order. */
-  statements: Array<{ command: string; rowCount: number | null }>
+  statements: StatementResult[]
   committed: boolean
 }
+
+export interface StatementResult {
+  command: string
+  rowCount: number | null
+  /** 1-based line of the script where the statement starts. */
+  line: number
+  /** What a statement that returns rows (SELECT, … RETURNING) gave: its first `rowLimit` rows. */
+  resultSet?: ResultSet
+}
+
+/** Rows as the database returned them, cell by cell, in column order (two columns may share a name). */
+export interface ResultSet {
+  columns: string[]
+  rows: unknown[][]
+  /** How many rows the statement returned, of which `rows` holds the first. */
+  total: number
+}
+
+/** Rows kept per statement when no limit is given. */
+export const DEFAULT_ROW_LIMIT = 100
 
 export interface RunScriptOptions {
   dryRun?: boolean
   concurrency?: number
+  /** Rows kept of each statement that returns rows; the rest are counted, not kept. */
+  rowLimit?: number
   onTenantDone?: (outcome: TenantOutcome<ScriptResult>, finished: number) => void
 }
 
@@ -61,8 +83,13 @@ export async function runScriptInTenants(
           const list: ScriptResult['statements'] = []
           try {
             for (const statement of statements) {
-              const result = await connection.query({ text: statement.text, queryMode: 'extended' } as pg.QueryConfig)
-              list.push({ command: result.command, rowCount: result.rowCount })
+              const result = await connection.query({ text: statement.text, queryMode: 'extended', rowMode: 'array' } as pg.QueryArrayConfig)
+              list.push({
+                command: result.command,
+                rowCount: result.rowCount,
+                line: statement.line,
+                ...(result.fields.length ? { resultSet: resultSet(result, options.rowLimit ?? DEFAULT_ROW_LIMIT) } : {}),
+              })
             }
           } finally {
             await trx.client.releaseConnection(connection)
@@ -79,6 +106,15 @@ export async function runScriptInTenants(
     },
     options.onTenantDone,
   )
+}
+
+/**
+ * The first `limit` rows of a result, cells as pg parsed them (numeric and int8 as strings, dates
+ * as Date) but bytea as PostgreSQL's own hex text (\\x…), which JSON and a table can show.
+ */
+function resultSet(result: pg.QueryArrayResult, limit: number): ResultSet {
+  const rows = result.rows.slice(0, limit).map((row) => row.map((cell) => (Buffer.isBuffer(cell) ? `\\x${cell.toString('hex')}` : cell)))
+  return { columns: result.fields.map((f) => f.name), rows, total: result.rows.length }
 }
 
 /**

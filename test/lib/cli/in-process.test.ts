@@ -97,7 +97,7 @@ describe('runCli, in-process', function () {
     okResult(a)
     okResult(b)
     const names = async (tenant: string) =>
-      okResult(await runCli(['categories', 'list', '--tenant', tenant, '--json'])).map((c: { name: string }) => c.name)
+      okResult(await runCli(['categories', 'list', '--tenant', tenant, '--json'])).items.map((c: { name: string }) => c.name)
     expect(await names(slug)).to.deep.equal(['Only-In-A'])
     expect(await names(other)).to.deep.equal(['Only-In-B'])
   })

@@ -35,6 +35,6 @@ describe('the embedded server', function () {
     const created = await runProcess(['tenants', 'create', 'embedded_check', '--json'], { env })
     expect(created.code, created.stderr).to.equal(0)
     const listed = await runProcess(['tenants', 'list', '--json'], { env })
-    expect(listed.json.result.map((t: { slug: string }) => t.slug)).to.deep.equal(['embedded_check'])
+    expect(listed.json.result.items.map((t: { slug: string }) => t.slug)).to.deep.equal(['embedded_check'])
   })
 })

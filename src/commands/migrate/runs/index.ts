@@ -1,23 +1,24 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../../lib/cli/list-result.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
 import type { Column } from '../../../lib/cli/render.js'
 import { listRuns, type RunSummary } from '../../../lib/tenants/run-record.js'
 
-export type MigrateRunsResult = RunSummary[]
+export type MigrateRunsResult = ListResult<RunSummary>
 
 const COLUMNS: Column<RunSummary>[] = [
   { key: 'id', align: 'right' },
-  { key: 'startedAt', header: 'started' },
+  { key: 'startedAt' },
   { key: 'status' },
   { key: 'succeeded', align: 'right' },
-  { key: 'upToDate', header: 'up to date', align: 'right' },
+  { key: 'upToDate', align: 'right' },
   { key: 'failed', align: 'right' },
-  { key: 'lockTimeout', header: 'lock timeout', align: 'right' },
-  { key: 'notReached', header: 'not reached', align: 'right' },
-  { key: 'resumedFrom', header: 'resumes' },
-  { key: 'stopReason', header: 'stop reason' },
+  { key: 'lockTimeout', align: 'right' },
+  { key: 'notReached', align: 'right' },
+  { key: 'resumedFrom' },
+  { key: 'stopReason' },
 ]
 
 export default class MigrateRuns extends BaseCommand<typeof MigrateRuns> {
@@ -32,6 +33,6 @@ export default class MigrateRuns extends BaseCommand<typeof MigrateRuns> {
   async run(): Promise<MigrateRunsResult> {
     const runs = await listRuns(await this.db(), this.flags.limit)
     this.printList(runs, COLUMNS, 'No migration runs recorded yet.')
-    return runs
+    return listResult(runs)
   }
 }

@@ -12,11 +12,11 @@ const COLUMNS: Column<RolloutItem>[] = [
   { key: 'wave', align: 'right' },
   { key: 'state' },
   { key: 'attempts', align: 'right' },
-  { key: 'lockTimeouts', header: 'lock timeouts', align: 'right' },
+  { key: 'lockTimeouts', align: 'right' },
   { key: 'applied', get: (r) => (r.applied.length ? r.applied.join(' ') : '-') },
-  { key: 'doneBy', header: 'done by run', align: 'right' },
+  { key: 'doneBy', align: 'right' },
   { key: 'error' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'durationMs', align: 'right' },
 ]
 
 export default class MigrateRunsShow extends BaseCommand<typeof MigrateRunsShow> {

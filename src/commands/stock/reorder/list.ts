@@ -1,11 +1,12 @@
 import { BaseCommand } from '../../../lib/cli/base-command.js'
+import { listResult, type ListResult } from '../../../lib/cli/list-result.js'
 import { tenantFlag } from '../../../lib/cli/flags.js'
 import { listFlags } from '../../../lib/cli/list-flags.js'
 import { REORDER_COLUMNS } from '../../../lib/cli/domains/stock-columns.js'
 import { limitFlag, skuFlag, warehouseFlag } from '../../../lib/cli/domains/stock-flags.js'
 import { listReorderPoints, type ReorderPoint } from '../../../lib/stock/reorder.js'
 
-export type StockReorderListResult = ReorderPoint[]
+export type StockReorderListResult = ListResult<ReorderPoint>
 
 export default class StockReorderList extends BaseCommand<typeof StockReorderList> {
   static summary = 'List reorder points'
@@ -23,6 +24,6 @@ export default class StockReorderList extends BaseCommand<typeof StockReorderLis
     const f = this.flags
     const points = await this.inTenant((trx) => listReorderPoints(trx, { sku: f.sku, warehouse: f.warehouse, limit: f.limit }), { access: 'read' })
     this.printList(points, REORDER_COLUMNS, 'No reorder points.')
-    return points
+    return listResult(points)
   }
 }

@@ -17,7 +17,7 @@ const base = (file: string) => file.slice(file.lastIndexOf('/') + 1)
 
 export const ARCHIVE_COLUMNS: Column<ArchiveInfo>[] = [
   { key: 'tenant' },
-  { key: 'createdAt', header: 'time' },
+  { key: 'createdAt' },
   { key: 'size', get: (a) => humanBytes(a.bytes), align: 'right' },
   { key: 'rows', align: 'right' },
   { key: 'tables', align: 'right' },
@@ -29,7 +29,7 @@ export const ARCHIVE_COLUMNS: Column<ArchiveInfo>[] = [
 
 export const PRUNE_COLUMNS: Column<PruneEntry>[] = [
   { key: 'tenant' },
-  { key: 'createdAt', header: 'time' },
+  { key: 'createdAt' },
   { key: 'action' },
   { key: 'reasons', get: (e) => e.reasons.join(', ') },
   { key: 'size', get: (e) => humanBytes(e.bytes), align: 'right' },

@@ -56,7 +56,7 @@ export const PRODUCT_COLUMNS: Column<Product>[] = [
   { key: 'tracking' },
   { key: 'weight', align: 'right' },
   { key: 'cost', align: 'right' },
-  { key: 'taxClass', header: 'tax class' },
+  { key: 'taxClass' },
   { key: 'barcode' },
   { key: 'attributes', get: (p) => formatAttributes(p.attributes) },
 ]

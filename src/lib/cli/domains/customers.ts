@@ -73,9 +73,9 @@ export const CUSTOMER_COLUMNS: Column<Customer>[] = [
   { key: 'email' },
   { key: 'phone' },
   { key: 'group' },
-  { key: 'creditLimit', header: 'credit limit', align: 'right' },
-  { key: 'paymentTermsDays', header: 'terms', align: 'right' },
-  { key: 'taxId', header: 'tax id' },
+  { key: 'creditLimit', align: 'right' },
+  { key: 'paymentTermsDays', align: 'right' },
+  { key: 'taxId' },
 ]
 
 export function formatAddress(a: Address): string {
@@ -97,7 +97,7 @@ export function customerRecord(c: CustomerDetail): Record<string, unknown> {
 export const GROUP_COLUMNS: Column<CustomerGroup>[] = [
   { key: 'code' },
   { key: 'name' },
-  { key: 'discountPercent', header: 'discount %', align: 'right' },
-  { key: 'priceList', header: 'price list' },
+  { key: 'discountPercent', align: 'right' },
+  { key: 'priceList' },
   { key: 'customers', align: 'right' },
 ]

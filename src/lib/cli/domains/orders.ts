@@ -36,9 +36,9 @@ export const skipFailingFlag = Flags.boolean({
 export const dateFlag = (description: string) => Flags.string({ description, helpValue: 'YYYY-MM-DD' })
 
 export const ORDER_COLUMNS: Column<Order>[] = [
-  { key: 'reference', header: 'order' },
-  { key: 'externalRef', header: 'external ref' },
-  { key: 'orderDate', header: 'date' },
+  { key: 'reference' },
+  { key: 'externalRef' },
+  { key: 'orderDate' },
   { key: 'customer' },
   { key: 'state' },
   { key: 'currency' },
@@ -48,18 +48,18 @@ export const ORDER_COLUMNS: Column<Order>[] = [
 ]
 
 export const ORDER_LINE_COLUMNS: Column<OrderLine>[] = [
-  { key: 'line', header: '#', align: 'right' },
+  { key: 'line', align: 'right' },
   { key: 'sku' },
   { key: 'description' },
   { key: 'qty', align: 'right' },
-  { key: 'unitPrice', header: 'unit price', align: 'right' },
-  { key: 'priceSource', header: 'price' },
+  { key: 'unitPrice', align: 'right' },
+  { key: 'priceSource' },
   { key: 'net', align: 'right' },
   { key: 'tax', align: 'right' },
   { key: 'gross', align: 'right' },
-  { key: 'qtyFulfilled', header: 'shipped', align: 'right' },
-  { key: 'qtyReturned', header: 'returned', align: 'right' },
-  { key: 'qtyInvoiced', header: 'invoiced', align: 'right' },
+  { key: 'qtyFulfilled', align: 'right' },
+  { key: 'qtyReturned', align: 'right' },
+  { key: 'qtyInvoiced', align: 'right' },
 ]
 
 export const MOVE_COLUMNS: Column<PostedMove>[] = [
@@ -78,22 +78,22 @@ export const INVOICE_COLUMNS: Column<Invoice | InvoiceListItem>[] = [
   { key: 'state' },
   { key: 'customer' },
   { key: 'order' },
-  { key: 'issueDate', header: 'issued' },
-  { key: 'dueDate', header: 'due date' },
+  { key: 'issueDate' },
+  { key: 'dueDate' },
   { key: 'currency' },
   { key: 'gross', align: 'right' },
   { key: 'paid', align: 'right' },
   { key: 'due', align: 'right' },
-  { key: 'daysOverdue', header: 'days late', align: 'right', get: (i) => ('daysOverdue' in i ? i.daysOverdue : null) },
+  { key: 'daysOverdue', align: 'right', get: (i) => ('daysOverdue' in i ? i.daysOverdue : null) },
 ]
 
 export const INVOICE_LINE_COLUMNS: Column<InvoiceLine>[] = [
-  { key: 'line', header: '#', align: 'right' },
+  { key: 'line', align: 'right' },
   { key: 'sku' },
   { key: 'description' },
   { key: 'qty', align: 'right' },
-  { key: 'unitPrice', header: 'unit price', align: 'right' },
-  { key: 'taxRate', header: 'tax %', align: 'right' },
+  { key: 'unitPrice', align: 'right' },
+  { key: 'taxRate', align: 'right' },
   { key: 'net', align: 'right' },
   { key: 'tax', align: 'right' },
   { key: 'gross', align: 'right' },
@@ -103,10 +103,10 @@ export const AGING_COLUMNS: Column<AgingRow>[] = [
   { key: 'customer' },
   { key: 'name' },
   { key: 'currency' },
-  { key: 'd0_30', header: '0-30', align: 'right' },
-  { key: 'd31_60', header: '31-60', align: 'right' },
-  { key: 'd61_90', header: '61-90', align: 'right' },
-  { key: 'd90_plus', header: '90+', align: 'right' },
+  { key: 'd0_30', align: 'right' },
+  { key: 'd31_60', align: 'right' },
+  { key: 'd61_90', align: 'right' },
+  { key: 'd90_plus', align: 'right' },
   { key: 'credits', align: 'right' },
   { key: 'total', align: 'right' },
 ]

@@ -4,7 +4,7 @@ import type { Setting } from '../../settings/settings.js'
 export const SETTING_COLUMNS: Column<Setting>[] = [
   { key: 'key' },
   { key: 'value', get: (s) => JSON.stringify(s.value) },
-  { key: 'isSet', header: 'set' },
+  { key: 'isSet' },
   { key: 'default', get: (s) => JSON.stringify(s.default) },
   { key: 'description' },
 ]

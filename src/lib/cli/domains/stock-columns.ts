@@ -17,8 +17,8 @@ export const LEVEL_COLUMNS: Column<StockLevel>[] = [
   { key: 'warehouse' },
   { key: 'location' },
   { key: 'lot' },
-  { key: 'expiresOn', header: 'expires' },
-  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'expiresOn' },
+  { key: 'onHand', align: 'right' },
   { key: 'reserved', align: 'right' },
   { key: 'available', align: 'right' },
 ]
@@ -27,12 +27,12 @@ export const REORDER_LEVEL_COLUMNS: Column<StockLevel>[] = [
   { key: 'sku' },
   { key: 'name' },
   { key: 'warehouse' },
-  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'onHand', align: 'right' },
   { key: 'reserved', align: 'right' },
   { key: 'available', align: 'right' },
-  { key: 'reorderMin', header: 'min', align: 'right' },
-  { key: 'reorderMax', header: 'max', align: 'right' },
-  { key: 'suggested', header: 'to order', align: 'right' },
+  { key: 'reorderMin', align: 'right' },
+  { key: 'reorderMax', align: 'right' },
+  { key: 'suggested', align: 'right' },
 ]
 
 export const POSTED_MOVE_COLUMNS: Column<PostedMove>[] = [
@@ -59,15 +59,15 @@ export const MOVE_COLUMNS: Column<StockMove>[] = [
   { key: 'reason' },
   { key: 'reference' },
   { key: 'note' },
-  { key: 'createdBy', header: 'by' },
+  { key: 'createdBy' },
 ]
 
 export const LOT_COLUMNS: Column<Lot>[] = [
   { key: 'sku' },
   { key: 'lot' },
-  { key: 'expiresOn', header: 'expires' },
+  { key: 'expiresOn' },
   { key: 'status' },
-  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'onHand', align: 'right' },
   { key: 'reserved', align: 'right' },
   { key: 'locations', align: 'right' },
 ]
@@ -77,9 +77,9 @@ export const SERIAL_COLUMNS: Column<SerialNumber>[] = [
   { key: 'serial' },
   { key: 'status' },
   { key: 'location' },
-  { key: 'lastMovedTo', header: 'last moved to' },
-  { key: 'lastMoveAt', header: 'last move' },
-  { key: 'lastReference', header: 'reference' },
+  { key: 'lastMovedTo' },
+  { key: 'lastMoveAt' },
+  { key: 'lastReference' },
 ]
 
 export const RESERVATION_COLUMNS: Column<Reservation>[] = [
@@ -87,9 +87,9 @@ export const RESERVATION_COLUMNS: Column<Reservation>[] = [
   { key: 'sku' },
   { key: 'location' },
   { key: 'lot' },
-  { key: 'expiresOn', header: 'expires' },
+  { key: 'expiresOn' },
   { key: 'qty', align: 'right' },
-  { key: 'createdAt', header: 'reserved at' },
+  { key: 'createdAt' },
 ]
 
 export const REORDER_COLUMNS: Column<ReorderPoint>[] = [
@@ -98,27 +98,27 @@ export const REORDER_COLUMNS: Column<ReorderPoint>[] = [
   { key: 'warehouse' },
   { key: 'min', align: 'right' },
   { key: 'max', align: 'right' },
-  { key: 'updatedAt', header: 'updated' },
+  { key: 'updatedAt' },
 ]
 
 export const WAREHOUSE_COLUMNS: Column<Warehouse>[] = [
   { key: 'code' },
   { key: 'name' },
   { key: 'active' },
-  { key: 'defaultLocation', header: 'default location' },
+  { key: 'defaultLocation' },
   { key: 'locations', align: 'right' },
   { key: 'products', align: 'right' },
-  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'onHand', align: 'right' },
 ]
 
 export const LOCATION_COLUMNS: Column<Location>[] = [
-  { key: 'fullCode', header: 'location' },
+  { key: 'fullCode' },
   { key: 'name' },
   { key: 'kind' },
   { key: 'active' },
-  { key: 'isDefault', header: 'default' },
+  { key: 'isDefault' },
   { key: 'products', align: 'right' },
-  { key: 'onHand', header: 'on hand', align: 'right' },
+  { key: 'onHand', align: 'right' },
 ]
 
 /** One line per posted move, for people: "Received 10 × ABC into WH1/STOCK (move 12)". */
@@ -144,7 +144,7 @@ export const COUNT_COLUMNS: Column<CountLine>[] = [
   { key: 'system', align: 'right' },
   { key: 'counted', align: 'right' },
   { key: 'difference', align: 'right' },
-  { key: 'unitCost', header: 'cost', align: 'right' },
+  { key: 'unitCost', align: 'right' },
   { key: 'value', align: 'right' },
   { key: 'status' },
   { key: 'problem' },
@@ -169,17 +169,17 @@ export const DRIFT_COLUMNS: Column<LevelDrift>[] = [
   { key: 'sku' },
   { key: 'location' },
   { key: 'lot' },
-  { key: 'cachedOnHand', header: 'cached on hand', align: 'right' },
-  { key: 'ledgerOnHand', header: 'ledger on hand', align: 'right' },
-  { key: 'cachedReserved', header: 'cached reserved', align: 'right' },
-  { key: 'ledgerReserved', header: 'reservations', align: 'right' },
+  { key: 'cachedOnHand', align: 'right' },
+  { key: 'ledgerOnHand', align: 'right' },
+  { key: 'cachedReserved', align: 'right' },
+  { key: 'ledgerReserved', align: 'right' },
 ]
 
 export const SERIAL_DRIFT_COLUMNS: Column<SerialDrift>[] = [
   { key: 'sku' },
   { key: 'serial' },
-  { key: 'cachedLocation', header: 'recorded at' },
-  { key: 'ledgerLocation', header: 'last move to' },
+  { key: 'cachedLocation' },
+  { key: 'ledgerLocation' },
 ]
 
 export const TENANT_VERIFY_COLUMNS: Column<TenantVerifyOutcome>[] = [
@@ -188,7 +188,7 @@ export const TENANT_VERIFY_COLUMNS: Column<TenantVerifyOutcome>[] = [
   { key: 'moves', align: 'right' },
   { key: 'levels', align: 'right' },
   { key: 'drifted', align: 'right' },
-  { key: 'serialsDrifted', header: 'serials drifted', align: 'right' },
-  { key: 'durationMs', header: 'ms', align: 'right' },
+  { key: 'serialsDrifted', align: 'right' },
+  { key: 'durationMs', align: 'right' },
   { key: 'error' },
 ]

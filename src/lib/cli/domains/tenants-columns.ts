@@ -8,7 +8,7 @@ export const TENANT_COLUMNS: Column<Tenant>[] = [
   { key: 'status' },
   { key: 'plan' },
   { key: 'schema' },
-  { key: 'createdAt', header: 'created' },
+  { key: 'createdAt' },
 ]
 
 /** Deleted tenants: where their data is kept, and until when. */
@@ -16,6 +16,6 @@ export const DELETED_TENANT_COLUMNS: Column<Tenant>[] = [
   { key: 'slug' },
   { key: 'name' },
   { key: 'schema' },
-  { key: 'deletedAt', header: 'deleted' },
-  { key: 'purgeAfter', header: 'purge after' },
+  { key: 'deletedAt' },
+  { key: 'purgeAfter' },
 ]

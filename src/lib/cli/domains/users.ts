@@ -38,6 +38,6 @@ export const USER_COLUMNS: Column<User>[] = [
   { key: 'name' },
   { key: 'role' },
   { key: 'status', get: (u) => (u.disabledAt ? 'disabled' : 'enabled') },
-  { key: 'hasPassword', header: 'password' },
-  { key: 'createdAt', header: 'created' },
+  { key: 'hasPassword' },
+  { key: 'createdAt' },
 ]
