@@ -121,6 +121,25 @@ describe('erp import with a mapping: the files clients send', () => {
     expect(missing.json.error.message).to.match(/the lookup table categories has no file: pass --lookup "categories=FILE\.csv"/)
   })
 
+  it('the errors file holds rejected rows as the file wrote them, not as the mapping turned them, so they re-import with the same mapping', async () => {
+    const lookup = file('CategoryID,CategoryName\n8,Seafood\n1,Beverages\n')
+    const csv = file('ProductID,ProductName,Discontinued,CategoryID\nE-1,Ikura,1,8\nE-2,Chai,0,1\nE-3,Bad,maybe,1\n')
+    const errors = path.join(dir, 'rejected.csv')
+    const args = ['--map', 'ProductID=sku', '--map', 'ProductName=name', '--map', 'Discontinued=!active', '--map', 'CategoryID=category', '--lookup', `category=${lookup}`]
+    const s = await tenant()
+    expect((await imp(s, 'products', file('sku,name,category\nPRE,x,Beverages\n'))).code).to.equal(0)
+    const r = await imp(s, 'products', csv, ...args, '--no-create-categories', '--errors', errors)
+    expect(r.code).to.equal(65)
+    const lines = readFileSync(errors, 'utf8').trim().split('\n')
+    expect(lines[0]).to.equal('ProductID,ProductName,Discontinued,CategoryID,error')
+    // Line 3 was refused in the stream, line 2 by the database checks (Seafood does not exist): both as written.
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).to.deep.equal(['E-3,Bad,maybe,1', 'E-1,Ikura,1,8'])
+    expect(lines[2]).to.match(/CategoryID: unknown category/)
+    const viaStdin = await runCli(['import', 'products', '-', ...args, '--errors', path.join(dir, 'rejected2.csv'), '--tenant', s, '--json'], { input: readFileSync(csv, 'utf8') })
+    expect(viaStdin.code).to.equal(2)
+    expect(viaStdin.json.error.message).to.match(/needs the file, not stdin/)
+  })
+
   it('constants, inline value maps, a decimal comma and date formats', async () => {
     const csv = file('Art.Nr.;Bezeichnung;Gewicht;Einheit\nV-1;Schraube;0,012;Stk\nV-2;Mutter;1,5;pcs\nV-3;Scheibe;2;kg\n')
     const r = await imp(slug, 'products', csv, '--map', 'Art.Nr.=sku', '--map', 'Bezeichnung=name', '--map', 'Gewicht=weight', '--map', 'Einheit=uom',

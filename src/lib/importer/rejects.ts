@@ -35,6 +35,11 @@ export class Rejects {
 
   constructor(private readonly errorsFile: string | undefined, private readonly stringify: typeof csvStringify) {}
 
+  /** Whether rejected rows are written to a file. */
+  get writesFile(): boolean {
+    return this.errorsFile !== undefined
+  }
+
   /** Called once the header is read: the errors file starts with it (without a previous `error` column). */
   start(headerOut: string[], skipColumn: number, headers: Map<string, string>): void {
     this.headerOut = headerOut
@@ -62,6 +67,12 @@ export class Rejects {
     copyTo: (sql: string) => unknown,
     present: Map<string, string>,
     tables: { rows: string; errors: string },
+    /**
+     * The file read again, record by record, when the mapping changed cells (an inverted boolean, a
+     * lookup…): the staged values are then not what the file said, and the rows must be written
+     * as read, to be fixed and imported again with the same mapping.
+     */
+    reread?: (onRecord: (record: string[], line: number) => void) => Promise<void>,
   ): Promise<number> {
     const { rows } = await trx.raw(`select count(distinct line)::int as n from ${tables.errors}`)
     const dbCount: number = rows[0].n
@@ -79,6 +90,16 @@ export class Rejects {
       this.kept = this.kept.slice(0, MAX_ERRORS_KEPT)
     }
     if (!this.stringifier || dbCount === 0) return dbCount
+    if (reread) {
+      const { rows: reasons } = await trx.raw(`select line, string_agg(coalesce(case field ${[...this.headers].map(([key, header]) => `when ${quoteLiteral(key)} then ${quoteLiteral(`${header}: `)}`).join(' ')} else field || ': ' end, '') || message, '; ' order by field) as message
+        from ${tables.errors} group by line`)
+      const reasonOf = new Map<number, string>((reasons as { line: number; message: string }[]).map((r) => [r.line, r.message]))
+      await reread((record, line) => {
+        const reason = reasonOf.get(line)
+        if (reason !== undefined) this.stringifier!.write([...(this.skipColumn < 0 ? record : record.filter((_, i) => i !== this.skipColumn)), reason])
+      })
+      return dbCount
+    }
     const byHeader = new Map([...this.headers].map(([key, header]) => [header, key]))
     const columns = this.headerOut.map((h) => {
       const key = byHeader.get(h)

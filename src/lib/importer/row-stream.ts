@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 
+import { usageError } from '../errors.js'
 import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { Problems } from '../validation.js'
@@ -34,6 +35,8 @@ export class RowStream extends Transform {
   ignored: string[] = []
   /** Whether the file's decimals are read with a comma. */
   decimalComma = false
+  /** Whether the mapping changes cells on their way to the fields (so staged values differ from the file's). */
+  changesCells = false
   /** The first valid rows as the fields receive them (for a dry run's preview). */
   readonly preview: PreviewRow[] = []
   private mapping: ColumnRead[] = []
@@ -108,6 +111,11 @@ export class RowStream extends Transform {
       rules: this.rules, tables: this.tables, delimiter: this.source.delimiter,
     })
     this.mapping = compiled.reads
+    this.changesCells = compiled.reads.some((r) => r.convert !== undefined)
+    if (this.changesCells && this.source.name === 'stdin' && this.rejects.writesFile) {
+      throw usageError('--errors with a mapping that changes cells (inverts, looks up, maps values, reads dates or decimal commas) needs the file, not stdin: ' +
+        'its rejected rows are written as read, which stdin cannot give twice', { actions: ['Pass the file\'s path instead of -'] })
+    }
     this.constants = compiled.constants
     this.present = compiled.present
     this.headerOf = compiled.headerOf

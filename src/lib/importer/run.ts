@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
 import { invalidData, isErpError } from '../errors.js'
 import { currentIo } from '../io.js'
+import { CsvReader, type OnRecord } from '../csv/reader.js'
 import { reportsUniqueViolations } from '../db/citus.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
@@ -151,7 +153,8 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         if (!counts) await spec.validateUnique(staged, options)
       }
 
-      const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable })
+      const reread = rows.changesCells && input.file !== '-' ? (onRecord: OnRecord) => rereadRecords(input.file, source.delimiter, source.encoding, onRecord) : undefined
+      const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable }, reread)
       await rejects.close()
       const rejected = rejects.count + dbRejects
       if (rejected > 0 && !input.skipInvalid) {
@@ -199,6 +202,19 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+/** The file's records again, as read the first time (the header and blank lines left out). */
+async function rereadRecords(file: string, delimiter: string, encoding: Encoding, onRecord: OnRecord): Promise<void> {
+  const reader = new CsvReader(delimiter, encoding === 'latin1' ? 'latin1' : 'utf8', file)
+  let header = true
+  const each: OnRecord = (record, line) => {
+    if (record.length === 1 && record[0] === '') return
+    if (header) header = false
+    else onRecord(record, line)
+  }
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) reader.feed(chunk as Buffer, each)
+  reader.end(each)
+}
 
 /**
  * A COPY abandoned because the file was refused (its header, say) tells the server so with a
