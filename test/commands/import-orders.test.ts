@@ -92,6 +92,21 @@ describe('erp import orders / erp export orders / external references', function
     expect(bare.json.error.message).to.contain('ext:REF')
   })
 
+  it('rounds as the price resolver does under rounding.mode half_even too (ties to even)', async () => {
+    const slug = await salesTenant(db, { prefix: 'ieven' })
+    okResult(await erp(slug, 'settings', 'set', 'rounding.mode', 'half_even'))
+    // B = 2.665 → 2.66 (half_up would give 2.67); 22.5 % off 2.66 = 0.5985 → 0.60; tax 20 % of 2.06 = 0.412 → 0.41.
+    okResult(await imp(slug, file('external_ref,customer,sku,quantity,unit_price,discount_percent\nE-1,CASH,WIDGET,1,2.665,\nE-1,CASH,WIDGET,1,2.665,22.5\nE-1,CASH,BOOK,2,1.3125,\n')))
+    const order = okResult(await erp(slug, 'orders', 'show', 'ext:E-1'))
+    const plain = await inTenant(db, slug, (trx) => quote(trx, { customer: 'CASH', lines: [
+      { sku: 'WIDGET', qty: '1', unitPriceOverride: '2.665' }, { sku: 'BOOK', qty: '2', unitPriceOverride: '1.3125' }] }))
+    expect(plain.rounding.mode).to.equal('half_even')
+    expect(order.lines[0]).to.include({ net: plain.lines[0].net, tax: plain.lines[0].tax, gross: plain.lines[0].gross })
+    expect(order.lines[0].net).to.equal('2.66')
+    expect(order.lines[1]).to.include({ discount: '0.60', net: '2.06', tax: '0.41' })
+    expect(order.lines[2]).to.include({ net: plain.lines[1].net, tax: plain.lines[1].tax, gross: plain.lines[1].gross })
+  })
+
   it('orders create --external-ref: stored, unique, refused when taken', async () => {
     const slug = await salesTenant(db, { prefix: 'oext' })
     const made = okResult(await erp(slug, 'orders', 'create', '--customer', 'CASH', '--line', 'WIDGET:1', '--external-ref', 'ACME-77'))
