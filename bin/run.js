@@ -7,6 +7,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`erp/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const { execute } = await import('@oclif/core')
-  await execute({ dir: import.meta.url })
+  // The bundle `npm run build` makes (scripts/bundle.js): oclif, knex, pg and erp in a few files
+  // instead of ~600 modules. Without one (a build that ran tsc only), oclif over dist/src.
+  let bundle
+  try {
+    bundle = await import('../dist/bundle/erp.js')
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bundle/erp.js')) throw err
+  }
+  if (bundle) await bundle.run(import.meta.url)
+  else await (await import('@oclif/core')).execute({ dir: import.meta.url })
 }
