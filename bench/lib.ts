@@ -3,6 +3,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { setUpTestDatabase, tearDownTestDatabase } from '../test/helpers/database.js'
+import { buildTemplate, dropTemplate } from '../test/helpers/template-database.js'
+import { startTestServer } from '../test/helpers/test-server.js'
 
 /**
  * Shared by the benchmarks: a throwaway database (on TEST_DATABASE_URL's server or the embedded
@@ -14,11 +16,18 @@ export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 export async function withBenchDatabase<T>(work: () => Promise<T>): Promise<T> {
   delete process.env.ERP_PROFILE
-  await setUpTestDatabase()
+  // What mocha's global setup does for the tests (test/helpers/hooks.ts): the server, then the
+  // template database each copy comes from.
+  const template = await buildTemplate(await startTestServer())
   try {
-    return await work()
+    await setUpTestDatabase()
+    try {
+      return await work()
+    } finally {
+      await tearDownTestDatabase()
+    }
   } finally {
-    await tearDownTestDatabase()
+    await dropTemplate(template)
   }
 }
 

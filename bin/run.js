@@ -8,12 +8,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stdout.write(`erp/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   // The bundle `npm run build` makes (scripts/bundle.js): oclif, knex, pg and erp in a few files
-  // instead of ~600 modules. Without one (a build that ran tsc only), oclif over dist/src.
+  // instead of ~600 modules. Without one (a build that ran tsc only), or with ERP_NO_BUNDLE=1
+  // (stack traces in dist/src, the benchmark's comparison), oclif over dist/src.
   let bundle
-  try {
-    bundle = await import('../dist/bundle/erp.js')
-  } catch (err) {
-    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bundle/erp.js')) throw err
+  if (!process.env.ERP_NO_BUNDLE) {
+    try {
+      bundle = await import('../dist/bundle/erp.js')
+    } catch (err) {
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bundle/erp.js')) throw err
+    }
   }
   if (bundle) await bundle.run(import.meta.url)
   else await (await import('@oclif/core')).execute({ dir: import.meta.url })
