@@ -16,10 +16,9 @@ export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 export async function withBenchDatabase<T>(work: () => Promise<T>): Promise<T> {
   delete process.env.ERP_PROFILE
-  // The test databases are copies of a run's template, which mocha's global setup builds: a
-  // benchmark builds its own.
+  // What mocha's global setup does for the tests (test/helpers/hooks.ts): the server, then the
+  // template database each copy comes from (unless a run's template is already there).
   const run = process.env.ERP_TEST_TEMPLATE ? undefined : await buildTemplate(await startTestServer())
-  await setUpTestDatabase()
   try {
     await setUpTestDatabase()
     try {
@@ -28,7 +27,6 @@ export async function withBenchDatabase<T>(work: () => Promise<T>): Promise<T> {
       await tearDownTestDatabase()
     }
   } finally {
-    await tearDownTestDatabase()
     if (run) await dropTemplate(run)
   }
 }

@@ -7,10 +7,20 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`erp/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const [{ execute }, { globalFlagsAfterCommand }] = await Promise.all([
-    import('@oclif/core'),
-    import('../dist/src/lib/cli/global-flags.js'),
-  ])
   // `erp --profile acme tenants show acme`: oclif takes the first word for the command id.
-  await execute({ args: globalFlagsAfterCommand(args), dir: import.meta.url })
+  const { globalFlagsAfterCommand } = await import('../dist/src/lib/cli/global-flags.js')
+  const argv = globalFlagsAfterCommand(args)
+  // The bundle `npm run build` makes (scripts/bundle.js): oclif, knex, pg and erp in a few files
+  // instead of ~600 modules. Without one (a build that ran tsc only), or with ERP_NO_BUNDLE=1
+  // (stack traces in dist/src, the benchmark's comparison), oclif over dist/src.
+  let bundle
+  if (!process.env.ERP_NO_BUNDLE) {
+    try {
+      bundle = await import('../dist/bundle/erp.js')
+    } catch (err) {
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bundle/erp.js')) throw err
+    }
+  }
+  if (bundle) await bundle.run(import.meta.url, argv)
+  else await (await import('@oclif/core')).execute({ args: argv, dir: import.meta.url })
 }

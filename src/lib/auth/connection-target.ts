@@ -1,5 +1,4 @@
 import { openDb, type ConnectionSource, type ConnectionTarget, type Db, type Scope } from '../db/connect.js'
-import { ensureEmbeddedServer } from '../db/embedded-server.js'
 import { configError } from '../errors.js'
 
 export interface ConnectOptions {
@@ -7,11 +6,13 @@ export interface ConnectOptions {
   profile?: string
   poolMax?: number
   log?: (message: string) => void
+  /** Check the connection with a query of its own (openDb's `probe`); true by default. */
+  probe?: boolean
 }
 
 /** Connect where connectionTarget says: what a command, a test or a benchmark opens. */
 export async function connect(options: ConnectOptions = {}): Promise<Db> {
-  return openDb(await connectionTarget(options), { poolMax: options.poolMax })
+  return openDb(await connectionTarget(options), { poolMax: options.poolMax, probe: options.probe })
 }
 
 /**
@@ -28,6 +29,12 @@ export async function connectionTarget(options: ConnectOptions = {}): Promise<Co
   const current = await currentProfileName()
   if (current) return fromProfile(current, 'current-profile')
   return { connection: await ensureEmbeddedServer(options.log), scope: { kind: 'admin' }, source: 'embedded' }
+}
+
+/** The embedded server's URL, started if need be; imported only when a connection goes there. */
+async function ensureEmbeddedServer(log?: (message: string) => void): Promise<string> {
+  const { ensureEmbeddedServer: ensure } = await import('../db/embedded-server.js')
+  return ensure(log)
 }
 
 async function fromProfile(name: string, source: ConnectionSource): Promise<ConnectionTarget> {

@@ -8,7 +8,8 @@ import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag, queryFlag } from './flags.js'
 import { currentIo, type IoWritable } from '../io.js'
 import { listOptionsFrom } from './list-flags.js'
-import { renderList, renderRecord, type Column } from './render.js'
+import type { Column } from './render.js'
+import type * as Render from './render.js'
 import { cutStrings, escapeJsonForTerminal, forTerminal } from './sanitize.js'
 import { colorEnabled, isInteractive } from './terminal.js'
 import { startProgress, type Progress } from './progress.js'
@@ -67,6 +68,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private query?: { expression: string; search: (data: never, expression: string) => unknown }
   private database?: Db
   private startedAt = performance.now()
+  /** The table/record renderer (cli-table3, csv-stringify): loaded in init() unless the output is --json, which never renders. */
+  private renderer?: typeof Render
 
   public override async init(): Promise<void> {
     await super.init()
@@ -82,6 +85,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.positionals = argv as string[]
     const expression = (flags as { query?: string }).query
     if (expression !== undefined) this.query = await compileQuery(expression)
+    if (!this.jsonEnabled()) this.renderer = await import('./render.js')
   }
 
   /** --query implies --json, as the AWS CLI's does: also before the flags are parsed (a parse error's envelope). */
@@ -100,6 +104,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         profile: this.flags.profile,
         poolMax: options.poolMax,
         log: (m) => this.note(m),
+        // No `select 1` first: the registry check (admins) or the command's first query finds a
+        // connection problem, and the catch below translates it. Where that check is skipped, the probe stays.
+        probe: options.skipRegistryUpgrade === true,
       })
       if (this.database.scope.kind === 'admin' && !options.skipRegistryUpgrade) {
         const { ensureRegistry, newerRegistry } = await import('../db/registry.js')
@@ -199,13 +206,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected printList<R extends object>(rows: R[], columns: Column<R>[], empty: string): void {
     if (this.jsonEnabled()) return
     const options = listOptionsFrom(this.flags as Record<string, unknown>, this.color)
-    const text = renderList(rows, columns, options)
+    const text = this.render.renderList(rows, columns, options)
     if (text) this.log(text.replace(/\n$/, ''))
     else if (options.output === 'table') this.note(empty)
   }
 
   protected printRecord(record: Record<string, unknown>): void {
-    if (!this.jsonEnabled()) this.log(renderRecord(record, { color: this.color }))
+    if (!this.jsonEnabled()) this.log(this.render.renderRecord(record, { color: this.color }))
+  }
+
+  private get render(): typeof Render {
+    if (!this.renderer) throw new Error('erp: the renderer is loaded in init(), which has not run')
+    return this.renderer
   }
 
   /**

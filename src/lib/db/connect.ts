@@ -44,14 +44,20 @@ export interface ConnectionTarget {
   source: ConnectionSource
 }
 
-/** Open a Db on a resolved target, checked with one query (a driver error comes back translated). */
-export async function openDb(target: ConnectionTarget, options: { poolMax?: number } = {}): Promise<Db> {
+/**
+ * Open a Db on a resolved target, checked with one query (a driver error comes back translated).
+ * `probe: false` leaves the check to the caller's first query, one round trip fewer: for a caller
+ * that queries at once and translates what fails (a command's first query, the base command's catch).
+ */
+export async function openDb(target: ConnectionTarget, options: { poolMax?: number; probe?: boolean } = {}): Promise<Db> {
   const knex = await createKnex({ connection: target.connection, poolMax: options.poolMax })
-  try {
-    await knex.raw('select 1')
-  } catch (err) {
-    await knex.destroy()
-    throw translateDbError(err)
+  if (options.probe !== false) {
+    try {
+      await knex.raw('select 1')
+    } catch (err) {
+      await knex.destroy()
+      throw translateDbError(err)
+    }
   }
   return {
     knex,

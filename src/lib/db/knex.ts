@@ -24,6 +24,9 @@ export async function createKnex(options: ConnectionOptions): Promise<Knex> {
     : { application_name: applicationName, ...(typeof source === 'string' ? { connectionString: source } : source) }
   const instance = knex({
     client: 'pg',
+    // knex asks each pool's first connection `select version()`, and uses the answer only to pick
+    // json over text for json columns (9.2 and later). erp needs PostgreSQL 14 or later anyway.
+    version: '14',
     connection,
     pool: { min: 0, max: options.poolMax ?? 4, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 60_000,

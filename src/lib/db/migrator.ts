@@ -60,8 +60,7 @@ const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.js$/
 const cache = new Map<string, { listing: string; files: Promise<MigrationFile[]> }>()
 export async function loadMigrations(set: MigrationSet): Promise<MigrationFile[]> {
   const dir = migrationsDir(set)
-  if (!existsSync(dir)) throw new ErpError(ErrorKind.CONFIG, `Migrations folder not found: ${dir}`)
-  const names = (await fs.readdir(dir)).filter((f) => MIGRATION_NAME.test(f)).sort()
+  const names = await migrationNames(set)
   const listing = names.join('\n')
   let cached = cache.get(dir)
   if (cached?.listing !== listing) {
@@ -69,6 +68,13 @@ export async function loadMigrations(set: MigrationSet): Promise<MigrationFile[]
     cache.set(dir, cached)
   }
   return cached.files
+}
+
+/** The names of a set's migration files, in order, without importing them (what is pending needs no more). */
+export async function migrationNames(set: MigrationSet): Promise<string[]> {
+  const dir = migrationsDir(set)
+  if (!existsSync(dir)) throw new ErpError(ErrorKind.CONFIG, `Migrations folder not found: ${dir}`)
+  return (await fs.readdir(dir)).filter((f) => MIGRATION_NAME.test(f)).sort()
 }
 
 function importMigrations(dir: string, names: string[]): Promise<MigrationFile[]> {

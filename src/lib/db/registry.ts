@@ -3,9 +3,10 @@ import type { Knex } from 'knex'
 import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from './connect.js'
 import { REGISTRY_SCHEMA, quoteIdent } from './identifiers.js'
-import { loadMigrations, migrateUp, migrationLock, type MigrationOutcome } from './migrator.js'
+import { MIGRATIONS_TABLE, migrateUp, migrationLock, migrationNames, type MigrationOutcome } from './migrator.js'
 import { newerSchemaError, type NewerSchema } from './newer-schema.js'
 import { backfillSchemaMigrations } from './schema-migrations.js'
+import { SqlState, sqlStateOf } from './sqlstate.js'
 
 export interface RegistryCheck {
   /** What ensureRegistry applied, if anything. */
@@ -46,16 +47,32 @@ export async function migrateRegistry(knex: Knex): Promise<MigrationOutcome> {
 
 /** Registry migrations the code has and the database has not applied yet, and applied ones it does not know. */
 export async function registryMigrationState(knex: Knex): Promise<{ pending: string[]; unknown: string[] }> {
-  const { rows } = await knex.raw(
-    `select to_regclass(?) is not null as present`,
-    [`${REGISTRY_SCHEMA}.knex_migrations`],
-  )
-  const all = (await loadMigrations('registry')).map((m) => m.name)
-  if (!rows[0].present) return { pending: all, unknown: [] }
-  const applied = await knex.raw(`select name from ${quoteIdent(REGISTRY_SCHEMA)}.knex_migrations`)
-  const names = new Set<string>(applied.rows.map((r: { name: string }) => r.name))
+  const all = await migrationNames('registry')
+  const names = await appliedRegistryMigrations(knex)
+  if (!names) return { pending: all, unknown: [] }
   const known = new Set(all)
   return { pending: all.filter((name) => !names.has(name)), unknown: [...names].filter((name) => !known.has(name)).sort() }
+}
+
+/**
+ * The registry migrations applied, or undefined before the first one (no table yet). Every admin
+ * command asks, so it is one round trip: the table is read, and its absence is the error that says
+ * so. Inside a transaction, which a failed statement would abort, its presence is asked first.
+ */
+async function appliedRegistryMigrations(knex: Knex): Promise<Set<string> | undefined> {
+  const table = `${quoteIdent(REGISTRY_SCHEMA)}.${MIGRATIONS_TABLE}`
+  if ((knex as { isTransaction?: boolean }).isTransaction) {
+    const { rows } = await knex.raw(`select to_regclass(?) is not null as present`, [`${REGISTRY_SCHEMA}.${MIGRATIONS_TABLE}`])
+    if (!rows[0].present) return undefined
+  }
+  try {
+    const { rows } = await knex.raw(`select name from ${table}`)
+    return new Set<string>(rows.map((r: { name: string }) => r.name))
+  } catch (err) {
+    const state = sqlStateOf(err)
+    if (state === SqlState.UNDEFINED_TABLE || state === SqlState.INVALID_SCHEMA_NAME) return undefined
+    throw err
+  }
 }
 
 /** Registry migrations the code has and the database has not applied yet. */
