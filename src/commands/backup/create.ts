@@ -4,6 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
+import { encryptToFlag } from '../../lib/cli/domains/backup-flags.js'
 import type { BackupResult } from '../../lib/backup/create.js'
 
 export interface BackupCreateRow {
@@ -16,6 +17,8 @@ export interface BackupCreateRow {
   version?: string | null
   /** Signed with the registry's key (admin profiles); a tenant login's backups are not. */
   signed?: boolean
+  /** Fingerprints of the keys it is encrypted to (--encrypt-to); empty when not encrypted. */
+  encryptedTo?: string[]
   error?: string
   durationMs: number
 }
@@ -38,6 +41,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     '<%= config.bin %> <%= command.id %> --tenant acme',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --concurrency 2 --jobs 2 --json',
+    '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --encrypt-to /etc/erp/backup-key.asc',
   ]
   static audited = true
   static flags = {
@@ -46,6 +50,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     out: Flags.string({ char: 'o', description: 'Folder for the archives (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir>', env: 'ERP_BACKUP_DIR' }),
     concurrency: concurrencyFlag,
     jobs: Flags.integer({ char: 'j', description: 'Tables of one tenant dumped at once (connections sharing its snapshot)', default: 2, min: 1, max: 16 }),
+    'encrypt-to': encryptToFlag,
   }
 
   async run(): Promise<BackupCreateResult> {
@@ -54,7 +59,8 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const outDir = this.flags.out ?? (await defaultBackupDir())
     const { concurrency, jobs } = this.flags
     const db = await this.db({ poolMax: concurrency * jobs + 1 })
-    const options = { outDir, jobs, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
+    const encryptTo = this.flags['encrypt-to'] && (await (await import('../../lib/backup/encryption.js')).loadRecipients(this.flags['encrypt-to']))
+    const options = { outDir, jobs, encryptTo, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
     const started = performance.now()
     let rows: BackupCreateRow[]
     if (this.flags['all-tenants']) {
@@ -97,5 +103,5 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
 }
 
 function toRow(r: BackupResult): BackupCreateRow {
-  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, signed: r.signed, durationMs: r.durationMs }
+  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, signed: r.signed, encryptedTo: r.encryptedTo, durationMs: r.durationMs }
 }
