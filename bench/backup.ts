@@ -1,6 +1,7 @@
 /**
- * erp backup create / restore against pg_dump -Fc / pg_restore, on one tenant with 1,000,000
- * products and 1,000,000 stock moves.
+ * erp backup create / restore / verify --deep against pg_dump -Fc / pg_restore, on one tenant with
+ * 1,000,000 products and 1,000,000 stock moves; and the cost of --encrypt-to (OpenPGP) on create and
+ * restore, beside the plain archive.
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/backup.ts [--json] [--rows N] [--runs N]
  *
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
     await fill(urlOf(source), `tenant_${slug}`)
     const version = (await query(server, 'show server_version'))[0].server_version as string
 
-    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [] }
+    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [], verify_deep: [], create_encrypted: [], restore_encrypted: [] }
+    const keys = await benchKeys(work)
     let erpArchive = ''
     const dumpFile = path.join(work, 'dump.pgdump')
     for (let run = 0; run < RUNS; run++) {
@@ -71,6 +73,14 @@ async function main(): Promise<void> {
       await admin(server, `create database ${pgTarget}`)
       results.pg_restore.push(await timed(() => tool('pg_restore', ['-d', urlOf(pgTarget), dumpFile])))
       await checkSame(urlOf(source), `tenant_${slug}`, urlOf(erpTarget), `tenant_${slug}_r${run}`)
+      // Proof by restore: the same archive into a scratch schema of the source's server, checked and dropped.
+      results.verify_deep.push(await timed(() => erp(['backup', 'verify', erpArchive, '--deep'], urlOf(source))))
+
+      const encDir = path.join(work, `erp-enc-${run}`)
+      results.create_encrypted.push(await timed(() => erp(['backup', 'create', '--tenant', slug, '--out', encDir, '--encrypt-to', keys.pub], urlOf(source))))
+      const encArchive = path.join(encDir, fs.readdirSync(encDir).find((f) => f.endsWith('.erp.tar.gpg'))!)
+      results.restore_encrypted.push(await timed(() => erp(['backup', 'restore', encArchive, '--as', `${slug}_e${run}`, '--decrypt-key', keys.sec], urlOf(erpTarget))))
+      fs.rmSync(encDir, { recursive: true, force: true })
     }
     const best = (k: string) => Math.min(...results[k])
     const sizes = { erp: fs.statSync(erpArchive).size, pg_dump: fs.statSync(dumpFile).size }
@@ -78,12 +88,20 @@ async function main(): Promise<void> {
       server: version,
       rows: { products: ROWS, moves: ROWS },
       runs: RUNS,
-      seconds: { create: best('create'), pg_dump: best('pg_dump'), restore: best('restore'), pg_restore: best('pg_restore') },
+      seconds: {
+        create: best('create'), pg_dump: best('pg_dump'), restore: best('restore'), pg_restore: best('pg_restore'),
+        verify_deep: best('verify_deep'), create_encrypted: best('create_encrypted'), restore_encrypted: best('restore_encrypted'),
+      },
       all: results,
       ratios: {
         create_vs_pg_dump: best('create') / best('pg_dump'),
         restore_vs_pg_restore: best('restore') / best('pg_restore'),
         size_vs_pg_dump: sizes.erp / sizes.pg_dump,
+        verify_deep_vs_pg_restore: best('verify_deep') / best('pg_restore'),
+        create_encrypted_vs_create: best('create_encrypted') / best('create'),
+        restore_encrypted_vs_restore: best('restore_encrypted') / best('restore'),
+        /** Tenants of this size proved by restore in an hour, one at a time. */
+        verify_deep_per_hour: 3600 / best('verify_deep'),
       },
       bytes: sizes,
       targets: { create_vs_pg_dump: 1.0, restore_vs_pg_restore: 1.0, size_vs_pg_dump: 1.2 },
@@ -100,6 +118,9 @@ async function main(): Promise<void> {
         `backup (create/pg_dump)   ${pad(best('create').toFixed(2) + ' s')} ${pad(best('pg_dump').toFixed(2) + ' s')} ${r.create_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.0x`,
         `restore (/pg_restore)     ${pad(best('restore').toFixed(2) + ' s')} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.restore_vs_pg_restore.toFixed(2).padStart(5)}x   <= 1.0x`,
         `archive size              ${pad(mb(sizes.erp))} ${pad(mb(sizes.pg_dump))} ${r.size_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.2x`,
+        `verify --deep (/pg_restore) ${pad(best('verify_deep').toFixed(2) + ' s').slice(0, 8)} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.verify_deep_vs_pg_restore.toFixed(2).padStart(5)}x   (${Math.round(r.verify_deep_per_hour)} tenants/hour)`,
+        `create --encrypt-to (/create) ${pad(best('create_encrypted').toFixed(2) + ' s').slice(0, 6)} ${pad(best('create').toFixed(2) + ' s')} ${r.create_encrypted_vs_create.toFixed(2).padStart(5)}x`,
+        `restore encrypted (/restore) ${pad(best('restore_encrypted').toFixed(2) + ' s').slice(0, 7)} ${pad(best('restore').toFixed(2) + ' s')} ${r.restore_encrypted_vs_restore.toFixed(2).padStart(5)}x`,
       ]
       process.stdout.write(`${lines.join('\n')}\n`)
     }
@@ -111,6 +132,17 @@ async function main(): Promise<void> {
 }
 
 const pad = (s: string) => s.padEnd(10)
+
+/** A throwaway OpenPGP key pair (curve25519), as an operator would export from gpg. */
+async function benchKeys(dir: string): Promise<{ pub: string; sec: string }> {
+  const openpgp = await import('openpgp')
+  const { publicKey, privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'erp bench' }], format: 'armored' })
+  const pub = path.join(dir, 'bench.pub.asc')
+  const sec = path.join(dir, 'bench.sec.asc')
+  fs.writeFileSync(pub, publicKey)
+  fs.writeFileSync(sec, privateKey, { mode: 0o600 })
+  return { pub, sec }
+}
 
 async function fill(url: string, schema: string): Promise<void> {
   await query(url, `

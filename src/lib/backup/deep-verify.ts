@@ -319,3 +319,28 @@ export function mismatchError(result: DeepVerifyResult): ErpError {
     data: { file: result.file, mismatched: result.mismatched },
   })
 }
+
+export interface DeepVerifyOutcome {
+  status: DeepVerifyResult['status'] | 'failed'
+  /** Why it is not ok, in one line. */
+  error?: string
+  durationMs: number
+}
+
+/** `backup create --verify deep`: each new archive in turn; one failure does not stop the others. */
+export async function deepVerifyFiles(db: Db, files: string[], options: DeepVerifyOptions = {}): Promise<DeepVerifyOutcome[]> {
+  const outcomes: DeepVerifyOutcome[] = []
+  for (const file of files) {
+    const started = performance.now()
+    try {
+      const r = await deepVerifyArchive(db, file, options)
+      const error = r.status === 'mismatch' ? mismatchError(r).message
+        : r.status === 'problems' ? `the copy has ${r.stock.drifted + r.stock.serialsDrifted} drifted stock levels and ${r.invoices.problems.length} invoice-number problem(s)`
+        : undefined
+      outcomes.push({ status: r.status, ...(error ? { error } : {}), durationMs: r.durationMs })
+    } catch (err) {
+      outcomes.push({ status: 'failed', error: (err as Error).message, durationMs: Math.round(performance.now() - started) })
+    }
+  }
+  return outcomes
+}
