@@ -111,16 +111,19 @@ async function main(): Promise<void> {
     } else {
       const r = figures.ratios
       const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
+      const sec = (k: string) => `${best(k).toFixed(2)} s`
+      const row = (what: string, a: string, b: string, ratio: number, target: string) =>
+        `${what.padEnd(34)} ${a.padEnd(10)} ${b.padEnd(10)} ${ratio.toFixed(2).padStart(5)}x   ${target}`
       const lines = [
         `PostgreSQL ${version}, ${ROWS} products + ${ROWS} moves, best of ${RUNS}`,
         '',
-        'what                      erp        pg tool     ratio   target',
-        `backup (create/pg_dump)   ${pad(best('create').toFixed(2) + ' s')} ${pad(best('pg_dump').toFixed(2) + ' s')} ${r.create_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.0x`,
-        `restore (/pg_restore)     ${pad(best('restore').toFixed(2) + ' s')} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.restore_vs_pg_restore.toFixed(2).padStart(5)}x   <= 1.0x`,
-        `archive size              ${pad(mb(sizes.erp))} ${pad(mb(sizes.pg_dump))} ${r.size_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.2x`,
-        `verify --deep (/pg_restore) ${pad(best('verify_deep').toFixed(2) + ' s').slice(0, 8)} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.verify_deep_vs_pg_restore.toFixed(2).padStart(5)}x   (${Math.round(r.verify_deep_per_hour)} tenants/hour)`,
-        `create --encrypt-to (/create) ${pad(best('create_encrypted').toFixed(2) + ' s').slice(0, 6)} ${pad(best('create').toFixed(2) + ' s')} ${r.create_encrypted_vs_create.toFixed(2).padStart(5)}x`,
-        `restore encrypted (/restore) ${pad(best('restore_encrypted').toFixed(2) + ' s').slice(0, 7)} ${pad(best('restore').toFixed(2) + ' s')} ${r.restore_encrypted_vs_restore.toFixed(2).padStart(5)}x`,
+        `${'what'.padEnd(34)} ${'erp'.padEnd(10)} ${'peer'.padEnd(10)} ratio   target`,
+        row('backup (create / pg_dump)', sec('create'), sec('pg_dump'), r.create_vs_pg_dump, '<= 1.0x'),
+        row('restore (/ pg_restore)', sec('restore'), sec('pg_restore'), r.restore_vs_pg_restore, '<= 1.0x'),
+        row('archive size (/ pg_dump)', mb(sizes.erp), mb(sizes.pg_dump), r.size_vs_pg_dump, '<= 1.2x'),
+        row('verify --deep (/ pg_restore)', sec('verify_deep'), sec('pg_restore'), r.verify_deep_vs_pg_restore, `${Math.round(r.verify_deep_per_hour)} tenants/hour`),
+        row('create --encrypt-to (/ create)', sec('create_encrypted'), sec('create'), r.create_encrypted_vs_create, ''),
+        row('restore encrypted (/ restore)', sec('restore_encrypted'), sec('restore'), r.restore_encrypted_vs_restore, ''),
       ]
       process.stdout.write(`${lines.join('\n')}\n`)
     }
@@ -130,8 +133,6 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true })
   }
 }
-
-const pad = (s: string) => s.padEnd(10)
 
 /** A throwaway OpenPGP key pair (curve25519), as an operator would export from gpg. */
 async function benchKeys(dir: string): Promise<{ pub: string; sec: string }> {
