@@ -13,6 +13,7 @@ import { createTenant } from '../../src/lib/tenants/provision.js'
 import { craftArchive } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli } from '../helpers/cli.js'
 import { adminQuery, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
+import { withClient } from '../helpers/template-database.js'
 
 const created: string[] = []
 const tmpDir = (prefix: string) => {
@@ -250,6 +251,30 @@ describe('backup encryption and verify --deep', function () {
     } finally {
       await adminQuery(`drop role if exists "${live}"`)
     }
+  })
+
+  it('--scratch-url restores the copy on another server (here: another database), leaves nothing there, and never prints its password', async () => {
+    const other = `erp_scratch_${randomBytes(4).toString('hex')}`
+    await adminQuery(`create database ${other}`)
+    const url = new URL(process.env.DATABASE_URL!)
+    url.pathname = `/${other}`
+    try {
+      const deep = okResult(await runCli(['backup', 'verify', plain, '--deep', '--scratch-url', url.toString(), '--json']))
+      expect(deep).to.include({ status: 'ok' })
+      expect(deep.scratch.server).to.equal('scratch-url')
+      const left = await withClient(url.toString(), (c) => c.query("select nspname from pg_namespace where nspname like 'erp\\_verify\\_%'"))
+      expect(left.rows).to.deep.equal([])
+      expect(await scratchLeft()).to.deep.equal({ schemas: [], roles: [] })
+    } finally {
+      await adminQuery(`drop database if exists ${other} with (force)`)
+    }
+    const secret = `pw-${randomBytes(6).toString('hex')}`
+    const unreachable = await runCli(['backup', 'verify', plain, '--deep', '--scratch-url', `postgres://someone:${secret}@127.0.0.1:1/nowhere`, '--json'])
+    expect(unreachable.code).to.not.equal(0)
+    expect(unreachable.stdout + unreachable.stderr).to.not.include(secret)
+    const notUrl = await runCli(['backup', 'verify', plain, '--deep', '--scratch-url', `mysql://someone:${secret}@host/db`, '--json'])
+    expect(failedWith(notUrl, 2, 'USAGE').message).to.match(/not a postgres:\/\/ URL/)
+    expect(notUrl.stdout + notUrl.stderr).to.not.include(secret)
   })
 
   it('backup create --verify deep proves each new archive, encrypted ones too', async () => {

@@ -162,6 +162,13 @@ export interface ReadOptions {
   /** The private key for an encrypted archive (encryption.ts); an encrypted one without it is refused. */
   decryptionKey?: DecryptionKey
   /**
+   * 'compressed': a table whose manifest entry has compressedSha256 (and no onTable consumer) is
+   * checked against it without being decompressed: what the check before a restore needs, as the
+   * restore's own pass decompresses, counts and hashes every table again before it commits.
+   * 'full' (the default) decompresses and checks every table.
+   */
+  dataCheck?: 'full' | 'compressed'
+  /**
    * The sha256 of the manifest a first, full pass authenticated: a second pass refuses a manifest
    * that differs (the file was swapped in between), before using any of its entries.
    */
@@ -278,7 +285,11 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
         if (!schema) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
         if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
         next++
-        await readTable(file, table, entry as unknown as Readable, handlers.onTable)
+        if (!handlers.onTable && options.dataCheck === 'compressed' && table.compressedSha256) {
+          await checkCompressed(file, table, entry as unknown as Readable)
+        } else {
+          await readTable(file, table, entry as unknown as Readable, handlers.onTable)
+        }
       }
     }
     await feeding
@@ -317,6 +328,14 @@ export async function openArchive(file: string, key?: DecryptionKey): Promise<{ 
   if (!encrypted) return { stream: raw, bytes: stat.size, encrypted }
   const stream = await decryptingStream(raw, file, key, (what, cause) => damaged(file, what, cause))
   return { stream, bytes: stat.size, encrypted }
+}
+
+async function checkCompressed(file: string, table: ManifestTable, entry: Readable): Promise<void> {
+  const tap = new DigestTap()
+  await pipeline(entry, tap, new Writable({ write: (_c, _e, done) => done() }))
+  if (tap.bytes !== table.compressedBytes || tap.hash.digest('hex') !== table.compressedSha256) {
+    throw damaged(file, `the data of table ${table.name} does not match its checksum`)
+  }
 }
 
 async function readTable(file: string, table: ManifestTable, entry: Readable, consume?: ReadHandlers['onTable']): Promise<void> {
@@ -385,7 +404,8 @@ function manifestProblem(m: Manifest): string | undefined {
   if (m.schema?.entry !== SCHEMA_ENTRY || !isDigest(m.schema.sha256) || !isCount(m.schema.bytes) || !isCount(m.schema.statements)) return 'schema'
   if (!Array.isArray(m.tables)) return 'tables'
   const bad = m.tables.findIndex((t, i) => typeof t !== 'object' || t === null || !isString(t.name) || t.entry !== dataEntryName(i)
-    || !Array.isArray(t.columns) || !t.columns.every(isString) || !isCount(t.rows) || !isCount(t.bytes) || !isDigest(t.sha256) || !isCount(t.compressedBytes))
+    || !Array.isArray(t.columns) || !t.columns.every(isString) || !isCount(t.rows) || !isCount(t.bytes) || !isDigest(t.sha256) || !isCount(t.compressedBytes)
+    || !(t.compressedSha256 === undefined || isDigest(t.compressedSha256)))
   if (bad !== -1) return `tables[${bad}]`
   if (!isCount(m.totals?.tables) || !isCount(m.totals.rows) || !isCount(m.totals.bytes)) return 'totals'
   return undefined

@@ -190,8 +190,9 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
   const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
   const copy = conn.query(copyTo(`COPY ${quoteIdent(table.name)}${columns} TO STDOUT`))
   const tap = new DigestTap()
+  const compressed = new DigestTap()
   const out = createWriteStream(file)
-  await pipeline(copy, tap, zlib.createGzip(GZIP_OPTIONS), out)
+  await pipeline(copy, tap, zlib.createGzip(GZIP_OPTIONS), compressed, out)
   return {
     name: table.name,
     entry,
@@ -200,6 +201,7 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
     bytes: tap.bytes,
     sha256: tap.hash.digest('hex'),
     compressedBytes: out.bytesWritten,
+    compressedSha256: compressed.hash.digest('hex'),
   }
 }
 

@@ -47,6 +47,11 @@ export interface ManifestTable {
   sha256: string
   /** Size of the compressed entry. */
   compressedBytes: number
+  /**
+   * sha256 of the compressed entry (erp 0.1+): lets the check before a restore authenticate a table
+   * without decompressing it. Absent in older archives.
+   */
+  compressedSha256?: string
 }
 
 export interface Manifest {
