@@ -240,6 +240,12 @@ export async function decryptingStream(
     const plain = Readable.fromWeb(data as WebReadable<Uint8Array>, { highWaterMark: 256 * 1024 })
     const out = new PassThrough({ highWaterMark: 256 * 1024 })
     plain.on('error', (err) => out.destroy(isErpError(err) ? err : damaged(`the encrypted data does not decrypt cleanly (${err.message}): altered or cut short`, err)))
+    // A reader that stops early (a peek at the manifest, a failed check) stops the decryption and
+    // closes the file, rather than leaving both paused until garbage collection.
+    out.on('close', () => {
+      plain.destroy()
+      source.destroy()
+    })
     return plain.pipe(out)
   } catch (err) {
     source.destroy()
