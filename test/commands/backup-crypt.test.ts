@@ -11,7 +11,7 @@ import type { RegistryKey } from '../../src/lib/backup/signature.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { craftArchive } from '../helpers/archive-craft.js'
-import { failedWith, okResult, runCli } from '../helpers/cli.js'
+import { failedWith, okResult, runCli, spawnCli } from '../helpers/cli.js'
 import { adminQuery, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { withClient } from '../helpers/template-database.js'
 
@@ -251,6 +251,36 @@ describe('backup encryption and verify --deep', function () {
     } finally {
       await adminQuery(`drop role if exists "${live}"`)
     }
+  })
+
+  it('kill -9 during verify --deep leaves only an empty scratch schema, which the next run drops once its login has expired', async () => {
+    const big = uniqueSlug('deepkill')
+    await createTenant(db, { slug: big })
+    await asTenant(db, big, `create table big (id bigint generated always as identity primary key, pad text);
+      insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
+    const archive = okResult(await runCli(['backup', 'create', '--tenant', big, '--out', tmpDir('deepkill'), '--json'])).tenants[0].file
+    const child = spawnCli(['backup', 'verify', archive, '--deep'])
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    // Kill it once the scratch copy is being filled (its table exists, uncommitted, on its session).
+    const deadline = Date.now() + 60_000
+    const filling = async () => (await adminQuery(
+      "select 1 from pg_stat_activity where usename like '%\\_verify\\_%' and query ilike 'copy%'")).rowCount! > 0
+    while (!(await filling()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(Date.now() < deadline, 'the deep verification never started loading').to.equal(true)
+    child.kill('SIGKILL')
+    await exited
+    const left = await scratchLeft()
+    expect(left.schemas).to.have.length(1)
+    const { rows } = await adminQuery(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1`, [left.schemas[0]])
+    expect(rows[0].n, 'nothing of the copy was committed').to.equal(0)
+    // An hour later its login has expired; once the killed session is gone, the next run drops it.
+    const { rows: [{ prefix }] } = await adminQuery('select role_prefix as prefix from erp.registry_info')
+    await adminQuery(`alter role "${prefix}_verify_${left.schemas[0].slice('erp_verify_'.length)}" valid until '2000-01-01'`)
+    for (let i = 0; i < 100 && (await adminQuery("select 1 from pg_stat_activity where usename like '%\\_verify\\_%'")).rowCount! > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    okResult(await runCli(['backup', 'verify', plain, '--deep', '--json']))
+    expect(await scratchLeft()).to.deep.equal({ schemas: [], roles: [] })
   })
 
   it('--scratch-url restores the copy on another server (here: another database), leaves nothing there, and never prints its password', async () => {
