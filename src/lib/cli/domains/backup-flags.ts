@@ -16,6 +16,9 @@ export const encryptToFlag = Flags.string({
 })
 
 export const scratchUrlFlag = Flags.string({
-  description: 'With --deep: restore the scratch copy on this server (postgres:// URL of a role that may create roles), not the registry\'s',
+  description:
+    "With --deep: restore the scratch copy on this server (postgres:// URL of a role that may create roles), not the registry's. " +
+    'Keep its password out of the command line: ERP_BACKUP_SCRATCH_URL, or ~/.pgpass',
   helpValue: '<url>',
+  env: 'ERP_BACKUP_SCRATCH_URL',
 })
