@@ -1,6 +1,7 @@
 /**
- * erp backup create / restore against pg_dump -Fc / pg_restore, on one tenant with 1,000,000
- * products and 1,000,000 stock moves.
+ * erp backup create / restore / verify --deep against pg_dump -Fc / pg_restore, on one tenant with
+ * 1,000,000 products and 1,000,000 stock moves; and the cost of --encrypt-to (OpenPGP) on create and
+ * restore, beside the plain archive.
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/backup.ts [--json] [--rows N] [--runs N]
  *
@@ -9,7 +10,8 @@
  * databases and drops them at the end. The tables are its own (bench_products, bench_moves, shaped
  * like a catalog and a stock ledger: identity keys, numeric money and quantities, jsonb, a foreign
  * key, secondary indexes), filled with generate_series, so it does not depend on which catalog and
- * stock migrations exist. Each figure is the best of --runs runs (default 2), wall-clock time of
+ * stock migrations exist. Restores go to another database, another registry: its archives are
+ * "foreign-registry" there, so they are restored with --trust-unsigned. Each figure is the best of --runs runs (default 2), wall-clock time of
  * the real CLI (node bin/run.js, built dist/) and of the pg tools as child processes.
  */
 import { execFile, spawn } from 'node:child_process'
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
     await fill(urlOf(source), `tenant_${slug}`)
     const version = (await query(server, 'show server_version'))[0].server_version as string
 
-    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [] }
+    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [], verify_deep: [], create_encrypted: [], restore_encrypted: [] }
+    const keys = await benchKeys(work)
     let erpArchive = ''
     const dumpFile = path.join(work, 'dump.pgdump')
     for (let run = 0; run < RUNS; run++) {
@@ -67,10 +70,18 @@ async function main(): Promise<void> {
       databases.push(erpTarget, pgTarget)
       await admin(server, `create database ${erpTarget}`)
       await erp(['tenants', 'list'], urlOf(erpTarget)) // brings the new database's registry up, outside the timing
-      results.restore.push(await timed(() => erp(['backup', 'restore', erpArchive, '--as', `${slug}_r${run}`], urlOf(erpTarget))))
+      results.restore.push(await timed(() => erp(['backup', 'restore', erpArchive, '--as', `${slug}_r${run}`, '--trust-unsigned'], urlOf(erpTarget))))
       await admin(server, `create database ${pgTarget}`)
       results.pg_restore.push(await timed(() => tool('pg_restore', ['-d', urlOf(pgTarget), dumpFile])))
       await checkSame(urlOf(source), `tenant_${slug}`, urlOf(erpTarget), `tenant_${slug}_r${run}`)
+      // Proof by restore: the same archive into a scratch schema of the source's server, checked and dropped.
+      results.verify_deep.push(await timed(() => erp(['backup', 'verify', erpArchive, '--deep'], urlOf(source))))
+
+      const encDir = path.join(work, `erp-enc-${run}`)
+      results.create_encrypted.push(await timed(() => erp(['backup', 'create', '--tenant', slug, '--out', encDir, '--encrypt-to', keys.pub], urlOf(source))))
+      const encArchive = path.join(encDir, fs.readdirSync(encDir).find((f) => f.endsWith('.erp.tar.gpg'))!)
+      results.restore_encrypted.push(await timed(() => erp(['backup', 'restore', encArchive, '--as', `${slug}_e${run}`, '--decrypt-key', keys.sec, '--trust-unsigned'], urlOf(erpTarget))))
+      fs.rmSync(encDir, { recursive: true, force: true })
     }
     const best = (k: string) => Math.min(...results[k])
     const sizes = { erp: fs.statSync(erpArchive).size, pg_dump: fs.statSync(dumpFile).size }
@@ -78,12 +89,20 @@ async function main(): Promise<void> {
       server: version,
       rows: { products: ROWS, moves: ROWS },
       runs: RUNS,
-      seconds: { create: best('create'), pg_dump: best('pg_dump'), restore: best('restore'), pg_restore: best('pg_restore') },
+      seconds: {
+        create: best('create'), pg_dump: best('pg_dump'), restore: best('restore'), pg_restore: best('pg_restore'),
+        verify_deep: best('verify_deep'), create_encrypted: best('create_encrypted'), restore_encrypted: best('restore_encrypted'),
+      },
       all: results,
       ratios: {
         create_vs_pg_dump: best('create') / best('pg_dump'),
         restore_vs_pg_restore: best('restore') / best('pg_restore'),
         size_vs_pg_dump: sizes.erp / sizes.pg_dump,
+        verify_deep_vs_pg_restore: best('verify_deep') / best('pg_restore'),
+        create_encrypted_vs_create: best('create_encrypted') / best('create'),
+        restore_encrypted_vs_restore: best('restore_encrypted') / best('restore'),
+        /** Tenants of this size proved by restore in an hour, one at a time. */
+        verify_deep_per_hour: 3600 / best('verify_deep'),
       },
       bytes: sizes,
       targets: { create_vs_pg_dump: 1.0, restore_vs_pg_restore: 1.0, size_vs_pg_dump: 1.2 },
@@ -93,13 +112,19 @@ async function main(): Promise<void> {
     } else {
       const r = figures.ratios
       const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
+      const sec = (k: string) => `${best(k).toFixed(2)} s`
+      const row = (what: string, a: string, b: string, ratio: number, target: string) =>
+        `${what.padEnd(34)} ${a.padEnd(10)} ${b.padEnd(10)} ${ratio.toFixed(2).padStart(5)}x   ${target}`
       const lines = [
         `PostgreSQL ${version}, ${ROWS} products + ${ROWS} moves, best of ${RUNS}`,
         '',
-        'what                      erp        pg tool     ratio   target',
-        `backup (create/pg_dump)   ${pad(best('create').toFixed(2) + ' s')} ${pad(best('pg_dump').toFixed(2) + ' s')} ${r.create_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.0x`,
-        `restore (/pg_restore)     ${pad(best('restore').toFixed(2) + ' s')} ${pad(best('pg_restore').toFixed(2) + ' s')} ${r.restore_vs_pg_restore.toFixed(2).padStart(5)}x   <= 1.0x`,
-        `archive size              ${pad(mb(sizes.erp))} ${pad(mb(sizes.pg_dump))} ${r.size_vs_pg_dump.toFixed(2).padStart(5)}x   <= 1.2x`,
+        `${'what'.padEnd(34)} ${'erp'.padEnd(10)} ${'peer'.padEnd(10)} ratio   target`,
+        row('backup (create / pg_dump)', sec('create'), sec('pg_dump'), r.create_vs_pg_dump, '<= 1.0x'),
+        row('restore (/ pg_restore)', sec('restore'), sec('pg_restore'), r.restore_vs_pg_restore, '<= 1.0x'),
+        row('archive size (/ pg_dump)', mb(sizes.erp), mb(sizes.pg_dump), r.size_vs_pg_dump, '<= 1.2x'),
+        row('verify --deep (/ pg_restore)', sec('verify_deep'), sec('pg_restore'), r.verify_deep_vs_pg_restore, `${Math.round(r.verify_deep_per_hour)} tenants/hour`),
+        row('create --encrypt-to (/ create)', sec('create_encrypted'), sec('create'), r.create_encrypted_vs_create, ''),
+        row('restore encrypted (/ restore)', sec('restore_encrypted'), sec('restore'), r.restore_encrypted_vs_restore, ''),
       ]
       process.stdout.write(`${lines.join('\n')}\n`)
     }
@@ -110,7 +135,16 @@ async function main(): Promise<void> {
   }
 }
 
-const pad = (s: string) => s.padEnd(10)
+/** A throwaway OpenPGP key pair (curve25519), as an operator would export from gpg. */
+async function benchKeys(dir: string): Promise<{ pub: string; sec: string }> {
+  const openpgp = await import('openpgp')
+  const { publicKey, privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'erp bench' }], format: 'armored' })
+  const pub = path.join(dir, 'bench.pub.asc')
+  const sec = path.join(dir, 'bench.sec.asc')
+  fs.writeFileSync(pub, publicKey)
+  fs.writeFileSync(sec, privateKey, { mode: 0o600 })
+  return { pub, sec }
+}
 
 async function fill(url: string, schema: string): Promise<void> {
   await query(url, `

@@ -4,6 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
+import { decryptKeyFlag, encryptToFlag } from '../../lib/cli/domains/backup-flags.js'
 import type { BackupResult } from '../../lib/backup/create.js'
 
 export interface BackupCreateRow {
@@ -16,7 +17,11 @@ export interface BackupCreateRow {
   version?: string | null
   /** Signed with the registry's key (admin profiles); a tenant login's backups are not. */
   signed?: boolean
+  /** Fingerprints of the keys it is encrypted to (--encrypt-to); empty when not encrypted. */
+  encryptedTo?: string[]
   error?: string
+  /** --verify deep: the archive restored into a scratch schema and checked (backup verify --deep). */
+  deepVerify?: { status: 'ok' | 'mismatch' | 'problems' | 'failed'; error?: string; durationMs: number }
   durationMs: number
 }
 
@@ -32,12 +37,15 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     "Each archive holds the tenant schema's DDL, every table's data (COPY, gzip) and a manifest with row counts and checksums, " +
     "signed with the registry's key (made by the first admin backup; see erp backup key show), " +
     'all from one snapshot while writes go on. It is written under a temporary name and renamed only when complete and flushed. ' +
-    'Suspended tenants are backed up too. On success it prints one summary line; each failed tenant gets a line on stderr, ' +
+    'Suspended tenants are backed up too. --encrypt-to encrypts each signed archive to OpenPGP keys (gpg --decrypt opens it); ' +
+    '--verify deep then restores each new archive into a scratch schema and checks it, as backup verify --deep does. On success it prints one summary line; each failed tenant gets a line on stderr, ' +
     'the others are still backed up, and the exit code is 1. Made for cron: see docs/backups.md.'
   static examples = [
     '<%= config.bin %> <%= command.id %> --tenant acme',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --concurrency 2 --jobs 2 --json',
+    '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --encrypt-to /etc/erp/backup-key.asc',
+    '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --verify deep',
   ]
   static audited = true
   static flags = {
@@ -46,6 +54,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     out: Flags.string({ char: 'o', description: 'Folder for the archives (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir>', env: 'ERP_BACKUP_DIR' }),
     concurrency: concurrencyFlag,
     jobs: Flags.integer({ char: 'j', description: 'Tables of one tenant dumped at once (connections sharing its snapshot)', default: 2, min: 1, max: 16 }),
+    'encrypt-to': encryptToFlag,
+    verify: Flags.string({ description: 'deep: prove each new archive right away by restoring it into a scratch schema (backup verify --deep)', options: ['deep'] }),
+    'decrypt-key': decryptKeyFlag,
   }
 
   async run(): Promise<BackupCreateResult> {
@@ -54,7 +65,8 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const outDir = this.flags.out ?? (await defaultBackupDir())
     const { concurrency, jobs } = this.flags
     const db = await this.db({ poolMax: concurrency * jobs + 1 })
-    const options = { outDir, jobs, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
+    const encryptTo = this.flags['encrypt-to'] && (await (await import('../../lib/backup/encryption.js')).loadRecipients(this.flags['encrypt-to']))
+    const options = { outDir, jobs, encryptTo, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
     const started = performance.now()
     let rows: BackupCreateRow[]
     if (this.flags['all-tenants']) {
@@ -77,6 +89,20 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
         progress.stop()
       }
     }
+    if (this.flags.verify === 'deep') {
+      const { deepVerifyFiles } = await import('../../lib/backup/deep-verify.js')
+      const { loadDecryptionKey } = await import('../../lib/backup/encryption.js')
+      const decryptionKey = await loadDecryptionKey(this.flags['decrypt-key'])
+      const done = rows.filter((r) => r.status === 'ok')
+      const progress = await this.progress(`Verifying ${done.length} archive(s) deeply`)
+      const outcomes = await deepVerifyFiles(db, done.map((r) => r.file!), { decryptionKey })
+      progress.stop()
+      done.forEach((row, i) => {
+        row.deepVerify = outcomes[i]
+        if (outcomes[i].status !== 'ok') this.note(`Deep verification of the backup of ${row.tenant} failed (${outcomes[i].status}): ${outcomes[i].error}`)
+      })
+      if (outcomes.some((o) => o.status !== 'ok')) this.exitStatus = ExitCode.FAILURE
+    }
     const failed = rows.filter((r) => r.status === 'failed')
     for (const row of failed) this.note(`Backup of tenant ${row.tenant} failed: ${row.error}`)
     if (failed.length) this.exitStatus = ExitCode.FAILURE
@@ -97,5 +123,5 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
 }
 
 function toRow(r: BackupResult): BackupCreateRow {
-  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, signed: r.signed, durationMs: r.durationMs }
+  return { tenant: r.tenant, status: 'ok', file: r.file, bytes: r.bytes, tables: r.tables, rows: r.rows, version: r.version, signed: r.signed, encryptedTo: r.encryptedTo, durationMs: r.durationMs }
 }

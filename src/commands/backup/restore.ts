@@ -4,6 +4,7 @@ import path from 'node:path'
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { yesFlag } from '../../lib/cli/flags.js'
 import { confirmOrFail } from '../../lib/cli/prompts.js'
+import { decryptKeyFlag } from '../../lib/cli/domains/backup-flags.js'
 import type { RestoreResult } from '../../lib/backup/restore.js'
 
 export type BackupRestoreResult = RestoreResult
@@ -17,11 +18,13 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     'with --force, which first backs it up next to the archive (or into --backup-dir) and keeps its roles and stored logins. ' +
     'Before anything else the whole archive is checked: an archive not signed by this registry (unsigned, or another ' +
     "registry's) is refused unless --trust-unsigned says to take it; one whose signature does not match its contents is " +
-    'always refused; and schema.json may hold only the statements erp backups write, whatever the signature.'
+    'always refused; and schema.json may hold only the statements erp backups write, whatever the signature. ' +
+    'An encrypted archive (.erp.tar.gpg) is decrypted as it is read, with --decrypt-key or ERP_BACKUP_DECRYPT_KEY.'
   static examples = [
     '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar --as acme_restored',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar --force --yes',
     '<%= config.bin %> <%= command.id %> staging-acme-20261125T030000.000Z.erp.tar --as acme_from_staging --trust-unsigned',
+    '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar.gpg --as acme_restored --decrypt-key /root/erp-backup-secret.asc',
   ]
   static audited = true
   static args = { archive: Args.string({ description: 'The archive file', required: true }) }
@@ -31,11 +34,14 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     force: Flags.boolean({ description: 'Replace a live tenant of that slug, after backing it up' }),
     'trust-unsigned': Flags.boolean({ description: "Take an archive this registry did not sign (unsigned, or another registry's): only one you know the origin of" }),
     'backup-dir': Flags.string({ description: "Where --force puts the backup of the replaced tenant (the archive's folder by default)", helpValue: '<dir>' }),
+    'decrypt-key': decryptKeyFlag,
     yes: yesFlag,
   }
 
   async run(): Promise<BackupRestoreResult> {
     const { restoreArchive } = await import('../../lib/backup/restore.js')
+    const { loadDecryptionKey } = await import('../../lib/backup/encryption.js')
+    const decryptionKey = await loadDecryptionKey(this.flags['decrypt-key'])
     const db = await this.db()
     this.auditTenant = this.flags.as
     const progress = await this.progress(`Restoring ${this.args.archive}`)
@@ -45,6 +51,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
         name: this.flags.name,
         force: this.flags.force,
         trustUnsigned: this.flags['trust-unsigned'],
+        decryptionKey,
         safetyDir: this.flags['backup-dir'] ?? path.dirname(path.resolve(this.args.archive)),
         toolVersion: this.config.version,
         confirmReplace: async (slug) => {

@@ -16,6 +16,7 @@ import {
 import type { SchemaDoc } from './ddl.js'
 import { parseSchemaDoc } from './schema-doc.js'
 import { SIGNATURE_ENTRY, decodeSignature, encodeSignature, type ArchiveSignature } from './signature.js'
+import { decryptingStream, encryptingStream, looksEncrypted, type DecryptionKey, type Recipient } from './encryption.js'
 
 /** Counts and hashes what flows through, unchanged. `lines` counts newlines: COPY text rows. */
 export class DigestTap extends Transform {
@@ -53,13 +54,16 @@ export async function writeArchive(
   schemaJson: Buffer,
   data: DataFile[],
   sign?: (manifestJson: Buffer) => ArchiveSignature,
+  /** Encrypt the whole archive (signed first) to these OpenPGP keys: encryption.ts. */
+  encryptTo?: Recipient[],
 ): Promise<number> {
   const partial = `${target}${PARTIAL_SUFFIX}`
   const mtime = new Date(manifest.createdAt)
   const manifestJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
   const pack = tar.pack()
   const tap = new TrailerTap()
-  const written = pipeline(pack, tap, createWriteStream(partial, { flags: 'w', mode: 0o600 }))
+  const out = createWriteStream(partial, { flags: 'w', mode: 0o600 })
+  const written = encryptTo ? pipeline(pack, tap, encryptingStream(encryptTo), out) : pipeline(pack, tap, out)
   written.catch(() => undefined) // awaited below; an early failure must not go unhandled meanwhile
   try {
     const signature = sign && encodeSignature(sign(manifestJson))
@@ -155,6 +159,15 @@ export interface ReadHandlers {
 }
 
 export interface ReadOptions {
+  /** The private key for an encrypted archive (encryption.ts); an encrypted one without it is refused. */
+  decryptionKey?: DecryptionKey
+  /**
+   * 'compressed': a table whose manifest entry has compressedSha256 (and no onTable consumer) is
+   * checked against it without being decompressed: what the check before a restore needs, as the
+   * restore's own pass decompresses, counts and hashes every table again before it commits.
+   * 'full' (the default) decompresses and checks every table.
+   */
+  dataCheck?: 'full' | 'compressed'
   /**
    * The sha256 of the manifest a first, full pass authenticated: a second pass refuses a manifest
    * that differs (the file was swapped in between), before using any of its entries.
@@ -171,8 +184,10 @@ export interface ArchiveCheck {
   /** The SIGNATURE entry's content; undefined when the archive has none. */
   signature: ArchiveSignature | 'malformed' | undefined
   schema: SchemaDoc
-  /** Size of the archive file. */
+  /** Size of the archive file (encrypted, when it is). */
   bytes: number
+  /** Whether the file is an OpenPGP message around the archive. */
+  encrypted: boolean
 }
 
 /** A damaged archive: one kind, one message, and what to do. */
@@ -191,28 +206,37 @@ export function damaged(file: string, what: string, cause?: unknown): ErpError {
  * before this returns.
  */
 export async function readArchive(file: string, handlers: ReadHandlers = {}, options: ReadOptions = {}): Promise<ArchiveCheck> {
-  const stat = await fs.stat(file).catch((err) => {
-    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: ['List archives with: erp backup list --dir <folder>'], cause: err })
-  })
-  if (!stat.isFile()) throw new ErpError(ErrorKind.FILE_NOT_FOUND, `${file} is not a file`)
-  if (stat.size < TRAILER_TAIL + 2 * 512) throw damaged(file, `only ${stat.size} bytes, too short to be an archive`)
-  const trailerAt = stat.size - TRAILER_TAIL
+  const { stream: source, bytes, encrypted } = await openArchive(file, options.decryptionKey)
+  // The trailer is the last TRAILER_TAIL bytes of the (plain) archive and covers every byte before
+  // them: the hash runs TRAILER_TAIL bytes behind the stream, whose length is known only at its end
+  // (an encrypted archive's plaintext size is nowhere up front).
   const fileHash = createHash('sha256')
   let seen = 0
+  let held: Buffer = Buffer.alloc(0)
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      if (seen < trailerAt) fileHash.update(seen + chunk.length <= trailerAt ? chunk : chunk.subarray(0, trailerAt - seen))
       seen += chunk.length
+      const all = held.length ? Buffer.concat([held, chunk]) : chunk
+      const cut = all.length - TRAILER_TAIL
+      if (cut > 0) {
+        fileHash.update(all.subarray(0, cut))
+        held = Buffer.from(all.subarray(cut))
+      } else {
+        held = Buffer.from(all)
+      }
       done(null, chunk)
     },
   })
   const extract = tar.extract()
   let feedError: unknown
   // Settles, never rejects: a read error is looked at once the entries have been walked.
-  const feeding = pipeline(createReadStream(file), hashing, extract).catch((err) => {
+  const feeding = pipeline(source, hashing, extract).catch((err) => {
     feedError ??= err
   })
 
+  /** Where the next entry's header starts: headers are single blocks, so sizes tell it. */
+  let offset = 0
+  let trailerAt: number | undefined
   let manifest: Manifest | undefined
   let manifestJson: Buffer | undefined
   let signature: ArchiveSignature | 'malformed' | undefined
@@ -228,6 +252,8 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
     for await (const entry of extract) {
       const name = entry.header.name
       if (trailer !== undefined) throw damaged(file, `entry ${name} after the trailer`)
+      const at = offset
+      offset += entryBytes(entry.header.size ?? 0)
       if (!manifest) {
         if (name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${name}, not ${MANIFEST_ENTRY}`)
         manifestJson = await readSmall(entry as unknown as Readable, file)
@@ -252,13 +278,18 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
         schema = parseSchemaDoc(parsed, `Archive ${file}`)
         await handlers.onSchema?.(schema)
       } else if (name === TRAILER_ENTRY) {
+        trailerAt = at
         trailer = (await readSmall(entry as unknown as Readable, file)).toString('utf8').trim()
       } else {
         const table = manifest.tables[next]
         if (!schema) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
         if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
         next++
-        await readTable(file, table, entry as unknown as Readable, handlers.onTable)
+        if (!handlers.onTable && options.dataCheck === 'compressed' && table.compressedSha256) {
+          await checkCompressed(file, table, entry as unknown as Readable)
+        } else {
+          await readTable(file, table, entry as unknown as Readable, handlers.onTable)
+        }
       }
     }
     await feeding
@@ -274,9 +305,37 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
   if (!schema) throw damaged(file, `no ${SCHEMA_ENTRY}`)
   if (next < manifest.tables.length) throw damaged(file, `${manifest.tables.length - next} of ${manifest.tables.length} tables missing (from ${manifest.tables[next].name} on)`)
   if (trailer === undefined) throw damaged(file, 'no trailer: the file was cut short')
-  if (seen !== stat.size) throw damaged(file, `read ${seen} of ${stat.size} bytes`)
+  if (trailerAt !== seen - TRAILER_TAIL) throw damaged(file, `${seen - TRAILER_TAIL - trailerAt!} bytes after the trailer`)
   if (trailer !== fileHash.digest('hex')) throw damaged(file, 'the trailer checksum does not match the file (altered or corrupted bytes)')
-  return { file, manifest, manifestSha256: sha256(manifestJson!), manifestJson: manifestJson!, signature, schema, bytes: stat.size }
+  return { file, manifest, manifestSha256: sha256(manifestJson!), manifestJson: manifestJson!, signature, schema, bytes, encrypted }
+}
+
+/**
+ * An archive file's bytes as a plain tar stream: the file itself, or its decrypted content when it
+ * is an OpenPGP message (then `key` is needed). Checks that it is a file of a plausible size.
+ */
+export async function openArchive(file: string, key?: DecryptionKey): Promise<{ stream: Readable; bytes: number; encrypted: boolean }> {
+  const stat = await fs.stat(file).catch((err) => {
+    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: ['List archives with: erp backup list --dir <folder>'], cause: err })
+  })
+  if (!stat.isFile()) throw new ErpError(ErrorKind.FILE_NOT_FOUND, `${file} is not a file`)
+  const head = Buffer.alloc(32)
+  const handle = await fs.open(file, 'r')
+  const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close())
+  const encrypted = looksEncrypted(head.subarray(0, bytesRead))
+  if (!encrypted && stat.size < TRAILER_TAIL + 2 * 512) throw damaged(file, `only ${stat.size} bytes, too short to be an archive`)
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 })
+  if (!encrypted) return { stream: raw, bytes: stat.size, encrypted }
+  const stream = await decryptingStream(raw, file, key, (what, cause) => damaged(file, what, cause))
+  return { stream, bytes: stat.size, encrypted }
+}
+
+async function checkCompressed(file: string, table: ManifestTable, entry: Readable): Promise<void> {
+  const tap = new DigestTap()
+  await pipeline(entry, tap, new Writable({ write: (_c, _e, done) => done() }))
+  if (tap.bytes !== table.compressedBytes || tap.hash.digest('hex') !== table.compressedSha256) {
+    throw damaged(file, `the data of table ${table.name} does not match its checksum`)
+  }
 }
 
 async function readTable(file: string, table: ManifestTable, entry: Readable, consume?: ReadHandlers['onTable']): Promise<void> {
@@ -345,7 +404,8 @@ function manifestProblem(m: Manifest): string | undefined {
   if (m.schema?.entry !== SCHEMA_ENTRY || !isDigest(m.schema.sha256) || !isCount(m.schema.bytes) || !isCount(m.schema.statements)) return 'schema'
   if (!Array.isArray(m.tables)) return 'tables'
   const bad = m.tables.findIndex((t, i) => typeof t !== 'object' || t === null || !isString(t.name) || t.entry !== dataEntryName(i)
-    || !Array.isArray(t.columns) || !t.columns.every(isString) || !isCount(t.rows) || !isCount(t.bytes) || !isDigest(t.sha256) || !isCount(t.compressedBytes))
+    || !Array.isArray(t.columns) || !t.columns.every(isString) || !isCount(t.rows) || !isCount(t.bytes) || !isDigest(t.sha256) || !isCount(t.compressedBytes)
+    || !(t.compressedSha256 === undefined || isDigest(t.compressedSha256)))
   if (bad !== -1) return `tables[${bad}]`
   if (!isCount(m.totals?.tables) || !isCount(m.totals.rows) || !isCount(m.totals.bytes)) return 'totals'
   return undefined
@@ -355,10 +415,11 @@ function manifestProblem(m: Manifest): string | undefined {
  * The cheap look at an archive, for listings: its manifest (the first entry) and whether it ends
  * with a trailer. It reads a few kilobytes, not the data; readArchive is the real check.
  */
-export async function peekArchive(file: string): Promise<{ manifest: Manifest; whole: boolean; bytes: number }> {
+export async function peekArchive(file: string, key?: DecryptionKey): Promise<{ manifest: Manifest; whole: boolean; bytes: number; encrypted: boolean }> {
   const stat = await fs.stat(file)
   const extract = tar.extract()
-  const source = createReadStream(file)
+  const { stream: source, encrypted } = await openArchive(file, key)
+  source.on('error', (err) => extract.destroy(err))
   source.pipe(extract)
   let manifest: Manifest | undefined
   try {
@@ -375,7 +436,8 @@ export async function peekArchive(file: string): Promise<{ manifest: Manifest; w
     extract.destroy()
   }
   if (!manifest) throw damaged(file, 'no manifest')
-  return { manifest, whole: await hasTrailer(file, stat.size), bytes: stat.size }
+  // The trailer of an encrypted archive is inside the ciphertext: only a full read sees it.
+  return { manifest, whole: encrypted || (await hasTrailer(file, stat.size)), bytes: stat.size, encrypted }
 }
 
 async function hasTrailer(file: string, size: number): Promise<boolean> {

@@ -5,9 +5,13 @@ import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { peekArchive, readArchive } from './archive.js'
 import { STAGING_MARK } from './create.js'
 import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX, type Manifest } from './format.js'
+import { DECRYPT_KEY_ENV, ENCRYPTED_SUFFIX, isEncryptedFile, loadDecryptionKey, type DecryptionKey } from './encryption.js'
 
-/** How far an archive was checked: 'whole' = manifest and trailer present; 'verified' = every checksum. */
-export type ArchiveCheckState = 'verified' | 'whole' | 'damaged' | 'partial'
+/**
+ * How far an archive was checked: 'whole' = manifest and trailer present; 'verified' = every
+ * checksum; 'encrypted' = an encrypted archive, not looked into (no decryption key on this host).
+ */
+export type ArchiveCheckState = 'verified' | 'whole' | 'damaged' | 'partial' | 'encrypted'
 
 export interface ArchiveInfo {
   file: string
@@ -29,7 +33,7 @@ const STALE_MS = 24 * 3600 * 1000
  * The archives in a folder, newest first. By default each is looked at cheaply (manifest and
  * trailer); `verify` reads every byte and checks every checksum.
  */
-export async function listArchives(dir: string, options: { verify?: boolean } = {}): Promise<ArchiveInfo[]> {
+export async function listArchives(dir: string, options: { verify?: boolean; decryptionKey?: DecryptionKey } = {}): Promise<ArchiveInfo[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err) => {
     if ((err as { code?: string }).code === 'ENOENT') {
       throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No backup folder ${dir}`, { actions: ['Pass the folder that holds the archives: --dir <folder>'], cause: err })
@@ -40,23 +44,31 @@ export async function listArchives(dir: string, options: { verify?: boolean } = 
   for (const entry of entries) {
     if (!entry.isFile()) continue
     const file = path.join(dir, entry.name)
-    if (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX)) {
+    if (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX + PARTIAL_SUFFIX)) {
       const stat = await fs.stat(file)
       infos.push({ file, tenant: tenantFromName(entry.name), createdAt: null, bytes: stat.size, tables: null, rows: null, version: null, check: 'partial', problem: 'unfinished (a backup running now, or killed)' })
-    } else if (entry.name.endsWith(ARCHIVE_SUFFIX)) {
-      infos.push(await inspect(file, options.verify ?? false))
+    } else if (entry.name.endsWith(ARCHIVE_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX)) {
+      infos.push(await inspect(file, options.verify ?? false, options.decryptionKey ?? (await envKey())))
     }
   }
   return infos.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.file.localeCompare(b.file))
 }
 
-async function inspect(file: string, verify: boolean): Promise<ArchiveInfo> {
+/** ERP_BACKUP_DECRYPT_KEY, read once per process. */
+let fromEnv: Promise<DecryptionKey | undefined> | undefined
+const envKey = () => (fromEnv ??= loadDecryptionKey())
+
+async function inspect(file: string, verify: boolean, key: DecryptionKey | undefined): Promise<ArchiveInfo> {
   try {
+    if (!key && (await isEncryptedFile(file))) {
+      const bytes = (await fs.stat(file)).size
+      return { file, tenant: tenantFromName(path.basename(file)), createdAt: createdFromName(path.basename(file)), bytes, tables: null, rows: null, version: null, check: 'encrypted' }
+    }
     if (verify) {
-      const { manifest, bytes } = await readArchive(file)
+      const { manifest, bytes } = await readArchive(file, {}, { decryptionKey: key })
       return describe(file, manifest, bytes, 'verified')
     }
-    const { manifest, whole, bytes } = await peekArchive(file)
+    const { manifest, whole, bytes } = await peekArchive(file, key)
     return { ...describe(file, manifest, bytes, whole ? 'whole' : 'damaged'), ...(whole ? {} : { problem: 'no trailer: the file was cut short' }) }
   } catch (err) {
     if (!isErpError(err) || err.kind !== ErrorKind.INVALID_DATA) throw err
@@ -80,6 +92,12 @@ function describe(file: string, manifest: Manifest, bytes: number, check: Archiv
 
 function tenantFromName(name: string): string | null {
   return /^([a-z][a-z0-9_]*)-/.exec(name)?.[1] ?? null
+}
+
+/** `acme-20261125T030000.123Z.erp.tar.gpg` -> 2026-11-25T03:00:00.123Z (archiveFileName's stamp). */
+function createdFromName(name: string): string | null {
+  const m = /-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z\.erp\.tar/.exec(name)
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : null
 }
 
 // ---- prune ------------------------------------------------------------------------------------
@@ -149,12 +167,18 @@ export interface PruneResult {
  * never counted as kept copies and are left alone for the operator to look at. Leftovers of killed
  * backups (`.partial` files, staging folders) older than a day are removed.
  */
-export async function pruneArchives(dir: string, policy: RetentionPolicy, options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function pruneArchives(dir: string, policy: RetentionPolicy, options: { dryRun?: boolean; decryptionKey?: DecryptionKey } = {}): Promise<PruneResult> {
   const dryRun = options.dryRun ?? false
-  const archives = (await listArchives(dir)).filter((a) => a.check !== 'partial')
+  const key = options.decryptionKey ?? (await envKey())
+  const archives = (await listArchives(dir, { decryptionKey: key })).filter((a) => a.check !== 'partial')
   const byTenant = new Map<string, ArchiveInfo[]>()
   const entries: PruneEntry[] = []
   for (const a of archives) {
+    if (a.check === 'encrypted') {
+      // Without its key erp cannot tell a good one from a damaged one, nor which one it may delete.
+      entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`encrypted: set ${DECRYPT_KEY_ENV} to check and prune it`] })
+      continue
+    }
     if (a.check === 'damaged' || !a.tenant || !a.createdAt) {
       entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`damaged: ${a.problem ?? 'unreadable'}`] })
       continue
@@ -169,7 +193,7 @@ export async function pruneArchives(dir: string, policy: RetentionPolicy, option
     for (const a of list) {
       if (!newestGood) {
         try {
-          await readArchive(a.file)
+          await readArchive(a.file, {}, { decryptionKey: key })
           newestGood = a
         } catch (err) {
           if (!isErpError(err) || err.kind !== ErrorKind.INVALID_DATA) throw err
@@ -207,7 +231,7 @@ async function staleLeftovers(dir: string): Promise<Array<{ file: string; bytes:
   const now = Date.now()
   const out: Array<{ file: string; bytes: number }> = []
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const isPartial = entry.isFile() && entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX)
+    const isPartial = entry.isFile() && (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX + PARTIAL_SUFFIX))
     const isStaging = entry.isDirectory() && entry.name.startsWith('.') && entry.name.includes(STAGING_MARK)
     if (!isPartial && !isStaging) continue
     const file = path.join(dir, entry.name)

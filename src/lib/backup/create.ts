@@ -19,7 +19,8 @@ import { describeSchema, type SchemaDoc, type Sql, type TableInfo } from './ddl.
 import { checkStatements } from './statements.js'
 import { signManifest } from './signature.js'
 import { signingKey } from './signing-key.js'
-import { ARCHIVE_FORMAT, FORMAT_VERSION, SCHEMA_ENTRY, archiveFileName, dataEntryName, type Manifest, type ManifestTable } from './format.js'
+import { ARCHIVE_FORMAT, COPY_SETTINGS, FORMAT_VERSION, SCHEMA_ENTRY, archiveFileName, dataEntryName, type Manifest, type ManifestTable } from './format.js'
+import { ENCRYPTED_SUFFIX, type Recipient } from './encryption.js'
 
 export interface BackupOptions {
   /** The folder the archive goes to (created if missing). */
@@ -31,6 +32,8 @@ export interface BackupOptions {
   lockTimeoutMs?: number
   /** Told when the registry's signing key is first stored in the 0600 credentials file. */
   onWarning?: (message: string) => void
+  /** Encrypt each archive to these OpenPGP keys (after signing it): `<name>.erp.tar.gpg`. */
+  encryptTo?: Recipient[]
 }
 
 export interface BackupResult {
@@ -44,6 +47,8 @@ export interface BackupResult {
   createdAt: string
   /** Signed with the registry's key: always with an admin profile, never with a tenant's login. */
   signed: boolean
+  /** Encrypted to these key fingerprints (--encrypt-to); empty when not encrypted. */
+  encryptedTo: string[]
   durationMs: number
 }
 
@@ -71,6 +76,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const q = sqlOn(main)
     await q('begin isolation level repeatable read, read only')
     await q(`set local search_path to ${quoteIdent(tenant.schema)}`)
+    await pinCopySettings(q)
     await q(`set local lock_timeout = ${Number(options.lockTimeoutMs ?? 60_000)}`)
     await q('set local statement_timeout = 0')
     await q('set local idle_in_transaction_session_timeout = 0')
@@ -112,6 +118,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       await w('begin isolation level repeatable read, read only')
       await w(`set transaction snapshot ${quoteLiteralSnapshot(snapshot!)}`)
       await w(`set local search_path to ${quoteIdent(tenant.schema)}`)
+      await pinCopySettings(w)
       await w('set local statement_timeout = 0')
       workers.push(start(conn))
     }
@@ -133,6 +140,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       tool: { name: 'erp', version: options.toolVersion },
       createdAt: createdAt.toISOString(),
       compression: 'gzip',
+      copySettings: COPY_SETTINGS,
       schema: { entry: SCHEMA_ENTRY, sha256: sha256(schemaJson), bytes: schemaJson.length, statements: doc.statements.length },
       tables: data.map((d) => d.table),
       totals: {
@@ -141,11 +149,12 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
         bytes: data.reduce((n, d) => n + d.table.bytes, 0),
       },
     }
-    const file = path.join(path.resolve(options.outDir), archiveFileName(tenant.slug, createdAt))
+    const encryptTo = options.encryptTo?.length ? options.encryptTo : undefined
+    const file = path.join(path.resolve(options.outDir), archiveFileName(tenant.slug, createdAt) + (encryptTo ? ENCRYPTED_SUFFIX : ''))
     if (await fs.stat(file).then(() => true, () => false)) {
       throw new ErpError(ErrorKind.CONFLICT, `An archive named ${path.basename(file)} already exists`, { actions: ['Run the backup again.'] })
     }
-    const bytes = await writeArchive(file, manifest, schemaJson, data, key && ((json) => signManifest(key, json)))
+    const bytes = await writeArchive(file, manifest, schemaJson, data, key && ((json) => signManifest(key, json)), encryptTo)
     return {
       tenant: tenant.slug,
       file,
@@ -155,6 +164,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       version: manifest.migrations.version,
       createdAt: manifest.createdAt,
       signed: key !== undefined,
+      encryptedTo: encryptTo?.map((r) => r.fingerprint) ?? [],
       durationMs: Math.round(performance.now() - started),
     }
   } catch (err) {
@@ -180,8 +190,9 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
   const columns = table.columns.length ? ` (${table.columns.map(quoteIdent).join(', ')})` : ''
   const copy = conn.query(copyTo(`COPY ${quoteIdent(table.name)}${columns} TO STDOUT`))
   const tap = new DigestTap()
+  const compressed = new DigestTap()
   const out = createWriteStream(file)
-  await pipeline(copy, tap, zlib.createGzip(GZIP_OPTIONS), out)
+  await pipeline(copy, tap, zlib.createGzip(GZIP_OPTIONS), compressed, out)
   return {
     name: table.name,
     entry,
@@ -190,6 +201,7 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
     bytes: tap.bytes,
     sha256: tap.hash.digest('hex'),
     compressedBytes: out.bytesWritten,
+    compressedSha256: compressed.hash.digest('hex'),
   }
 }
 
@@ -204,6 +216,16 @@ function refuseUnrestorable(doc: SchemaDoc, slug: string): void {
       cause: err,
     })
   }
+}
+
+/**
+ * The settings COPY's text output depends on, pinned (as pg_dump pins DateStyle and friends), so the
+ * data reads back the same on any server and the manifest's checksums can be compared with a copy
+ * restored elsewhere (backup verify --deep). Values are erp's own constants.
+ */
+async function pinCopySettings(q: Sql): Promise<void> {
+  await q("select set_config('TimeZone', $1, true), set_config('DateStyle', $2, true), set_config('IntervalStyle', $3, true), set_config('extra_float_digits', $4, true)",
+    [COPY_SETTINGS.timeZone, COPY_SETTINGS.dateStyle, COPY_SETTINGS.intervalStyle, String(COPY_SETTINGS.extraFloatDigits)])
 }
 
 /** ACCESS SHARE locks on every table: DDL waits for the backup (and the backup for DDL under way). */

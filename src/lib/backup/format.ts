@@ -47,6 +47,11 @@ export interface ManifestTable {
   sha256: string
   /** Size of the compressed entry. */
   compressedBytes: number
+  /**
+   * sha256 of the compressed entry (erp 0.1+): lets the check before a restore authenticate a table
+   * without decompressing it. Absent in older archives.
+   */
+  compressedSha256?: string
 }
 
 export interface Manifest {
@@ -68,10 +73,24 @@ export interface Manifest {
   /** The snapshot's time (the backup transaction's now()). */
   createdAt: string
   compression: 'gzip'
+  /**
+   * The session settings COPY's text output was written under (erp 0.1+ pins them: COPY_SETTINGS);
+   * absent in older archives, whose data was written under the server's defaults.
+   */
+  copySettings?: CopySettings
   schema: { entry: string; sha256: string; bytes: number; statements: number }
   tables: ManifestTable[]
   totals: { tables: number; rows: number; bytes: number }
 }
+
+export interface CopySettings {
+  timeZone: string
+  dateStyle: string
+  intervalStyle: string
+  extraFloatDigits: number
+}
+
+export const COPY_SETTINGS: CopySettings = { timeZone: 'UTC', dateStyle: 'ISO, YMD', intervalStyle: 'postgres', extraFloatDigits: 3 }
 
 /** `acme-20261125T030000.123Z.erp.tar`: sortable, one tenant's archives side by side. */
 export function archiveFileName(slug: string, createdAt: Date): string {

@@ -18,7 +18,8 @@ import { findTenant, type Tenant } from '../tenants/tenant.js'
 import { readArchive } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
 import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
-import type { ManifestTable } from './format.js'
+import type { Manifest, ManifestTable } from './format.js'
+import type { DecryptionKey } from './encryption.js'
 import type { SignatureStatus } from './signature.js'
 import { authenticateArchive } from './trust.js'
 
@@ -37,6 +38,8 @@ export interface RestoreOptions {
   onSafetyBackup?: (backup: BackupResult) => void
   /** --trust-unsigned: restore an unsigned archive or another registry's (never an invalid one). */
   trustUnsigned?: boolean
+  /** The private key of an encrypted archive (--decrypt-key). */
+  decryptionKey?: DecryptionKey
 }
 
 export interface RestoreResult {
@@ -68,7 +71,7 @@ export interface RestoreResult {
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
   await requireRegistryWrite(db, 'Restoring a tenant')
   // Before any byte is used: a full pass checks the signature, every statement and every checksum.
-  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned })
+  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned, decryptionKey: options.decryptionKey })
   const { manifest } = trusted
   const slug = options.as ?? manifest.tenant.slug
   const existing = await findTenant(db.knex, db.scope, slug)
@@ -100,32 +103,8 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
 
   let rows = 0
   const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<MigrationOutcome> => {
-    await trx.raw('set local check_function_bodies = off')
-    await trx.raw('set local standard_conforming_strings = on')
-    await trx.raw("set local maintenance_work_mem = '256MB'")
-    await allowTenantTriggers(trx)
-    const conn = (await trx.client.acquireConnection()) as pg.Client
-    let doc: SchemaDoc | undefined
-    try {
-      await readArchive(file, {
-        onManifest: (m) => {
-          if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
-            throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
-          }
-        },
-        onSchema: async (schema) => {
-          doc = schema
-          for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-        },
-        onTable: async (table, data) => {
-          rows += await loadTable(conn, table, data)
-        },
-      }, { manifestSha256: trusted.manifestSha256 })
-      for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
-      for (const statement of await renderNamedStatements(conn, doc!, tenant, warnings)) await run(conn, statement, 'grants')
-    } finally {
-      await trx.client.releaseConnection(conn)
-    }
+    const filled = await fillSchema(trx, { file, manifest, manifestSha256: trusted.manifestSha256, decryptionKey: options.decryptionKey }, tenant, warnings)
+    rows = filled.rows
     return migrateUp(trx, tenant.schema, 'tenant')
   }
 
@@ -158,6 +137,60 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
   } catch (err) {
     throw explainCreateFailure(err, slug)
   }
+}
+
+export interface FillSource {
+  file: string
+  /** The manifest a first, full pass authenticated, and its sha256: the fill's pass is pinned to it. */
+  manifest: Manifest
+  manifestSha256: string
+  decryptionKey?: DecryptionKey
+}
+
+/**
+ * Fill an empty schema (on `trx`'s search_path, a session logged in as a role with the tenant's
+ * rights only) from an archive: the pre-data DDL, every table through COPY, the post-data DDL, then
+ * the grants rendered for `names`. `afterLoad` runs on the same session once all of it is in,
+ * before the caller migrates or commits (deep verification compares the copy with the manifest
+ * there). The archive is checked as it is read; the caller must not commit if this throws.
+ */
+export async function fillSchema(
+  trx: Knex.Transaction,
+  source: FillSource,
+  names: TenantNames,
+  warnings: string[],
+  afterLoad?: (conn: pg.Client) => Promise<void>,
+): Promise<{ rows: number }> {
+  const { file, manifest } = source
+  await trx.raw('set local check_function_bodies = off')
+  await trx.raw('set local standard_conforming_strings = on')
+  await trx.raw("set local maintenance_work_mem = '256MB'")
+  await allowTenantTriggers(trx)
+  const conn = (await trx.client.acquireConnection()) as pg.Client
+  let doc: SchemaDoc | undefined
+  let rows = 0
+  try {
+    await readArchive(file, {
+      onManifest: (m) => {
+        if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
+          throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
+        }
+      },
+      onSchema: async (schema) => {
+        doc = schema
+        for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+      },
+      onTable: async (table, data) => {
+        rows += await loadTable(conn, table, data)
+      },
+    }, { manifestSha256: source.manifestSha256, decryptionKey: source.decryptionKey })
+    for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
+    for (const statement of await renderNamedStatements(conn, doc!, names, warnings)) await run(conn, statement, 'grants')
+    await afterLoad?.(conn)
+  } finally {
+    await trx.client.releaseConnection(conn)
+  }
+  return { rows }
 }
 
 /**

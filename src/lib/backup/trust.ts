@@ -1,6 +1,7 @@
 import { ErpError, ErrorKind, notAllowed } from '../errors.js'
 import type { Db } from '../db/connect.js'
-import { readArchive, type ArchiveCheck } from './archive.js'
+import { readArchive, type ArchiveCheck, type ReadOptions } from './archive.js'
+import type { DecryptionKey } from './encryption.js'
 import { signatureStatus, type SignatureStatus } from './signature.js'
 import { verificationKey } from './signing-key.js'
 
@@ -13,7 +14,7 @@ export interface VerifiedArchive extends ArchiveCheck {
  * every statement), each table's checksum, the trailer, and the signature against this registry's
  * key. `refuse` may stop the read the moment the signature is known, before schema.json is read.
  */
-export async function verifyArchive(db: Db, file: string, refuse?: (status: SignatureStatus) => void): Promise<VerifiedArchive> {
+export async function verifyArchive(db: Db, file: string, refuse?: (status: SignatureStatus) => void, options: ReadOptions = {}): Promise<VerifiedArchive> {
   const ours = await verificationKey(db)
   let status: SignatureStatus | undefined
   const check = await readArchive(file, {
@@ -21,13 +22,15 @@ export async function verifyArchive(db: Db, file: string, refuse?: (status: Sign
       status = await signatureStatus(signature, manifestJson, ours.registry, ours.key)
       refuse?.(status)
     },
-  })
+  }, { decryptionKey: options.decryptionKey, dataCheck: options.dataCheck })
   return { ...check, signatureStatus: status! }
 }
 
 export interface TrustOptions {
   /** --trust-unsigned: take an unsigned archive, or one of another registry. Never an invalid one. */
   trustUnsigned?: boolean
+  /** The private key of an encrypted archive. */
+  decryptionKey?: DecryptionKey
 }
 
 /**
@@ -36,10 +39,12 @@ export interface TrustOptions {
  * reads schema.json. The restore then reads the archive again, pinned to the manifest checked here.
  */
 export async function authenticateArchive(db: Db, file: string, options: TrustOptions = {}): Promise<VerifiedArchive> {
+  // The restore's own pass decompresses and checks every table before it commits; this one need
+  // only authenticate the compressed bytes against the signed manifest (older archives: in full).
   return verifyArchive(db, file, (status) => {
     if (status === 'invalid') throw invalidSignature(file)
     if (status !== 'valid' && !options.trustUnsigned) throw untrusted(file, status)
-  })
+  }, { decryptionKey: options.decryptionKey, dataCheck: 'compressed' })
 }
 
 export function invalidSignature(file: string): ErpError {
