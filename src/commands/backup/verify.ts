@@ -28,11 +28,14 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
   static examples = [
     '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar',
     '<%= config.bin %> <%= command.id %> acme.erp.tar --json',
+    '<%= config.bin %> <%= command.id %> s3://acme-backups/erp/nightly/acme-20261125T030000.000Z.erp.tar',
   ]
-  static args = { archive: Args.string({ description: 'The archive file', required: true }) }
+  static args = { archive: Args.string({ description: 'The archive file, or its s3://bucket/prefix/name', required: true }) }
 
   async run(): Promise<BackupVerifyResult> {
     const { verifyArchive, invalidSignature } = await import('../../lib/backup/trust.js')
+    const { checkLocation } = await import('../../lib/backup/store.js')
+    checkLocation(this.args.archive, 'archive')
     const db = await this.db()
     const progress = await this.progress(`Verifying ${this.args.archive}`)
     try {
