@@ -114,7 +114,7 @@ export function parentOf(archive: string): string {
 type LocationSpec = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string }
 
 /** A location as it may be echoed: never with what looks like credentials (`//user:secret@`). */
-const shown = (text: string) => JSON.stringify(text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/]*@/, '$1***@'))
+const shown = (text: string) => JSON.stringify(text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*).*@/s, '$1***@'))
 
 function parseLocationSpec(text: string, what: string): LocationSpec {
   if (typeof text !== 'string' || text.trim() === '') throw usageError(`Empty ${what}`, { actions: [LOCATION_HELP] })
@@ -144,12 +144,12 @@ function parseS3(text: string, what: string): LocationSpec {
   const slash = rest.indexOf('/')
   const bucket = slash === -1 ? rest : rest.slice(0, slash)
   const prefix = slash === -1 ? '' : rest.slice(slash + 1)
-  const refuse = (problem: string) =>
-    usageError(`Invalid ${what} ${shown(text)}: ${problem}`, {
+  const refuse = (problem: string, echo = true) =>
+    usageError(`Invalid ${what}${echo ? ` ${shown(text)}` : ''}: ${problem}`, {
       actions: [LOCATION_HELP, 'Credentials never go in the location: erp reads them from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the shared credentials file.'],
     })
   // Checked before anything else: a location is echoed in messages and in the audit log.
-  if (bucket.includes('@') || bucket.includes(':')) throw refuse('credentials or a port do not go in an s3:// location')
+  if (bucket.includes('@') || bucket.includes(':')) throw refuse('credentials or a port do not go in an s3:// location', false)
   if (!bucket) throw refuse('no bucket')
   if (!BUCKET.test(bucket) || bucket.includes('..')) throw refuse(`${JSON.stringify(bucket)} is not a bucket name (3-63 lowercase letters, digits, ".", "-", "_")`)
   const segments = prefix.split('/')
