@@ -357,6 +357,7 @@ async function statArchive(file: string): Promise<{ size: number; version?: stri
 export async function peekArchive(file: string): Promise<{ manifest: Manifest; whole: boolean; bytes: number }> {
   const { location, name } = archiveRef(file)
   const stat = await statArchive(file)
+  if (stat.size === 0) throw damaged(file, 'an empty file')
   const extract = tar.extract()
   // The manifest (at most 64 MiB, readSmall's limit) and its header; not the data after it.
   const source = await location.read(name, { start: 0, end: Math.min(stat.size, BLOCK + 64 * 1024 * 1024) - 1, version: stat.version })
