@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       databases.push(erpTarget, pgTarget)
       await admin(server, `create database ${erpTarget}`)
       await erp(['tenants', 'list'], urlOf(erpTarget)) // brings the new database's registry up, outside the timing
-      results.restore.push(await timed(() => erp(['backup', 'restore', erpArchive, '--as', `${slug}_r${run}`], urlOf(erpTarget))))
+      results.restore.push(await timed(() => erp(['backup', 'restore', erpArchive, '--as', `${slug}_r${run}`, '--trust-unsigned'], urlOf(erpTarget))))
       await admin(server, `create database ${pgTarget}`)
       results.pg_restore.push(await timed(() => tool('pg_restore', ['-d', urlOf(pgTarget), dumpFile])))
       await checkSame(urlOf(source), `tenant_${slug}`, urlOf(erpTarget), `tenant_${slug}_r${run}`)
@@ -161,18 +161,24 @@ const pad = (s: string) => s.padEnd(10)
  * the loop an operator would write without erp, `pg_dump -Fc -n <schema>` once per tenant.
  */
 async function fleetFigures(server: string, count: number) {
-  const { setUpTestDatabase, tearDownTestDatabase, openTestDb, uniqueSlug } = await import('../test/helpers/database.js')
+  const { connect } = await import('../src/lib/auth/connection-target.js')
   const { createTenant } = await import('../src/lib/tenants/provision.js')
   const { forEachTenant } = await import('../src/lib/tenants/fleet.js')
+  const id = randomBytes(3).toString('hex')
+  const database = `erp_bench_fleet_${id}`
+  const u = new URL(server)
+  u.pathname = `/${database}`
+  const url = u.toString()
+  await admin(server, `create database ${database}`)
+  await erp(['tenants', 'list'], url) // the registry, outside the timing
   const previous = process.env.DATABASE_URL
-  process.env.TEST_DATABASE_URL ??= server
-  const url = await setUpTestDatabase()
-  const db = await openTestDb()
+  process.env.DATABASE_URL = url
+  const db = await connect({})
   const s3 = await startS3('erp-bench-fleet')
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-bench-fleet-'))
   try {
     log(`Provisioning ${count} small tenants (4 at a time)...`)
-    const slugs = Array.from({ length: count }, () => uniqueSlug('bf'))
+    const slugs = Array.from({ length: count }, (_, i) => `bf${id}_${i}`)
     const outcomes = await forEachTenant(slugs, 4, async (slug) => {
       await createTenant(db, { slug })
       await db.knex.raw(`insert into "tenant_${slug}".settings (key, value) select 'k' || g, to_jsonb(g) from generate_series(1, 200) g`)
@@ -195,10 +201,11 @@ async function fleetFigures(server: string, count: number) {
   } finally {
     await s3.close().catch(() => undefined)
     await db.close()
-    await tearDownTestDatabase()
     if (previous === undefined) delete process.env.DATABASE_URL
     else process.env.DATABASE_URL = previous
     fs.rmSync(work, { recursive: true, force: true })
+    await admin(server, `drop database if exists ${database} with (force)`).catch(() => undefined)
+    await dropRoles(server, `bf${id}_\\d+`).catch(() => undefined)
   }
 }
 

@@ -64,7 +64,11 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
   // A tenant's login never holds the registry's key (it could sign anything with it).
   const key = db.scope.kind === 'admin' ? await signingKey(db, { onWarning: options.onWarning }) : undefined
   const location = parseLocation(options.outDir, '--out')
-  await location.prepare()
+  // A folder must exist before its staging folder; an S3 client loads and reaches the bucket while
+  // the tables are dumped (the upload waits for it).
+  const prepared = location.prepare()
+  prepared.catch(() => undefined)
+  if (location.kind === 'local') await prepared
   const staging = await location.staging(`${slug}${STAGING_MARK}`)
   const jobs = Math.max(1, options.jobs ?? 2)
   const connections: pg.Client[] = []
@@ -143,6 +147,7 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
         bytes: data.reduce((n, d) => n + d.table.bytes, 0),
       },
     }
+    await prepared
     const name = archiveFileName(tenant.slug, createdAt)
     const file = location.kind === 'local' ? path.join(path.resolve(options.outDir), name) : location.nameOf(name)
     if (await location.stat(name)) {
