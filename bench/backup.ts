@@ -13,6 +13,11 @@
  * stock migrations exist. Restores go to another database, another registry: its archives are
  * "foreign-registry" there, so they are restored with --trust-unsigned. Each figure is the best of --runs runs (default 2), wall-clock time of
  * the real CLI (node bin/run.js, built dist/) and of the pg tools as child processes.
+ *
+ * The same tenant is also backed up to S3: a real S3-protocol server (s3rver, the tests' one) on
+ * loopback, beside the same backup to a local folder, with each erp process's peak RSS (VmHWM).
+ * Then a fleet of --fleet N small tenants (default 1000; 0 skips it), in a database of their own:
+ * `backup create --all-tenants --concurrency 4` against a shell-style loop of `pg_dump -Fc -n`.
  */
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -22,6 +27,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
+
+import { startS3 } from '../test/helpers/s3-server.js'
 
 const execFileAsync = promisify(execFile)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -35,6 +42,7 @@ const option = (name: string, fallback: number) => {
 }
 const ROWS = option('--rows', 1_000_000)
 const RUNS = option('--runs', 2)
+const FLEET = option('--fleet', 1000)
 
 const log = (m: string) => { if (!json) process.stderr.write(`${m}\n`) }
 
@@ -46,6 +54,7 @@ async function main(): Promise<void> {
   const databases = [source]
   const slug = `bench_${id}`
   const urlOf = (db: string) => { const u = new URL(server); u.pathname = `/${db}`; return u.toString() }
+  const cleanups: Array<() => Promise<void>> = []
   try {
     await admin(server, `create database ${source}`)
     log(`Filling ${source} (${ROWS} products, ${ROWS} moves)...`)
@@ -53,8 +62,13 @@ async function main(): Promise<void> {
     await fill(urlOf(source), `tenant_${slug}`)
     const version = (await query(server, 'show server_version'))[0].server_version as string
 
-    const results: Record<string, number[]> = { create: [], pg_dump: [], restore: [], pg_restore: [], verify_deep: [], create_encrypted: [], restore_encrypted: [] }
+    const results: Record<string, number[]> = {
+      create: [], pg_dump: [], restore: [], pg_restore: [], verify_deep: [], create_encrypted: [], restore_encrypted: [],
+      local: [], s3: [], local_rss: [], s3_rss: [],
+    }
     const keys = await benchKeys(work)
+    const s3 = await startS3('erp-bench')
+    cleanups.push(() => s3.close())
     let erpArchive = ''
     const dumpFile = path.join(work, 'dump.pgdump')
     for (let run = 0; run < RUNS; run++) {
@@ -82,7 +96,20 @@ async function main(): Promise<void> {
       const encArchive = path.join(encDir, fs.readdirSync(encDir).find((f) => f.endsWith('.erp.tar.gpg'))!)
       results.restore_encrypted.push(await timed(() => erp(['backup', 'restore', encArchive, '--as', `${slug}_e${run}`, '--decrypt-key', keys.sec, '--trust-unsigned'], urlOf(erpTarget))))
       fs.rmSync(encDir, { recursive: true, force: true })
+
+      // The same backup to a local folder and to S3 on loopback, one after the other.
+      const local = await measured(['backup', 'create', '--tenant', slug, '--out', path.join(work, `local-${run}`)], urlOf(source))
+      const remote = await measured(['backup', 'create', '--tenant', slug, '--out', `s3://${s3.bucket}/run-${run}`], urlOf(source), s3.env)
+      results.local.push(local.seconds)
+      results.s3.push(remote.seconds)
+      results.local_rss.push(local.peakRssMb)
+      results.s3_rss.push(remote.peakRssMb)
+      fs.rmSync(path.join(work, `local-${run}`), { recursive: true, force: true })
     }
+    if (!s3.keys().some((k) => k.startsWith('run-0/'))) throw new Error('The S3 backup left no archive')
+    await s3.close()
+    cleanups.pop()
+    const fleet = FLEET > 0 ? await fleetFigures(server, FLEET) : undefined
     const best = (k: string) => Math.min(...results[k])
     const sizes = { erp: fs.statSync(erpArchive).size, pg_dump: fs.statSync(dumpFile).size }
     const figures = {
@@ -105,7 +132,13 @@ async function main(): Promise<void> {
         verify_deep_per_hour: 3600 / best('verify_deep'),
       },
       bytes: sizes,
-      targets: { create_vs_pg_dump: 1.0, restore_vs_pg_restore: 1.0, size_vs_pg_dump: 1.2 },
+      s3: {
+        seconds: { local: best('local'), s3: best('s3') },
+        s3_vs_local: best('s3') / best('local'),
+        peak_rss_mb: { local: Math.max(...results.local_rss), s3: Math.max(...results.s3_rss) },
+      },
+      fleet,
+      targets: { create_vs_pg_dump: 1.0, restore_vs_pg_restore: 1.0, size_vs_pg_dump: 1.2, s3_vs_local: 1.3, s3_peak_rss_mb: 200, fleet_vs_pg_dump_loop: 0.15 },
     }
     if (json) {
       process.stdout.write(`${JSON.stringify(figures)}\n`)
@@ -113,6 +146,7 @@ async function main(): Promise<void> {
       const r = figures.ratios
       const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`
       const sec = (k: string) => `${best(k).toFixed(2)} s`
+      const pad = (text: string) => text.padEnd(10)
       const row = (what: string, a: string, b: string, ratio: number, target: string) =>
         `${what.padEnd(34)} ${a.padEnd(10)} ${b.padEnd(10)} ${ratio.toFixed(2).padStart(5)}x   ${target}`
       const lines = [
@@ -125,10 +159,23 @@ async function main(): Promise<void> {
         row('verify --deep (/ pg_restore)', sec('verify_deep'), sec('pg_restore'), r.verify_deep_vs_pg_restore, `${Math.round(r.verify_deep_per_hour)} tenants/hour`),
         row('create --encrypt-to (/ create)', sec('create_encrypted'), sec('create'), r.create_encrypted_vs_create, ''),
         row('restore encrypted (/ restore)', sec('restore_encrypted'), sec('restore'), r.restore_encrypted_vs_restore, ''),
+        '',
+        'what                      S3         local       ratio   target',
+        `backup create            ${pad(best('s3').toFixed(2) + ' s')} ${pad(best('local').toFixed(2) + ' s')} ${figures.s3.s3_vs_local.toFixed(2).padStart(5)}x   <= 1.3x`,
+        `peak RSS (erp process)    ${pad(figures.s3.peak_rss_mb.s3.toFixed(0) + ' MB')} ${pad(figures.s3.peak_rss_mb.local.toFixed(0) + ' MB')}          S3 <= 200 MB`,
+        ...(fleet
+          ? [
+              '',
+              `${fleet.tenants} small tenants          erp        pg_dump loop ratio  target`,
+              `backup --all-tenants      ${pad(fleet.seconds.erp.toFixed(2) + ' s')} ${pad(fleet.seconds.pg_dump_loop.toFixed(2) + ' s')} ${fleet.erp_vs_pg_dump_loop.toFixed(2).padStart(5)}x   <= 0.15x`,
+              `  the same to S3          ${pad(fleet.seconds.erp_s3.toFixed(2) + ' s')} ${pad('')} ${(fleet.seconds.erp_s3 / fleet.seconds.pg_dump_loop).toFixed(2).padStart(5)}x`,
+            ]
+          : []),
       ]
       process.stdout.write(`${lines.join('\n')}\n`)
     }
   } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
     for (const db of databases.reverse()) await admin(server, `drop database if exists ${db} with (force)`).catch(() => undefined)
     await dropRoles(server, slug).catch(() => undefined)
     fs.rmSync(work, { recursive: true, force: true })
@@ -144,6 +191,77 @@ async function benchKeys(dir: string): Promise<{ pub: string; sec: string }> {
   fs.writeFileSync(pub, publicKey)
   fs.writeFileSync(sec, privateKey, { mode: 0o600 })
   return { pub, sec }
+}
+
+/**
+ * FLEET small tenants (a settings table of 200 rows each, as bench/fleet.ts), in a database of
+ * their own: one `erp backup create --all-tenants --concurrency 4` (to a folder, then to S3) against
+ * the loop an operator would write without erp, `pg_dump -Fc -n <schema>` once per tenant.
+ */
+async function fleetFigures(server: string, count: number) {
+  const { connect } = await import('../src/lib/auth/connection-target.js')
+  const { createTenant } = await import('../src/lib/tenants/provision.js')
+  const { forEachTenant } = await import('../src/lib/tenants/fleet.js')
+  const id = randomBytes(3).toString('hex')
+  const database = `erp_bench_fleet_${id}`
+  const u = new URL(server)
+  u.pathname = `/${database}`
+  const url = u.toString()
+  await admin(server, `create database ${database}`)
+  await erp(['tenants', 'list'], url) // the registry, outside the timing
+  const previous = process.env.DATABASE_URL
+  process.env.DATABASE_URL = url
+  const db = await connect({})
+  const s3 = await startS3('erp-bench-fleet')
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-bench-fleet-'))
+  try {
+    log(`Provisioning ${count} small tenants (4 at a time)...`)
+    const slugs = Array.from({ length: count }, (_, i) => `bf${id}_${i}`)
+    const outcomes = await forEachTenant(slugs, 4, async (slug) => {
+      await createTenant(db, { slug })
+      await db.knex.raw(`insert into "tenant_${slug}".settings (key, value) select 'k' || g, to_jsonb(g) from generate_series(1, 200) g`)
+    })
+    const failed = outcomes.filter((o) => !o.ok)
+    if (failed.length) throw new Error(`${failed.length} tenants failed to provision: ${failed[0].error}`)
+    log(`erp backup create --all-tenants (${count} tenants)...`)
+    const erpSeconds = await timed(() => erp(['backup', 'create', '--all-tenants', '--concurrency', '4', '--out', path.join(work, 'erp')], url))
+    const archives = fs.readdirSync(path.join(work, 'erp')).filter((f) => f.endsWith('.erp.tar')).length
+    if (archives !== count) throw new Error(`erp wrote ${archives} archives for ${count} tenants`)
+    log('The same to S3...')
+    const s3Seconds = await timed(() => erp(['backup', 'create', '--all-tenants', '--concurrency', '4', '--out', `s3://${s3.bucket}/fleet`], url, s3.env))
+    if (s3.keys().length !== count) throw new Error(`erp wrote ${s3.keys().length} S3 archives for ${count} tenants`)
+    log(`pg_dump -Fc -n, once per tenant (${count} runs)...`)
+    fs.mkdirSync(path.join(work, 'pg'))
+    const loopSeconds = await timed(async () => {
+      for (const slug of slugs) await tool('pg_dump', ['-Fc', '-n', `tenant_${slug}`, '-f', path.join(work, 'pg', `${slug}.pgdump`), url])
+    })
+    return { tenants: count, seconds: { erp: erpSeconds, erp_s3: s3Seconds, pg_dump_loop: loopSeconds }, erp_vs_pg_dump_loop: erpSeconds / loopSeconds }
+  } finally {
+    await s3.close().catch(() => undefined)
+    await db.close()
+    if (previous === undefined) delete process.env.DATABASE_URL
+    else process.env.DATABASE_URL = previous
+    fs.rmSync(work, { recursive: true, force: true })
+    await admin(server, `drop database if exists ${database} with (force)`).catch(() => undefined)
+    await dropRoles(server, `bf${id}_\\d+`).catch(() => undefined)
+  }
+}
+
+/** An erp run's wall time and its peak resident memory (VmHWM, read from /proc while it runs). */
+async function measured(argv: string[], databaseUrl: string, env: Record<string, string> = {}): Promise<{ seconds: number; peakRssMb: number }> {
+  let peakKb = 0
+  const seconds = await timed(() => erp(argv, databaseUrl, env, (pid) => {
+    const timer = setInterval(() => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]))
+      } catch {
+        // gone: the last reading stands
+      }
+    }, 20)
+    return () => clearInterval(timer)
+  }))
+  return { seconds, peakRssMb: peakKb / 1024 }
 }
 
 async function fill(url: string, schema: string): Promise<void> {
@@ -203,15 +321,20 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000
 }
 
-function erp(argv: string[], databaseUrl: string): Promise<void> {
+function erp(argv: string[], databaseUrl: string, env: Record<string, string> = {}, watch?: (pid: number) => () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, ERP_PROFILE: '', CI: '1' },
+      env: { ...process.env, ...env, DATABASE_URL: databaseUrl, ERP_PROFILE: '', CI: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     })
+    const stop = child.pid !== undefined && watch ? watch(child.pid) : undefined
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`erp ${argv.join(' ')} exited ${code}: ${stderr}`))))
+    child.on('close', (code) => {
+      stop?.()
+      if (code === 0) resolve()
+      else reject(new Error(`erp ${argv.join(' ')} exited ${code}: ${stderr}`))
+    })
   })
 }
 

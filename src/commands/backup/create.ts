@@ -36,7 +36,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
   static description =
     "Each archive holds the tenant schema's DDL, every table's data (COPY, gzip) and a manifest with row counts and checksums, " +
     "signed with the registry's key (made by the first admin backup; see erp backup key show), " +
-    'all from one snapshot while writes go on. It is written under a temporary name and renamed only when complete and flushed. ' +
+    'all from one snapshot while writes go on. It is written under a temporary name and renamed only when complete and flushed, ' +
+    'or, to s3://bucket/prefix (S3, MinIO, R2, GCS interoperability; credentials from the AWS SDK chain), streamed up as a multipart ' +
+    'upload that appears only when complete. Any other URL is refused. ' +
     'Suspended tenants are backed up too. --encrypt-to encrypts each signed archive to OpenPGP keys (gpg --decrypt opens it); ' +
     '--verify deep then restores each new archive into a scratch schema and checks it, as backup verify --deep does. On success it prints one summary line; each failed tenant gets a line on stderr, ' +
     'the others are still backed up, and the exit code is 1. Made for cron: see docs/backups.md.'
@@ -46,12 +48,13 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --concurrency 2 --jobs 2 --json',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --encrypt-to /etc/erp/backup-key.asc',
     '<%= config.bin %> <%= command.id %> --all-tenants --out /var/backups/erp --verify deep',
+    '<%= config.bin %> <%= command.id %> --all-tenants --out s3://acme-backups/erp/nightly --concurrency 4',
   ]
   static audited = true
   static flags = {
     tenant: tenantFlag,
     'all-tenants': allTenantsFlag,
-    out: Flags.string({ char: 'o', description: 'Folder for the archives (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir>', env: 'ERP_BACKUP_DIR' }),
+    out: Flags.string({ char: 'o', description: 'Folder or s3://bucket/prefix for the archives (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir|s3://bucket/prefix>', env: 'ERP_BACKUP_DIR' }),
     concurrency: concurrencyFlag,
     jobs: Flags.integer({ char: 'j', description: 'Tables of one tenant dumped at once (connections sharing its snapshot)', default: 2, min: 1, max: 16 }),
     'encrypt-to': encryptToFlag,
@@ -62,7 +65,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
   async run(): Promise<BackupCreateResult> {
     const { backupTenant, backupTenants } = await import('../../lib/backup/create.js')
     const { defaultBackupDir } = await import('../../lib/backup/format.js')
+    const { checkLocation } = await import('../../lib/backup/store.js')
     const outDir = this.flags.out ?? (await defaultBackupDir())
+    checkLocation(outDir, '--out')
     const { concurrency, jobs } = this.flags
     const db = await this.db({ poolMax: concurrency * jobs + 1 })
     const encryptTo = this.flags['encrypt-to'] && (await (await import('../../lib/backup/encryption.js')).loadRecipients(this.flags['encrypt-to']))

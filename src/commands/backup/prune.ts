@@ -21,10 +21,11 @@ export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
   static examples = [
     '<%= config.bin %> <%= command.id %> --dir /var/backups/erp --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run',
     '<%= config.bin %> <%= command.id %> --dir /var/backups/erp --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --yes',
+    '<%= config.bin %> <%= command.id %> --dir s3://acme-backups/erp/nightly --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --yes',
   ]
   static flags = {
     ...listFlags,
-    dir: Flags.string({ char: 'd', description: 'The backup folder (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir>', env: 'ERP_BACKUP_DIR' }),
+    dir: Flags.string({ char: 'd', description: 'The backup folder or s3://bucket/prefix (ERP_BACKUP_DIR, or backups/ in the data folder)', helpValue: '<dir|s3://bucket/prefix>', env: 'ERP_BACKUP_DIR' }),
     'keep-daily': keep('days'),
     'keep-weekly': keep('weeks'),
     'keep-monthly': keep('months'),

@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core'
-import path from 'node:path'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { yesFlag } from '../../lib/cli/flags.js'
@@ -23,11 +22,12 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
   static examples = [
     '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar --as acme_restored',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar --force --yes',
+    '<%= config.bin %> <%= command.id %> s3://acme-backups/erp/nightly/acme-20261125T030000.000Z.erp.tar --as acme_restored',
     '<%= config.bin %> <%= command.id %> staging-acme-20261125T030000.000Z.erp.tar --as acme_from_staging --trust-unsigned',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar.gpg --as acme_restored --decrypt-key /root/erp-backup-secret.asc',
   ]
   static audited = true
-  static args = { archive: Args.string({ description: 'The archive file', required: true }) }
+  static args = { archive: Args.string({ description: 'The archive file, or its s3://bucket/prefix/name', required: true }) }
   static flags = {
     as: Flags.string({ description: "Restore as this tenant slug (the archive's by default)", helpValue: '<slug>' }),
     name: Flags.string({ description: "Display name of the new tenant (the archive's by default)" }),
@@ -40,6 +40,9 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
 
   async run(): Promise<BackupRestoreResult> {
     const { restoreArchive } = await import('../../lib/backup/restore.js')
+    const { checkLocation, parentOf } = await import('../../lib/backup/store.js')
+    checkLocation(this.args.archive, 'archive')
+    if (this.flags['backup-dir']) checkLocation(this.flags['backup-dir'], '--backup-dir')
     const { loadDecryptionKey } = await import('../../lib/backup/encryption.js')
     const decryptionKey = await loadDecryptionKey(this.flags['decrypt-key'])
     const db = await this.db()
@@ -52,7 +55,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
         force: this.flags.force,
         trustUnsigned: this.flags['trust-unsigned'],
         decryptionKey,
-        safetyDir: this.flags['backup-dir'] ?? path.dirname(path.resolve(this.args.archive)),
+        safetyDir: this.flags['backup-dir'] ?? parentOf(this.args.archive),
         toolVersion: this.config.version,
         confirmReplace: async (slug) => {
           progress.stop()

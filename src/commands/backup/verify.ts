@@ -59,8 +59,9 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
     '<%= config.bin %> <%= command.id %> acme.erp.tar --json',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar.gpg --deep --decrypt-key /root/erp-backup-secret.asc',
     '<%= config.bin %> <%= command.id %> /var/backups/erp --deep --all --scratch-url postgres://verify@scratch-db/erp_scratch',
+    '<%= config.bin %> <%= command.id %> s3://acme-backups/erp/nightly/acme-20261125T030000.000Z.erp.tar',
   ]
-  static args = { archive: Args.string({ description: 'The archive file (with --all: the folder of archives)', required: true }) }
+  static args = { archive: Args.string({ description: 'The archive file, or its s3://bucket/prefix/name (with --all: the folder or prefix of archives)', required: true }) }
   static flags = {
     deep: Flags.boolean({ description: 'Restore it into a throwaway scratch schema, compare with the manifest, check stock and invoices, drop it' }),
     all: Flags.boolean({ description: 'With --deep: every archive in the folder given', dependsOn: ['deep'] }),
@@ -70,6 +71,8 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
   }
 
   async run(): Promise<BackupVerifyResult> {
+    const { checkLocation } = await import('../../lib/backup/store.js')
+    checkLocation(this.args.archive, 'archive')
     const { loadDecryptionKey } = await import('../../lib/backup/encryption.js')
     const decryptionKey = await loadDecryptionKey(this.flags['decrypt-key'])
     const db = await this.db()

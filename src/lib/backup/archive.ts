@@ -1,7 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import fs from 'node:fs/promises'
-import path from 'node:path'
+import { createReadStream } from 'node:fs'
 import { Transform, Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
@@ -10,13 +8,14 @@ import tar from 'tar-stream'
 import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { sqlStateOf } from '../db/sqlstate.js'
 import {
-  ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY, PARTIAL_SUFFIX, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,
+  ARCHIVE_FORMAT, BLOCK, FORMAT_VERSION, MANIFEST_ENTRY, SCHEMA_ENTRY, TRAILER_ENTRY, TRAILER_SIZE, TRAILER_TAIL,
   dataEntryName, entryBytes, type Manifest, type ManifestTable,
 } from './format.js'
 import type { SchemaDoc } from './ddl.js'
 import { parseSchemaDoc } from './schema-doc.js'
 import { SIGNATURE_ENTRY, decodeSignature, encodeSignature, type ArchiveSignature } from './signature.js'
 import { decryptingStream, encryptingStream, looksEncrypted, type DecryptionKey, type Recipient } from './encryption.js'
+import { archiveRef } from './store.js'
 
 /** Counts and hashes what flows through, unchanged. `lines` counts newlines: COPY text rows. */
 export class DigestTap extends Transform {
@@ -44,9 +43,10 @@ export interface DataFile {
 }
 
 /**
- * Write an archive to `<target>.partial`, flush it to disk, and only then rename it to `target`:
- * a killed run never leaves a file under an archive's name. `sign` signs the manifest's bytes (the
- * SIGNATURE entry follows the manifest); without it the archive is unsigned. Returns its size.
+ * Write an archive to its location (store.ts): a local one goes to `<target>.partial`, is flushed to
+ * disk and only then renamed to `target`; an S3 one is a multipart upload that shows up only when
+ * complete. A killed run never leaves an object under an archive's name. `sign` signs the manifest's
+ * bytes (the SIGNATURE entry follows the manifest); without it the archive is unsigned. Returns its size.
  */
 export async function writeArchive(
   target: string,
@@ -57,17 +57,19 @@ export async function writeArchive(
   /** Encrypt the whole archive (signed first) to these OpenPGP keys: encryption.ts. */
   encryptTo?: Recipient[],
 ): Promise<number> {
-  const partial = `${target}${PARTIAL_SUFFIX}`
   const mtime = new Date(manifest.createdAt)
   const manifestJson = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+  const signature = sign && encodeSignature(sign(manifestJson))
+  const head = entryBytes(manifestJson.length) + (signature ? entryBytes(signature.length) : 0) + entryBytes(schemaJson.length)
+  const expected = data.reduce((n, d) => n + entryBytes(d.table.compressedBytes), head) + TRAILER_TAIL
+  const { location, name } = archiveRef(target)
+  const sink = await location.write(name, expected)
   const pack = tar.pack()
   const tap = new TrailerTap()
-  const out = createWriteStream(partial, { flags: 'w', mode: 0o600 })
-  const written = encryptTo ? pipeline(pack, tap, encryptingStream(encryptTo), out) : pipeline(pack, tap, out)
+  const written = encryptTo ? pipeline(pack, tap, encryptingStream(encryptTo), sink.stream) : pipeline(pack, tap, sink.stream)
   written.catch(() => undefined) // awaited below; an early failure must not go unhandled meanwhile
   try {
-    const signature = sign && encodeSignature(sign(manifestJson))
-    let offset = entryBytes(manifestJson.length) + (signature ? entryBytes(signature.length) : 0) + entryBytes(schemaJson.length)
+    let offset = head
     await addEntry(pack, { name: MANIFEST_ENTRY, size: manifestJson.length, mtime }, manifestJson)
     if (signature) await addEntry(pack, { name: SIGNATURE_ENTRY, size: signature.length, mtime }, signature)
     await addEntry(pack, { name: SCHEMA_ENTRY, size: schemaJson.length, mtime }, schemaJson)
@@ -80,29 +82,17 @@ export async function writeArchive(
     await addEntry(pack, { name: TRAILER_ENTRY, size: TRAILER_SIZE, mtime }, Buffer.from(`${digest}\n`))
     pack.finalize()
     await written
-    await fsyncPath(partial)
-    await fs.rename(partial, target)
-    await fsyncPath(path.dirname(target))
-    return (await fs.stat(target)).size
+    return await sink.commit()
   } catch (err) {
     pack.destroy()
     await written.catch(() => undefined)
-    await fs.rm(partial, { force: true })
+    await sink.abort()
     throw err
   }
 }
 
 function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }, body: Buffer): Promise<void> {
   return new Promise((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())))
-}
-
-export async function fsyncPath(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 /** Hashes the archive's bytes until the trailer's offset, then hands the digest over. */
@@ -315,19 +305,29 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
  * is an OpenPGP message (then `key` is needed). Checks that it is a file of a plausible size.
  */
 export async function openArchive(file: string, key?: DecryptionKey): Promise<{ stream: Readable; bytes: number; encrypted: boolean }> {
-  const stat = await fs.stat(file).catch((err) => {
-    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: ['List archives with: erp backup list --dir <folder>'], cause: err })
-  })
-  if (!stat.isFile()) throw new ErpError(ErrorKind.FILE_NOT_FOUND, `${file} is not a file`)
-  const head = Buffer.alloc(32)
-  const handle = await fs.open(file, 'r')
-  const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close())
-  const encrypted = looksEncrypted(head.subarray(0, bytesRead))
+  const { location, name } = archiveRef(file)
+  const stat = await statArchive(file)
+  const encrypted = looksEncrypted(await readHead(file, stat))
   if (!encrypted && stat.size < TRAILER_TAIL + 2 * 512) throw damaged(file, `only ${stat.size} bytes, too short to be an archive`)
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024 })
+  // Every read of an S3 archive is pinned to the version (ETag) measured: a swap fails the read.
+  const raw = await location.read(name, { version: stat.version })
   if (!encrypted) return { stream: raw, bytes: stat.size, encrypted }
   const stream = await decryptingStream(raw, file, key, (what, cause) => damaged(file, what, cause))
   return { stream, bytes: stat.size, encrypted }
+}
+
+/** Whether an archive (local or on S3) is an OpenPGP message rather than a plain tar. */
+export async function isEncryptedArchive(file: string): Promise<boolean> {
+  return looksEncrypted(await readHead(file, await statArchive(file)))
+}
+
+/** The first bytes of an archive (enough to tell an OpenPGP message from a tar). */
+async function readHead(file: string, stat: { size: number; version?: string }): Promise<Buffer> {
+  if (stat.size === 0) return Buffer.alloc(0)
+  const { location, name } = archiveRef(file)
+  const chunks: Buffer[] = []
+  for await (const chunk of await location.read(name, { start: 0, end: Math.min(stat.size, 32) - 1, version: stat.version })) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }
 
 async function checkCompressed(file: string, table: ManifestTable, entry: Readable): Promise<void> {
@@ -411,14 +411,29 @@ function manifestProblem(m: Manifest): string | undefined {
   return undefined
 }
 
+/** Size and version of an archive, or a FILE_NOT_FOUND error naming it. */
+async function statArchive(file: string): Promise<{ size: number; version?: string }> {
+  const { location, name } = archiveRef(file)
+  const stat = await location.stat(name)
+  if (!stat) throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No archive at ${file}`, { actions: [`List archives with: erp backup list --dir ${location.where}`] })
+  return { size: stat.bytes, version: stat.version }
+}
+
 /**
  * The cheap look at an archive, for listings: its manifest (the first entry) and whether it ends
  * with a trailer. It reads a few kilobytes, not the data; readArchive is the real check.
  */
 export async function peekArchive(file: string, key?: DecryptionKey): Promise<{ manifest: Manifest; whole: boolean; bytes: number; encrypted: boolean }> {
-  const stat = await fs.stat(file)
+  const { location, name } = archiveRef(file)
+  const stat = await statArchive(file)
+  if (stat.size === 0) throw damaged(file, 'an empty file')
   const extract = tar.extract()
-  const { stream: source, encrypted } = await openArchive(file, key)
+  const encrypted = looksEncrypted(await readHead(file, stat))
+  // The manifest (at most 64 MiB, readSmall's limit) and its header, not the data after it; an
+  // encrypted archive only from its start, through decryption.
+  const source = encrypted
+    ? (await openArchive(file, key)).stream
+    : await location.read(name, { start: 0, end: Math.min(stat.size, BLOCK + 64 * 1024 * 1024) - 1, version: stat.version })
   source.on('error', (err) => extract.destroy(err))
   source.pipe(extract)
   let manifest: Manifest | undefined
@@ -437,20 +452,21 @@ export async function peekArchive(file: string, key?: DecryptionKey): Promise<{ 
   }
   if (!manifest) throw damaged(file, 'no manifest')
   // The trailer of an encrypted archive is inside the ciphertext: only a full read sees it.
-  return { manifest, whole: encrypted || (await hasTrailer(file, stat.size)), bytes: stat.size, encrypted }
+  return { manifest, whole: encrypted || (await hasTrailer(file, stat)), bytes: stat.size, encrypted }
 }
 
-async function hasTrailer(file: string, size: number): Promise<boolean> {
-  if (size < TRAILER_TAIL) return false
-  const handle = await fs.open(file, 'r')
-  try {
-    const tail = Buffer.alloc(TRAILER_TAIL)
-    await handle.read(tail, 0, TRAILER_TAIL, size - TRAILER_TAIL)
-    const name = tail.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '')
-    const entrySize = Number.parseInt(tail.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim(), 8)
-    const digest = tail.subarray(512, 512 + TRAILER_SIZE).toString('latin1')
-    return name === TRAILER_ENTRY && entrySize === TRAILER_SIZE && /^[0-9a-f]{64}\n$/.test(digest) && tail.subarray(1024).every((b) => b === 0)
-  } finally {
-    await handle.close()
+async function hasTrailer(file: string, stat: { size: number; version?: string }): Promise<boolean> {
+  if (stat.size < TRAILER_TAIL) return false
+  const { location, name: object } = archiveRef(file)
+  const chunks: Buffer[] = []
+  for await (const chunk of await location.read(object, { start: stat.size - TRAILER_TAIL, end: stat.size - 1, version: stat.version })) {
+    chunks.push(chunk as Buffer)
+    if (chunks.reduce((n, c) => n + c.length, 0) > TRAILER_TAIL) return false
   }
+  const tail = Buffer.concat(chunks)
+  if (tail.length !== TRAILER_TAIL) return false
+  const name = tail.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '')
+  const entrySize = Number.parseInt(tail.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim(), 8)
+  const digest = tail.subarray(512, 512 + TRAILER_SIZE).toString('latin1')
+  return name === TRAILER_ENTRY && entrySize === TRAILER_SIZE && /^[0-9a-f]{64}\n$/.test(digest) && tail.subarray(1024).every((b) => b === 0)
 }

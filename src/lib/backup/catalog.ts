@@ -1,11 +1,11 @@
-import fs from 'node:fs/promises'
 import path from 'node:path'
 
-import { ErpError, ErrorKind, isErpError } from '../errors.js'
-import { peekArchive, readArchive } from './archive.js'
+import { ErrorKind, isErpError } from '../errors.js'
+import { isEncryptedArchive, peekArchive, readArchive } from './archive.js'
 import { STAGING_MARK } from './create.js'
 import { ARCHIVE_SUFFIX, PARTIAL_SUFFIX, type Manifest } from './format.js'
-import { DECRYPT_KEY_ENV, ENCRYPTED_SUFFIX, isEncryptedFile, loadDecryptionKey, type DecryptionKey } from './encryption.js'
+import { DECRYPT_KEY_ENV, ENCRYPTED_SUFFIX, loadDecryptionKey, type DecryptionKey } from './encryption.js'
+import { parseLocation, type ArchiveLocation } from './store.js'
 
 /**
  * How far an archive was checked: 'whole' = manifest and trailer present; 'verified' = every
@@ -34,21 +34,16 @@ const STALE_MS = 24 * 3600 * 1000
  * trailer); `verify` reads every byte and checks every checksum.
  */
 export async function listArchives(dir: string, options: { verify?: boolean; decryptionKey?: DecryptionKey } = {}): Promise<ArchiveInfo[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err) => {
-    if ((err as { code?: string }).code === 'ENOENT') {
-      throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No backup folder ${dir}`, { actions: ['Pass the folder that holds the archives: --dir <folder>'], cause: err })
-    }
-    throw err
-  })
+  const key = options.decryptionKey ?? (await envKey())
+  const location = parseLocation(dir, '--dir')
   const infos: ArchiveInfo[] = []
-  for (const entry of entries) {
-    if (!entry.isFile()) continue
-    const file = path.join(dir, entry.name)
+  for (const entry of await location.list()) {
+    if (entry.directory) continue
+    const file = location.nameOf(entry.name)
     if (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX + PARTIAL_SUFFIX)) {
-      const stat = await fs.stat(file)
-      infos.push({ file, tenant: tenantFromName(entry.name), createdAt: null, bytes: stat.size, tables: null, rows: null, version: null, check: 'partial', problem: 'unfinished (a backup running now, or killed)' })
+      infos.push({ file, tenant: tenantFromName(entry.name), createdAt: null, bytes: entry.bytes, tables: null, rows: null, version: null, check: 'partial', problem: 'unfinished (a backup running now, or killed)' })
     } else if (entry.name.endsWith(ARCHIVE_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX)) {
-      infos.push(await inspect(file, options.verify ?? false, options.decryptionKey ?? (await envKey())))
+      infos.push(await inspect(file, entry.bytes, options.verify ?? false, key))
     }
   }
   return infos.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.file.localeCompare(b.file))
@@ -58,11 +53,10 @@ export async function listArchives(dir: string, options: { verify?: boolean; dec
 let fromEnv: Promise<DecryptionKey | undefined> | undefined
 const envKey = () => (fromEnv ??= loadDecryptionKey())
 
-async function inspect(file: string, verify: boolean, key: DecryptionKey | undefined): Promise<ArchiveInfo> {
+async function inspect(file: string, listedBytes: number, verify: boolean, key: DecryptionKey | undefined): Promise<ArchiveInfo> {
   try {
-    if (!key && (await isEncryptedFile(file))) {
-      const bytes = (await fs.stat(file)).size
-      return { file, tenant: tenantFromName(path.basename(file)), createdAt: createdFromName(path.basename(file)), bytes, tables: null, rows: null, version: null, check: 'encrypted' }
+    if (!key && (await isEncryptedArchive(file))) {
+      return { file, tenant: tenantFromName(path.basename(file)), createdAt: createdFromName(path.basename(file)), bytes: listedBytes, tables: null, rows: null, version: null, check: 'encrypted' }
     }
     if (verify) {
       const { manifest, bytes } = await readArchive(file, {}, { decryptionKey: key })
@@ -72,8 +66,7 @@ async function inspect(file: string, verify: boolean, key: DecryptionKey | undef
     return { ...describe(file, manifest, bytes, whole ? 'whole' : 'damaged'), ...(whole ? {} : { problem: 'no trailer: the file was cut short' }) }
   } catch (err) {
     if (!isErpError(err) || err.kind !== ErrorKind.INVALID_DATA) throw err
-    const bytes = (await fs.stat(file)).size
-    return { file, tenant: tenantFromName(path.basename(file)), createdAt: null, bytes, tables: null, rows: null, version: null, check: 'damaged', problem: err.message }
+    return { file, tenant: tenantFromName(path.basename(file)), createdAt: null, bytes: listedBytes, tables: null, rows: null, version: null, check: 'damaged', problem: err.message }
   }
 }
 
@@ -169,6 +162,7 @@ export interface PruneResult {
  */
 export async function pruneArchives(dir: string, policy: RetentionPolicy, options: { dryRun?: boolean; decryptionKey?: DecryptionKey } = {}): Promise<PruneResult> {
   const dryRun = options.dryRun ?? false
+  const location = parseLocation(dir, '--dir')
   const key = options.decryptionKey ?? (await envKey())
   const archives = (await listArchives(dir, { decryptionKey: key })).filter((a) => a.check !== 'partial')
   const byTenant = new Map<string, ArchiveInfo[]>()
@@ -210,11 +204,15 @@ export async function pruneArchives(dir: string, policy: RetentionPolicy, option
       entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: reasons.length ? 'keep' : 'delete', reasons })
     })
   }
-  for (const stale of await staleLeftovers(dir)) {
-    entries.push({ file: stale.file, tenant: tenantFromName(path.basename(stale.file).replace(/^\./, '')), createdAt: null, bytes: stale.bytes, action: 'delete', reasons: ['leftover of an unfinished backup'] })
+  const names = new Map<string, string>()
+  for (const stale of await staleLeftovers(location)) {
+    names.set(location.nameOf(stale.name), stale.name)
+    entries.push({ file: location.nameOf(stale.name), tenant: tenantFromName(stale.name.replace(/^\./, '')), createdAt: null, bytes: stale.bytes, action: 'delete', reasons: ['leftover of an unfinished backup'] })
   }
   if (!dryRun) {
-    for (const e of entries) if (e.action === 'delete') await fs.rm(e.file, { recursive: true, force: true })
+    for (const e of entries) {
+      if (e.action === 'delete') await location.remove(names.get(e.file) ?? path.basename(e.file))
+    }
   }
   entries.sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '') || (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
   const deleted = entries.filter((e) => e.action === 'delete')
@@ -227,16 +225,14 @@ export async function pruneArchives(dir: string, policy: RetentionPolicy, option
   }
 }
 
-async function staleLeftovers(dir: string): Promise<Array<{ file: string; bytes: number }>> {
+async function staleLeftovers(location: ArchiveLocation): Promise<Array<{ name: string; bytes: number }>> {
   const now = Date.now()
-  const out: Array<{ file: string; bytes: number }> = []
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const isPartial = entry.isFile() && (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX + PARTIAL_SUFFIX))
-    const isStaging = entry.isDirectory() && entry.name.startsWith('.') && entry.name.includes(STAGING_MARK)
+  const out: Array<{ name: string; bytes: number }> = []
+  for (const entry of await location.list()) {
+    const isPartial = !entry.directory && (entry.name.endsWith(ARCHIVE_SUFFIX + PARTIAL_SUFFIX) || entry.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX + PARTIAL_SUFFIX))
+    const isStaging = entry.directory && entry.name.startsWith('.') && entry.name.includes(STAGING_MARK)
     if (!isPartial && !isStaging) continue
-    const file = path.join(dir, entry.name)
-    const stat = await fs.stat(file)
-    if (now - stat.mtimeMs > STALE_MS) out.push({ file, bytes: isPartial ? stat.size : 0 })
+    if (now - entry.modifiedMs > STALE_MS) out.push({ name: entry.name, bytes: isPartial ? entry.bytes : 0 })
   }
   return out
 }

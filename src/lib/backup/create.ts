@@ -19,11 +19,12 @@ import { describeSchema, type SchemaDoc, type Sql, type TableInfo } from './ddl.
 import { checkStatements } from './statements.js'
 import { signManifest } from './signature.js'
 import { signingKey } from './signing-key.js'
+import { parseLocation } from './store.js'
 import { ARCHIVE_FORMAT, COPY_SETTINGS, FORMAT_VERSION, SCHEMA_ENTRY, archiveFileName, dataEntryName, type Manifest, type ManifestTable } from './format.js'
 import { ENCRYPTED_SUFFIX, type Recipient } from './encryption.js'
 
 export interface BackupOptions {
-  /** The folder the archive goes to (created if missing). */
+  /** Where the archive goes: a folder (created if missing) or s3://bucket/prefix (store.ts). */
   outDir: string
   /** Tables dumped at once, each on its own connection sharing one snapshot. */
   jobs?: number
@@ -67,8 +68,13 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
   const tenant = await getTenant(db.knex, db.scope, slug)
   // A tenant's login never holds the registry's key (it could sign anything with it).
   const key = db.scope.kind === 'admin' ? await signingKey(db, { onWarning: options.onWarning }) : undefined
-  await fs.mkdir(options.outDir, { recursive: true })
-  const staging = await fs.mkdtemp(path.join(options.outDir, `.${slug}${STAGING_MARK}`))
+  const location = parseLocation(options.outDir, '--out')
+  // A folder must exist before its staging folder; an S3 client loads and reaches the bucket while
+  // the tables are dumped (the upload waits for it).
+  const prepared = location.prepare()
+  prepared.catch(() => undefined)
+  if (location.kind === 'local') await prepared
+  const staging = await location.staging(`${slug}${STAGING_MARK}`)
   const jobs = Math.max(1, options.jobs ?? 2)
   const connections: pg.Client[] = []
   try {
@@ -149,10 +155,12 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
         bytes: data.reduce((n, d) => n + d.table.bytes, 0),
       },
     }
+    await prepared
     const encryptTo = options.encryptTo?.length ? options.encryptTo : undefined
-    const file = path.join(path.resolve(options.outDir), archiveFileName(tenant.slug, createdAt) + (encryptTo ? ENCRYPTED_SUFFIX : ''))
-    if (await fs.stat(file).then(() => true, () => false)) {
-      throw new ErpError(ErrorKind.CONFLICT, `An archive named ${path.basename(file)} already exists`, { actions: ['Run the backup again.'] })
+    const name = archiveFileName(tenant.slug, createdAt) + (encryptTo ? ENCRYPTED_SUFFIX : '')
+    const file = location.kind === 'local' ? path.join(path.resolve(options.outDir), name) : location.nameOf(name)
+    if (await location.stat(name)) {
+      throw new ErpError(ErrorKind.CONFLICT, `An archive named ${name} already exists`, { actions: ['Run the backup again.'] })
     }
     const bytes = await writeArchive(file, manifest, schemaJson, data, key && ((json) => signManifest(key, json)), encryptTo)
     return {

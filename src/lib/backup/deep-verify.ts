@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs/promises'
-import path from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
@@ -19,11 +17,11 @@ import { translateDbError } from '../db/sqlstate.js'
 import { auditInvoiceNumbers, type SeriesProblem } from '../invoices/audit.js'
 import { verifyLevels } from '../stock/verify.js'
 import { DigestTap } from './archive.js'
-import type { DecryptionKey } from './encryption.js'
-import { ENCRYPTED_SUFFIX } from './encryption.js'
+import { ENCRYPTED_SUFFIX, type DecryptionKey } from './encryption.js'
 import { ARCHIVE_SUFFIX, type Manifest } from './format.js'
 import { fillSchema } from './restore.js'
 import type { SignatureStatus } from './signature.js'
+import { parseLocation } from './store.js'
 import { authenticateArchive } from './trust.js'
 
 /**
@@ -300,14 +298,12 @@ async function reclaimLeftovers(admin: Knex, rolePrefix: string): Promise<string
   return reclaimed
 }
 
-/** The archives under a folder (plain and encrypted), oldest first: `verify --deep --all`. */
+/** The archives under a folder or s3:// prefix (plain and encrypted), oldest first: `verify --deep --all`. */
 export async function archivesIn(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err) => {
-    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No backup folder ${dir}`, { actions: ['Pass the folder that holds the archives.'], cause: err })
-  })
-  return entries
-    .filter((e) => e.isFile() && (e.name.endsWith(ARCHIVE_SUFFIX) || e.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX)))
-    .map((e) => path.join(dir, e.name))
+  const location = parseLocation(dir, 'archive')
+  return (await location.list())
+    .filter((e) => !e.directory && (e.name.endsWith(ARCHIVE_SUFFIX) || e.name.endsWith(ARCHIVE_SUFFIX + ENCRYPTED_SUFFIX)))
+    .map((e) => location.nameOf(e.name))
     .sort()
 }
 

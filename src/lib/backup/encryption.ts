@@ -55,16 +55,6 @@ export function looksEncrypted(head: Buffer): boolean {
   return (head[0] & 0x80) !== 0 || head.subarray(0, 27).toString('latin1') === '-----BEGIN PGP MESSAGE-----'
 }
 
-export async function isEncryptedFile(file: string): Promise<boolean> {
-  const handle = await fs.open(file, 'r')
-  try {
-    const head = Buffer.alloc(32)
-    const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    return looksEncrypted(head.subarray(0, bytesRead))
-  } finally {
-    await handle.close()
-  }
-}
 
 /** The public keys `--encrypt-to` names (files, armored or binary), each checked to be able to encrypt. */
 export async function loadRecipients(files: string[]): Promise<Recipient[]> {
