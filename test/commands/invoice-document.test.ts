@@ -78,6 +78,26 @@ describe('erp invoices render: a document a customer can receive (through bin/ru
     expect(html).not.to.match(/ FR /)
   })
 
+  it('keeps a line\'s own discount percent from the order (--line and an order file) through to the PDF and HTML', async () => {
+    // BOOK has an automatic 10 % (BOOK10): the line's own 25 % replaces it; WIDGET gets 5 % from the order file.
+    const order = ok(await erp('orders', 'create', '--customer', 'CASH', '--line', 'BOOK:2%25', '--line', 'WIDGET:1@10.00%0'))
+    expect(order.lines.map((l: { sku: string; discount: string; discountPercent: string | null }) => [l.sku, l.discount, l.discountPercent]))
+      .to.deep.equal([['BOOK', '5.00', '25'], ['WIDGET', '0.00', '0']])
+    const file = path.join(dir, 'order.json')
+    writeFileSync(file, JSON.stringify({ customer: 'CASH', lines: [{ sku: 'WIDGET', qty: 2, discountPercent: 5 }] }))
+    const fromFile = ok(await erp('orders', 'create', '--file', file))
+    expect(fromFile.lines[0]).to.include({ discount: '1.00', discountPercent: '5', net: '19.00' })
+    failedWith(await erp('orders', 'create', '--customer', 'CASH', '--line', 'WIDGET:1%101'), 65, 'INVALID_DATA')
+    failedWith(await erp('orders', 'create', '--customer', 'CASH', '--line', 'WIDGET:1%'), 2, 'USAGE')
+
+    ok(await erp('orders', 'confirm', order.id))
+    ok(await erp('orders', 'fulfil', order.id))
+    const draft = ok(await erp('invoices', 'create', '--order', order.id))
+    const number = ok(await erp('invoices', 'issue', draft.id)).number
+    const { pdf, html } = await rendered(number)
+    for (const text of [pdf, html]) expect(text).to.contain('-5.00 (25 %)').and.to.contain('Discount')
+  })
+
   it('leaves out the Discount column when nothing is discounted and the tax columns when every rate is zero', async () => {
     const number = await issuedInvoice(['VOUCHER:3'])
     const { pdf, html } = await rendered(number)

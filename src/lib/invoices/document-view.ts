@@ -58,6 +58,12 @@ export function displayPrice(price: string, scale: number): string {
 
 const isZero = (text: string) => new Decimal(text).isZero()
 
+/** A line's discount as the customer reads it: the amount off, and the agreed percent when there was one. */
+function discountText(amount: string, percent: string | null): string {
+  if (isZero(amount)) return ''
+  return percent ? `-${amount} (${percent} %)` : `-${amount}`
+}
+
 export function documentView(doc: InvoiceDocument): DocumentView {
   const inv = doc.invoice
   // Amounts come rounded to the invoice's own scale (round(gross, scale)): their digits are it.
@@ -79,7 +85,7 @@ export function documentView(doc: InvoiceDocument): DocumentView {
     columns: ALL_COLUMNS.filter((c) => !hidden.has(c.key)),
     rows: inv.lines.map((l) => ({
       line: String(l.line), sku: l.sku ?? '', description: l.description, qty: l.qty,
-      unitPrice: displayPrice(l.unitPrice, scale), discount: isZero(l.discount) ? '' : `-${l.discount}`,
+      unitPrice: displayPrice(l.unitPrice, scale), discount: discountText(l.discount, l.discountPercent),
       taxRate: `${l.taxRate} %`, net: l.net, tax: l.tax, gross: l.gross,
     })),
     taxes: taxed ? inv.taxes.map((t) => ({ rate: `${t.rate} %`, net: t.net, tax: t.tax, gross: t.gross })) : [],

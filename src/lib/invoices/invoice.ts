@@ -46,6 +46,8 @@ export interface InvoiceLine {
   qty: string
   unitPrice: string
   discount: string
+  /** The order line's own discount in percent, when it had one. */
+  discountPercent: string | null
   taxRate: string
   net: string
   tax: string
@@ -183,7 +185,7 @@ export async function readInvoice(trx: Knex.Transaction, id: string): Promise<In
                     'line', il.line_no, 'sku', il.sku, 'description', il.description, 'qty', trim_scale(il.qty)::text,
                     'unitPrice', il.unit_price::text, 'discount', round(il.discount, i.scale)::text, 'taxRate', trim_scale(il.tax_rate)::text,
                     'net', round(il.net, i.scale)::text, 'tax', round(il.tax, i.scale)::text, 'gross', round(il.gross, i.scale)::text,
-                    'orderLine', ol.line_no) order by il.line_no)
+                    'orderLine', ol.line_no, 'discountPercent', trim_scale(ol.discount_percent)::text) order by il.line_no)
                      from invoice_lines il left join order_lines ol on ol.id = il.order_line_id where il.invoice_id = i.id), '[]') as lines,
          coalesce((select json_agg(json_build_object('rate', trim_scale(t.rate)::text, 'net', round(t.net, i.scale)::text,
                                                      'tax', round(t.tax, i.scale)::text, 'gross', round(t.gross, i.scale)::text) order by t.rate)

@@ -4,7 +4,7 @@ import { documentView, type ColumnKey, type PartyView } from './document-view.js
 
 /** Width of each column in points (A4 less margins is 495); the description takes what the shown ones leave. */
 const WIDTHS: Record<Exclude<ColumnKey, 'description'>, number> = {
-  line: 18, sku: 58, qty: 34, unitPrice: 52, discount: 48, taxRate: 34, net: 54, tax: 48, gross: 56,
+  line: 18, sku: 56, qty: 32, unitPrice: 52, discount: 64, taxRate: 32, net: 54, tax: 46, gross: 56,
 }
 
 /** The document's view (document-view.ts) as a PDF: A4, the PDF standard Helvetica, through pdfkit. */

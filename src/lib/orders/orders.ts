@@ -218,16 +218,16 @@ export async function createOrder(trx: Knex.Transaction, input: CreateOrderInput
   const orderId = rows[0].id
   const lines = priced.lines.map((l, i) => ({
     line_no: l.line, product_id: l.productId, sku: l.sku, description: l.name, qty: l.qty, unit_price: l.unitPrice,
-    price_source: l.priceSource, list_unit_price: listPrices.get(i) ?? null, discount: l.discountTotal,
+    price_source: l.priceSource, list_unit_price: listPrices.get(i) ?? null, discount: l.discountTotal, discount_percent: l.discountPercent,
     tax_rate: l.taxRate, net: l.net, tax: l.tax, gross: l.gross,
   }))
   await trx.raw(
     `insert into order_lines (order_id, line_no, product_id, sku, description, qty, unit_price, price_source, list_unit_price,
-                              discount, tax_rate, net, tax, gross)
+                              discount, discount_percent, tax_rate, net, tax, gross)
      select ?, x.line_no, x.product_id, x.sku, x.description, x.qty, x.unit_price, x.price_source, x.list_unit_price,
-            x.discount, x.tax_rate, x.net, x.tax, x.gross
+            x.discount, x.discount_percent, x.tax_rate, x.net, x.tax, x.gross
        from jsonb_to_recordset(?::jsonb) as x(line_no int, product_id bigint, sku text, description text, qty numeric,
-            unit_price numeric, price_source text, list_unit_price numeric, discount numeric, tax_rate numeric,
+            unit_price numeric, price_source text, list_unit_price numeric, discount numeric, discount_percent numeric, tax_rate numeric,
             net numeric, tax numeric, gross numeric)`,
     [orderId, JSON.stringify(lines)],
   )

@@ -86,7 +86,12 @@ export function finishLine(line: PricedLine, env: FinishEnv): QuoteLine {
   const base = line.base
   const applied: Array<{ d: DiscountRow; amount: Decimal }> = []
 
-  if (line.input.override === undefined) {
+  const own = line.input.discountPercent
+  if (own !== undefined) {
+    const amount = r(base.times(own).dividedBy(100))
+    applied.push({ d: lineDiscountRow(own), amount })
+    explanation.push(`line discount ${plain(own)}% → ${money(amount)}; automatic discounts not applied`)
+  } else if (line.input.override === undefined) {
     const candidates: Candidate[] = []
     const all = [...(env.groupDiscount ? [env.groupDiscount] : []), ...env.discounts.filter((d) => covers(d, line))]
     for (const d of all) {
@@ -156,16 +161,28 @@ export function finishLine(line: PricedLine, env: FinishEnv): QuoteLine {
     unitPriceGross: fixed(unitGross, PRICE_SCALE),
     amountBeforeDiscounts: money(base),
     discounts: applied.map(({ d, amount: a }) => ({
-      code: d.code, name: d.name, kind: d.kind, value: d.value, scope: d.code.startsWith('group:') ? 'group' : d.scope,
+      code: d.code, name: d.name, kind: d.kind, value: d.value, scope: d.code === LINE_DISCOUNT ? 'line' : d.code.startsWith('group:') ? 'group' : d.scope,
       stacking: d.stacking, amount: money(a),
     })),
     discountTotal: money(discountTotal),
+    discountPercent: own === undefined ? null : plain(own),
     taxClass: line.row.tax_class!,
     taxRate: plain(rate),
     net: money(net),
     tax: money(tax),
     gross: money(gross),
     explanation,
+  }
+}
+
+const LINE_DISCOUNT = 'line'
+
+/** A line's own discount, as the applied list shows it. */
+function lineDiscountRow(percent: Decimal): DiscountRow {
+  return {
+    code: LINE_DISCOUNT, name: 'Line discount', kind: 'percent', value: plain(percent), currency: null, scope: 'product',
+    product_id: null, category_path: null, group_id: null, group_code: null, valid_from: null, valid_to: null,
+    min_qty: null, min_amount: null, stacking: 'exclusive', priority: 0,
   }
 }
 

@@ -9,6 +9,8 @@ export interface QuoteLineInput {
   qty: string
   /** Replaces the list price (in the quote list's tax basis); disables automatic discounts on the line. */
   unitPriceOverride?: string
+  /** A discount agreed for this line, in percent (0 to 100): replaces the automatic discounts on it, kept as such. */
+  discountPercent?: string
 }
 
 export interface QuoteInput {
@@ -25,7 +27,8 @@ export interface AppliedDiscount {
   name: string
   kind: DiscountKind
   value: string
-  scope: DiscountScope | 'group'
+  /** `line` for a line's own --line …%P discount. */
+  scope: DiscountScope | 'group' | 'line'
   stacking: StackingRule
   amount: string
 }
@@ -51,6 +54,8 @@ export interface QuoteLine {
   amountBeforeDiscounts: string
   discounts: AppliedDiscount[]
   discountTotal: string
+  /** The line's own discount in percent, when it has one (it replaces the automatic discounts). */
+  discountPercent: string | null
   taxClass: string
   /** Percent. */
   taxRate: string
@@ -149,6 +154,7 @@ export interface ParsedLine {
   sku: string
   qty: Decimal
   override?: Decimal
+  discountPercent?: Decimal
 }
 
 export interface PriceChoice {

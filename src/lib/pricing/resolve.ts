@@ -46,6 +46,8 @@ export type { AppliedDiscount, Quote, QuoteInput, QuoteLine, QuoteLineInput, Tax
  *    ones, applied in priority order (lower first, then code), each on what the previous left:
  *    percent → round(remaining × p / 100), amount → min(its amount, remaining). The line gets
  *    whichever takes more off; on a tie, the exclusive one.
+ *    A line's own discount percent p (--line SKU:QTY%P, an order file's discountPercent) replaces
+ *    all of this on that line: round(B × p / 100), kept on the order line as p.
  * 5. Line amount L = B − discounts. Tax at the product's tax-class rate r, rounded per line:
  *    net basis → tax = round(L × r / 100), gross = L + tax; gross basis → tax = round(L × r / (100 + r)),
  *    net = L − tax.
@@ -174,8 +176,12 @@ export function parseQuoteInput(problems: Problems, input: QuoteInput): { lines:
     const override = line.unitPriceOverride === undefined
       ? undefined
       : checkDecimal(problems, `${field}.unitPriceOverride`, String(line.unitPriceOverride), { precision: 18, scale: 4, nonNegative: true })
+    const discountPercent = line.discountPercent === undefined
+      ? undefined
+      : checkDecimal(problems, `${field}.discountPercent`, String(line.discountPercent), { precision: 7, scale: 4, nonNegative: true, max: 100 })
     return {
       sku: typeof line.sku === 'string' ? line.sku.trim() : '',
+      discountPercent: discountPercent === undefined ? undefined : new Decimal(discountPercent),
       // A refused quantity prices the line for one, so its other problems are found too.
       qty: new Decimal(positive ? qty : '1'),
       override: override === undefined ? undefined : new Decimal(override),

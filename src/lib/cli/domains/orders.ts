@@ -151,7 +151,7 @@ export async function readOrderFile(path: string): Promise<CreateOrderInput> {
     throw new ErpError(ErrorKind.FILE_NOT_FOUND, `Cannot read order file ${path}: ${(err as Error).message}`, { cause: err })
   }
   // Numbers are kept as written: quote bare numbers before parsing so 0.1 stays "0.1".
-  const safe = text.replace(/("(?:qty|unitPrice)"\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, '$1"$2"')
+  const safe = text.replace(/("(?:qty|unitPrice|discountPercent)"\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, '$1"$2"')
   let data: unknown
   try {
     data = JSON.parse(safe)
@@ -178,8 +178,9 @@ export async function readOrderFile(path: string): Promise<CreateOrderInput> {
   if (problems.length) {
     throw new ErpError(ErrorKind.INVALID_DATA, `${path}: ${problems.join('; ')}`, { data: { file: path, problems } })
   }
-  const lines = (o.lines as Array<{ sku: string; qty: string; unitPrice?: string }>).map((l) => ({
+  const lines = (o.lines as Array<{ sku: string; qty: string; unitPrice?: string; discountPercent?: string }>).map((l) => ({
     sku: l.sku, qty: l.qty, ...(l.unitPrice === undefined ? {} : { unitPriceOverride: String(l.unitPrice) }),
+    ...(l.discountPercent === undefined ? {} : { discountPercent: String(l.discountPercent) }),
   }))
   return {
     customer: o.customer as string, date: o.date as string | undefined, note: typeof o.note === 'string' ? o.note : undefined,
