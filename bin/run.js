@@ -7,9 +7,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`erp/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // `erp --profile acme tenants show acme`: oclif takes the first word for the command id.
-  const { globalFlagsAfterCommand } = await import('../dist/src/lib/cli/global-flags.js')
-  const argv = globalFlagsAfterCommand(args)
   // The bundle `npm run build` makes (scripts/bundle.js): oclif, knex, pg and erp in a few files
   // instead of ~600 modules. Without one (a build that ran tsc only), or with ERP_NO_BUNDLE=1
   // (stack traces in dist/src, the benchmark's comparison), oclif over dist/src.
@@ -21,6 +18,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
       if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/bundle/erp.js')) throw err
     }
   }
-  if (bundle) await bundle.run(import.meta.url, argv)
-  else await (await import('@oclif/core')).execute({ args: argv, dir: import.meta.url })
+  if (bundle) {
+    await bundle.run(import.meta.url, args)
+  } else {
+    // `erp --profile acme tenants show acme`: oclif takes the first word for the command id.
+    const [{ execute }, { globalFlagsAfterCommand }] = await Promise.all([import('@oclif/core'), import('../dist/src/lib/cli/global-flags.js')])
+    await execute({ args: globalFlagsAfterCommand(args), dir: import.meta.url })
+  }
 }

@@ -50,6 +50,7 @@ import { execute } from '@oclif/core'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { globalFlagsAfterCommand } from ${fromRoot('./dist/src/lib/cli/global-flags.js')}
 ${hooks.map((h) => `export { default as ${h.name} } from ${fromRoot(h.file)}`).join('\n')}
 ${oclif.helpClass ? `export { default as Help } from ${fromRoot(oclif.helpClass)}` : ''}
 
@@ -83,7 +84,8 @@ ${[...new Set(hooks.map((h) => h.event))].map((event) => `      ${JSON.stringify
     },
     ${oclif.helpClass ? "helpClass: { target: HERE, identifier: 'Help' }," : ''}
   }
-  return execute({ args, loadOptions: { root, pjson } })
+  // erp --profile acme tenants show acme: oclif takes the first word for the command id.
+  return execute({ args: globalFlagsAfterCommand(args), loadOptions: { root, pjson } })
 }
 `
 

@@ -321,7 +321,7 @@ describe('backup encryption and verify --deep', function () {
 
   it('list shows encrypted archives without a key as encrypted, and prune leaves them alone', async () => {
     const dir = path.dirname(encrypted)
-    const listed = okResult(await runCli(['backup', 'list', '--dir', dir, '--json'], { env: { ERP_BACKUP_DECRYPT_KEY: undefined } }))
+    const listed = okResult(await runCli(['backup', 'list', '--dir', dir, '--json'], { env: { ERP_BACKUP_DECRYPT_KEY: undefined } })).items
     expect(listed).to.have.length(1)
     expect(listed[0]).to.include({ tenant: slug, check: 'encrypted' })
     expect(listed[0].createdAt).to.match(/^\d{4}-\d{2}-\d{2}T/)

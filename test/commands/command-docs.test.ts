@@ -140,11 +140,13 @@ describe('every command documents itself, and the documented command lines run a
 /**
  * A run that got past parsing and stopped at what a fresh tenant lacks: a record the example names
  * (NOT_FOUND; 65 when every problem is a missing customer, product or attribute), a file it names
- * (66), or a check that reports findings (exit 1 with a result, as check-distributable does).
+ * (66), an object store it names (78: no S3 credentials here), or a check that reports findings
+ * (exit 1 with a result, as check-distributable does).
  */
 function needsData(r: CliResult): boolean {
   const error = r.json?.error
   if (r.code === 66 || r.code === 1 && error?.kind === 'NOT_FOUND') return true
+  if (r.code === 78 && /^No S3 credentials /.test(String(error?.message))) return true
   if (r.code === 1 && !error && r.json?.result !== undefined) return true
   if (r.code !== 65 || !error) return false
   const problems = String(error.message).replace(/^[^:]*: /, '').split('; ')

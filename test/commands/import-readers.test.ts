@@ -193,7 +193,7 @@ describe('import readers: case-only duplicate keys and trimmed whitespace', () =
 describe('import categories / export categories: a "/" inside a name', () => {
   const tree = (slug: string) => runCli(['categories', 'list', '--tenant', slug, '--json']).then((r) => {
     expect(r.code, r.stdout).to.equal(0)
-    return r.json.result.map((c: { path: string; name: string; products: number; description: string | null }) => [c.path, c.name, c.products, c.description])
+    return r.json.result.items.map((c: { path: string; name: string; products: number; description: string | null }) => [c.path, c.name, c.products, c.description])
   })
 
   it('imports parent+name rows (Northwind categories), lists them as a tree, exports a file that re-imports unchanged', async () => {
@@ -221,7 +221,7 @@ describe('import categories / export categories: a "/" inside a name', () => {
     ]
     expect(await tree(slug)).to.deep.equal(expected)
     const under = await runCli(['categories', 'list', '--tenant', slug, '--under', 'Grains\\/Cereals', '--json'])
-    expect(under.json.result.map((c: { name: string }) => c.name)).to.deep.equal(['Grains/Cereals', 'Pasta/Noodles'])
+    expect(under.json.result.items.map((c: { name: string }) => c.name)).to.deep.equal(['Grains/Cereals', 'Pasta/Noodles'])
     expect((await runCli(['products', 'list', '--tenant', slug, '--category', 'Grains\\/Cereals', '--json'])).json.result.items.map((p: { sku: string }) => p.sku))
       .to.have.members(['P-1', 'P-2'])
 

@@ -130,8 +130,8 @@ describe('erp taxes / price-lists / prices / discounts / settings (through bin/r
     // The highest break wins over a dated price of a lower break; among equal breaks the dated one supersedes.
     const table = await runCli(['prices', 'quote', '--tenant', slug, '--line', 'HAMMER:10', '--line', 'HAMMER:9', '--date', '2026-12-31'])
     expect(table.code, table.stderr).to.equal(0)
-    expect(table.stdout).to.match(/^1\s+HAMMER\s+10\s+RETAIL\s+≥10\s+10\.5000\s+105\.00\s+10\.50\s+TOOLS10\s+20\s+78\.75\s+15\.75\s+94\.50$/m)
-    expect(table.stdout).to.match(/^2\s+HAMMER\s+9\s+RETAIL\s+≥0\s+9\.0000\s+81\.00\s+8\.10\s+TOOLS10\s+20\s+60\.75\s+12\.15\s+72\.90$/m)
+    expect(table.stdout).to.match(/^\s*1\s+HAMMER\s+10\s+RETAIL\s+≥10\s+10\.5000\s+105\.00\s+10\.50\s+TOOLS10\s+20\s+78\.75\s+15\.75\s+94\.50$/m)
+    expect(table.stdout).to.match(/^\s*2\s+HAMMER\s+9\s+RETAIL\s+≥0\s+9\.0000\s+81\.00\s+8\.10\s+TOOLS10\s+20\s+60\.75\s+12\.15\s+72\.90$/m)
     expect(table.stdout).to.contain('Total: before discounts 186.00  discount 18.60  net 139.50  tax 27.90  gross 167.40 EUR')
     expect(table.stdout).to.contain('not used: ≥0 at 9.0000 (2026-12-01..2026-12-31): the higher break ≥10 applies')
     expect(table.stdout).to.contain('not used: ≥0 at 12.0000 (always): superseded by the price valid 2026-12-01..2026-12-31')

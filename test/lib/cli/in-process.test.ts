@@ -46,12 +46,12 @@ describe('runCli, in-process', function () {
     expect(json.json.error).to.include({ kind: 'FILE_NOT_FOUND' })
   })
 
-  it('reports an unknown command as oclif does, with its exit code', async () => {
+  it('reports an unknown command as the real process does, with its exit code', async () => {
     const inProcess = await runCli(['no-such-command'])
     const spawned = await runProcess(['no-such-command'])
     expect(inProcess.code).to.equal(spawned.code).and.to.equal(2)
-    expect(inProcess.stderr).to.contain('command no-such-command not found')
-    expect(spawned.stderr).to.contain('command no-such-command not found')
+    expect(inProcess.stderr).to.contain('Unknown command "erp no-such-command"')
+    expect(spawned.stderr).to.contain('Unknown command "erp no-such-command"')
   })
 
   it("leaves the test process's exit code alone", async () => {

@@ -22,7 +22,7 @@ export interface PreparedMapping {
 export async function prepareMapping(entity: string, input: MappingInput, legacy: Record<string, string>, encoding: 'utf8' | 'latin1'): Promise<PreparedMapping> {
   const fromFile = input.file ? await loadMappingFile(input.file) : emptyRules()
   if (fromFile.entity !== undefined && normaliseHeader(fromFile.entity) !== normaliseHeader(entity)) {
-    throw usageError(`${input.file}: this mapping is for ${fromFile.entity}, not ${entity}`, { actions: [`Use it with erp import ${fromFile.entity}`] })
+    throw usageError(`${input.file}: this mapping is for ${fromFile.entity}, not ${entity}`, { actions: ['Give the mapping file made for this import, or correct its entity key'] })
   }
   const rules = mergeRules(fromFile, rulesFromFlags(input.flags ?? {}, legacy), normaliseHeader)
   const tables = new Map<string, LookupTable>()
