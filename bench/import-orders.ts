@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -7,7 +7,7 @@ import { openTestDb, uniqueSlug } from '../test/helpers/database.js'
 import { createWarehouse } from '../src/lib/stock/warehouses.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { withTenant } from '../src/lib/tenants/tenant-work.js'
-import { BIN, progress, report, withBenchDatabase } from './lib.js'
+import { progress, report, runErpMeasured, withBenchDatabase } from './lib.js'
 
 /**
  * Issue 14's order history figure: `erp import orders` of a deterministic file of 100,000 orders
@@ -47,37 +47,6 @@ function generate(file: string, orders: number, prefix: string): Promise<void> {
       else out.end(resolve)
     }
     write()
-  })
-}
-
-/** Run erp, polling /proc/<pid>/status for VmHWM (peak resident set). */
-function runErpMeasured(args: string[]): Promise<{ ms: number; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    let stdout = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    let peak = 0
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-        if (m) peak = Math.max(peak, Number(m[1]))
-      } catch {
-        // exited
-      }
-    }, 50)
-    child.on('close', (code) => {
-      clearInterval(poll)
-      const ms = performance.now() - started
-      if (code !== 0) reject(new Error(`erp ${args.join(' ')} failed (${code}): ${stderr}${stdout.slice(0, 2000)}`))
-      else {
-        // ERP_IMPORT_TRACE=1: the import's timing notes.
-        if (process.env.ERP_IMPORT_TRACE) process.stderr.write(stderr)
-        resolve({ ms, peakRssMb: peak / 1024 })
-      }
-    })
   })
 }
 

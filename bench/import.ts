@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
 import { openTestDb, uniqueSlug } from '../test/helpers/database.js'
 import { createTenant } from '../src/lib/tenants/provision.js'
 import { timeHandLoad } from './import-floor.js'
-import { BIN, progress, report, withBenchDatabase } from './lib.js'
+import { progress, report, runErpMeasured, withBenchDatabase } from './lib.js'
 
 /**
  * Issue 6's headline figure: `erp import products` of a deterministic 1,000,000-row CSV (insert into
@@ -39,33 +39,6 @@ function generate(file: string): Promise<void> {
       else out.end(resolve)
     }
     write()
-  })
-}
-
-/** Run erp, polling /proc/<pid>/status for VmHWM (peak resident set). */
-function runErpMeasured(args: string[]): Promise<{ ms: number; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    let stdout = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    let peak = 0
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-        if (m) peak = Math.max(peak, Number(m[1]))
-      } catch {
-        // exited
-      }
-    }, 50)
-    child.on('close', (code) => {
-      clearInterval(poll)
-      const ms = performance.now() - started
-      if (code !== 0) reject(new Error(`erp ${args.join(' ')} failed (${code}): ${stderr}${stdout.slice(0, 2000)}`))
-      else resolve({ ms, peakRssMb: peak / 1024 })
-    })
   })
 }
 

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -78,3 +79,34 @@ export function report(suite: string, figures: Figure[], extra: Record<string, u
 }
 
 const round = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(2))
+
+/** Run erp, polling /proc/<pid>/status for VmHWM (peak resident set); ERP_IMPORT_TRACE=1 passes its stderr on (an import's timing notes). */
+export function runErpMeasured(args: string[]): Promise<{ ms: number; peakRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    let peak = 0
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peak = Math.max(peak, Number(m[1]))
+      } catch {
+        // exited
+      }
+    }, 50)
+    child.on('close', (code) => {
+      clearInterval(poll)
+      const ms = performance.now() - started
+      if (code !== 0) reject(new Error(`erp ${args.join(' ')} failed (${code}): ${stderr}${stdout.slice(0, 2000)}`))
+      else {
+        // ERP_IMPORT_TRACE=1: the import's timing notes.
+        if (process.env.ERP_IMPORT_TRACE) process.stderr.write(stderr)
+        resolve({ ms, peakRssMb: peak / 1024 })
+      }
+    })
+  })
+}

@@ -12,7 +12,7 @@ import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { craftArchive } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli, spawnCli } from '../helpers/cli.js'
-import { adminQuery, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
+import { adminQuery, asTenantOwner, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { withClient } from '../helpers/template-database.js'
 
 const created: string[] = []
@@ -36,20 +36,6 @@ async function keyPair(dir: string, name: string, passphrase?: string): Promise<
   return { pub, sec, armoredSecret: privateKey, fingerprint: key.getFingerprint().toUpperCase() }
 }
 
-/** Run SQL inside a tenant's schema as its owner role. */
-async function asTenant(db: Db, slug: string, sql: string): Promise<void> {
-  const { schema, ownerRole } = await namesFor(slug)
-  await db.knex.transaction(async (trx) => {
-    await trx.raw(`set local search_path to "${schema}"`)
-    await trx.raw(`set local role "${ownerRole}"`)
-    const conn = await trx.client.acquireConnection()
-    try {
-      await conn.query(sql)
-    } finally {
-      await trx.client.releaseConnection(conn)
-    }
-  })
-}
 
 /** Scratch schemas and this registry's scratch roles left on the server. */
 async function scratchLeft(): Promise<{ schemas: string[]; roles: string[] }> {
@@ -79,7 +65,7 @@ describe('backup encryption and verify --deep', function () {
     db = await openTestDb()
     slug = uniqueSlug('crypt')
     await createTenant(db, { slug })
-    await asTenant(db, slug, `
+    await asTenantOwner(db, slug, `
       create table crafted (id int primary key, amount numeric(12,2) not null, label text not null);
       insert into crafted select i, i + 0.25, 'label ' || i from generate_series(1, 500) i;
       insert into warehouses (code, name) values ('W2', 'Second');`)
@@ -256,7 +242,7 @@ describe('backup encryption and verify --deep', function () {
   it('kill -9 during verify --deep leaves only an empty scratch schema, which the next run drops once its login has expired', async () => {
     const big = uniqueSlug('deepkill')
     await createTenant(db, { slug: big })
-    await asTenant(db, big, `create table big (id bigint generated always as identity primary key, pad text);
+    await asTenantOwner(db, big, `create table big (id bigint generated always as identity primary key, pad text);
       insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
     const archive = okResult(await runCli(['backup', 'create', '--tenant', big, '--out', tmpDir('deepkill'), '--json'])).tenants[0].file
     const child = spawnCli(['backup', 'verify', archive, '--deep'])

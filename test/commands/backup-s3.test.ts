@@ -6,24 +6,10 @@ import path from 'node:path'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { runCli, runProcess, spawnCli, type CliResult } from '../helpers/cli.js'
-import { adminQuery, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
+import { adminQuery, asTenantOwner, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums } from '../helpers/schema-fingerprint.js'
 import { startS3, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type TestS3 } from '../helpers/s3-server.js'
 
-/** Run SQL inside a tenant's schema as its owner role. */
-async function asTenant(db: Db, slug: string, sql: string): Promise<void> {
-  const { schema, ownerRole } = await namesFor(slug)
-  await db.knex.transaction(async (trx) => {
-    await trx.raw(`set local search_path to "${schema}"`)
-    await trx.raw(`set local role "${ownerRole}"`)
-    const conn = await trx.client.acquireConnection()
-    try {
-      await conn.query(sql)
-    } finally {
-      await trx.client.releaseConnection(conn)
-    }
-  })
-}
 
 const SMALL = `create table items (id bigint generated always as identity primary key, sku text not null unique, qty numeric(14, 3));
   insert into items (sku, qty) select 'SKU-' || i, i / 7.0 from generate_series(1, 2000) i;
@@ -58,7 +44,7 @@ describe('erp backup on S3 (a real S3-protocol server on loopback)', function ()
     const slug = uniqueSlug('s3rt')
     const copy = uniqueSlug('s3rt_copy')
     await createTenant(db, { slug })
-    await asTenant(db, slug, SMALL)
+    await asTenantOwner(db, slug, SMALL)
     const where = newPrefix()
 
     const created = await run(['backup', 'create', '--tenant', slug, '--out', where, '--json'])
@@ -101,8 +87,8 @@ describe('erp backup on S3 (a real S3-protocol server on loopback)', function ()
     const good = [uniqueSlug('s3f'), uniqueSlug('s3f')]
     const bad = uniqueSlug('s3f_bad')
     for (const slug of [...good, bad]) await createTenant(db, { slug })
-    await asTenant(db, good[0], SMALL)
-    await asTenant(db, bad, 'create aggregate my_sum (int) (sfunc = int4pl, stype = int)')
+    await asTenantOwner(db, good[0], SMALL)
+    await asTenantOwner(db, bad, 'create aggregate my_sum (int) (sfunc = int4pl, stype = int)')
     const where = newPrefix()
     const fleet = await run(['backup', 'create', '--all-tenants', '--concurrency', '3', '--out', where])
     expect(fleet.code).to.equal(1)
@@ -140,7 +126,7 @@ describe('erp backup on S3 (a real S3-protocol server on loopback)', function ()
     const slug = uniqueSlug('s3kill')
     await createTenant(db, { slug })
     // ~25 MB of poorly compressible text: the archive is several 8 MiB parts.
-    await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
+    await asTenantOwner(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
       insert into big (pad) select string_agg(md5((i * 31 + j)::text), '') from generate_series(1, 40000) i, generate_series(1, 20) j group by i`)
     const where = newPrefix()
     const child = spawnCli(['backup', 'create', '--tenant', slug, '--out', where, '--jobs', '1'], s3.env)

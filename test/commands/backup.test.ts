@@ -6,28 +6,14 @@ import path from 'node:path'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant, reclaimAbandoned } from '../../src/lib/tenants/provision.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
+import { asTenantOwner, namesFor, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
 
-/** Run SQL (several statements) inside a tenant's schema as its owner role, as its migrations do. */
-async function asTenant(db: Db, slug: string, sql: string): Promise<void> {
-  const { schema, ownerRole } = (await namesFor(slug))
-  await db.knex.transaction(async (trx) => {
-    await trx.raw(`set local search_path to "${schema}"`)
-    await trx.raw(`set local role "${ownerRole}"`)
-    const conn = await trx.client.acquireConnection()
-    try {
-      await conn.query(sql)
-    } finally {
-      await trx.client.releaseConnection(conn)
-    }
-  })
-}
 
 /** A tenant schema with a bit of everything a backup must carry. */
 async function populate(db: Db, slug: string, extraRole?: string): Promise<void> {
   const { schema } = (await namesFor(slug))
-  await asTenant(db, slug, `
+  await asTenantOwner(db, slug, `
       create type mood as enum ('ok', 'it''s bad', 'tab\tin label');
       create domain posint as integer check (value > 0);
       create type pair as (a integer, b text);
@@ -188,7 +174,7 @@ describe('erp backup (through bin/run.js)', function () {
     await createTenant(db, { slug })
     const { schema } = (await namesFor(slug))
     // Invariant kept by every writing transaction: counters.n = count(orders) and each order has 3 lines.
-    await asTenant(db, slug, `
+    await asTenantOwner(db, slug, `
       create table bk_orders (id bigint generated always as identity primary key, pad text);
       create table bk_order_lines (order_id bigint not null references bk_orders (id), line int not null, pad text);
       create table counters (n bigint not null);
@@ -235,7 +221,7 @@ describe('erp backup (through bin/run.js)', function () {
   it('kill -9 during create leaves no archive that looks whole', async () => {
     const slug = uniqueSlug('kill')
     await createTenant(db, { slug })
-    await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
+    await asTenantOwner(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
       insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
     const out = tmpDir('kill')
     const child = spawnCli(['backup', 'create', '--tenant', slug, '--out', out, '--jobs', '1'])
@@ -254,7 +240,7 @@ describe('erp backup (through bin/run.js)', function () {
   it('kill -9 during restore leaves no tenant; the next provisioning reclaims its schema and roles', async () => {
     const slug = uniqueSlug('killr')
     await createTenant(db, { slug })
-    await asTenant(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
+    await asTenantOwner(db, slug, `create table big (id bigint generated always as identity primary key, pad text);
       insert into big (pad) select md5(i::text) || repeat(md5((i * 7)::text), 6) from generate_series(1, 150000) i`)
     const out = tmpDir('killr')
     const created = await runCli(['backup', 'create', '--tenant', slug, '--out', out, '--json'])
@@ -355,7 +341,7 @@ describe('erp backup (through bin/run.js)', function () {
     await createTenant(db, { slug: bad })
     expect((await runCli(['tenants', 'suspend', good])).code).to.equal(0)
     // An aggregate is an object erp backups refuse to carry: that tenant fails, loudly.
-    await asTenant(db, bad, 'create aggregate my_sum (int) (sfunc = int4pl, stype = int)')
+    await asTenantOwner(db, bad, 'create aggregate my_sum (int) (sfunc = int4pl, stype = int)')
     const out = tmpDir('fleet')
     const run = await runCli(['backup', 'create', '--all-tenants', '--out', out])
     expect(run.code).to.equal(1)

@@ -84,3 +84,18 @@ export async function tenantTraces(db: Db, slug: string): Promise<{ registry: bo
 export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
   return withClient(process.env.DATABASE_URL!, (c) => c.query(sql, params))
 }
+
+/** Run SQL (several statements) inside a tenant's schema as its owner role, as its migrations do. */
+export async function asTenantOwner(db: Db, slug: string, sql: string): Promise<void> {
+  const { schema, ownerRole } = await namesFor(slug)
+  await db.knex.transaction(async (trx) => {
+    await trx.raw(`set local search_path to "${schema}"`)
+    await trx.raw(`set local role "${ownerRole}"`)
+    const conn = await trx.client.acquireConnection()
+    try {
+      await conn.query(sql)
+    } finally {
+      await trx.client.releaseConnection(conn)
+    }
+  })
+}
