@@ -93,11 +93,16 @@ export async function checkCaseOnlyKeys(staged: StagedImport, key: NaturalKey): 
     }
     return
   }
-  const { rows: inFile } = await trx.raw(`select keys, count(*) over ()::int as total from (
-      select lower(k), array_agg(k order by first) as keys, min(first) as first
-        from (select s.${column} as k, min(s.line) as first from ${rows} s group by s.${column}) d
-       group by lower(k) having count(*) > 1) c
-    order by first limit ${SHOWN}`)
+  // One pass finds the keys spelt in several cases (min and max of a case-folded group differ); the
+  // spellings, in file order, are read for the few shown only.
+  const { rows: inFile } = await trx.raw(`with several as (
+      select lower(s.${column}) as folded, min(s.line) as first, count(*) over ()::int as total
+        from ${rows} s group by lower(s.${column}) having min(s.${column}) <> max(s.${column})
+       order by first limit ${SHOWN})
+    select (select array_agg(k order by first) from (
+              select s.${column} as k, min(s.line) as first from ${rows} s where lower(s.${column}) = c.folded group by s.${column}) d) as keys,
+           c.total
+      from several c order by c.first`)
   if (inFile.length > 0) {
     const shown = (inFile as { keys: string[] }[]).map((r) => r.keys.join(' / ')).join(', ')
     const more = inFile[0].total > inFile.length ? ` and ${inFile[0].total - inFile.length} more` : ''
