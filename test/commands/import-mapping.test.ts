@@ -173,6 +173,26 @@ describe('erp import with a mapping: the files clients send', () => {
     expect(badDate.json.error.message).to.match(/"31\.02\.2026" is not a date/)
   })
 
+  it('a value map from a file (--value-map field=@FILE): listed values replaced, others kept; a bad file changes nothing', async () => {
+    const units = file('Einheit,uom\nStk,unit\n"Karton ""groß""",box\nSTK,unit\n')
+    const csv = file('sku,name,uom\nU-1,Schraube,Stk\nU-2,Kiste,"Karton ""groß"""\nU-3,Sand,kg\nU-4,Dübel,STK\n')
+    const r = await imp(slug, 'products', csv, '--value-map', `uom=@${units}`, '--value-map', 'uom=kg:kilogram')
+    expect(r.code, r.stdout).to.equal(0)
+    const rows = (await products(slug)).filter((p) => p.sku.startsWith('U-'))
+    expect(rows.map((p) => [p.sku, p.uom])).to.deep.equal([['U-1', 'unit'], ['U-2', 'box'], ['U-3', 'kilogram'], ['U-4', 'unit']])
+
+    const clash = file('from,to\nStk,unit\nStk,box\n')
+    const bad = await imp(slug, 'products', file('sku,name,uom\nU-9,X,Stk\n'), '--value-map', `uom=@${clash}`)
+    expect(bad.code).to.equal(65)
+    expect(bad.json.error.message).to.match(/key "Stk" is on line 2 too, with another value/)
+    const missing = await imp(slug, 'products', file('sku,name,uom\nU-9,X,Stk\n'), '--value-map', `uom=@${path.join(dir, 'nowhere.csv')}`)
+    expect(missing.code).to.equal(66)
+    expect(missing.json.error.message).to.include('(--value-map "uom=@')
+    const empty = await imp(slug, 'products', file('sku,name,uom\nU-9,X,Stk\n'), '--value-map', 'uom=@')
+    expect(empty.code).to.equal(2)
+    expect((await products(slug)).filter((p) => p.sku === 'U-9')).to.deep.equal([])
+  })
+
   it('import stock reads a decimal comma as stock reconcile does, with the same rule', async () => {
     const s = await tenant()
     expect((await imp(s, 'products', file('sku,name\nBOLT,Bolt\n'))).code).to.equal(0)

@@ -4,7 +4,7 @@ import { dryRunFlag, tenantFlag } from '../flags.js'
 import type { Progress } from '../progress.js'
 import { BULK_LOAD_MIN_ROWS } from '../../importer/bulk-load.js'
 import type { ImportInput, ImportProgress, ImportSummary } from '../../importer/run.js'
-import { parseLookupFlags } from '../../importer/mapping/rules.js'
+import { parseLookupFlags, splitValueMapFlags } from '../../importer/mapping/rules.js'
 import { ENCODINGS, parseDelimiter, type Encoding } from '../../importer/source.js'
 import { CASE_DUPLICATES, IMPORT_MODES, type CaseDuplicates, type ImportMode } from '../../importer/spec.js'
 
@@ -36,7 +36,8 @@ export const importFlags = {
   'ignore-unknown': Flags.boolean({ description: 'Leave out every column that is no field (the summary lists them) instead of refusing the file' }),
   set: Flags.string({ description: 'Give a field one value for every row: "field=value"; repeat for several', multiple: true, helpValue: '<field=value>' }),
   'value-map': Flags.string({
-    description: 'Replace cell values of a field: "field=FROM:TO,FROM:TO" (e.g. "uom=Stk:unit,pcs:unit"); values not listed are kept',
+    description: 'Replace cell values of a field: "field=FROM:TO,FROM:TO" (e.g. "uom=Stk:unit,pcs:unit"), or "field=@FILE.csv" ' +
+      'for a CSV of two columns (the file\'s value, the field\'s value); values not listed are kept',
     multiple: true,
     helpValue: '<field=from:to,…>',
   }),
@@ -134,16 +135,18 @@ export interface ImportFlagValues {
 
 /** The service's input from the shared flags; progress goes to the spinner, the checksum to `onChecksum`. */
 export function importInputFrom(file: string, flags: ImportFlagValues, progress: Progress, onChecksum: (sha256: string) => void): ImportInput {
+  const valueMaps = splitValueMapFlags(flags['value-map'])
   return {
     file,
     mode: flags.mode as ImportMode,
     mapping: {
       file: flags.mapping,
       flags: {
-        map: flags.map, set: flags.set, valueMap: flags['value-map'], ignoreUnknown: flags['ignore-unknown'],
+        map: flags.map, set: flags.set, valueMap: valueMaps.inline, ignoreUnknown: flags['ignore-unknown'],
         decimalComma: flags['decimal-comma'], dateFormat: flags['date-format'],
       },
       lookups: parseLookupFlags(flags.lookup),
+      valueMapFiles: valueMaps.files,
     },
     delimiter: parseDelimiter(flags.delimiter),
     encoding: flags.encoding as Encoding,

@@ -35,11 +35,11 @@ export async function readLookupTable(name: string, file: string, spec: TableSpe
   let size: number
   try {
     const info = await stat(file)
-    if (!info.isFile()) throw usageError(`--lookup ${name}: ${file} is not a file`)
+    if (!info.isFile()) throw usageError(`${spec.origin}: ${file} is not a file`)
     size = info.size
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ErpError(ErrorKind.FILE_NOT_FOUND, `Lookup file not found: ${file} (--lookup ${name})`, { actions: ['Check the path given to --lookup'], data: { file }, cause: err })
+      throw new ErpError(ErrorKind.FILE_NOT_FOUND, `Lookup file not found: ${file} (${spec.origin})`, { actions: [`Check the path given to ${spec.origin.split(' ')[0]}`], data: { file }, cause: err })
     }
     throw err
   }

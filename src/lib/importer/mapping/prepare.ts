@@ -11,6 +11,8 @@ export interface MappingInput {
   flags?: MappingFlags
   /** --lookup NAME=FILE: a lookup table of the mapping, or (a NAME that is a field) the table its values are looked up in. */
   lookups?: Map<string, string>
+  /** --value-map "field=@FILE": field → a two-column file of values (from, to); values not in it are kept. */
+  valueMapFiles?: Map<string, string>
 }
 
 export interface PreparedMapping {
@@ -24,7 +26,13 @@ export async function prepareMapping(entity: string, input: MappingInput, legacy
   if (fromFile.entity !== undefined && normaliseHeader(fromFile.entity) !== normaliseHeader(entity)) {
     throw usageError(`${input.file}: this mapping is for ${fromFile.entity}, not ${entity}`, { actions: ['Give the mapping file made for this import, or correct its entity key'] })
   }
-  const rules = mergeRules(fromFile, rulesFromFlags(input.flags ?? {}, legacy), normaliseHeader)
+  const cli = rulesFromFlags(input.flags ?? {}, legacy)
+  for (const [field, file] of input.valueMapFiles ?? []) {
+    const origin = `--value-map "${field}=@${file}"`
+    const table = await readLookupTable(field, file, { origin }, encoding)
+    cli.bindings.push({ field, values: table.values, origin })
+  }
+  const rules = mergeRules(fromFile, cli, normaliseHeader)
   const tables = new Map<string, LookupTable>()
   for (const [name, file] of input.lookups ?? []) {
     const origin = `--lookup "${name}=${file}"`

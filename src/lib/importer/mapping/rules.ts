@@ -149,6 +149,28 @@ export function mergeRules(file: MappingRules, cli: MappingRules, normalise: (na
   }
 }
 
+/**
+ * --value-map values: the inline ones ("field=FROM:TO,…") and those naming a file ("field=@units.csv":
+ * a two-column CSV, from and to, read as a lookup table whose missing values are kept).
+ */
+export function splitValueMapFlags(specs: string[] | undefined): { inline: string[]; files: Map<string, string> } {
+  const inline: string[] = []
+  const files = new Map<string, string>()
+  for (const spec of specs ?? []) {
+    const at = spec.indexOf('=')
+    const file = spec.slice(at + 1).trim()
+    if (at <= 0 || !file.startsWith('@')) {
+      inline.push(spec)
+      continue
+    }
+    const field = spec.slice(0, at).trim()
+    if (file.length === 1) throw usageError(`--value-map "${spec}": write it as "field=@FILE.csv" (a CSV of two columns: the value in the file, and the field's value)`)
+    if (files.has(field)) throw usageError(`--value-map: "${field}" is given a file twice`)
+    files.set(field, file.slice(1))
+  }
+  return { inline, files }
+}
+
 /** --lookup "NAME=FILE" values → name → file. */
 export function parseLookupFlags(specs: string[] | undefined): Map<string, string> {
   const files = new Map<string, string>()
