@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import { expect } from 'chai'
 
-import { okResult, runCli } from '../helpers/cli.js'
+import { okResult, runCli, runProcess } from '../helpers/cli.js'
 import { uniqueSlug } from '../helpers/database.js'
 
 /** erp sql exec prints what a SELECT returns: per tenant and statement, as a table, CSV or JSON. */
@@ -63,6 +63,16 @@ describe('erp sql exec: rows of SELECT statements', () => {
     expect(table.stdout).to.contain('SELECT 250 rows, the first 100 shown')
     expect(table.stdout).to.match(/^100$/m).and.not.to.match(/^101$/m)
     expect(table.stderr).to.contain('raise --row-limit')
+  })
+
+  it('counts the rows past the limit without keeping them: 300 MB of rows go through a process with a 100 MB heap', async function () {
+    this.timeout(120_000)
+    const file = script('big.sql', "select g, repeat('x', 1000) as filler from generate_series(1, 300000) g")
+    const r = await runProcess(['sql', 'exec', '-f', file, '--tenant', a, '--row-limit', '2', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=100' }, timeoutMs: 110_000 })
+    expect(r.code, r.stderr.slice(-500)).to.equal(0)
+    const [set] = okResult(r).tenants[0].results
+    expect(set).to.deep.include({ rowCount: 300000, truncated: true })
+    expect(set.rows.map((row: unknown[]) => row[0])).to.deep.equal([1, 2])
   })
 
   it('--output csv: only the rows on stdout, the headings and the summary on stderr', async () => {

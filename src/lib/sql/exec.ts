@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type pg from 'pg'
+import pg from 'pg'
 
 import { ErpError, ErrorKind } from '../errors.js'
 import type { Db } from '../db/connect.js'
@@ -83,13 +83,7 @@ export async function runScriptInTenants(
           const list: ScriptResult['statements'] = []
           try {
             for (const statement of statements) {
-              const result = await connection.query({ text: statement.text, queryMode: 'extended', rowMode: 'array' } as pg.QueryArrayConfig)
-              list.push({
-                command: result.command,
-                rowCount: result.rowCount,
-                line: statement.line,
-                ...(result.fields.length ? { resultSet: resultSet(result, options.rowLimit ?? DEFAULT_ROW_LIMIT) } : {}),
-              })
+              list.push({ ...(await runStatement(connection, statement.text, options.rowLimit ?? DEFAULT_ROW_LIMIT)), line: statement.line })
             }
           } finally {
             await trx.client.releaseConnection(connection)
@@ -109,12 +103,30 @@ export async function runScriptInTenants(
 }
 
 /**
- * The first `limit` rows of a result, cells as pg parsed them (numeric and int8 as strings, dates
- * as Date) but bytea as PostgreSQL's own hex text (\\x…), which JSON and a table can show.
+ * One statement, alone through the extended protocol, keeping the first `limit` rows it returns
+ * and counting the others as they stream past: `select * from big_table` costs no more memory than
+ * the rows shown. Cells as pg parsed them (numeric and int8 as strings, dates as Date) but bytea as
+ * PostgreSQL's own hex text (\\x…), which JSON and a table can show.
  */
-function resultSet(result: pg.QueryArrayResult, limit: number): ResultSet {
-  const rows = result.rows.slice(0, limit).map((row) => row.map((cell) => (Buffer.isBuffer(cell) ? `\\x${cell.toString('hex')}` : cell)))
-  return { columns: result.fields.map((f) => f.name), rows, total: result.rows.length }
+function runStatement(connection: pg.Client, text: string, limit: number): Promise<Omit<StatementResult, 'line'>> {
+  return new Promise((resolve, reject) => {
+    const query = new pg.Query({ text, queryMode: 'extended', rowMode: 'array' } as pg.QueryArrayConfig)
+    const rows: unknown[][] = []
+    let total = 0
+    query.on('row', (row: unknown[]) => {
+      total++
+      if (rows.length < limit) rows.push(row.map((cell) => (Buffer.isBuffer(cell) ? `\\x${cell.toString('hex')}` : cell)))
+    })
+    query.on('error', reject)
+    query.on('end', (result: pg.QueryArrayResult) => {
+      resolve({
+        command: result.command,
+        rowCount: result.rowCount,
+        ...(result.fields.length ? { resultSet: { columns: result.fields.map((f) => f.name), rows, total } } : {}),
+      })
+    })
+    connection.query(query)
+  })
 }
 
 /**
