@@ -103,13 +103,19 @@ describe('erp orders / erp invoices with several ids (through bin/run.js)', func
     const [before] = await sql(`select count(*)::int as n from reservations where reference = ?`, [`SO-${short}`])
 
     // The short order is left out (its own update rolled back with its savepoint); the others are confirmed.
-    const confirmed = await erp('orders', 'confirm', good[0], short, good[1], '999999', '--skip-failing')
+    const confirmed = await erp('orders', 'confirm', good[0], short, good[1], '999999', 'ext:NOPE-1', '--skip-failing')
     expect(confirmed.code, confirmed.stdout).to.equal(1)
     expect(confirmed.json.status).to.equal(1)
     expect(confirmed.json.result.items.map((i: { reference: string }) => i.reference)).to.deep.equal(good.map((id) => `SO-${id}`))
-    expect(confirmed.json.result.failures.map((f: { item: string; kind: string }) => [f.item, f.kind])).to.deep.equal([[`SO-${short}`, 'CONFLICT'], ['SO-999999', 'NOT_FOUND']])
+    expect(confirmed.json.result.failures.map((f: { item: string; kind: string }) => [f.item, f.kind])).to.deep.equal([[`SO-${short}`, 'CONFLICT'], ['SO-999999', 'NOT_FOUND'], ['ext:NOPE-1', 'NOT_FOUND']])
     expect(confirmed.json.result.failures[0].message).to.match(/not enough stock: line 2 WIDGET/)
-    expect(confirmed.json.warnings).to.have.length(2)
+    expect(confirmed.json.result.failures[2].message).to.equal('No order with external reference "NOPE-1"')
+    expect(confirmed.json.warnings).to.have.length(3)
+    // Without --skip-failing unknown references fail the batch, each named.
+    const unknown = await erp('orders', 'confirm', good[0], 'ext:NOPE-1', 'ext:NOPE-2')
+    expect(unknown.code).to.equal(1)
+    expect(unknown.json.error.kind).to.equal('NOT_FOUND')
+    expect(unknown.json.error.message).to.match(/^2 of 3 orders failed: No order with external reference "NOPE-1"; No order with external reference "NOPE-2"/)
     expect(ok(await erp('orders', 'show', short)).state).to.equal('draft')
     expect(await sql(`select count(*)::int as n from reservations where reference = ?`, [`SO-${short}`])).to.deep.equal([before])
     for (const id of good) expect(ok(await erp('orders', 'show', id)).state).to.equal('confirmed')

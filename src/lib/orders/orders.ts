@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-import { distinct, type ItemFailure } from '../batch.js'
+import { distinct, throwIfFailed, type ItemFailure } from '../batch.js'
 import { ErpError, conflict, notFound, usageError } from '../errors.js'
 import { quote, type QuoteLineInput } from '../pricing/resolve.js'
 import { queryRows } from '../db/query-rows.js'
@@ -91,10 +91,10 @@ export function matchOrderLine<L extends { line_no: number; sku: string }>(
   return undefined
 }
 
-/** An order named by its id or its reference (SO-123). */
-/** How a batch's failures name these orders (SO-12), whatever form each was given in (an unknown ext:REF is NOT_FOUND). */
+/** How a batch's failures name these orders: SO-12, whatever form each was given in; an unknown ext:REF as ext:REF. */
 export async function orderKeys(trx: Knex.Transaction, refs: Array<string | number>): Promise<string[]> {
-  return (await resolveOrderRefs(trx, refs)).map(orderReference)
+  const ids = await lookUpOrderRefs(trx, refs)
+  return refs.map((ref, i) => ids[i] === undefined ? `${EXTERNAL_REF_PREFIX}${externalRefOf(ref)}` : orderReference(ids[i]!))
 }
 
 export function parseOrderRef(ref: string | number): string {
@@ -132,6 +132,21 @@ export function checkExternalRef(problems: Problems, field: string, value: strin
  * through as their id.
  */
 export async function resolveOrderRefs(trx: Knex.Transaction, refs: Array<string | number>): Promise<string[]> {
+  const ids = await lookUpOrderRefs(trx, refs)
+  const missing = distinct(refs.filter((_, i) => ids[i] === undefined).map((ref) => externalRefOf(ref)!), (r) => r)
+  // Each unknown reference fails as an item of its own, so --skip-failing leaves it out and goes on.
+  throwIfFailed('orders', refs.map(String), missing.map((r) => ({
+    key: `${EXTERNAL_REF_PREFIX}${r}`,
+    error: notFound(`No order with external reference ${JSON.stringify(r)}`, {
+      actions: ['Search for it with: erp orders list --external-ref <ref>'],
+      data: { externalRef: r },
+    }),
+  })))
+  return ids as string[]
+}
+
+/** Each ref's order id: ids are parsed (a malformed one is a usage error), ext:REF looked up (undefined when no order has it). */
+async function lookUpOrderRefs(trx: Knex.Transaction, refs: Array<string | number>): Promise<Array<string | undefined>> {
   const external = [...new Set(refs.map(externalRefOf).filter((r): r is string => r !== undefined))]
   const ids = new Map<string, string>()
   if (external.length) {
@@ -139,17 +154,10 @@ export async function resolveOrderRefs(trx: Knex.Transaction, refs: Array<string
       trx, 'select id::text, external_ref from orders where external_ref = any(?::text[])', [external],
     )
     for (const r of rows) ids.set(r.external_ref, r.id)
-    const missing = external.filter((r) => !ids.has(r))
-    if (missing.length) {
-      throw notFound(`No order with external reference ${missing.map((r) => JSON.stringify(r)).join(', ')}`, {
-        actions: ['Search for it with: erp orders list --external-ref <ref>'],
-        data: { externalRefs: missing },
-      })
-    }
   }
   return refs.map((ref) => {
     const external = externalRefOf(ref)
-    return external === undefined ? parseOrderRef(ref) : ids.get(external)!
+    return external === undefined ? parseOrderRef(ref) : ids.get(external)
   })
 }
 
