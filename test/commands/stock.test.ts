@@ -213,6 +213,28 @@ describe('erp stock lots and expiry (CLI)', () => {
     expect(await moveCount(db, slug)).to.equal(before)
   })
 
+  it('pages levels with --after: every row once, in order, for each grouping; a forged cursor is refused', async () => {
+    ok(await erp(slug, 'stock', 'receive', '--sku', 'MILK', '--qty', '2', '--location', 'WH1/A-01', '--lot', 'L-NOEXP'))
+    for (const by of ['location', 'warehouse', 'product']) {
+      const whole = ok(await erp(slug, 'stock', 'levels', '--by', by))
+      expect(whole.nextCursor).to.equal(null)
+      const pages: unknown[] = []
+      let after: string | null | undefined
+      do {
+        const page = ok(await erp(slug, 'stock', 'levels', '--by', by, '--limit', '1', ...(after ? ['--after', after] : [])))
+        pages.push(...page.items)
+        after = page.nextCursor
+      } while (after && pages.length <= whole.items.length)
+      expect(pages, by).to.deep.equal(whole.items)
+    }
+    const first = await runCli(['stock', 'levels', '--tenant', slug, '--limit', '1'])
+    expect(first.stderr).to.match(/More rows: --after \S+/)
+    const forged = Buffer.from(JSON.stringify(["x'); drop table stock_levels; --", 'WH1', 'not a date', ''])).toString('base64url')
+    for (const cursor of [forged, 'not-a-cursor', Buffer.from('["MILK"]').toString('base64url')]) {
+      failed(await erp(slug, 'stock', 'levels', '--after', cursor), 2, /is not a cursor of this listing/)
+    }
+  })
+
   it('skips expired lots when reserving, and lets them be scrapped', async () => {
     ok(await erp(slug, 'stock', 'receive', '--sku', 'MILK', '--qty', '3', '--location', 'WH2', '--lot', 'L-PAST', '--expiry', day(2)))
     // Let the lot expire: the expiry date is data, not the clock.

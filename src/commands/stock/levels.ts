@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../../lib/cli/base-command.js'
-import { listResult, type ListResult } from '../../lib/cli/list-result.js'
+import type { ListResult } from '../../lib/cli/list-result.js'
 import { tenantFlag } from '../../lib/cli/flags.js'
 import { listFlags } from '../../lib/cli/list-flags.js'
 import { LEVEL_COLUMNS, REORDER_LEVEL_COLUMNS } from '../../lib/cli/domains/stock-columns.js'
@@ -15,12 +15,15 @@ export default class StockLevels extends BaseCommand<typeof StockLevels> {
   static description =
     'Read from the level cache, which every move keeps in step with the ledger (erp stock verify checks it). ' +
     '--by warehouse or --by product sums the rows. --below-reorder lists products whose available stock in a ' +
-    'warehouse is under their reorder point (erp stock reorder set), with the quantity to order.'
+    'warehouse is under their reorder point (erp stock reorder set), with the quantity to order. When more rows match ' +
+    'than --limit, the cursor for the next page is printed on stderr (result.nextCursor in --json): pass it to --after ' +
+    'with the same filters.'
   static examples = [
     '<%= config.bin %> <%= command.id %> --warehouse WH1',
     '<%= config.bin %> <%= command.id %> --sku MILK --by warehouse',
     '<%= config.bin %> <%= command.id %> --category food/dairy --location WH1/COLD --output csv',
     '<%= config.bin %> <%= command.id %> --below-reorder --warehouse WH1 --json',
+    '<%= config.bin %> <%= command.id %> --limit 500 --after WyJCT0xULU04IiwiV0gxL0EtMDEiLCJpbmZpbml0eSIsIiJd --json',
   ]
   static flags = {
     ...listFlags,
@@ -34,20 +37,21 @@ export default class StockLevels extends BaseCommand<typeof StockLevels> {
     'below-reorder': Flags.boolean({ description: 'Only products under their reorder point, per warehouse', exclusive: ['by'] }),
     'include-zero': Flags.boolean({ description: 'Also rows with nothing on hand or reserved' }),
     limit: limitFlag(1000),
+    after: Flags.string({ description: 'Cursor printed by the previous page', helpValue: '<cursor>' }),
   }
 
   async run(): Promise<StockLevelsResult> {
     const f = this.flags
-    const levels = await this.inTenant(
+    const page = await this.inTenant(
       (trx) =>
         listLevels(trx, {
           warehouse: f.warehouse, location: f.location, sku: f.sku, category: f.category, lot: f.lot,
-          by: f.by as LevelGrouping | undefined, belowReorder: f['below-reorder'], includeZero: f['include-zero'], limit: f.limit,
+          by: f.by as LevelGrouping | undefined, belowReorder: f['below-reorder'], includeZero: f['include-zero'], limit: f.limit, after: f.after,
         }),
       { access: 'read' },
     )
-    this.printList(levels, f['below-reorder'] ? REORDER_LEVEL_COLUMNS : LEVEL_COLUMNS, f['below-reorder'] ? 'Nothing is under its reorder point.' : 'No stock.')
-    if (levels.length === f.limit) this.note(`Showing the first ${f.limit} rows: narrow the filters or raise --limit.`)
-    return listResult(levels)
+    this.printList(page.items, f['below-reorder'] ? REORDER_LEVEL_COLUMNS : LEVEL_COLUMNS, f['below-reorder'] ? 'Nothing is under its reorder point.' : 'No stock.')
+    if (page.nextCursor) this.note(`More rows: --after ${page.nextCursor}`)
+    return page
   }
 }
