@@ -120,5 +120,11 @@ describe('erp import payments / erp export payments', function () {
     expect(await paymentCount(slug)).to.equal(1)
     expect(okResult(await erp(slug, 'invoices', 'show', a))).to.include({ state: 'issued', paid: '0.00' })
     expect(draft).to.be.a('string')
+
+    // A payment dated ahead (a cheque post-dated on purpose) goes in with --allow-future-date, as with invoices pay.
+    const ahead = file(['invoice,amount,method,date', `${b},1,cheque,2999-01-01`].join('\n'))
+    expect((await erp(slug, 'import', 'payments', ahead)).json.error.message).to.contain('--allow-future-date takes it')
+    expect(okResult(await erp(slug, 'import', 'payments', ahead, '--allow-future-date'))).to.include({ inserted: 1 })
+    expect(await paymentCount(slug)).to.equal(2)
   })
 })

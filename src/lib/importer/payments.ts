@@ -7,7 +7,7 @@ import { guardFormulaSql, rememberValid, type EntitySpec, type FieldSpec, type M
  * Payments received, one row each, as `erp invoices pay` records them, set-based: the invoice by
  * its number (INV-2026-000123) or as ext:REF, the one invoice of the order with that external
  * reference; amount (more than zero, at most the currency's digits), method (bank, card…), date
- * (not before the invoice was issued, not after today; today when blank) and an optional
+ * (not before the invoice was issued, not after today unless allowFutureDate; today when blank) and an optional
  * reference. Payments of one invoice add up in file order and never exceed what is due. The
  * invoices are locked (in id order) from the checks to the commit. New payments only.
  */
@@ -52,7 +52,12 @@ const FIELDS: FieldSpec[] = [
   { key: 'reference', aliases: ['payment reference', 'bank reference'], text: true, check: blankIsNull((p, v) => checkText(p, 'reference', v, 200)) },
 ]
 
-export const paymentsSpec: EntitySpec = {
+export interface PaymentImportOptions {
+  /** Accept payment dates after today (refused by default, as a likely typo), as `invoices pay --allow-future-date`. */
+  allowFutureDate?: boolean
+}
+
+export const paymentsSpec: EntitySpec<PaymentImportOptions> = {
   entity: 'payments',
   key: 'invoice',
 
@@ -60,7 +65,7 @@ export const paymentsSpec: EntitySpec = {
     return FIELDS
   },
 
-  async validate({ trx, columns, rows, errors, staging, trace }) {
+  async validate({ trx, columns, rows, errors, staging, trace }, options) {
     const c = (key: string) => (columns.has(key) ? `s.${columns.get(key)!}` : 'null')
     const [{ today }] = await queryRows<{ today: string }>(trx, `select to_char(current_date, 'YYYY-MM-DD') as today`)
     const prefix = EXTERNAL_REF_PREFIX.length
@@ -104,7 +109,8 @@ export const paymentsSpec: EntitySpec = {
                  format('over-payment: %s is due on %s, the file pays %s by this row', round(k.due, k.scale), k.number, round(k.running, k.scale)) end),
             ('date', k.paid_on::text, case
                when k.issue_date is not null and k.paid_on::text < k.issue_date then format('before the invoice was issued on %s', k.issue_date)
-               when k.paid_on > '${today}'::date then format('in the future (today is %s)', '${today}') end)
+               when k.paid_on > '${today}'::date and not ${options.allowFutureDate === true}
+                 then format('in the future (today is %s; --allow-future-date takes it)', '${today}') end)
           ) as v(field, value, message)
          where v.message is not null) x`)
   },
