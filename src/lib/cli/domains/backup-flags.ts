@@ -5,7 +5,7 @@ import { Flags } from '@oclif/core'
 export const decryptKeyFlag = Flags.string({
   description:
     'Private key (armored OpenPGP, mode 0600) for encrypted archives; ERP_BACKUP_DECRYPT_KEY holds one in the environment, ' +
-    'ERP_BACKUP_DECRYPT_PASSPHRASE its passphrase',
+    'ERP_BACKUP_DECRYPT_PASSPHRASE its passphrase; without either, the key stored with erp backup decrypt-key import',
   helpValue: '<key file>',
 })
 
