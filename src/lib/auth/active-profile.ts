@@ -6,10 +6,17 @@
  */
 
 let profileFlag: string | undefined
+let command = 0
 
 /** Called by every command once its flags are parsed (also clears an earlier command's, in tests). */
 export function noteProfileFlag(name: string | undefined): void {
   profileFlag = name
+  command++
+}
+
+/** Changes with every command run in this process: what is resolved from the profile may be kept for one. */
+export function commandRun(): number {
+  return command
 }
 
 export async function activeProfileName(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {

@@ -330,11 +330,27 @@ async function s3Config(env: NodeJS.ProcessEnv = process.env): Promise<S3Config>
 
 let clientCache: { key: string; client: Promise<{ client: S3Client; sdk: S3Module }> } | undefined
 
+let configCache: { run: number; env: string; config: Promise<S3Config> } | undefined
+
+/**
+ * The configuration, resolved once per command (a fleet backup makes thousands of S3 calls; the
+ * keychain need not answer each), and again when the environment changes (tests, long runs).
+ */
+async function currentS3Config(env: string): Promise<S3Config> {
+  const { commandRun } = await import('../auth/active-profile.js')
+  const run = commandRun()
+  if (configCache?.run !== run || configCache.env !== env) {
+    configCache = { run, env, config: s3Config() }
+    configCache.config.catch(() => (configCache = undefined))
+  }
+  return configCache.config
+}
+
 async function s3(): Promise<{ client: S3Client; sdk: S3Module }> {
-  const config = await s3Config()
-  // One client per process and configuration (tests and long runs change the environment). The
-  // key is a digest: the secrets it covers are never kept in the clear beside the client.
-  const env = Object.entries(process.env).filter(([k]) => k.startsWith('AWS_')).sort()
+  const env = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') || k.startsWith('ERP_')).sort())
+  const config = await currentS3Config(env)
+  // One client per process and configuration. The key is a digest: the secrets it covers are
+  // never kept in the clear beside the client.
   const key = createHash('sha256').update(JSON.stringify([config, env])).digest('hex')
   if (clientCache?.key !== key) {
     clientCache = { key, client: makeClient(config) }
