@@ -35,6 +35,7 @@ describe("backup decrypt-key: the private key for encrypted archives kept in thi
   let wrong: KeyPair
   let locked: KeyPair
   let encrypted: string
+  let slug: string
   const passphrase = `pass-${randomBytes(8).toString('hex')}`
   const credentials = () => path.join(process.env.ERP_CONFIG_DIR!, 'credentials.json')
   const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { env: { ...NO_ENV_KEY, ...env } })
@@ -47,7 +48,7 @@ describe("backup decrypt-key: the private key for encrypted archives kept in thi
     db = await openTestDb()
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'erp-decrypt-key-test-'))
     ;[right, wrong, locked] = [await keyPair(dir, 'right'), await keyPair(dir, 'wrong'), await keyPair(dir, 'locked', passphrase)]
-    const slug = uniqueSlug('dkey')
+    slug = uniqueSlug('dkey')
     await createTenant(db, { slug })
     await asTenantOwner(db, slug, `create table crafted (id int primary key, label text); insert into crafted select i, 'label ' || i from generate_series(1, 300) i;`)
     const made = okResult(await run(['backup', 'create', '--tenant', slug, '--out', path.join(dir, 'out'), '--encrypt-to', right.pub, '--encrypt-to', locked.pub, '--json']))
@@ -120,6 +121,19 @@ describe("backup decrypt-key: the private key for encrypted archives kept in thi
     // No passphrase needed afterwards (cron).
     expect(okResult(await run(['backup', 'verify', encrypted, '--json']))).to.include({ valid: true, encrypted: true })
     for (const r of [noPass, badPass, publicOnly, unlocked]) noKeyPrinted(r)
+  })
+
+  it('ERP_BACKUP_ENCRYPT_TO gives backup create its default recipients; --encrypt-to wins over it', async () => {
+    const out = path.join(dir, 'default-recipients')
+    const byEnv = okResult(await run(['backup', 'create', '--tenant', slug, '--out', out, '--json'], { ERP_BACKUP_ENCRYPT_TO: `${right.pub}${path.delimiter}${locked.pub}` }))
+    expect(byEnv.tenants[0].file).to.match(/\.erp\.tar\.gpg$/)
+    expect(byEnv.tenants[0].encryptedTo).to.deep.equal([right.fingerprint, locked.fingerprint])
+    // Opened with the stored key (the unlocked one of the test before).
+    expect(okResult(await run(['backup', 'verify', byEnv.tenants[0].file, '--json']))).to.include({ valid: true, encrypted: true })
+    const byFlag = okResult(await run(['backup', 'create', '--tenant', slug, '--out', out, '--encrypt-to', right.pub, '--json'], { ERP_BACKUP_ENCRYPT_TO: locked.pub }))
+    expect(byFlag.tenants[0].encryptedTo).to.deep.equal([right.fingerprint])
+    const missing = await run(['backup', 'create', '--tenant', slug, '--out', out, '--json'], { ERP_BACKUP_ENCRYPT_TO: path.join(dir, 'no-such.asc') })
+    expect(failedWith(missing, 66, 'FILE_NOT_FOUND').message).to.match(/no-such\.asc/)
   })
 
   it('remove deletes it: encrypted archives need a key again, and list shows them as encrypted', async () => {
