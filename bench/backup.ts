@@ -177,7 +177,8 @@ async function main(): Promise<void> {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
     for (const db of databases.reverse()) await admin(server, `drop database if exists ${db} with (force)`).catch(() => undefined)
-    await dropRoles(server, slug).catch(() => undefined)
+    // The tenant's roles, and those of its restored copies (<slug>_r<run>, <slug>_e<run>).
+    await dropRoles(server, `${slug}(_[re]\\d+)?`).catch(() => undefined)
     fs.rmSync(work, { recursive: true, force: true })
   }
 }

@@ -39,8 +39,8 @@ function pluginCommandOf(config: Config, words: string[]): { id: string; rest: s
  * files, profiles or a server's state.
  */
 const SIDE_EFFECTS = new Set([
-  'auth:login', 'auth:logout', 'auth:use', 'server:start', 'server:stop', 'migrate:make', 'migrate:lint',
-  'backup:key:export', 'backup:key:import', 'backup:key:show', 'backup:prune', 'invoices:render', 'tenants:credentials',
+  'auth:login', 'auth:logout', 'auth:use', 'auth:s3:set', 'auth:s3:remove', 'server:start', 'server:stop', 'migrate:make', 'migrate:lint',
+  'backup:key:export', 'backup:key:import', 'backup:key:show', 'backup:decrypt-key:import', 'backup:decrypt-key:remove', 'backup:prune', 'invoices:render', 'tenants:credentials',
   // Needs a Citus coordinator (docs/citus.md), not a fresh tenant.
   'tenants:placement',
 ])

@@ -1,5 +1,6 @@
 import { BaseCommand } from '../../lib/cli/base-command.js'
 import { whoami, type WhoAmI } from '../../lib/auth/login.js'
+import { describeObjectStorage } from '../../lib/cli/domains/object-storage-text.js'
 
 export type AuthWhoamiResult = WhoAmI
 
@@ -18,6 +19,7 @@ export default class AuthWhoami extends BaseCommand<typeof AuthWhoami> {
       'database user': me.databaseUser,
       server: `${me.host}:${me.port}/${me.database} (PostgreSQL ${me.serverVersion})`,
       'secret store': me.secretLocation ? `${me.secretStore}: ${me.secretLocation}` : me.secretStore,
+      s3: describeObjectStorage(me.objectStorage),
     })
     return me
   }

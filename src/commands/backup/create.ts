@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js'
 import { ExitCode } from '../../lib/cli/exit-codes.js'
 import { allTenantsFlag, concurrencyFlag, tenantFlag } from '../../lib/cli/flags.js'
 import { humanBytes } from '../../lib/cli/domains/backup-columns.js'
-import { decryptKeyFlag, encryptToFlag } from '../../lib/cli/domains/backup-flags.js'
+import { decryptKeyFlag, encryptToFlag, recipientFiles } from '../../lib/cli/domains/backup-flags.js'
 import type { BackupResult } from '../../lib/backup/create.js'
 
 export interface BackupCreateRow {
@@ -39,7 +39,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     'all from one snapshot while writes go on. It is written under a temporary name and renamed only when complete and flushed, ' +
     'or, to s3://bucket/prefix (S3, MinIO, R2, GCS interoperability; credentials from the AWS SDK chain), streamed up as a multipart ' +
     'upload that appears only when complete. Any other URL is refused. ' +
-    'Suspended tenants are backed up too. --encrypt-to encrypts each signed archive to OpenPGP keys (gpg --decrypt opens it); ' +
+    'Suspended tenants are backed up too. --encrypt-to (or ERP_BACKUP_ENCRYPT_TO) encrypts each signed archive to OpenPGP keys (gpg --decrypt opens it); ' +
     '--verify deep then restores each new archive into a scratch schema and checks it, as backup verify --deep does. On success it prints one summary line; each failed tenant gets a line on stderr, ' +
     'the others are still backed up, and the exit code is 1. Made for cron: see docs/backups.md.'
   static examples = [
@@ -70,7 +70,8 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     checkLocation(outDir, '--out')
     const { concurrency, jobs } = this.flags
     const db = await this.db({ poolMax: concurrency * jobs + 1 })
-    const encryptTo = this.flags['encrypt-to'] && (await (await import('../../lib/backup/encryption.js')).loadRecipients(this.flags['encrypt-to']))
+    const recipients = recipientFiles(this.flags['encrypt-to'])
+    const encryptTo = recipients && (await (await import('../../lib/backup/encryption.js')).loadRecipients(recipients))
     const options = { outDir, jobs, encryptTo, toolVersion: this.config.version, onWarning: (m: string) => this.warning(m) }
     const started = performance.now()
     let rows: BackupCreateRow[]

@@ -18,7 +18,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     'Before anything else the whole archive is checked: an archive not signed by this registry (unsigned, or another ' +
     "registry's) is refused unless --trust-unsigned says to take it; one whose signature does not match its contents is " +
     'always refused; and schema.json may hold only the statements erp backups write, whatever the signature. ' +
-    'An encrypted archive (.erp.tar.gpg) is decrypted as it is read, with --decrypt-key or ERP_BACKUP_DECRYPT_KEY.'
+    'An encrypted archive (.erp.tar.gpg) is decrypted as it is read, with --decrypt-key, ERP_BACKUP_DECRYPT_KEY or the key stored with erp backup decrypt-key import.'
   static examples = [
     '<%= config.bin %> <%= command.id %> /var/backups/erp/acme-20261125T030000.000Z.erp.tar --as acme_restored',
     '<%= config.bin %> <%= command.id %> acme-20261125T030000.000Z.erp.tar --force --yes',

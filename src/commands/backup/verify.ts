@@ -49,7 +49,7 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
     "(so it needs the registry's database and an admin profile). Reports the signature as valid, missing (unsigned: an older erp, " +
     "a tenant login's backup) or foreign-registry, with a warning for the last two: restore takes those only with --trust-unsigned. " +
     'A truncated, altered or unreadable archive, or one whose signature does not match (invalid), is reported with exit code 65. ' +
-    'Encrypted archives (.erp.tar.gpg) are decrypted on the fly with --decrypt-key or ERP_BACKUP_DECRYPT_KEY. ' +
+    'Encrypted archives (.erp.tar.gpg) are decrypted on the fly with --decrypt-key, ERP_BACKUP_DECRYPT_KEY or the key stored with erp backup decrypt-key import. ' +
     '--deep proves the archive by restoring it: into a scratch schema under a throwaway name and role (on the same server, or ' +
     '--scratch-url), it compares every table\'s row count and content hash with the manifest, applies newer migrations, runs stock ' +
     'verify and invoices audit on the copy, then drops it, whatever happened. A copy that differs from its manifest exits 65; ' +

@@ -4,7 +4,7 @@ import { ensureEmbeddedServer } from '../db/embedded-server.js'
 import { validateSlug } from '../db/identifiers.js'
 import { connect } from './connection-target.js'
 import { credentialStoreFor, openCredentialStore, type StoreName } from './credential-store.js'
-import { getProfile, profileFromUrl, removeProfile, saveProfile, setCurrentProfile, type Profile } from './profiles.js'
+import { getProfile, profileFromUrl, removeProfile, saveProfile, setCurrentProfile, type ObjectStorageSettings, type Profile } from './profiles.js'
 
 export interface LoginInput {
   name: string
@@ -46,6 +46,9 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   } else {
     throw usageError('Say where to connect: --url postgres://user@host:port/database, or --embedded.')
   }
+  // Logging in again changes the connection, not where its backups go: S3 settings carry over.
+  const earlier = await getProfile(input.name).catch(() => undefined)
+  if (earlier?.objectStorage) profile = { ...profile, objectStorage: earlier.objectStorage }
   let store: StoreName | undefined
   if (password !== undefined) {
     const credentials = await openCredentialStore({ onWarning: input.onWarning })
@@ -126,6 +129,10 @@ async function assertAdminRole(db: Db): Promise<void> {
 export async function logout(name: string): Promise<{ profile: string; removed: boolean; secretRemoved: boolean }> {
   const profile = await getProfile(name).catch(() => undefined)
   const secretRemoved = await (await credentialStoreFor(profile?.secretStore)).delete(name)
+  if (profile?.objectStorage?.credentials) {
+    const { forgetKeyPair } = await import('./object-storage.js')
+    await forgetKeyPair(name, profile.objectStorage.credentials)
+  }
   const removed = await removeProfile(name)
   return { profile: name, removed, secretRemoved }
 }
@@ -142,6 +149,8 @@ export interface WhoAmI {
   /** Which store holds this profile's secret: keychain, file, environment, or none needed. */
   secretStore: string
   secretLocation: string | null
+  /** The profile's S3 settings (erp auth s3 set); `credentials` is the store holding its key pair. */
+  objectStorage: ObjectStorageSettings | null
 }
 
 /** Who the current connection is, and where its secret comes from. */
@@ -149,10 +158,12 @@ export async function whoami(db: Db): Promise<WhoAmI> {
   const { rows } = await db.knex.raw("select current_user as user, current_setting('server_version') as version")
   let secretStore = 'none'
   let secretLocation: string | null = null
+  let objectStorage: ObjectStorageSettings | null = null
   if (db.source === 'database-url') secretStore = 'environment (DATABASE_URL)'
   else if (db.source === 'embedded') secretStore = 'embedded server state file'
   else if (db.profile) {
     const profile = await getProfile(db.profile)
+    objectStorage = profile.objectStorage ?? null
     if (profile.secretStore) {
       const store = await credentialStoreFor(profile.secretStore)
       secretStore = store.name
@@ -170,5 +181,6 @@ export async function whoami(db: Db): Promise<WhoAmI> {
     serverVersion: rows[0].version,
     secretStore,
     secretLocation,
+    objectStorage,
   }
 }

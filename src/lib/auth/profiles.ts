@@ -22,7 +22,24 @@ export interface Profile {
   ssl?: boolean
   /** Which credential store holds this profile's secret, when it has one. */
   secretStore?: 'keychain' | 'file'
+  /** Where this profile's backups to s3:// locations go, and with which keys (erp auth s3 set). */
+  objectStorage?: ObjectStorageSettings
   createdAt: string
+}
+
+/**
+ * S3 settings of a profile. The access key pair is never here: it sits in the credential store
+ * (under `s3-credentials:<profile>`); `credentials` only says which store holds it.
+ */
+export interface ObjectStorageSettings {
+  /** The store's endpoint URL (MinIO, R2, GCS); absent for AWS itself. */
+  endpoint?: string
+  region?: string
+  /** A profile of ~/.aws/config and ~/.aws/credentials to take credentials from. */
+  awsProfile?: string
+  /** Path-style addressing; absent: automatic (on for an IP-address or localhost endpoint). */
+  pathStyle?: boolean
+  credentials?: 'keychain' | 'file'
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/

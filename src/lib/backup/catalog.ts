@@ -49,9 +49,8 @@ export async function listArchives(dir: string, options: { verify?: boolean; dec
   return infos.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.file.localeCompare(b.file))
 }
 
-/** ERP_BACKUP_DECRYPT_KEY, read once per process. */
-let fromEnv: Promise<DecryptionKey | undefined> | undefined
-const envKey = () => (fromEnv ??= loadDecryptionKey())
+/** ERP_BACKUP_DECRYPT_KEY or the key stored on this host, read once per listing. */
+const envKey = () => loadDecryptionKey()
 
 async function inspect(file: string, listedBytes: number, verify: boolean, key: DecryptionKey | undefined): Promise<ArchiveInfo> {
   try {
@@ -170,7 +169,7 @@ export async function pruneArchives(dir: string, policy: RetentionPolicy, option
   for (const a of archives) {
     if (a.check === 'encrypted') {
       // Without its key erp cannot tell a good one from a damaged one, nor which one it may delete.
-      entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`encrypted: set ${DECRYPT_KEY_ENV} to check and prune it`] })
+      entries.push({ file: a.file, tenant: a.tenant, createdAt: a.createdAt, bytes: a.bytes, action: 'leave', reasons: [`encrypted: give its key (${DECRYPT_KEY_ENV}, or erp backup decrypt-key import) to check and prune it`] })
       continue
     }
     if (a.check === 'damaged' || !a.tenant || !a.createdAt) {

@@ -123,36 +123,41 @@ export function encryptingStream(recipients: Recipient[]): Duplex {
 }
 
 /**
- * The private key for encrypted archives: `file` (--decrypt-key; mode 0600 or narrower, as any
- * secret erp reads), else ERP_BACKUP_DECRYPT_KEY (armored). A protected key is unlocked with
- * ERP_BACKUP_DECRYPT_PASSPHRASE. Undefined when neither is given. Messages never hold the key or
- * the passphrase.
+ * The private key for encrypted archives, in this order: `file` (--decrypt-key; mode 0600 or
+ * narrower, as any secret erp reads), ERP_BACKUP_DECRYPT_KEY (armored), then the key kept in this
+ * host's credential store (erp backup decrypt-key import). A protected key is unlocked with
+ * ERP_BACKUP_DECRYPT_PASSPHRASE. Undefined when there is none. Messages never hold the key or the
+ * passphrase.
  */
 export async function loadDecryptionKey(file?: string): Promise<DecryptionKey | undefined> {
-  let armored: string
-  let source: string
-  if (file !== undefined) {
-    source = file
-    const stat = await fs.stat(file).catch((err) => {
-      throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No private key file ${file}`, { cause: err })
+  if (file !== undefined) return readDecryptionKey(await readPrivateKeyFile(file), file)
+  const env = process.env[DECRYPT_KEY_ENV]
+  if (env !== undefined && env.trim() !== '') return readDecryptionKey(env, DECRYPT_KEY_ENV)
+  const { storedDecryptionKey } = await import('./decryption-key-store.js')
+  const stored = await storedDecryptionKey()
+  return stored && readDecryptionKey(stored.armored, stored.source)
+}
+
+/** A private key file's text: refused when other users may read it, as any secret erp reads. */
+export async function readPrivateKeyFile(file: string): Promise<string> {
+  const stat = await fs.stat(file).catch((err) => {
+    throw new ErpError(ErrorKind.FILE_NOT_FOUND, `No private key file ${file}`, { cause: err })
+  })
+  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+    throw configError(`The private key file ${file} is readable by other users (mode ${(stat.mode & 0o777).toString(8)}): erp does not use it`, {
+      actions: [`Narrow it: chmod 600 ${file}`],
     })
-    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-      throw configError(`The private key file ${file} is readable by other users (mode ${(stat.mode & 0o777).toString(8)}): erp does not use it`, {
-        actions: [`Narrow it: chmod 600 ${file}`],
-      })
-    }
-    armored = await fs.readFile(file, 'utf8')
-  } else {
-    const env = process.env[DECRYPT_KEY_ENV]
-    if (env === undefined || env.trim() === '') return undefined
-    source = DECRYPT_KEY_ENV
-    armored = env
   }
+  return fs.readFile(file, 'utf8')
+}
+
+/** An armored private key, unlocked (ERP_BACKUP_DECRYPT_PASSPHRASE) if it is protected. */
+export async function readDecryptionKey(armored: string, source: string): Promise<DecryptionKey> {
   const pgp = await openpgp()
   let key: PrivateKey
   try {
     key = await pgp.readPrivateKey({ armoredKey: armored })
-  } catch (err) {
+  } catch {
     throw configError(`${source} does not hold an armored OpenPGP private key`, {
       actions: ['Export it with: gpg --armor --export-secret-keys <key id> > backup-secret.asc; chmod 600 backup-secret.asc'],
       // openpgp's message may quote the input it choked on: not passed on.
@@ -183,6 +188,7 @@ export function keyNeeded(file: string): ErpError {
   return configError(`Archive ${file} is encrypted: erp needs the private key to read it`, {
     actions: [
       `Pass it: --decrypt-key <file> (an armored private key, mode 0600), or set ${DECRYPT_KEY_ENV} to it.`,
+      'Or keep it in this host\'s credential store: erp backup decrypt-key import --from-file <file>',
       `Without erp: gpg --decrypt ${file} > archive.erp.tar`,
     ],
     data: { file, encrypted: true },
@@ -216,7 +222,10 @@ export async function decryptingStream(
   if (!to.some((id) => key.keyIds.includes(id))) {
     source.destroy()
     throw configError(`Archive ${file} is encrypted to other keys (${to.join(', ') || 'none listed'}), not to the key in ${key.source} (${key.fingerprint})`, {
-      actions: ['Pass the private key of one of those key ids (gpg --list-secret-keys --keyid-format long shows them).'],
+      actions: [
+        'Pass the private key of one of those key ids (gpg --list-secret-keys --keyid-format long shows them): --decrypt-key <file>, or ERP_BACKUP_DECRYPT_KEY.',
+        'Or keep the right one on this host: erp backup decrypt-key import --from-file <file> (erp backup decrypt-key show prints the stored key\'s ids).',
+      ],
       data: { file, encryptedTo: to, keyFingerprint: key.fingerprint },
     })
   }

@@ -8,6 +8,8 @@ import { PassThrough, Transform, type Readable, type Writable } from 'node:strea
 import type * as S3Sdk from '@aws-sdk/client-s3'
 import type { S3Client } from '@aws-sdk/client-s3'
 
+import type { S3KeyPair } from '../auth/object-storage.js'
+import type { ObjectStorageSettings, Profile } from '../auth/profiles.js'
 import { ErpError, ErrorKind, usageError } from '../errors.js'
 import { PARTIAL_SUFFIX } from './format.js'
 
@@ -254,16 +256,23 @@ const MAX_LIST_PAGES = 10_000
 interface S3Settings {
   endpoint?: string
   pathStyle: boolean
+  /** From the erp profile, when the environment names none (AWS_REGION, AWS_DEFAULT_REGION). */
+  region?: string
+  /** The ~/.aws profile from the erp profile, when AWS_PROFILE is not set. */
+  awsProfile?: string
 }
 
 /**
- * Endpoint and addressing. Credentials, region and profile come from the AWS SDK's own chain
- * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/config and credentials, SSO, IMDS).
- * Path-style addressing (`endpoint/bucket/key`) is used for an IP-address or `localhost` endpoint,
- * as MinIO and test servers need; ERP_S3_PATH_STYLE=true|false decides for any other.
+ * Endpoint, addressing, region and AWS profile. Each comes from the environment first
+ * (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, ERP_S3_PATH_STYLE, AWS_REGION, AWS_PROFILE), then from
+ * the erp profile's S3 settings (erp auth s3 set), then from the AWS SDK's own chain (~/.aws/config,
+ * SSO, IMDS). Path-style addressing (`endpoint/bucket/key`) is used for an IP-address or
+ * `localhost` endpoint, as MinIO and test servers need; ERP_S3_PATH_STYLE=true|false or the
+ * profile's path style decides for any other.
  */
-export function s3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+export function s3Settings(env: NodeJS.ProcessEnv = process.env, profile: ObjectStorageSettings = {}): S3Settings {
+  const fromEnv = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+  const endpoint = fromEnv ?? profile.endpoint
   const flag = env.ERP_S3_PATH_STYLE?.trim().toLowerCase()
   if (flag !== undefined && flag !== '' && !['true', 'false', '1', '0', 'yes', 'no'].includes(flag)) {
     throw usageError(`ERP_S3_PATH_STYLE must be true or false, not ${JSON.stringify(env.ERP_S3_PATH_STYLE)}`)
@@ -273,35 +282,92 @@ export function s3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings {
     try {
       host = new URL(endpoint).hostname
     } catch (err) {
-      throw new ErpError(ErrorKind.CONFIG, 'AWS_ENDPOINT_URL is not a URL', { actions: ['Set it to the store\'s endpoint, e.g. http://127.0.0.1:9000 or https://<account>.r2.cloudflarestorage.com'], cause: err })
+      const where = fromEnv ? 'AWS_ENDPOINT_URL' : "The erp profile's S3 endpoint"
+      throw new ErpError(ErrorKind.CONFIG, `${where} is not a URL`, { actions: ['Set it to the store\'s endpoint, e.g. http://127.0.0.1:9000 or https://<account>.r2.cloudflarestorage.com'], cause: err })
     }
   }
   const auto = host !== undefined && (host === 'localhost' || host.endsWith('.localhost') || isIpLiteral(host))
-  return { endpoint, pathStyle: flag ? ['true', '1', 'yes'].includes(flag) : auto }
+  const pathStyle = flag ? ['true', '1', 'yes'].includes(flag) : (profile.pathStyle ?? auto)
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION ? undefined : profile.region
+  const awsProfile = env.AWS_PROFILE ? undefined : profile.awsProfile
+  return { endpoint, pathStyle, ...(region ? { region } : {}), ...(awsProfile ? { awsProfile } : {}) }
 }
 
 function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[')
 }
 
+/** What the S3 client is built from: settings, and the erp profile's key pair when it is the one to use. */
+interface S3Config {
+  settings: S3Settings
+  keys?: S3KeyPair
+}
+
+/**
+ * Credentials in order: the environment's (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE),
+ * then the erp profile's key pair from the credential store, then its AWS profile name, then the
+ * SDK's default chain (shared files, SSO, web identity, the instance role).
+ */
+async function s3Config(env: NodeJS.ProcessEnv = process.env): Promise<S3Config> {
+  const { activeProfileName } = await import('../auth/active-profile.js')
+  const name = await activeProfileName(env)
+  let profile: Profile | undefined
+  if (name) {
+    const { getProfile } = await import('../auth/profiles.js')
+    profile = await getProfile(name)
+  }
+  const stored = profile?.objectStorage
+  if (stored) {
+    const { validateObjectStorage } = await import('../auth/object-storage.js')
+    validateObjectStorage(stored)
+  }
+  const settings = s3Settings(env, stored)
+  const envCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE)
+  if (envCredentials || !profile?.objectStorage?.credentials) return { settings }
+  const { keyPairOf } = await import('../auth/object-storage.js')
+  return { settings, keys: await keyPairOf(profile) }
+}
+
 let clientCache: { key: string; client: Promise<{ client: S3Client; sdk: S3Module }> } | undefined
 
+let configCache: { run: number; env: string; config: Promise<S3Config> } | undefined
+
+/**
+ * The configuration, resolved once per command (a fleet backup makes thousands of S3 calls; the
+ * keychain need not answer each), and again when the environment changes (tests, long runs).
+ */
+async function currentS3Config(env: string): Promise<S3Config> {
+  const { commandRun } = await import('../auth/active-profile.js')
+  const run = commandRun()
+  if (configCache?.run !== run || configCache.env !== env) {
+    configCache = { run, env, config: s3Config() }
+    configCache.config.catch(() => (configCache = undefined))
+  }
+  return configCache.config
+}
+
 async function s3(): Promise<{ client: S3Client; sdk: S3Module }> {
-  const settings = s3Settings()
-  // One client per process and configuration (tests and long runs change the environment).
-  const env = Object.entries(process.env).filter(([k]) => k.startsWith('AWS_')).sort()
-  const key = createHash('sha256').update(JSON.stringify([settings, env])).digest('hex')
-  if (clientCache?.key !== key) clientCache = { key, client: makeClient(settings) }
+  const env = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') || k.startsWith('ERP_')).sort())
+  const config = await currentS3Config(env)
+  // One client per process and configuration. The key is a digest: the secrets it covers are
+  // never kept in the clear beside the client.
+  const key = createHash('sha256').update(JSON.stringify([config, env])).digest('hex')
+  if (clientCache?.key !== key) {
+    clientCache = { key, client: makeClient(config) }
+    clientCache.client.catch(() => (clientCache = undefined))
+  }
   return clientCache.client
 }
 
-async function makeClient(settings: S3Settings): Promise<{ client: S3Client; sdk: S3Module }> {
+async function makeClient({ settings, keys }: S3Config): Promise<{ client: S3Client; sdk: S3Module }> {
   // The SDK warns on Node 20 that releases after January 2027 will need Node 22: erp pins a release
   // that runs on Node 20, and its output stays clean. Only this warning is turned off.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const sdk = await import('@aws-sdk/client-s3')
   const base = {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.awsProfile ? { profile: settings.awsProfile } : {}),
+    ...(keys ? { credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } } : {}),
     forcePathStyle: settings.pathStyle,
     followRegionRedirects: true,
     // Checksums only where S3 requires them: MinIO, R2 and GCS's interoperable API do not all take
@@ -309,6 +375,7 @@ async function makeClient(settings: S3Settings): Promise<{ client: S3Client; sdk
     requestChecksumCalculation: 'WHEN_REQUIRED' as const,
     responseChecksumValidation: 'WHEN_REQUIRED' as const,
   }
+  if (settings.region) return { client: new sdk.S3Client({ ...base, region: settings.region }), sdk }
   let client = new sdk.S3Client(base)
   try {
     await client.config.region()
@@ -475,6 +542,7 @@ export function s3Error(where: string, what: string, err: unknown): ErpError {
   if (code === 'CredentialsProviderError' || /credential/i.test(code)) {
     return mk(ErrorKind.CONFIG, `No S3 credentials to ${what} ${where}`, [
       'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials, for the user that runs erp.',
+      'Or keep a key pair in the erp profile: erp auth s3 set <profile> --credentials-stdin (two lines on stdin: key id, secret).',
     ])
   }
   if (code === 'NoSuchBucket') return mk(ErrorKind.FILE_NOT_FOUND, `No bucket ${where.replace(/^s3:\/\/([^/]+).*$/, '$1')} (to ${what} ${where})`, ['Create the bucket, or check its name and the endpoint (AWS_ENDPOINT_URL).'])

@@ -6,6 +6,7 @@ import type { ItemFailure } from '../batch.js'
 import { ErpError, ErrorKind, isErpError } from '../errors.js'
 import { ExitCode, exitCodeOf } from './exit-codes.js'
 import { noColorFlag, profileFlag, queryFlag } from './flags.js'
+import { noteProfileFlag } from '../auth/active-profile.js'
 import { currentIo, type IoWritable } from '../io.js'
 import { listOptionsFrom } from './list-flags.js'
 import type { Column } from './render.js'
@@ -82,6 +83,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    noteProfileFlag((flags as { profile?: string }).profile)
     this.positionals = argv as string[]
     const expression = (flags as { query?: string }).query
     if (expression !== undefined) this.query = await compileQuery(expression)

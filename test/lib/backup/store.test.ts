@@ -66,4 +66,17 @@ describe('backup locations (store.ts)', () => {
     expect(refusal(() => s3Settings({ ERP_S3_PATH_STYLE: 'maybe' })).kind).to.equal('USAGE')
     expect(refusal(() => s3Settings({ AWS_ENDPOINT_URL: 'not a url' })).kind).to.equal('CONFIG')
   })
+
+  it("an erp profile's S3 settings fill in what the environment leaves out, setting by setting", () => {
+    const profile = { endpoint: 'https://minio.internal', region: 'eu-central-1', awsProfile: 'erp-backup', pathStyle: true }
+    expect(s3Settings({}, profile)).to.deep.equal({ endpoint: 'https://minio.internal', pathStyle: true, region: 'eu-central-1', awsProfile: 'erp-backup' })
+    expect(s3Settings({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9000' }, { region: 'auto' })).to.deep.equal({ endpoint: 'http://127.0.0.1:9000', pathStyle: true, region: 'auto' })
+    // The environment wins: its endpoint, path style, region and AWS profile.
+    const env = { AWS_ENDPOINT_URL: 'https://abc.r2.cloudflarestorage.com', ERP_S3_PATH_STYLE: 'false', AWS_REGION: 'auto', AWS_PROFILE: 'other' }
+    expect(s3Settings(env, profile)).to.deep.equal({ endpoint: 'https://abc.r2.cloudflarestorage.com', pathStyle: false })
+    expect(s3Settings({ AWS_DEFAULT_REGION: 'us-west-2' }, { region: 'eu-central-1' })).to.not.have.property('region')
+    // A profile's automatic path style follows its own endpoint.
+    expect(s3Settings({}, { endpoint: 'http://localhost:9000' }).pathStyle).to.equal(true)
+    expect(refusal(() => s3Settings({}, { endpoint: 'not a url' })).message).to.match(/profile's S3 endpoint/)
+  })
 })
