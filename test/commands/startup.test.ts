@@ -11,6 +11,7 @@ import { createTenant } from '../../src/lib/tenants/provision.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PRELOAD = pathToFileURL(path.join(ROOT, 'test', 'helpers', 'loaded-modules.mjs')).href
+const READS = pathToFileURL(path.join(ROOT, 'test', 'helpers', 'read-files.mjs')).href
 
 /**
  * What a real command loads before it answers (issue 15): bin/run.js runs the bundle
@@ -49,6 +50,32 @@ describe('start-up of a real command', () => {
     expect(sources.some((s) => s.includes('src/commands/tenants/show.ts')), 'the command itself').to.equal(true)
     expect(sources.filter((s) => /src\/commands\//.test(s) && !s.includes('src/commands/tenants/show.ts')), 'other commands').to.deep.equal([])
     expect(sources.filter((s) => /src\/lib\/cli\/render\.ts|node_modules\/(cli-table3|csv-stringify)\//.test(s)), 'the renderer').to.deep.equal([])
+  })
+
+  async function filesReadBy(args: string[]) {
+    const list = path.join(dir, `${uniqueSlug('r')}.txt`)
+    const r = await runProcess(args, { env: { NODE_OPTIONS: `--import=${READS}`, ERP_READ_FILES: list } })
+    const plugins = readFileSync(list, 'utf8').split('\n').filter((f) => /node_modules[/\\]@oclif[/\\]plugin-/.test(f))
+    return { r, plugins }
+  }
+
+  it("an erp command run as such reads no plugin's package.json or manifest; help and plugin commands still load them", async () => {
+    const show = await filesReadBy(['--json', 'tenants', 'show', slug])
+    expect(okResult(show.r).slug).to.equal(slug)
+    expect(show.plugins).to.deep.equal([])
+
+    // Help of any kind, and the plugins' own commands, are not erp commands run as such.
+    for (const args of [['tenants', 'show', '--help'], ['help', 'tenants', 'show'], ['--help'], ['autocomplete', 'bash']]) {
+      const { r, plugins } = await filesReadBy(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0)
+      expect(plugins, args.join(' ')).to.not.deep.equal([])
+    }
+    const root = await runProcess(['--help'])
+    expect(root.stdout).to.match(/^ {2}autocomplete /m)
+    // A typo is no erp command either: the not-found answer is unchanged.
+    const typo = await filesReadBy(['tenant', 'show', slug])
+    expect(typo.r.code).to.equal(2)
+    expect(typo.r.stderr).to.include('tenants show')
   })
 
   it('renders a table without --json, and runs the same over dist/src without the bundle (ERP_NO_BUNDLE=1)', async () => {

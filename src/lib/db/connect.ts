@@ -50,7 +50,7 @@ export interface ConnectionTarget {
  * that queries at once and translates what fails (a command's first query, the base command's catch).
  */
 export async function openDb(target: ConnectionTarget, options: { poolMax?: number; probe?: boolean } = {}): Promise<Db> {
-  const knex = await createKnex({ connection: target.connection, poolMax: options.poolMax })
+  const knex = await createKnex({ connection: target.connection, poolMax: options.poolMax, connectEarly: true })
   if (options.probe !== false) {
     try {
       await knex.raw('select 1')
