@@ -42,13 +42,13 @@ export function builtInDateKind(id: number): DateKind | undefined {
 /**
  * Whether a custom format code shows a date or time: d, m, y, h or s outside quoted text,
  * backslash escapes and [brackets] (colours, locales, [h] durations); only the first section
- * (positive numbers) counts. "m" alone is minutes next to h or s, else a month: either way a date.
+ * (positive numbers) counts. "m" is minutes beside h, s or a colon ([h]:mm), else a month.
  */
 export function customDateKind(code: string): DateKind | undefined {
   const first = code.split(';')[0]
   const bare = first.replaceAll(/"[^"]*"/g, '').replaceAll(/\\./g, '').replaceAll(/\[[^\]]*\]/g, '').replaceAll(/[_*]./g, '').toLowerCase()
-  const date = /[dy]/.test(bare) || (/m/.test(bare) && !/[hs]/.test(bare))
-  const time = /[hs]/.test(bare)
+  const time = /[hs]/.test(bare) || /:m|m:/.test(bare)
+  const date = /[dy]/.test(bare) || (/m/.test(bare) && !time)
   if (date && time) return 'datetime'
   if (date) return 'date'
   if (time) return 'time'

@@ -129,7 +129,8 @@ export async function odsSheetTransform(input: OdsSheetInput): Promise<SheetTran
 
   function endCell(): void {
     if (!cell) return
-    const text = cell.value ?? paragraphs?.join('\n') ?? ''
+    // An error's value is the formula's last number; its text (#DIV/0!) is what it is.
+    const text = (cell.error ? undefined : cell.value) ?? paragraphs?.join('\n') ?? cell.value ?? ''
     if (text === '') {
       // Empty cells, repeated or not, only move the column: the next filled cell fills the gap.
       column += cell.repeat
@@ -150,6 +151,8 @@ export async function odsSheetTransform(input: OdsSheetInput): Promise<SheetTran
       row += rowRepeat
       return
     }
+    // Past the sheet's end before a copy is made.
+    if (row + rowRepeat > MAX_ROWS) rows.checkRow(row + rowRepeat)
     for (let k = 0; k < rowRepeat; k++) {
       row++
       rows.checkRow(row)

@@ -22,9 +22,12 @@ import type { Zip } from './zip.js'
  * left out; whitespace is kept as written.
  */
 
-/** The shared strings held for a sheet: more is an attack, not a spreadsheet (Excel's own limit is far lower in practice). */
-export const MAX_SHARED_STRINGS = 5_000_000
-export const MAX_SHARED_CHARS = 256 * 1024 * 1024
+/**
+ * The shared strings held for a sheet (the one part of a workbook not streamed): more is an attack,
+ * not a spreadsheet. A million rows with two columns of distinct text are 2 M strings. An object so
+ * a test can lower them.
+ */
+export const SHARED_STRING_LIMITS = { strings: 5_000_000, chars: 256 * 1024 * 1024 }
 
 export interface XlsxSheet {
   name: string
@@ -139,8 +142,9 @@ export async function readSharedStrings(zip: Zip, part: string | undefined): Pro
     else if (name === 'si') {
       inItem = false
       chars += text.length
-      if (strings.length >= MAX_SHARED_STRINGS || chars > MAX_SHARED_CHARS) {
-        throw invalidData(`${where}: the shared strings table holds more than erp reads (${MAX_SHARED_STRINGS.toLocaleString('en')} strings, ${MAX_SHARED_CHARS / 1024 / 1024} M characters)`, {
+      if (strings.length >= SHARED_STRING_LIMITS.strings || chars > SHARED_STRING_LIMITS.chars) {
+        const { strings: most, chars: longest } = SHARED_STRING_LIMITS
+        throw invalidData(`${where}: the shared strings table holds more than erp reads (${most.toLocaleString('en')} strings, ${longest.toLocaleString('en')} characters)`, {
           data: { file: zip.label },
         })
       }

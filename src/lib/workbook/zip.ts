@@ -16,9 +16,9 @@ import { invalidData } from '../errors.js'
 /** A part read whole into memory (workbook.xml, rels, styles) may not be larger. */
 export const MAX_PART_BYTES = 16 << 20
 /** Any one entry streamed (a sheet, the shared strings, ODF content.xml). */
-export const MAX_STREAMED_BYTES = 4 * 1024 ** 3
-/** Uncompressed / compressed beyond this is a bomb rather than a spreadsheet (real sheets: 5–30×). */
-export const MAX_RATIO = 1000
+export const MAX_STREAMED_BYTES = 2 * 1024 ** 3
+/** Uncompressed / compressed beyond this is a bomb rather than a spreadsheet: real sheets pack 5–50×, deflate at most ~1030×. */
+export const MAX_RATIO = 250
 /** More entries than any workbook has. */
 export const MAX_ENTRIES = 10_000
 
