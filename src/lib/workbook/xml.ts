@@ -1,4 +1,6 @@
-import type { SaxesParser, SaxesTagPlain } from 'saxes'
+// A static import: this module is only reached through the import() of a workbook's source, and
+// the bundle gives a CommonJS package flagged __esModule (saxes) no named exports through import().
+import { SaxesParser, type SaxesTagPlain } from 'saxes'
 
 import { invalidData } from '../errors.js'
 
@@ -12,7 +14,6 @@ export type XmlParser = SaxesParser<{ xmlns: false; position: false }>
 export type Tag = SaxesTagPlain
 
 export async function xmlParser(where: string): Promise<XmlParser> {
-  const { SaxesParser } = await import('saxes')
   const parser = new SaxesParser({ xmlns: false, position: false }) as unknown as XmlParser
   parser.on('doctype', () => {
     throw invalidData(`${where}: the part declares a document type (DOCTYPE); erp refuses it, as no spreadsheet needs one and it is how XML entity attacks begin`, {

@@ -1,6 +1,6 @@
-import { PassThrough, type Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 
-import type { Entry, ZipFile } from 'yauzl'
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
 
 import { invalidData } from '../errors.js'
 
@@ -26,7 +26,6 @@ export class Zip {
   private constructor(private readonly zip: ZipFile, private readonly entries: Map<string, Entry>, readonly label: string) {}
 
   static async open(file: string, label: string): Promise<Zip> {
-    const yauzl = (await import('yauzl')).default
     const zip = await new Promise<ZipFile>((resolve, reject) =>
       yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
         err ? reject(notAZip(label, err)) : resolve(z)),
@@ -79,16 +78,45 @@ export class Zip {
     }
     const raw = await new Promise<Readable>((resolve, reject) =>
       this.zip.openReadStream(entry, (err, s) => (err ? reject(notAZip(this.label, err)) : resolve(s))))
-    // yauzl checks the size the entry declares as it inflates; its errors name the workbook here.
-    const out = new PassThrough()
-    raw.on('error', (err) => out.destroy(notAZip(`${this.label} (${name})`, err)))
-    out.on('close', () => raw.destroy())
-    return raw.pipe(out)
+    return lazily(raw, (err) => notAZip(`${this.label} (${name})`, err))
   }
 
   close(): void {
     this.zip.close()
   }
+}
+
+/**
+ * The entry's bytes, flowing only once the stream is read: the source is opened well before the
+ * import's pipeline is, and an error yauzl finds meanwhile (a size that lies) must reach the
+ * pipeline, not an unheard stream. Errors are named for the operator.
+ */
+function lazily(raw: Readable, named: (err: Error) => Error): Readable {
+  let failed: Error | undefined
+  let wired = false
+  raw.on('error', (err: Error) => {
+    failed = named(err)
+    if (wired) out.destroy(failed)
+  })
+  const out = new Readable({
+    highWaterMark: 1 << 20,
+    read() {
+      if (failed) return this.destroy(failed)
+      if (!wired) {
+        wired = true
+        raw.on('data', (chunk: Buffer) => {
+          if (!out.push(chunk)) raw.pause()
+        })
+        raw.on('end', () => out.push(null))
+      }
+      raw.resume()
+    },
+    destroy(err, done) {
+      raw.destroy()
+      done(err)
+    },
+  })
+  return out
 }
 
 export function notAZip(label: string, cause: unknown): Error {

@@ -20,7 +20,7 @@ const CATALOG: Record<string, unknown[][]> = {
     [2, ['SKU-1', 'Hex bolt M8', 'Zinc-plated, grade 8.8\npack of 50', '0.25', '0.012', 'true', '4006381333931']],
     [3, ['SKU-2', 'Washer  M8', '', '0.1', '1200', 'false', '']],
     // Rows 4 and 5 are empty (left out, as a CSV's blank lines are); the row keeps its number.
-    [6, ['SKU-3', 'Nut M8 – “DIN 934”', '', '', '0.000001', '', '']],
+    [6, ['SKU-3', 'Nut M8 – “DIN 934”', '', '', '2.5', '', '']],
   ],
   Prices: [
     [1, ['price_list', 'sku', 'min_qty', 'valid_from', 'price', 'changed']],
