@@ -87,6 +87,23 @@ describe('erp import from workbooks (.xlsx, .ods)', () => {
     expect(skipped.json.result).to.include({ format: 'ods', sheet: 'Broken', rows: 3, inserted: 1, rejected: 2 })
   })
 
+  it('writes rows the database checks reject as the sheet holds them when the mapping changes cells (the sheet read again)', async () => {
+    const slug = await tenant()
+    const file = await xlsx(path.join(dir, 'twice.xlsx'), {
+      sheets: [{ name: 'Other', rows: inlineRow(1, ['x']) }, {
+        name: 'Items',
+        rows: inlineRow(1, ['sku', 'name', 'Discontinued']) + inlineRow(2, ['D-1', 'One', 'false']) + inlineRow(4, ['D-1', 'Again', 'true']) + inlineRow(5, ['D-2', 'Two', 'true']),
+      }],
+    })
+    const errors = path.join(dir, 'twice-rejected.csv')
+    const r = await runCli(['import', 'products', file, '--sheet', 'Items', '--map', 'Discontinued=!active', '--errors', errors, '--tenant', slug, '--json'])
+    failedWithMessage(r, 65, /twice\.xlsx \[Items\]:4: column "sku": duplicate SKU in the file \(first on line 2\)/)
+    const lines = readFileSync(errors, 'utf8').trim().split('\n')
+    // Discontinued as the sheet says (not the inverted active the staging table holds).
+    expect(lines.map((l) => l.split(',').slice(0, 3).join(','))).to.deep.equal(['sku,name,Discontinued', 'D-1,Again,true'])
+    expect((await products(slug)).length).to.equal(0)
+  })
+
   it('refuses an unknown sheet, --sheet on a CSV, CSV flags on a workbook, and a workbook on stdin: usage errors, nothing written', async () => {
     const slug = await tenant()
     for (const format of ['xlsx', 'ods'] as const) {

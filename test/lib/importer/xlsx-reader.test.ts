@@ -137,3 +137,17 @@ describe('xlsx reader: cells', () => {
     expect(['A1', 'Z9', 'AA1', 'XFD1048576', 'XFE1', 'AAAA1', '1', ''].map(columnOf)).to.deep.equal([1, 26, 27, 16384, 0, 0, 0, 0])
   })
 })
+
+describe('numberText', () => {
+  it('keeps canonical text as is and writes everything else as String(Number) would, without an exponent', () => {
+    const cases = ['0', '1', '-1', '0.5', '123456789012345', '0.000000000001', '-0.25', '999999999999999', '1.23456789012345', '1234567890123456', '0.10', '007', '1.0', '-0', '1.5e3', '.5', '5.', '+3', '0.1234567890123456789']
+    for (const value of cases) {
+      const n = Number(value)
+      const expected = Object.is(n, -0) ? '0' : String(n).includes('e') ? undefined : String(n)
+      const got = numberText(value)
+      if (expected !== undefined) expect(got, value).to.equal(expected)
+      else expect(Number(got), value).to.equal(n)
+      expect(got, value).to.not.match(/e/i)
+    }
+  })
+})
