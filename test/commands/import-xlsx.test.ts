@@ -125,7 +125,7 @@ describe('erp import from workbooks (.xlsx, .ods)', () => {
     expect((await products(slug)).length).to.equal(0)
   })
 
-  it('refuses hostile workbooks with a clear error and changes nothing in the tenant', async () => {
+  it('refuses hostile workbooks (and an empty sheet) with a clear error and changes nothing in the tenant', async () => {
     const slug = await tenant()
     const header = inlineRow(1, ['sku', 'name'])
     const bomb = await xlsx(path.join(dir, 'bomb.xlsx'), { sheets: [{ name: 'S', rows: header + inlineRow(2, ['B-1', 'x']) + ' '.repeat(20 << 20) }] })
@@ -137,7 +137,9 @@ describe('erp import from workbooks (.xlsx, .ods)', () => {
     })
     const outOfRange = await xlsx(path.join(dir, 'sst.xlsx'), { sharedStrings: ['<t>B-1</t>'], sheets: [{ name: 'S', rows: `${header}<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>7</v></c></row>` }] })
     const far = await xlsx(path.join(dir, 'far.xlsx'), { sheets: [{ name: 'S', rows: `${header}${inlineRow(2, ['B-1', 'x'])}<row r="3"><c r="XFD3"><v>1</v></c></row>` }] })
+    const empty = await xlsx(path.join(dir, 'empty.xlsx'), { sheets: [{ name: 'S', rows: '<row r="1"><c r="A1" s="0"/></row>' }] })
     const cases: [string, RegExp][] = [
+      [empty, /empty\.xlsx \[S\]: the sheet is empty \(expected a header row/],
       [bomb, /bomb\.xlsx: the part xl\/worksheets\/sheet1\.xml unpacks to [\d,]+ bytes from [\d,]+ \(a zip bomb/],
       [lying, /lying\.xlsx \(xl\/worksheets\/sheet1\.xml\): the workbook's zip container is damaged/],
       [entities, /entities\.xlsx \[S\]: the part declares a document type \(DOCTYPE\)/],

@@ -139,9 +139,11 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         clearInterval(meter)
         input.onChecksum?.(source.sha256())
       }
-      if (!rows.headerSeen) throw invalidData(`${source.name}: the file is empty (expected a header line, then one row per line)`)
+      const what = source.format === 'csv' ? { empty: 'the file is empty (expected a header line, then one row per line)', add: 'Add one row per line under the header' }
+        : { empty: 'the sheet is empty (expected a header row, then one row per record)', add: 'Add one row per record under the header, or pass --sheet for another sheet' }
+      if (!rows.headerSeen) throw invalidData(`${source.name}: ${what.empty}`)
       if (rows.count === 0) {
-        throw invalidData(`${source.name}: the file has a header but no rows`, { actions: ['Add one row per line under the header'] })
+        throw invalidData(`${source.name}: the ${source.format === 'csv' ? 'file' : 'sheet'} has a header but no rows`, { actions: [what.add] })
       }
       input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
 

@@ -77,6 +77,8 @@ export interface OpenedSource {
 /** Workbooks by their name; a zip's magic bytes make any file one. */
 const WORKBOOK_EXTENSIONS: Record<string, WorkbookFormat> = { '.xlsx': 'xlsx', '.xlsm': 'xlsx', '.ods': 'ods' }
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1')
+/** An OLE compound file: Excel 97–2003 (.xls), or any Office file encrypted with a password. */
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0])
 
 export function parseDelimiter(value: string | undefined): string | undefined {
   if (value === undefined) return undefined
@@ -172,6 +174,12 @@ async function workbookFormat(file: string): Promise<WorkbookFormat | 'zip' | un
     await handle.close()
   }
   const zip = magic.equals(ZIP_MAGIC)
+  if (magic.equals(OLE_MAGIC)) {
+    throw invalidData(`${file} is an old Excel workbook (.xls) or a password-protected one, which erp does not read`, {
+      actions: ['Open it in Excel or LibreOffice (remove the password if it has one) and save it as .xlsx, or as CSV UTF-8'],
+      data: { file },
+    })
+  }
   if (byName && !zip) {
     throw invalidData(`${file} is named ${path.extname(file)} but is not a workbook (no zip inside: ${magic.subarray(0, 2).every((b) => b >= 0x20 && b < 0x7f) ? 'it starts like text, a CSV?' : 'damaged or another format'})`, {
       actions: ['If it is a CSV, rename it to .csv', 'Else open it in Excel or LibreOffice and save it again'],

@@ -50,6 +50,9 @@ export async function readXlsxWorkbook(zip: Zip): Promise<XlsxWorkbook> {
     const office = [...root.values()].find((r) => r.type.endsWith('/officeDocument'))
     if (office) workbookPart = office.target
   }
+  if (workbookPart.endsWith('.bin')) {
+    throw invalidData(`${zip.label}: the workbook is a binary Excel workbook (.xlsb), which erp does not read`, { actions: ['Save it from Excel as .xlsx (Excel Workbook)'] })
+  }
   if (!zip.has(workbookPart)) throw invalidData(`${zip.label}: the file is a zip but no Excel workbook (it has no ${workbookPart})`, { actions: ['Save it from Excel or LibreOffice as .xlsx'] })
   const relsPart = posix.join(posix.dirname(workbookPart), '_rels', `${posix.basename(workbookPart)}.rels`)
   const rels = zip.has(relsPart) ? await relationships(zip, relsPart, posix.dirname(workbookPart)) : new Map<string, Relationship>()

@@ -108,7 +108,7 @@ describe('xlsx reader: hostile workbooks', () => {
     }
   })
 
-  it('refuses files that only look like workbooks: a CSV named .xlsx, a zip of something else, a damaged zip, a part named twice', async () => {
+  it('refuses files that only look like workbooks: a CSV named .xlsx, a zip of something else, a damaged zip, .xls, .xlsb, a part named twice', async () => {
     const csv = out()
     writeFileSync(csv, 'sku,name\nA,B\n')
     const asCsv = await refusal(csv)
@@ -120,6 +120,11 @@ describe('xlsx reader: hostile workbooks', () => {
     const cut = out()
     writeFileSync(cut, readFileSync(good).subarray(0, 300))
     expect((await refusal(cut)).message).to.match(/: the workbook's zip container is damaged \(/)
+    const ole = out('xls')
+    writeFileSync(ole, Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]))
+    expect((await refusal(ole)).message).to.equal(`${ole} is an old Excel workbook (.xls) or a password-protected one, which erp does not read`)
+    const xlsb = await writeZip(out(), [{ name: '_rels/.rels', data: '<Relationships><Relationship Id="r" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>' }, { name: 'xl/workbook.bin', data: Buffer.from([1, 2, 3]) }])
+    expect((await refusal(xlsb)).message).to.equal(`${xlsb}: the workbook is a binary Excel workbook (.xlsb), which erp does not read`)
     const twice = await writeZip(out(), [{ name: 'xl/workbook.xml', data: '<workbook/>' }, { name: 'xl/workbook.xml', data: '<workbook/>' }])
     expect((await refusal(twice)).message).to.contain('the workbook names the part "xl/workbook.xml" twice')
   })
