@@ -119,6 +119,7 @@ describe('erp import from workbooks (.xlsx, .ods)', () => {
     failedWithMessage(await runCli(['import', 'products', csv, '--sheet', '1', '--tenant', slug, '--json']), 2, /--sheet is for workbooks \(\.xlsx, \.ods\); .*plain\.csv is read as CSV/)
     const piped = await runProcess(['import', 'products', '-', '--tenant', slug, '--json'], { input: readFileSync(book('xlsx')) as never })
     failedWithMessage(piped, 2, /stdin holds a zip \(an Excel or OpenDocument workbook\?\), which erp reads only from a file/)
+    failedWithMessage(await runCli(['import', 'products', path.join(dir, 'template.xlsx'), '--template', '--tenant', slug, '--json']), 2, /--template writes a CSV file, not a workbook/)
     const renamed = path.join(dir, 'products.xlsx')
     writeFileSync(renamed, 'sku,name\nA-1,One\n')
     failedWithMessage(await runCli(['import', 'products', renamed, '--tenant', slug, '--json']), 65, /products\.xlsx is named \.xlsx but is not a workbook .*a CSV\?/)

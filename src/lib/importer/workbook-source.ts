@@ -93,7 +93,7 @@ async function openSheet(file: string, format: WorkbookFormat | undefined, choic
   }
 }
 
-/** By the parts it holds: an ODF package names its type in `mimetype`; anything else is tried as OOXML. */
+/** By the parts it holds: an ODF package has content.xml and no OOXML [Content_Types].xml; anything else is tried as OOXML. */
 function formatOf(zip: Zip): WorkbookFormat {
   return zip.has('content.xml') && !zip.has('[Content_Types].xml') ? 'ods' : 'xlsx'
 }
