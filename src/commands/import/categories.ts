@@ -6,7 +6,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportCategoriesResult = ImportSummary | ImportTemplate
 
 export default class ImportCategories extends ImportCommand<typeof ImportCategories> {
-  static summary = 'Import the category tree (with descriptions) from a CSV file'
+  static summary = 'Import the category tree (with descriptions) from a CSV file or a workbook (.xlsx, .ods)'
   static description =
     'Columns: path (e.g. Food/Grains\\/Cereals: a "/" inside a name is written \\/), or parent (a path) and name ' +
     '(taken as written, "/" and all) instead of path; and description. Missing ancestors are created too ' +

@@ -12,7 +12,7 @@ export type ImportOrdersResult = ImportSummary | ImportTemplate
 const { mode: _mode, 'skip-invalid': _skipInvalid, ...flags } = importFlags
 
 export default class ImportOrders extends ImportCommand<typeof ImportOrders> {
-  static summary = 'Import sales orders (the order history, open orders) from a CSV file, one row per order line'
+  static summary = 'Import sales orders (the order history, open orders) from a CSV file or a workbook (.xlsx, .ods), one row per order line'
   static description =
     "Columns: external_ref (the order's number in the client's system), customer (code), date (YYYY-MM-DD, today " +
     'when blank), sku, quantity, unit_price and discount_percent (0 to 100, blank for none). Rows with the same ' +

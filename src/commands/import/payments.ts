@@ -11,7 +11,7 @@ export type ImportPaymentsResult = ImportSummary | ImportTemplate
 const { mode: _mode, ...shared } = importFlags
 
 export default class ImportPayments extends ImportCommand<typeof ImportPayments> {
-  static summary = 'Import payments received from a CSV file, as erp invoices pay records them'
+  static summary = 'Import payments received from a CSV file or a workbook (.xlsx, .ods), as erp invoices pay records them'
   static description =
     'Columns: invoice (its number, INV-2026-000123, or ext:REF for the one invoice of the order with that external ' +
     'reference), amount, method (bank, card, cash…), date (YYYY-MM-DD, today when blank; not before the invoice ' +

@@ -6,7 +6,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportPriceListItemsResult = ImportSummary | ImportTemplate
 
 export default class ImportPriceListItems extends ImportCommand<typeof ImportPriceListItems> {
-  static summary = 'Import price-list items (prices with quantity breaks and validity dates) from a CSV file'
+  static summary = 'Import price-list items (prices with quantity breaks and validity dates) from a CSV file or a workbook (.xlsx, .ods)'
   static description =
     'Columns: price_list (code), sku, min_qty (0 by default), valid_from, valid_to (YYYY-MM-DD) and price, in the ' +
     "list's currency and tax basis. (price_list, sku, min_qty, valid_from) identifies an item, as for erp prices set; " +
@@ -14,6 +14,7 @@ export default class ImportPriceListItems extends ImportCommand<typeof ImportPri
   static examples = [
     '<%= config.bin %> <%= command.id %> prices.csv --tenant acme --mode upsert',
     '<%= config.bin %> <%= command.id %> prices.csv --dry-run --errors rejected.csv',
+    '<%= config.bin %> <%= command.id %> catalog.ods --sheet Prices --mode upsert',
   ]
   static flags = { ...importFlags, 'bulk-load': bulkLoadFlag }
 

@@ -8,7 +8,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportProductsResult = ImportSummary | ImportTemplate
 
 export default class ImportProducts extends ImportCommand<typeof ImportProducts> {
-  static summary = 'Import products from a CSV file'
+  static summary = 'Import products from a CSV file or a workbook (.xlsx, .ods)'
   static description =
     'Columns are matched to fields by name (case and spacing do not matter): sku, name, description, category ' +
     '(a path such as Hardware/Fasteners), uom, barcode, weight, tax_class, active, tracking, cost, price (into the ' +
@@ -24,6 +24,7 @@ export default class ImportProducts extends ImportCommand<typeof ImportProducts>
     '<%= config.bin %> <%= command.id %> products.csv --mapping northwind.yaml --lookup categories=categories.csv --dry-run',
     '<%= config.bin %> <%= command.id %> products.csv --map "ProductID=sku" --map "Discontinued=!active" --map "CategoryID=category" --lookup category=categories.csv --ignore-unknown',
     '<%= config.bin %> <%= command.id %> template.csv --template',
+    '<%= config.bin %> <%= command.id %> catalog.xlsx --sheet Products --tenant acme',
   ]
   static flags = {
     ...importFlags,

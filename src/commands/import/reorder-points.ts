@@ -6,7 +6,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportReorderPointsResult = ImportSummary | ImportTemplate
 
 export default class ImportReorderPoints extends ImportCommand<typeof ImportReorderPoints> {
-  static summary = 'Import reorder points (minimum and refill quantity per product and warehouse) from a CSV file'
+  static summary = 'Import reorder points (minimum and refill quantity per product and warehouse) from a CSV file or a workbook (.xlsx, .ods)'
   static description =
     'Columns: sku, warehouse (code), min (the minimum available quantity) and max (what to refill to, not below min; ' +
     'blank for none), as erp stock reorder set keeps them. (sku, warehouse) identifies a reorder point: insert adds ' +

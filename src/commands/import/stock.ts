@@ -8,7 +8,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportStockResult = ImportSummary | ImportTemplate
 
 export default class ImportStock extends ImportCommand<typeof ImportStock> {
-  static summary = 'Import opening stock or stock counts from a CSV file'
+  static summary = 'Import opening stock or stock counts from a CSV file or a workbook (.xlsx, .ods)'
   static description =
     'Columns: sku, location (WAREHOUSE/LOCATION, or a warehouse code for its default location), lot (the lot, or ' +
     'the serial number of a serial-tracked product), counted (the quantity there; 0 or 1 for a serial number) and ' +
@@ -19,6 +19,7 @@ export default class ImportStock extends ImportCommand<typeof ImportStock> {
   static examples = [
     '<%= config.bin %> <%= command.id %> opening-stock.csv --tenant acme',
     '<%= config.bin %> <%= command.id %> count-2026-11.csv --mode upsert --warehouse WH1 --dry-run',
+    '<%= config.bin %> <%= command.id %> count-2026-11.xlsx --sheet "Count WH1" --mode upsert --warehouse WH1 --dry-run',
   ]
   static flags = {
     ...importFlags,

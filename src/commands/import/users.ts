@@ -6,7 +6,7 @@ import type { ImportTemplate } from '../../lib/importer/template.js'
 export type ImportUsersResult = ImportSummary | ImportTemplate
 
 export default class ImportUsers extends ImportCommand<typeof ImportUsers> {
-  static summary = "Import the tenant's users from a CSV file"
+  static summary = "Import the tenant's users from a CSV file or a workbook (.xlsx, .ods)"
   static description =
     'Columns: email (the key, case-insensitive), name, role (admin, manager, clerk, viewer), disabled (true/false). ' +
     'There is no password column: passwords never travel in a spreadsheet. New users have no password until one is set ' +

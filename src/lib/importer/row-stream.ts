@@ -1,11 +1,11 @@
 import { Transform, type TransformCallback } from 'node:stream'
 
 import { usageError } from '../errors.js'
-import { CsvReader } from '../csv/reader.js'
 import { copyText } from '../db/copy-text.js'
 import { Problems } from '../validation.js'
 import type { Rejects } from './rejects.js'
-import type { OpenedSource } from './source.js'
+import type { CellError } from '../workbook/rows.js'
+import type { OnRow, OpenedSource, RecordCutter } from './source.js'
 import { unguardFormula, type EntitySpec, type FieldSpec, type ImportMode } from './spec.js'
 import { compileMapping, type ColumnRead } from './mapping/compile.js'
 import { decimalPointHint } from './mapping/convert.js'
@@ -22,9 +22,11 @@ export interface PreviewRow {
 }
 
 /**
- * CSV bytes → COPY text lines for the staging table, records cut by CsvReader. The first record is
- * the header: it is mapped to fields (an error before any row is read); every later row is checked
- * without the database, and a bad one goes to the rejects instead of the staging table.
+ * The source's records → COPY text lines for the staging table. Records are cut by the source's
+ * cutter: CsvReader from CSV text, or a workbook sheet's batches of rows (the writable side then
+ * takes objects), so a CSV's hot path is what it was. The first record is the header: it is mapped
+ * to fields (an error before any row is read); every later row is checked without the database,
+ * and a bad one goes to the rejects instead of the staging table.
  */
 export class RowStream extends Transform {
   count = 0
@@ -50,7 +52,7 @@ export class RowStream extends Transform {
   private headerOf = new Map<string, string>()
   private readonly fieldIndex: Map<string, number>
   private buffer: string[] = []
-  private readonly reader: CsvReader
+  private readonly reader: RecordCutter
 
   constructor(
     private readonly source: OpenedSource,
@@ -61,15 +63,15 @@ export class RowStream extends Transform {
     private readonly tables: Map<string, LookupTable>,
     private readonly rejects: Rejects,
   ) {
-    super({ writableHighWaterMark: 1 << 20 })
+    const batches = source.format !== 'csv'
+    super(batches ? { writableObjectMode: true, writableHighWaterMark: 4 } : { writableHighWaterMark: 1 << 20 })
     this.fieldIndex = new Map(fields.map((f, i) => [f.key, i]))
-    // The source hands on UTF-8, whatever the file's encoding.
-    this.reader = new CsvReader(source.delimiter, 'utf8', source.name)
+    this.reader = source.records()
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.reader.feed(chunk, this.onRecord)
+      this.reader.feed(chunk as never, this.onRecord)
     } catch (err) {
       done(err as Error)
       return
@@ -78,7 +80,7 @@ export class RowStream extends Transform {
     done()
   }
 
-  private readonly onRecord = (record: string[], line: number): void => {
+  private readonly onRecord: OnRow = (record, line, cellErrors): void => {
     if (record.length === 1 && record[0] === '') return
     if (!this.headerSeen) {
       this.readHeader(record, line)
@@ -86,7 +88,7 @@ export class RowStream extends Transform {
       return
     }
     this.count++
-    const row = this.checkRow(record, line)
+    const row = this.checkRow(record, line, cellErrors)
     if (row) this.buffer.push(row)
     if (this.buffer.length >= 512) this.pushRows()
   }
@@ -128,7 +130,7 @@ export class RowStream extends Transform {
     this.rejects.start(compiled.headerOut, compiled.skipColumn, compiled.headerOf)
   }
 
-  private checkRow(record: string[], line: number): string | undefined {
+  private checkRow(record: string[], line: number, cellErrors: CellError[] | undefined): string | undefined {
     if (record.length !== this.headerLength) {
       this.rejects.add(line, record, [{ message: `has ${record.length} field(s), the header has ${this.headerLength}` }])
       return undefined
@@ -159,6 +161,12 @@ export class RowStream extends Transform {
       values[field] = value
     }
     for (const { field, value } of this.constants) values[field] = value
+    // A workbook's error cells (#N/A…) in a column the mapping reads.
+    // A workbook's error cells (#N/A…) in a column the mapping reads: that, not the check of the error's text, is the problem.
+    if (cellErrors) {
+      const reads = cellErrors.flatMap((e) => this.mapping.filter((r) => r.index === e.column).slice(0, 1).map((r) => ({ column: r.header, value: record[e.column], message: e.message })))
+      if (reads.length > 0) problems = [...(problems ?? []).filter((p) => !reads.some((r) => r.column === p.column)), ...reads]
+    }
     if (!problems && this.spec.checkRow) {
       const row: Record<string, string | null> = {}
       for (const key of this.present) row[key] = values[this.fieldIndex.get(key)!]

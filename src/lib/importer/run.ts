@@ -1,18 +1,16 @@
-import { createReadStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
 import { invalidData, isErpError } from '../errors.js'
 import { currentIo } from '../io.js'
-import { CsvReader, type OnRecord } from '../csv/reader.js'
 import { reportsUniqueViolations } from '../db/citus.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
 import { Rejects, type RowError } from './rejects.js'
 import { prepareMapping, type MappingInput } from './mapping/prepare.js'
 import { RowStream, type PreviewRow } from './row-stream.js'
-import { openSource, type Encoding, type ReadEncoding } from './source.js'
+import { openSource, type Encoding, type ReadEncoding, type SourceFormat } from './source.js'
 import type { CaseDuplicates, EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
 export type { RowError } from './rejects.js'
@@ -35,6 +33,8 @@ export interface ImportInput {
   mapping?: MappingInput
   delimiter?: string
   encoding?: Encoding
+  /** A workbook's sheet (.xlsx, .ods): its name or 1-based position; the first by default. */
+  sheet?: string
   dryRun?: boolean
   /** Write rejected rows, with an `error` column, to this CSV file. */
   errorsFile?: string
@@ -53,6 +53,10 @@ export interface ImportInput {
 export interface ImportSummary {
   entity: string
   file: string
+  /** csv, or the workbook's kind (xlsx, ods). */
+  format: SourceFormat
+  /** The workbook's sheet read; null for a CSV. */
+  sheet: string | null
   mode: ImportMode
   dryRun: boolean
   batchRef: string | null
@@ -103,7 +107,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   const fields = await spec.fields(trx, options)
   // The mapping and its lookup tables are read and checked before a byte of the data.
   const mapping = await prepareMapping(spec.entity, input.mapping ?? {}, input.map ?? {}, input.encoding === 'latin1' ? 'latin1' : 'utf8')
-  const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, stdin: input.stdin as never })
+  const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, sheet: input.sheet, stdin: input.stdin as never })
   const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
 
   // Room for the duplicate checks' hash tables over a million keys without spilling to disk.
@@ -130,14 +134,16 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       try {
         const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
         const copy = connection.query(copyFrom(`copy ${rowsTable} (line, ${columns}) from stdin`))
-        await pipeline(source.raw, source.text, rows, abandonQuietly(copy))
+        await pipeline([...source.streams, rows, abandonQuietly(copy)])
       } finally {
         clearInterval(meter)
         input.onChecksum?.(source.sha256())
       }
-      if (!rows.headerSeen) throw invalidData(`${source.name}: the file is empty (expected a header line, then one row per line)`)
+      const what = source.format === 'csv' ? { empty: 'the file is empty (expected a header line, then one row per line)', add: 'Add one row per line under the header' }
+        : { empty: 'the sheet is empty (expected a header row, then one row per record)', add: 'Add one row per record under the header, or pass --sheet for another sheet' }
+      if (!rows.headerSeen) throw invalidData(`${source.name}: ${what.empty}`)
       if (rows.count === 0) {
-        throw invalidData(`${source.name}: the file has a header but no rows`, { actions: ['Add one row per line under the header'] })
+        throw invalidData(`${source.name}: the ${source.format === 'csv' ? 'file' : 'sheet'} has a header but no rows`, { actions: [what.add] })
       }
       input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
 
@@ -166,7 +172,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
         if (!counts) await spec.validateUnique(staged, options)
       }
 
-      const reread = rows.changesCells && input.file !== '-' ? (onRecord: OnRecord) => rereadRecords(input.file, source.delimiter, source.encoding, onRecord) : undefined
+      const reread = rows.changesCells ? source.reread : undefined
       const dbRejects = await rejects.fromDatabase(trx, connection, copyTo as never, present, { rows: rowsTable, errors: errorsTable }, reread)
       await rejects.close()
       const rejected = rejects.count + dbRejects
@@ -186,7 +192,9 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
       const valid = rows.count - rejected
       return {
         entity: spec.entity,
-        file: source.name,
+        file: source.file,
+        format: source.format,
+        sheet: source.sheet(),
         mode,
         dryRun: staged.dryRun,
         batchRef: input.batchRef ?? null,
@@ -217,19 +225,6 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
-
-/** The file's records again, as read the first time (the header and blank lines left out). */
-async function rereadRecords(file: string, delimiter: string, encoding: Encoding, onRecord: OnRecord): Promise<void> {
-  const reader = new CsvReader(delimiter, encoding === 'latin1' ? 'latin1' : 'utf8', file)
-  let header = true
-  const each: OnRecord = (record, line) => {
-    if (record.length === 1 && record[0] === '') return
-    if (header) header = false
-    else onRecord(record, line)
-  }
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) reader.feed(chunk as Buffer, each)
-  reader.end(each)
-}
 
 /**
  * A COPY abandoned because the file was refused (its header, say) tells the server so with a

@@ -1,12 +1,15 @@
 import { createHash, type Hash } from 'node:crypto'
 import { isUtf8 } from 'node:buffer'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
+import path from 'node:path'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 
 import { ErpError, ErrorKind, invalidData, usageError } from '../errors.js'
 import { currentIo } from '../io.js'
 import { DELIMITERS, detectDelimiter } from '../csv/dialect.js'
+import { CsvReader } from '../csv/reader.js'
+import type { CellError } from '../workbook/rows.js'
 
 /**
  * The bytes of a CSV file (or stdin) turned into text: checksummed, metered for progress, and
@@ -29,26 +32,53 @@ export interface SourceInput {
   encoding?: Encoding
   /** ',' ';' or tab; detected from the header line when absent. */
   delimiter?: string
+  /** A workbook's sheet: its name, or its 1-based position (the first by default). */
+  sheet?: string
   /** Stdin substitute (tests, services called without a process). */
   stdin?: Readable
 }
 
+export type SourceFormat = 'csv' | WorkbookFormat
+export type WorkbookFormat = 'xlsx' | 'ods'
+
+/** A record and where it is (a CSV's line, a sheet's row), with the cells a workbook holds as errors. */
+export type OnRow = (fields: string[], line: number, cellErrors?: CellError[]) => void
+
+/** Cuts the chunks of the source's last stream into records: CsvReader for CSV text, a batch reader for a workbook. */
+export interface RecordCutter {
+  feed(chunk: never, onRecord: OnRow): void
+  end(onRecord: OnRow): void
+}
+
 export interface OpenedSource {
-  /** How errors name the file: its path, or 'stdin'. */
-  name: string
-  /** Size in bytes when known (a regular file), for the percentage. */
+  /** How errors name the input: its path, or 'stdin'; a workbook's with its sheet, `book.xlsx [Sheet1]`. */
+  readonly name: string
+  /** The path, or 'stdin'. */
+  file: string
+  format: SourceFormat
+  /** The sheet read (a workbook's; an .ods names it once its table is reached). */
+  sheet(): string | null
+  /** Size in bytes when known (a regular file; a workbook's sheet part), for the percentage. */
   size: number | null
   delimiter: string
   encoding: ReadEncoding
-  /** The input as read: pipe it into `text` (pipeline(raw, text, …)). */
-  raw: Readable
-  /** The bytes as UTF-8, checked and metered: the CSV reader cuts them into fields. */
-  text: Transform
+  /** The input as read, then checked and decoded: pipeline(...streams, rows, …). */
+  streams: [Readable, ...Transform[]]
+  /** What cuts the last stream's chunks into records (a new one per read). */
+  records(): RecordCutter
   /** Bytes read so far. */
   bytesRead(): number
-  /** sha256 of every byte read, once the stream has ended. */
+  /** sha256 of every byte of the file, once the stream has ended. */
   sha256(): string
+  /** The data records again, as read the first time (the rejects file of a mapping that changes cells); not for stdin. */
+  reread?: (onRecord: OnRow) => Promise<void>
 }
+
+/** Workbooks by their name; a zip's magic bytes make any file one. */
+const WORKBOOK_EXTENSIONS: Record<string, WorkbookFormat> = { '.xlsx': 'xlsx', '.xlsm': 'xlsx', '.ods': 'ods' }
+const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1')
+/** An OLE compound file: Excel 97–2003 (.xls), or any Office file encrypted with a password. */
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0])
 
 export function parseDelimiter(value: string | undefined): string | undefined {
   if (value === undefined) return undefined
@@ -65,6 +95,7 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   let name: string
   let size: number | null = null
   if (input.file === '-') {
+    if (input.sheet !== undefined) throw usageError('--sheet reads a workbook (.xlsx, .ods), which is read from a file, not stdin', { actions: ['Pass the workbook\'s path instead of -'] })
     if (!input.stdin && currentIo().stdin.isTTY) {
       throw usageError('"-" reads the CSV from stdin, but stdin is a terminal', { actions: ['Pipe the file in (erp import products - < products.csv), or pass its path'] })
     }
@@ -86,10 +117,25 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
       }
       throw err
     }
+    const workbook = await workbookFormat(input.file)
+    if (workbook) {
+      const flag = input.encoding !== undefined && input.encoding !== 'auto' ? '--encoding' : input.delimiter !== undefined ? '--delimiter' : undefined
+      if (flag) throw usageError(`${flag} is for CSV files; ${input.file} is a workbook (${workbook}), whose cells are read as they are typed`, { actions: [`Leave ${flag} out`] })
+      const { openWorkbookSource } = await import('./workbook-source.js')
+      return openWorkbookSource(input.file, workbook === 'zip' ? undefined : workbook, input.sheet)
+    }
+    if (input.sheet !== undefined) {
+      throw usageError(`--sheet is for workbooks (.xlsx, .ods); ${input.file} is read as CSV`, { actions: ['Leave --sheet out, or pass the workbook itself'] })
+    }
     raw = createReadStream(input.file, { highWaterMark: 1 << 20 })
   }
 
   const first = await peek(raw)
+  if (name === 'stdin' && first && first.subarray(0, 4).equals(ZIP_MAGIC)) {
+    throw usageError('stdin holds a zip (an Excel or OpenDocument workbook?), which erp reads only from a file: a zip is read from its end', {
+      actions: ['Pass the workbook\'s path instead of -'],
+    })
+  }
   const marked = byteOrderMark(first)
   if (first === null || first.length === 0 || (marked && first.length <= marked.length)) {
     throw invalidData(`${name}: the file is empty (expected a header line, then one row per line)`, { data: { file: name } })
@@ -99,14 +145,61 @@ export async function openSource(input: SourceInput): Promise<OpenedSource> {
   const decoder = encoding === 'utf8' ? new Utf8Check(name, input.encoding !== 'utf8') : await transcoder(encoding, name)
   return {
     name,
+    file: name,
+    format: 'csv',
+    sheet: () => null,
     size,
     delimiter,
     encoding,
-    raw,
-    text: decoder,
+    streams: [raw, decoder],
+    // The decoder hands on UTF-8, whatever the file's encoding.
+    records: () => new CsvReader(delimiter, 'utf8', name),
     bytesRead: () => decoder.bytes,
     sha256: () => decoder.digest(),
+    ...(name === 'stdin' ? {} : { reread: (onRecord: OnRow) => rereadCsv(input.file, delimiter, encoding, onRecord) }),
   }
+}
+
+/**
+ * Whether a file is a workbook: by its extension (then it must be a zip), or by a zip's magic
+ * bytes under any name ('zip': which kind is read from its parts).
+ */
+async function workbookFormat(file: string): Promise<WorkbookFormat | 'zip' | undefined> {
+  const byName = WORKBOOK_EXTENSIONS[path.extname(file).toLowerCase()]
+  const handle = await open(file, 'r')
+  const magic = Buffer.alloc(4)
+  try {
+    await handle.read(magic, 0, 4, 0)
+  } finally {
+    await handle.close()
+  }
+  const zip = magic.equals(ZIP_MAGIC)
+  if (magic.equals(OLE_MAGIC)) {
+    throw invalidData(`${file} is an old Excel workbook (.xls) or a password-protected one, which erp does not read`, {
+      actions: ['Open it in Excel or LibreOffice (remove the password if it has one) and save it as .xlsx, or as CSV UTF-8'],
+      data: { file },
+    })
+  }
+  if (byName && !zip) {
+    throw invalidData(`${file} is named ${path.extname(file)} but is not a workbook (no zip inside: ${magic.subarray(0, 2).every((b) => b >= 0x20 && b < 0x7f) ? 'it starts like text, a CSV?' : 'damaged or another format'})`, {
+      actions: ['If it is a CSV, rename it to .csv', 'Else open it in Excel or LibreOffice and save it again'],
+      data: { file },
+    })
+  }
+  return zip ? (byName ?? 'zip') : undefined
+}
+
+/** The CSV's records again, as read the first time (the header and blank lines left out). */
+async function rereadCsv(file: string, delimiter: string, encoding: ReadEncoding, onRecord: OnRow): Promise<void> {
+  const reader = new CsvReader(delimiter, encoding === 'latin1' ? 'latin1' : 'utf8', file)
+  let header = true
+  const each: OnRow = (record, line) => {
+    if (record.length === 1 && record[0] === '') return
+    if (header) header = false
+    else onRecord(record, line)
+  }
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) reader.feed(chunk as Buffer, each)
+  reader.end(each)
 }
 
 

@@ -46,6 +46,9 @@ export abstract class ImportCommand<T extends typeof Command> extends BaseComman
   private async templateFor<O>(spec: EntitySpec<O>, options: O): Promise<ImportTemplate> {
     const { buildTemplate, writeTemplate } = await import('../../importer/template.js')
     const file = (this.args as { file: string }).file
+    if (/\.(xlsx|xlsm|ods)$/i.test(file)) {
+      throw usageError(`--template writes a CSV file, not a workbook (${file})`, { actions: [`Name it .csv (e.g. ${file.replace(/\.\w+$/, '.csv')}); Excel and LibreOffice open it, and erp imports it saved either way`] })
+    }
     const fields = await this.inTenant((trx) => spec.fields(trx, options), { access: 'read' })
     const mode = (this.flags as { mode?: ImportMode }).mode ?? 'insert'
     const template = await writeTemplate(buildTemplate(spec.entity, spec.key, fields, mode), file, currentIo().stdout)

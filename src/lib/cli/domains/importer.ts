@@ -11,7 +11,7 @@ import { CASE_DUPLICATES, IMPORT_MODES, type CaseDuplicates, type ImportMode } f
 /** What the import and export commands share: flags, --map parsing, progress and summary text. */
 
 export const importArgs = {
-  file: Args.string({ description: 'CSV file to import, or - for stdin', required: true }),
+  file: Args.string({ description: 'CSV file, Excel workbook (.xlsx) or OpenDocument spreadsheet (.ods) to import; - reads a CSV from stdin', required: true }),
 }
 
 export const importFlags = {
@@ -55,6 +55,10 @@ export const importFlags = {
   template: Flags.boolean({
     description: 'Write a template to the file argument instead of importing (- for stdout): the header and example rows; the fields are explained on the terminal (or in --json)',
   }),
+  sheet: Flags.string({
+    description: 'The sheet of a workbook (.xlsx, .ods) to import: its name, or its position (1 is the first). Default: the first sheet. Not for CSV files',
+    helpValue: '<name|number>',
+  }),
   delimiter: Flags.string({ char: 'd', description: 'Field delimiter: , ; or tab (detected from the header line by default)', helpValue: '<char>' }),
   encoding: Flags.string({
     description: 'Character encoding of the file. auto: a byte order mark (UTF-8, UTF-16), else UTF-8 when the start of the file is valid UTF-8, ' +
@@ -96,6 +100,7 @@ export function progressText(p: ImportProgress): string {
 export function summaryRecord(s: ImportSummary): Record<string, unknown> {
   return {
     file: s.file,
+    ...(s.sheet !== null ? { sheet: s.sheet } : {}),
     mode: s.dryRun ? `${s.mode} (dry run: nothing written)` : s.mode,
     rows: s.rows,
     inserted: s.inserted,
@@ -126,6 +131,7 @@ export interface ImportFlagValues {
   'date-format'?: string
   delimiter?: string
   encoding: string
+  sheet?: string
   errors?: string
   'skip-invalid': boolean
   'batch-ref'?: string
@@ -150,6 +156,7 @@ export function importInputFrom(file: string, flags: ImportFlagValues, progress:
     },
     delimiter: parseDelimiter(flags.delimiter),
     encoding: flags.encoding as Encoding,
+    sheet: flags.sheet,
     dryRun: flags['dry-run'],
     errorsFile: flags.errors,
     skipInvalid: flags['skip-invalid'],
