@@ -161,7 +161,6 @@ export class RowStream extends Transform {
       values[field] = value
     }
     for (const { field, value } of this.constants) values[field] = value
-    // A workbook's error cells (#N/A…) in a column the mapping reads.
     // A workbook's error cells (#N/A…) in a column the mapping reads: that, not the check of the error's text, is the problem.
     if (cellErrors) {
       const reads = cellErrors.flatMap((e) => this.mapping.filter((r) => r.index === e.column).slice(0, 1).map((r) => ({ column: r.header, value: record[e.column], message: e.message })))
