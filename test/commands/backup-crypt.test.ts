@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import * as openpgp from 'openpgp'
 
 import type { SchemaDoc } from '../../src/lib/backup/ddl.js'
 import type { RegistryKey } from '../../src/lib/backup/signature.js'
@@ -12,6 +11,7 @@ import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { craftArchive } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli, spawnCli } from '../helpers/cli.js'
+import { keyPair, type KeyPair } from '../helpers/openpgp-keys.js'
 import { adminQuery, asTenantOwner, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 import { withClient } from '../helpers/template-database.js'
 
@@ -23,19 +23,6 @@ const tmpDir = (prefix: string) => {
 }
 const NOTHING = { registry: false, schema: false, role: false }
 const hasGpg = spawnSync('gpg', ['--version']).status === 0
-
-interface KeyPair { pub: string; sec: string; armoredSecret: string; fingerprint: string }
-
-async function keyPair(dir: string, name: string, passphrase?: string): Promise<KeyPair> {
-  const { publicKey, privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name, email: `${name}@example.com` }], passphrase, format: 'armored' })
-  const pub = path.join(dir, `${name}.pub.asc`)
-  const sec = path.join(dir, `${name}.sec.asc`)
-  fs.writeFileSync(pub, publicKey)
-  fs.writeFileSync(sec, privateKey, { mode: 0o600 })
-  const key = await openpgp.readKey({ armoredKey: publicKey })
-  return { pub, sec, armoredSecret: privateKey, fingerprint: key.getFingerprint().toUpperCase() }
-}
-
 
 /** Scratch schemas and this registry's scratch roles left on the server. */
 async function scratchLeft(): Promise<{ schemas: string[]; roles: string[] }> {

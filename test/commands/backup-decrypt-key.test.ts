@@ -3,24 +3,12 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import * as openpgp from 'openpgp'
 
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
 import { failedWith, okResult, runCli, type CliResult } from '../helpers/cli.js'
+import { keyPair, type KeyPair } from '../helpers/openpgp-keys.js'
 import { adminQuery, asTenantOwner, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
-
-interface KeyPair { pub: string; sec: string; armoredSecret: string; fingerprint: string }
-
-async function keyPair(dir: string, name: string, passphrase?: string): Promise<KeyPair> {
-  const { publicKey, privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name, email: `${name}@example.com` }], passphrase, format: 'armored' })
-  const pub = path.join(dir, `${name}.pub.asc`)
-  const sec = path.join(dir, `${name}.sec.asc`)
-  fs.writeFileSync(pub, publicKey)
-  fs.writeFileSync(sec, privateKey, { mode: 0o600 })
-  const key = await openpgp.readKey({ armoredKey: publicKey })
-  return { pub, sec, armoredSecret: privateKey, fingerprint: key.getFingerprint().toUpperCase() }
-}
 
 /** A few lines from the middle of an armored private key: what must never be printed. */
 const bodyOf = (armored: string) => armored.split('\n').slice(3, 6).join('\n')
