@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-import { runCli, spawnCli } from '../helpers/cli.js'
-import { adminQuery as query, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
+import { runCli, spawnCli, cliTenant } from '../helpers/cli.js'
+import { adminQuery as query, namesFor, openTestDb } from '../helpers/database.js'
 import { rowChecksums, schemaFingerprint } from '../helpers/schema-fingerprint.js'
 
 /**
@@ -33,9 +33,7 @@ function productsFile(from: number, count: number): string {
 }
 
 async function tenant(): Promise<string> {
-  const slug = uniqueSlug('bulk')
-  const r = await runCli(['tenants', 'create', slug, '--json'])
-  expect(r.code, r.stderr + r.stdout).to.equal(0)
+  const slug = await cliTenant('bulk')
   // A new tenant's default list is DEFAULT (tenants create): the file's prices go to this one.
   await query(`update tenant_${slug}.price_lists set is_default = false`)
   await query(`insert into tenant_${slug}.price_lists (code, name, currency, is_default) values ('RETAIL', 'Retail', 'EUR', true)`)

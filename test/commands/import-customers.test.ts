@@ -1,23 +1,16 @@
 import { expect } from 'chai'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
-import { runCli } from '../helpers/cli.js'
-import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { runCli, cliTenant } from '../helpers/cli.js'
+import { scratchFiles } from '../helpers/scratch-files.js'
+import { adminQuery as query } from '../helpers/database.js'
 
-const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-customers-'))
-let n = 0
-function file(content: string): string {
-  const p = path.join(dir, `c${n++}.csv`)
-  writeFileSync(p, content)
-  return p
-}
+const { dir, file } = scratchFiles('erp-import-customers-')
 
 
 async function tenant(): Promise<string> {
-  const slug = uniqueSlug('impc')
-  expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
+  const slug = await cliTenant('impc')
   expect((await runCli(['customer-groups', 'create', 'WHOLESALE', '--name', 'Wholesale', '--tenant', slug])).code).to.equal(0)
   return slug
 }

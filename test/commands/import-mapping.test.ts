@@ -1,11 +1,11 @@
 import { expect } from 'chai'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { runCli, runProcess } from '../helpers/cli.js'
-import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { runCli, runProcess, cliTenant } from '../helpers/cli.js'
+import { scratchFiles } from '../helpers/scratch-files.js'
+import { adminQuery as query } from '../helpers/database.js'
 
 /**
  * Spreadsheets as clients send them (test/fixtures/northwind: ids instead of names, columns erp
@@ -13,20 +13,9 @@ import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
  */
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'northwind')
 const fixture = (name: string) => path.join(FIXTURES, name)
-const dir = mkdtempSync(path.join(tmpdir(), 'erp-mapping-'))
-let n = 0
-function file(content: string, name = `f${n++}.csv`): string {
-  const p = path.join(dir, name)
-  writeFileSync(p, content)
-  return p
-}
+const { dir, file } = scratchFiles('erp-mapping-')
 
-async function tenant(): Promise<string> {
-  const slug = uniqueSlug('map')
-  const r = await runCli(['tenants', 'create', slug, '--json'])
-  expect(r.code, r.stderr + r.stdout).to.equal(0)
-  return slug
-}
+const tenant = () => cliTenant('map')
 
 const products = (slug: string) =>
   query(`select p.sku, p.name, p.description, c.path as category, p.active, p.tax_class, p.weight::text, p.uom,

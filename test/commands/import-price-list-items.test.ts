@@ -1,19 +1,13 @@
 import { expect } from 'chai'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 
 import { runCli } from '../helpers/cli.js'
+import { scratchFiles } from '../helpers/scratch-files.js'
 import { uniqueSlug } from '../helpers/database.js'
 
-const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-prices-'))
-let n = 0
-function file(content: string): string {
-  const p = path.join(dir, `p${n++}.csv`)
-  writeFileSync(p, content)
-  return p
-}
+const { dir, file } = scratchFiles('erp-import-prices-')
 
 async function items(slug: string) {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL })

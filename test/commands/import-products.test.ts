@@ -1,27 +1,15 @@
 import { expect } from 'chai'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
 
-import { runCli, spawnCli } from '../helpers/cli.js'
-import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { runCli, spawnCli, cliTenant } from '../helpers/cli.js'
+import { scratchFiles } from '../helpers/scratch-files.js'
+import { adminQuery as query } from '../helpers/database.js'
 
-const dir = mkdtempSync(path.join(tmpdir(), 'erp-import-'))
-let n = 0
-function file(content: string | Buffer, name = `f${n++}.csv`): string {
-  const p = path.join(dir, name)
-  writeFileSync(p, content)
-  return p
-}
+const { dir, file } = scratchFiles('erp-import-')
 
-
-async function tenant(): Promise<string> {
-  const slug = uniqueSlug('imp')
-  const r = await runCli(['tenants', 'create', slug, '--json'])
-  expect(r.code, r.stderr + r.stdout).to.equal(0)
-  return slug
-}
+const tenant = () => cliTenant('imp')
 
 const products = (slug: string) =>
   query(`select p.sku, p.name, p.description, c.path as category, p.barcode, p.weight::text, p.active, p.attributes

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { runCli } from '../helpers/cli.js'
-import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { runCli, cliTenant } from '../helpers/cli.js'
+import { adminQuery as query } from '../helpers/database.js'
 
 /** What clients send: Excel's encodings, Northwind-style customers, case-only SKUs, category names with "/". */
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'clients')
@@ -18,11 +18,7 @@ function file(content: string | Buffer, ext = 'csv'): string {
   return p
 }
 
-async function tenant(): Promise<string> {
-  const slug = uniqueSlug('imprd')
-  expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
-  return slug
-}
+const tenant = () => cliTenant('imprd')
 
 const imp = (slug: string, entity: string, ...args: string[]) => runCli(['import', entity, ...args, '--tenant', slug, '--json'])
 

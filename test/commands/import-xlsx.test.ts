@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { failedWithMessage, okResult, runCli, runProcess } from '../helpers/cli.js'
-import { uniqueSlug, adminQuery as query } from '../helpers/database.js'
+import { failedWithMessage, okResult, runCli, runProcess, cliTenant } from '../helpers/cli.js'
+import { adminQuery as query } from '../helpers/database.js'
 import { inlineRow, lieAboutSize, xlsx } from '../helpers/workbook.js'
 
 /**
@@ -21,11 +21,7 @@ function book(format: 'xlsx' | 'ods'): string {
   return file
 }
 
-async function tenant(): Promise<string> {
-  const slug = uniqueSlug('impx')
-  expect((await runCli(['tenants', 'create', slug])).code).to.equal(0)
-  return slug
-}
+const tenant = () => cliTenant('impx')
 
 const products = (slug: string) =>
   query(`select p.sku, p.name, p.description, p.weight::text, p.active, p.barcode, i.price::text from tenant_${slug}.products p

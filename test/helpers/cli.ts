@@ -199,3 +199,12 @@ export function failedWith(r: CliResult, code: number, kind: string): any {
   expect(r.json?.error?.kind, r.stdout).to.equal(kind)
   return r.json.error
 }
+
+/** A new tenant made through the CLI (tenants create), its slug from `prefix`; the test fails if it cannot be made. */
+export async function cliTenant(prefix: string): Promise<string> {
+  const { uniqueSlug } = await import('./database.js')
+  const slug = uniqueSlug(prefix)
+  const r = await runCli(['tenants', 'create', slug, '--json'])
+  expect(r.code, r.stderr + r.stdout).to.equal(0)
+  return slug
+}
