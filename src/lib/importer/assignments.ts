@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../db/identifiers.js'
 import type { FieldSpec } from './spec.js'
 
 /**
@@ -14,6 +15,7 @@ export interface ColumnSpec {
   field: FieldSpec
   column: string
   cast?: string
+  /** The value (as COPY and SQL literals write it) a NOT NULL column takes on insert for an empty cell. */
   notNullDefault?: string
 }
 
@@ -32,8 +34,8 @@ export function assignments(specs: ColumnSpec[], staged: Map<string, string>, al
     const value = c.cast ? `s.${col}::${c.cast}` : `s.${col}`
     set.push({
       column: c.column,
-      insert: c.notNullDefault ? `coalesce(${value}, ${c.notNullDefault})` : value,
-      update: c.notNullDefault ? `coalesce(${value}, ${alias}.${c.column})` : value,
+      insert: c.notNullDefault !== undefined ? `coalesce(${value}, ${quoteLiteral(c.notNullDefault)})` : value,
+      update: c.notNullDefault !== undefined ? `coalesce(${value}, ${alias}.${c.column})` : value,
     })
   }
   return set

@@ -56,16 +56,24 @@ export interface BulkInsert {
  */
 export async function insertInBulk<T>(trx: Knex.Transaction, plan: BulkInsert, insert: () => Promise<T>): Promise<T> {
   if (!(await shouldBulkLoad(trx, plan))) return insert()
-  const saved = await dropSecondaryIndexes(trx, plan.table)
-  plan.trace?.(`${plan.table}: bulk load, ${saved.length} indexes and constraints dropped`)
-  const result = await insert()
-  plan.trace?.(`${plan.table}: rows inserted`)
-  await recreate(trx, plan.table, saved)
-  plan.trace?.(`${plan.table}: indexes and constraints rebuilt`)
+  return withIndexesDropped(trx, plan.table, insert, plan.trace)
+}
+
+/**
+ * Run `load` with the table's secondary indexes and constraints dropped; then recreate them all
+ * and analyze the table. The caller has decided that a bulk load pays and is allowed (bulkLoadAllowed).
+ */
+export async function withIndexesDropped<T>(trx: Knex.Transaction, table: string, load: () => Promise<T>, trace?: (what: string) => void): Promise<T> {
+  const saved = await dropSecondaryIndexes(trx, table)
+  trace?.(`${table}: bulk load, ${saved.length} indexes and constraints dropped`)
+  const result = await load()
+  trace?.(`${table}: rows loaded`)
+  await recreate(trx, table, saved)
+  trace?.(`${table}: indexes and constraints rebuilt`)
   // The table is mostly new rows now: without fresh statistics the next statements (the prices'
   // join, the next import's counts) are planned for the table it was (1M prices: 10 s instead of 3).
-  await trx.raw(`analyze ${quoteIdent(plan.table)}`)
-  plan.trace?.(`${plan.table}: analyzed`)
+  await trx.raw(`analyze ${quoteIdent(table)}`)
+  trace?.(`${table}: analyzed`)
   return result
 }
 
@@ -87,12 +95,7 @@ async function shouldBulkLoad(trx: Knex.Transaction, plan: BulkInsert): Promise<
   if (plan.enabled === false) return false
   const candidates = await countRows(trx, plan.source)
   if (candidates < BULK_LOAD_MIN_ROWS) return false
-  const { rows: allowed } = await trx.raw(
-    `select pg_has_role(current_user, c.relowner, 'USAGE') and c.relkind = 'r' and not c.relispartition and not c.relhassubclass as ok
-       from pg_class c where c.oid = ?::regclass`,
-    [plan.table],
-  )
-  if (!allowed[0]?.ok) return false
+  if (!(await bulkLoadAllowed(trx, plan.table))) return false
   const held = await countRows(trx, `select from ${quoteIdent(plan.table)}`, candidates + 1)
   const needed = Math.max(BULK_LOAD_MIN_ROWS, held)
   if (candidates < needed) return false
@@ -100,6 +103,16 @@ async function shouldBulkLoad(trx: Knex.Transaction, plan: BulkInsert): Promise<
   if (held === 0 || !plan.skipped) return true
   const spare = candidates - needed
   return (await countRows(trx, plan.skipped, spare + 1)) <= spare
+}
+
+/** Whether the current role may bulk-load the table: it owns it, and it is a plain table. */
+export async function bulkLoadAllowed(trx: Knex.Transaction, table: string): Promise<boolean> {
+  const { rows } = await trx.raw(
+    `select pg_has_role(current_user, c.relowner, 'USAGE') and c.relkind = 'r' and not c.relispartition and not c.relhassubclass as ok
+       from pg_class c where c.oid = ?::regclass`,
+    [table],
+  )
+  return rows[0]?.ok === true
 }
 
 export interface Definition {

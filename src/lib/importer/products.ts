@@ -9,6 +9,7 @@ import { checkDecimal, checkText, optionalText, type Problems } from '../validat
 import { assignments, changedSql, type ColumnSpec } from './assignments.js'
 import { insertInBulk, type BulkLoadOption } from './bulk-load.js'
 import { checkKeysUnique, checkNaturalKey, type NaturalKey } from './natural-key.js'
+import { productsDirectLoad } from './products-direct.js'
 import { rejectRepeatedKeys } from './repeats.js'
 import { checkBoolean, guardFormulaSql, rememberValid, type EntitySpec, type FieldSpec, type MergeCounts, type StagedImport } from './spec.js'
 
@@ -27,16 +28,16 @@ const COLUMNS: ColumnSpec[] = [
     column: 'name',
   },
   { field: { key: 'description', text: true, doc: 'Free text (at most 10,000 characters).', example: 'Zinc-plated, pack of 50', check: (p, v) => optionalText(p, 'description', v, 10_000) ?? null }, column: 'description' },
-  { field: { key: 'uom', aliases: ['unit'], text: true, doc: 'Unit of measure (unit when empty).', example: 'unit', check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: `'unit'` },
+  { field: { key: 'uom', aliases: ['unit'], text: true, doc: 'Unit of measure (unit when empty).', example: 'unit', check: blankIsNull((p, v) => checkText(p, 'uom', v, 20)) }, column: 'uom', notNullDefault: 'unit' },
   { field: { key: 'barcode', aliases: ['ean', 'gtin'], text: true, doc: 'EAN/GTIN barcode, unique among products.', example: '4006381333931', check: (p, v) => checkBarcode(p, 'barcode', v) }, column: 'barcode' },
   {
     field: { key: 'weight', type: 'decimal', doc: 'Weight (3 decimals at most).', example: '0.012', check: blankIsNull((p, v) => checkDecimal(p, 'weight', v, { precision: 12, scale: 3, nonNegative: true })) },
     column: 'weight',
     cast: 'numeric',
   },
-  { field: { key: 'tax_class', doc: 'Tax class: lowercase letters, digits and _ (standard when empty).', example: 'standard', check: blankIsNull((p, v) => checkTaxClass(p, 'taxClass', v.trim())) }, column: 'tax_class', notNullDefault: `'standard'` },
+  { field: { key: 'tax_class', doc: 'Tax class: lowercase letters, digits and _ (standard when empty).', example: 'standard', check: blankIsNull((p, v) => checkTaxClass(p, 'taxClass', v.trim())) }, column: 'tax_class', notNullDefault: 'standard' },
   { field: { key: 'active', type: 'boolean', doc: 'Whether the product is sold (true when empty). A discontinued column maps with --map "Discontinued=!active".', example: 'true', check: (p, v) => checkBoolean(p, 'active', v) }, column: 'active', cast: 'boolean', notNullDefault: 'true' },
-  { field: { key: 'tracking', doc: 'Stock tracking: none, lot or serial (none when empty).', example: 'none', check: blankIsNull((p, v) => checkTracking(p, 'tracking', v.trim())) }, column: 'tracking', notNullDefault: `'none'` },
+  { field: { key: 'tracking', doc: 'Stock tracking: none, lot or serial (none when empty).', example: 'none', check: blankIsNull((p, v) => checkTracking(p, 'tracking', v.trim())) }, column: 'tracking', notNullDefault: 'none' },
   {
     field: { key: 'cost', type: 'decimal', doc: 'Unit cost, for stock valuation (4 decimals at most).', example: '0.08', check: blankIsNull((p, v) => checkDecimal(p, 'cost', v, { precision: 14, scale: 4, nonNegative: true })) },
     column: 'cost',
@@ -226,6 +227,8 @@ export const productsSpec: EntitySpec<ProductImportOptions> & { attributes?: Att
     if (price) extra.pricesSet = await setPrices(staged, sku, price, mode === 'insert', options)
     return { inserted, updated, extra } satisfies MergeCounts
   },
+
+  direct: productsDirectLoad({ columns: COLUMNS, attributePrefix: ATTRIBUTE_PREFIX, attributeDefinitions, defaultPriceList }),
 }
 
 /**

@@ -15,6 +15,19 @@ import type { MappingRules } from './mapping/rules.js'
 /** How many rows a dry run shows as the fields receive them. */
 export const PREVIEW_ROWS = 5
 
+/**
+ * A valid row (its values in field order, null for empty or absent) → the COPY text line its
+ * destination takes; may throw to stop the read (a direct load that needs the staged checks).
+ */
+export type RowEncoder = (values: (string | null)[], line: number) => string
+
+/** The staging table's line: the row's line number, then every field as text. */
+export const stagingLine: RowEncoder = (values, line) => {
+  let out = String(line)
+  for (const v of values) out += `\t${copyText(v)}`
+  return `${out}\n`
+}
+
 export interface PreviewRow {
   line: number
   /** Field key → the value staged for it (null: empty). */
@@ -22,7 +35,8 @@ export interface PreviewRow {
 }
 
 /**
- * The source's records → COPY text lines for the staging table. Records are cut by the source's
+ * The source's records → COPY text lines for the staging table (or, through `encode`, for the
+ * target table of a direct load). Records are cut by the source's
  * cutter: CsvReader from CSV text, or a workbook sheet's batches of rows (the writable side then
  * takes objects), so a CSV's hot path is what it was. The first record is the header: it is mapped
  * to fields (an error before any row is read); every later row is checked without the database,
@@ -62,6 +76,7 @@ export class RowStream extends Transform {
     private readonly rules: MappingRules,
     private readonly tables: Map<string, LookupTable>,
     private readonly rejects: Rejects,
+    private readonly encode: RowEncoder = stagingLine,
   ) {
     const batches = source.format !== 'csv'
     super(batches ? { writableObjectMode: true, writableHighWaterMark: 4 } : { writableHighWaterMark: 1 << 20 })
@@ -183,9 +198,7 @@ export class RowStream extends Transform {
       for (const key of this.present) shown[key] = values[this.fieldIndex.get(key)!]
       this.preview.push({ line, values: shown })
     }
-    let out = String(line)
-    for (const v of values) out += `\t${copyText(v)}`
-    return `${out}\n`
+    return this.encode(values, line)
   }
 }
 

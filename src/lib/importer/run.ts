@@ -1,5 +1,3 @@
-import type { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { Knex } from 'knex'
 
 import { invalidData, isErpError } from '../errors.js'
@@ -7,10 +5,12 @@ import { currentIo } from '../io.js'
 import { reportsUniqueViolations } from '../db/citus.js'
 import { SqlState, sqlStateOf } from '../db/sqlstate.js'
 import { withStaging } from '../db/staging.js'
-import { Rejects, type RowError } from './rejects.js'
-import { prepareMapping, type MappingInput } from './mapping/prepare.js'
-import { RowStream, type PreviewRow } from './row-stream.js'
-import { openSource, type Encoding, type ReadEncoding, type SourceFormat } from './source.js'
+import type { Rejects, RowError } from './rejects.js'
+import type { MappingInput } from './mapping/prepare.js'
+import { directLoadMayApply, importDirect } from './direct.js'
+import { openImport, readWarnings, streamRows, summarize, type ImportClock } from './read.js'
+import type { PreviewRow } from './row-stream.js'
+import type { Encoding, ReadEncoding, SourceFormat } from './source.js'
 import type { CaseDuplicates, EntitySpec, ImportMode, MergeCounts, StagedImport } from './spec.js'
 
 export type { RowError } from './rejects.js'
@@ -93,22 +93,31 @@ export interface ImportSummary {
 const MAX_ERRORS_IN_MESSAGE = 10
 
 /**
- * Import a CSV file into a tenant inside the caller's transaction: rows are checked in the stream,
- * sent with COPY into a temporary staging table (text columns, with each row's line number), checked
- * again with set-based queries (duplicates, references, existing keys), then merged with set-based
- * statements. Any rejected row makes the whole import fail, writing nothing (unless skipInvalid).
+ * Import a CSV file (or a workbook's sheet) into a tenant inside the caller's transaction. Most
+ * imports are staged: rows are checked in the stream, sent with COPY into a staging table (text
+ * columns, with each row's line number), checked again with set-based queries (duplicates,
+ * references, existing keys), then merged with set-based statements. A spec may first try a
+ * direct load (direct.ts): the rows straight into the target tables, for an initial load that
+ * needs none of the staged checks; it steps aside, leaving nothing, whenever they are needed.
+ * Any rejected row makes the whole import fail, writing nothing (unless skipInvalid).
  */
 export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O): Promise<ImportSummary> {
   const started = performance.now()
   const trace = process.env.ERP_IMPORT_TRACE
     ? (what: string) => currentIo().stderr.write(`[import] ${what} ${Math.round(performance.now() - started)} ms, heap ${mb(process.memoryUsage().heapUsed)} MB, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`)
     : () => undefined
-  const mode = input.mode ?? 'insert'
-  const fields = await spec.fields(trx, options)
-  // The mapping and its lookup tables are read and checked before a byte of the data.
-  const mapping = await prepareMapping(spec.entity, input.mapping ?? {}, input.map ?? {}, input.encoding === 'latin1' ? 'latin1' : 'utf8')
-  const source = await openSource({ file: input.file, encoding: input.encoding, delimiter: input.delimiter, sheet: input.sheet, stdin: input.stdin as never })
-  const { from: copyFrom, to: copyTo } = (await import('pg-copy-streams')).default
+  if (spec.direct && directLoadMayApply(input)) {
+    const direct = await importDirect(trx, spec, spec.direct, input, options, { started, trace })
+    if (direct) return direct
+  }
+  return importStaged(trx, spec, input, options, { started, trace })
+}
+
+async function importStaged<O>(trx: Knex.Transaction, spec: EntitySpec<O>, input: ImportInput, options: O, clock: ImportClock): Promise<ImportSummary> {
+  const { trace } = clock
+  const opened = await openImport(trx, spec, input, options)
+  const { mode, fields, source, rejects } = opened
+  const { to: copyTo } = (await import('pg-copy-streams')).default
 
   // Room for the duplicate checks' hash tables over a million keys without spilling to disk.
   await trx.raw(`set local work_mem = '256MB'`)
@@ -116,44 +125,14 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
   return withStaging(trx, async (staging) => {
     const rowsTable = await staging.create('import_rows', `(line integer not null, ${fields.map((f) => `${columnOf.get(f.key)} text`).join(', ')})`)
     const errorsTable = await staging.create('import_errors', '(line integer not null, field text, value text, message text not null)')
-
-    const { stringify } = await import('csv-stringify')
-    const rejects = new Rejects(input.errorsFile, stringify)
-    const rows = new RowStream(source, spec, fields, mode, mapping.rules, mapping.tables, rejects)
     const connection = await trx.client.acquireConnection()
     trace('prepared')
     try {
-      let lastProgress = 0
-      const meter = setInterval(() => {
-        if (!input.onProgress) return
-        const now = performance.now()
-        if (now - lastProgress < 200) return
-        lastProgress = now
-        input.onProgress({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: now - started })
-      }, 250)
-      try {
-        const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
-        const copy = connection.query(copyFrom(`copy ${rowsTable} (line, ${columns}) from stdin`))
-        await pipeline([...source.streams, rows, abandonQuietly(copy)])
-      } finally {
-        clearInterval(meter)
-        input.onChecksum?.(source.sha256())
-      }
-      const what = source.format === 'csv' ? { empty: 'the file is empty (expected a header line, then one row per line)', add: 'Add one row per line under the header' }
-        : { empty: 'the sheet is empty (expected a header row, then one row per record)', add: 'Add one row per record under the header, or pass --sheet for another sheet' }
-      if (!rows.headerSeen) throw invalidData(`${source.name}: ${what.empty}`)
-      if (rows.count === 0) {
-        throw invalidData(`${source.name}: the ${source.format === 'csv' ? 'file' : 'sheet'} has a header but no rows`, { actions: [what.add] })
-      }
-      input.onProgress?.({ rows: rows.count, bytes: source.bytesRead(), size: source.size, elapsedMs: performance.now() - started })
-
+      const columns = fields.map((f) => columnOf.get(f.key)).join(', ')
+      const rows = await streamRows(opened, spec, input, clock, connection, `copy ${rowsTable} (line, ${columns}) from stdin`)
       trace('staged')
       const present = new Map([...rows.present].map((key) => [key, columnOf.get(key)!]))
-      const warnings: string[] = []
-      if (rows.trimmed.count > 0) {
-        const first = rows.trimmed.first!
-        warnings.push(`${rows.trimmed.count} cell(s) had spaces before or after the text, which were removed (quoted or not; first: ${source.name}:${first.line} column "${first.column}")`)
-      }
+      const warnings = readWarnings(source, rows)
       const staged: StagedImport = {
         trx, mode, dryRun: input.dryRun ?? false, file: source.name, sha256: source.sha256(), batchRef: input.batchRef ?? null,
         columns: present, rows: rowsTable, errors: errorsTable, staging, trace,
@@ -189,34 +168,7 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 
       counts ??= await spec.merge(staged, options)
       trace('merged')
-      const valid = rows.count - rejected
-      return {
-        entity: spec.entity,
-        file: source.file,
-        format: source.format,
-        sheet: source.sheet(),
-        mode,
-        dryRun: staged.dryRun,
-        batchRef: input.batchRef ?? null,
-        sha256: source.sha256(),
-        delimiter: source.delimiter,
-        encoding: source.encoding,
-        rows: rows.count,
-        inserted: counts.inserted,
-        updated: counts.updated,
-        unchanged: valid - counts.inserted - counts.updated,
-        rejected,
-        extra: counts.extra ?? {},
-        errorsFile: input.errorsFile ?? null,
-        errors: rejects.kept,
-        mappingFile: mapping.rules.file ?? null,
-        ignored: rows.ignored,
-        decimalComma: rows.decimalComma,
-        ...(staged.dryRun ? { preview: rows.preview } : {}),
-        trimmedCells: rows.trimmed.count,
-        warnings,
-        seconds: Math.round(performance.now() - started) / 1000,
-      }
+      return summarize(opened, rows, input, { dryRun: staged.dryRun, counts, rejected, warnings, started: clock.started })
     } finally {
       await rejects.close().catch(() => undefined)
       await trx.client.releaseConnection(connection)
@@ -225,18 +177,6 @@ export async function importCsv<O>(trx: Knex.Transaction, spec: EntitySpec<O>, i
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
-
-/**
- * A COPY abandoned because the file was refused (its header, say) tells the server so with a
- * message of its own: pg-copy-streams would send the error's message, which quotes the file, and
- * the server drops the connection over a CopyFail longer than 10,000 bytes ("protocol
- * synchronization was lost"), losing the error. The operator still gets the error itself.
- */
-function abandonQuietly<S extends Writable>(copy: S): S {
-  const destroy = copy._destroy.bind(copy)
-  copy._destroy = (err, callback) => destroy(err ? new Error('erp import: the input was refused') : err, () => callback(err))
-  return copy
-}
 
 async function anyRejected(trx: Knex.Transaction, errors: string): Promise<boolean> {
   const { rows } = await trx.raw(`select exists (select 1 from ${errors}) as any`)

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 
 import type { Staging } from '../db/staging.js'
 import type { Problems } from '../validation.js'
+import type { RowEncoder } from './row-stream.js'
 
 export const IMPORT_MODES = ['insert', 'upsert', 'update'] as const
 export type ImportMode = (typeof IMPORT_MODES)[number]
@@ -93,7 +94,42 @@ export interface EntitySpec<Options = unknown> {
   validateUnique?(staged: StagedImport, options: Options): Promise<void>
   /** Write (or, in a dry run, count what would be written). Runs only over valid rows. */
   merge(staged: StagedImport, options: Options): Promise<MergeCounts>
+  /** A load straight into the target tables, tried first where it may apply (direct.ts). */
+  direct?: DirectLoad<Options>
 }
+
+/**
+ * An entity's direct load: `open` decides, before any row is read, whether this import can go
+ * straight into the target tables (an initial load, say), and returns the loader that does it.
+ */
+export interface DirectLoad<Options = unknown> {
+  open(trx: Knex.Transaction, fields: FieldSpec[], options: Options, context: DirectContext): Promise<DirectLoader | undefined>
+}
+
+export interface DirectContext {
+  trace: (what: string) => void
+}
+
+export interface DirectLoader {
+  /**
+   * Do the load. `streamRows` sends every valid row of the input, through `encode`, into the COPY
+   * statement `copy`, and resolves with what was read. The loader (or its encoder) throws
+   * NeedsStaging the moment the rows need the staged checks; so does streamRows for rows rejected.
+   */
+  load(streamRows: (copy: string, encode: RowEncoder) => Promise<RowsRead>): Promise<MergeCounts>
+  /** Always called last: temporary files. */
+  close(): Promise<void>
+}
+
+export interface RowsRead {
+  /** Data rows read. */
+  count: number
+  /** Field keys present in the file. */
+  present: ReadonlySet<string>
+}
+
+/** Thrown by a direct load that must step aside for the staged import: everything it did is rolled back. */
+export class NeedsStaging extends Error {}
 
 /**
  * A cell check that remembers its answers for valid values (up to 10,000 distinct ones), for
