@@ -155,6 +155,24 @@ describe('direct load of an initial products import', function () {
     expect(small.json.result).to.include({ inserted: 50 })
   })
 
+  it('two initial imports at once into one tenant: one loads directly, the other waits and is staged; both land', async () => {
+    const slug = await tenant()
+    const other = productsFile(ROWS, (lines) => {
+      for (let i = 1; i < lines.length; i++) lines[i] = lines[i].replace(/^D-/, 'E-').replace(/,5000000/, ',6000000')
+    })
+    const run = (file: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawnCli(['import', 'products', file, '--tenant', slug], { ERP_IMPORT_TRACE: '1' })
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      child.on('close', (code) => resolve({ code, stderr }))
+    })
+    const results = await Promise.all([run(productsFile(ROWS)), run(other)])
+    for (const r of results) expect(r.code, r.stderr).to.equal(0)
+    expect(results.filter((r) => /loaded directly/.test(r.stderr))).to.have.length(1)
+    const { rows } = await query(`select count(*)::int as n, count(distinct id)::int as ids from tenant_${slug}.products`)
+    expect(rows[0]).to.deep.equal({ n: 2 * ROWS, ids: 2 * ROWS })
+  })
+
   it('kill -9 during the direct load leaves the tenant exactly as it was, its sequences too', async () => {
     const slug = await tenant()
     const before = await snapshot(slug)

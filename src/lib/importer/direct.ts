@@ -40,7 +40,7 @@ export async function importDirect<O>(
     throw err
   })
   if (!loader) {
-    await trx.raw('release savepoint import_direct')
+    await stepAside(trx)
     await opened.rejects.close()
     return undefined
   }
@@ -59,13 +59,19 @@ export async function importDirect<O>(
   } catch (err) {
     if (!(err instanceof NeedsStaging) && !isIntegrityViolation(err)) throw err
     clock.trace(`direct load stepped aside (${err instanceof NeedsStaging ? err.message : sqlStateOf(err) ?? 'integrity'})`)
-    await trx.raw('rollback to savepoint import_direct')
+    await stepAside(trx)
     return undefined
   } finally {
     await loader.close()
     await opened.rejects.close().catch(() => undefined)
     await trx.client.releaseConnection(connection)
   }
+}
+
+/** Undo whatever the direct load did, and release what it locked. */
+async function stepAside(trx: Knex.Transaction): Promise<void> {
+  await trx.raw('rollback to savepoint import_direct')
+  await trx.raw('release savepoint import_direct')
 }
 
 /** A class 23 error (unique, foreign key, check, not null), raised or wrapped by the bulk load's rebuild. */

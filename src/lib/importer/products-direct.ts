@@ -29,9 +29,10 @@ export interface ProductTables {
  * The direct load of products (direct.ts): an initial load, into a tenant with no product yet
  * (so no price either), in bulk (bulk-load.ts). What the staged checks would find, the stream
  * finds or suspects: a SKU that may repeat in some case (its ASCII case folded, hashed:
- * KeyHashes), a barcode that may repeat, a category to create under --no-create-categories, a price
- * with no default price list; each makes the import staged instead. A SKU beyond ASCII is
- * case-folded by the database's lower(), not JavaScript's: the loaded rows are asked once.
+ * KeyHashes), a category to create under --no-create-categories, a price with no default price
+ * list; each makes the import staged instead, as a barcode twice does when the unique index's
+ * rebuild refuses it. A SKU beyond ASCII is case-folded by the database's lower(), not
+ * JavaScript's: the loaded rows are asked once.
  *
  * The rows go in with their ids: nothing else can insert a product (the bulk load's lock) or a
  * category (locked against writes here) until commit, so ids are taken on from the sequences,
@@ -42,11 +43,19 @@ export function productsDirectLoad(tables: ProductTables): DirectLoad<ProductImp
   return {
     async open(trx, fields, options, { trace }) {
       if (options.bulkLoad === false || !(await reportsUniqueViolations(trx))) return undefined
-      const { rows } = await trx.raw('select exists (select from products) as any')
-      if (rows[0].any || !(await bulkLoadAllowed(trx, 'products'))) return undefined
+      // Taken before products is read: two initial imports into one tenant then queue here (the
+      // second finds products and is staged) instead of deadlocking on each other's tables. Held
+      // until commit, or released with the savepoint when the load steps aside.
+      await trx.raw('lock table categories in share row exclusive mode')
+      if ((await hasProducts(trx)) || !(await bulkLoadAllowed(trx, 'products'))) return undefined
       return new ProductsLoader(trx, fields, options, tables, trace)
     },
   }
+}
+
+async function hasProducts(trx: Knex.Transaction): Promise<boolean> {
+  const { rows } = await trx.raw('select exists (select from products) as any')
+  return rows[0].any
 }
 
 class ProductsLoader implements DirectLoader {
@@ -63,7 +72,7 @@ class ProductsLoader implements DirectLoader {
 
   async load(streamRows: (copy: string, encode: RowEncoder) => Promise<RowsRead>): Promise<MergeCounts> {
     const { trx, tables } = this
-    await trx.raw('lock table categories in share row exclusive mode')
+    await trx.raw('lock table products in access exclusive mode')
     const { rows: known } = await trx.raw('select id, path from categories')
     const categories = new NewCategories(new Map(known.map((c: { id: string; path: string }) => [c.path, c.id])), await IdSequence.of(trx, 'categories'), this.options.createCategories !== false)
     const products = await IdSequence.of(trx, 'products')
