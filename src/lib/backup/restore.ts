@@ -66,7 +66,7 @@ export interface RestoreResult {
  * registry row follows. With --force the live tenant's schema is emptied and refilled in one
  * admin transaction, keeping its roles.
  *
- * The archive is read ONCE (twice only with --force: see below). Its head, the manifest and the
+ * The archive is read ONCE (with --force its head twice: see below). Its head, the manifest and the
  * signature right after it, is read and the signature checked before anything else: an invalid
  * one is refused always, an unsigned or foreign one unless --trust-unsigned, and nothing else of
  * the archive has been read then. schema.json is small: it is read whole and checked against the
