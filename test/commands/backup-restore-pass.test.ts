@@ -106,6 +106,15 @@ describe('backup restore reads the archive once, and refuses a bad one leaving n
     const restore = await runCli(['backup', 'restore', file, '--as', target, '--json'])
     expect(failedWith(restore, 65, 'INVALID_DATA').message).to.match(/the data of table zz_late does not match its checksum/)
     expect(await traces(target)).to.deep.equal([])
+
+    // --force over the live tenant: refused before the tenant is touched or a safety backup taken.
+    const before = fs.readdirSync(path.dirname(file))
+    const forced = await runCli(['backup', 'restore', file, '--force', '--yes', '--as', slug, '--json'])
+    expect(failedWith(forced, 65, 'INVALID_DATA').message).to.match(/the data of table zz_late does not match its checksum/)
+    expect(forced.stdout + forced.stderr).to.not.include('Backed up the live tenant')
+    expect(fs.readdirSync(path.dirname(file))).to.deep.equal(before)
+    const { rows } = await adminQuery(`select count(*)::int as n, count(*) filter (where label = 'altered')::int as altered from "tenant_${slug}".zz_late`)
+    expect(rows[0]).to.deep.equal({ n: 60000, altered: 0 })
   })
 
   it('a schema.json that differs from the signed manifest is refused (65) before any statement runs, nothing left', async () => {

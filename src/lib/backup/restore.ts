@@ -66,7 +66,7 @@ export interface RestoreResult {
  * registry row follows. With --force the live tenant's schema is emptied and refilled in one
  * admin transaction, keeping its roles.
  *
- * The archive is read ONCE (with --force its head twice: see below). Its head, the manifest and the
+ * The archive is read ONCE (twice with --force: see below). Its head, the manifest and the
  * signature right after it, is read and the signature checked before anything else: an invalid
  * one is refused always, an unsigned or foreign one unless --trust-unsigned, and nothing else of
  * the archive has been read then. schema.json is small: it is read whole and checked against the
@@ -114,9 +114,11 @@ export async function restoreArchive(db: Db, file: string, options: RestoreOptio
     }
     let safety: BackupResult | undefined
     if (existing) {
-      // The prompt and the safety backup may take long: the archive is not held open meanwhile (an
-      // S3 GET would time out), but opened again after, pinned to the manifest checked here.
-      trusted.reader.close()
+      // A live tenant is disturbed (its sessions ended, its tables locked, a safety backup taken)
+      // only for an archive known to be whole: --force reads and checks all of it first, as verify
+      // does. The prompt and the safety backup may take long, so it is not held open over them (an
+      // S3 GET would time out), but read again for the fill, pinned to the manifest checked here.
+      await trusted.reader.rest()
       await options.confirmReplace?.(slug)
       safety = await backupTenant(db, slug, { outDir: options.safetyDir, toolVersion: options.toolVersion })
       options.onSafetyBackup?.(safety)
