@@ -81,9 +81,10 @@ export interface RestoreResult {
  * tables, whose DDL (triggers included) came from the checked schema.json, on a session logged in
  * as the tenant's owner role (no more than the tenant's rights: no other schema, no file or
  * program, no role), inside a transaction that is never committed before the whole archive has
- * matched. A mismatch anywhere throws, and the throw rolls the transaction back and drops the
- * reservation, so altered rows are never seen outside that transaction and never kept. Nothing
- * they could do there is more than an archive taken on --trust-unsigned may do anyway.
+ * matched. A mismatch anywhere throws, and the throw rolls the transaction back and drops a new
+ * tenant's reservation (a --force replacement leaves the live tenant as it was), so altered rows
+ * are never seen outside that transaction and never kept. Nothing they could do there is more
+ * than an archive taken on --trust-unsigned may do anyway.
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
   await requireRegistryWrite(db, 'Restoring a tenant')
