@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
+import zlib from 'node:zlib'
 import tar from 'tar-stream'
 
 import { sha256, writeArchive, type DataFile } from '../../src/lib/backup/archive.js'
 import type { SchemaDoc } from '../../src/lib/backup/ddl.js'
-import type { Manifest } from '../../src/lib/backup/format.js'
+import type { Manifest, ManifestTable } from '../../src/lib/backup/format.js'
 import { decodeSignature, signManifest, type ArchiveSignature, type RegistryKey } from '../../src/lib/backup/signature.js'
 
 export interface CraftOptions {
@@ -16,6 +17,16 @@ export interface CraftOptions {
    * sign the new manifest with a key, as someone holding it would.
    */
   signature: 'keep' | 'drop' | RegistryKey
+  /**
+   * Leave the manifest's checksum of schema.json as it was (a changed schema.json then no longer
+   * matches it): what someone without the key must do to keep the signature valid.
+   */
+  keepSchemaChecksum?: boolean
+  /**
+   * Change a table's (uncompressed) COPY data; the entry is compressed again and its size and
+   * compressed sha256 follow, but the manifest's checksum, size and row count of the data stay.
+   */
+  data?: (table: ManifestTable, copy: Buffer) => Buffer | undefined
 }
 
 /**
@@ -35,12 +46,18 @@ export async function craftArchive(source: string, target: string, options: Craf
   const original = entries.has('SIGNATURE') ? decodeSignature(entries.get('SIGNATURE')!) : undefined
   const doc = JSON.parse(entries.get('schema.json')!.toString('utf8')) as SchemaDoc
   const schemaJson = Buffer.from(JSON.stringify(options.schema ? options.schema(doc) : doc))
-  manifest.schema = { ...manifest.schema, sha256: sha256(schemaJson), bytes: schemaJson.length }
+  if (!options.keepSchemaChecksum) manifest.schema = { ...manifest.schema, sha256: sha256(schemaJson), bytes: schemaJson.length }
   const staging = fs.mkdtempSync(`${target}.staging-`)
   try {
     const data: DataFile[] = manifest.tables.map((table, i) => {
       const file = path.join(staging, String(i))
-      fs.writeFileSync(file, entries.get(table.entry)!)
+      let body = entries.get(table.entry)!
+      const changed = options.data?.(table, zlib.gunzipSync(body))
+      if (changed) {
+        body = zlib.gzipSync(changed)
+        Object.assign(table, { compressedBytes: body.length, compressedSha256: sha256(body) })
+      }
+      fs.writeFileSync(file, body)
       return { table, file }
     })
     const { signature } = options

@@ -15,7 +15,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     'the registry row and role, the schema, the data and then the migrations newer than the archive. The archive is checked while it is ' +
     'read and nothing is committed unless it is whole, so a failed or killed restore leaves nothing behind. A live tenant is replaced only ' +
     'with --force, which first backs it up next to the archive (or into --backup-dir) and keeps its roles and stored logins. ' +
-    'Before anything else the whole archive is checked: an archive not signed by this registry (unsigned, or another ' +
+    'The archive is read once; its signature is checked first, before anything else is read or created: an archive not signed by this registry (unsigned, or another ' +
     "registry's) is refused unless --trust-unsigned says to take it; one whose signature does not match its contents is " +
     'always refused; and schema.json may hold only the statements erp backups write, whatever the signature. ' +
     'An encrypted archive (.erp.tar.gpg) is decrypted as it is read, with --decrypt-key, ERP_BACKUP_DECRYPT_KEY or the key stored with erp backup decrypt-key import.'

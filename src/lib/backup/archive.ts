@@ -152,15 +152,8 @@ export interface ReadOptions {
   /** The private key for an encrypted archive (encryption.ts); an encrypted one without it is refused. */
   decryptionKey?: DecryptionKey
   /**
-   * 'compressed': a table whose manifest entry has compressedSha256 (and no onTable consumer) is
-   * checked against it without being decompressed: what the check before a restore needs, as the
-   * restore's own pass decompresses, counts and hashes every table again before it commits.
-   * 'full' (the default) decompresses and checks every table.
-   */
-  dataCheck?: 'full' | 'compressed'
-  /**
-   * The sha256 of the manifest a first, full pass authenticated: a second pass refuses a manifest
-   * that differs (the file was swapped in between), before using any of its entries.
+   * The sha256 of a manifest checked before: a read that finds another one (the file was swapped
+   * meanwhile) is refused before any of its entries is used.
    */
   manifestSha256?: string
 }
@@ -196,6 +189,50 @@ export function damaged(file: string, what: string, cause?: unknown): ErpError {
  * before this returns.
  */
 export async function readArchive(file: string, handlers: ReadHandlers = {}, options: ReadOptions = {}): Promise<ArchiveCheck> {
+  const reader = await openArchiveReader(file, options)
+  try {
+    const head = await reader.head()
+    await handlers.onManifest?.(head.manifest)
+    await handlers.onSignature?.(head.manifestJson, head.signature)
+    return await reader.rest(handlers)
+  } finally {
+    reader.close()
+  }
+}
+
+/** What an archive's first entries say: the manifest and its signature (or that it has none). */
+export interface ArchiveHead {
+  manifest: Manifest
+  /** The manifest's exact bytes, what the signature covers, and their sha256. */
+  manifestJson: Buffer
+  manifestSha256: string
+  /** The SIGNATURE entry's content; undefined when the archive has none. */
+  signature: ArchiveSignature | 'malformed' | undefined
+  /** Size of the archive file (encrypted, when it is). */
+  bytes: number
+  encrypted: boolean
+}
+
+/**
+ * One pass over an archive, in two steps: `head()` reads the manifest and the signature entry (or
+ * sees that the next entry is another, so that there is none) and stops there, the rest of the
+ * stream held back unread; `rest()` then reads schema.json, every table and the trailer, checking
+ * each against the manifest as readArchive does. Between the two the caller decides, from the head
+ * alone, whether to use the archive at all (restore: the signature), and sets up what the rest
+ * goes into. `close()` ends the read (and the file, the S3 GET or the decryption) at any point; it
+ * is safe to call more than once and after the end.
+ */
+export interface ArchiveReader {
+  head(): Promise<ArchiveHead>
+  rest(handlers?: Pick<ReadHandlers, 'onSchema' | 'onTable'>): Promise<ArchiveCheck>
+  close(): void
+}
+
+/** An entry of a tar being read: its header, and its bytes as a stream. */
+type TarEntry = Readable & { header: tar.Header }
+
+/** Open an archive (local or S3, plain or encrypted) for one pass: see ArchiveReader. */
+export async function openArchiveReader(file: string, options: ReadOptions = {}): Promise<ArchiveReader> {
   const { stream: source, bytes, encrypted } = await openArchive(file, options.decryptionKey)
   // The trailer is the last TRAILER_TAIL bytes of the (plain) archive and covers every byte before
   // them: the hash runs TRAILER_TAIL bytes behind the stream, whose length is known only at its end
@@ -223,81 +260,117 @@ export async function readArchive(file: string, handlers: ReadHandlers = {}, opt
   const feeding = pipeline(source, hashing, extract).catch((err) => {
     feedError ??= err
   })
+  const entries = extract[Symbol.asyncIterator]() as unknown as AsyncIterator<TarEntry>
+  let closed = false
+  const close = () => {
+    if (closed) return
+    closed = true
+    extract.destroy()
+    source.destroy()
+  }
+  /** Runs a step; on any failure the read is ended and the error told as the archive's, once. */
+  const step = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (closed) throw new Error('the archive reader is closed')
+    try {
+      return await work()
+    } catch (err) {
+      close()
+      await feeding
+      // Database errors and our own pass through; anything else came from reading the file.
+      if (isErpError(err) || sqlStateOf(err)) throw err
+      throw damaged(file, `cut short or unreadable (${(err as Error).message})`, err)
+    }
+  }
 
   /** Where the next entry's header starts: headers are single blocks, so sizes tell it. */
   let offset = 0
-  let trailerAt: number | undefined
-  let manifest: Manifest | undefined
-  let manifestJson: Buffer | undefined
-  let signature: ArchiveSignature | 'malformed' | undefined
-  let signatureKnown = false
-  let schema: SchemaDoc | undefined
-  let trailer: string | undefined
-  let next = 0
-  const signatureIsKnown = async () => {
-    signatureKnown = true
-    await handlers.onSignature?.(manifestJson!, signature)
+  /** An entry head() looked at but left for rest(): the one after the manifest when unsigned. */
+  let pending: IteratorResult<TarEntry> | undefined
+  let head: ArchiveHead | undefined
+  const nextEntry = async (): Promise<IteratorResult<TarEntry>> => {
+    const result = pending ?? (await entries.next())
+    pending = undefined
+    return result
   }
-  try {
-    for await (const entry of extract) {
-      const name = entry.header.name
-      if (trailer !== undefined) throw damaged(file, `entry ${name} after the trailer`)
-      const at = offset
-      offset += entryBytes(entry.header.size ?? 0)
-      if (!manifest) {
-        if (name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${name}, not ${MANIFEST_ENTRY}`)
-        manifestJson = await readSmall(entry as unknown as Readable, file)
-        if (options.manifestSha256 && sha256(manifestJson) !== options.manifestSha256) {
-          throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`, { actions: ['Nothing was changed. Run the restore again.'] })
-        }
-        manifest = parseManifest(file, manifestJson)
-        await handlers.onManifest?.(manifest)
-      } else if (name === SIGNATURE_ENTRY && !signatureKnown) {
-        signature = decodeSignature(await readSmall(entry as unknown as Readable, file, 64 * 1024))
-        await signatureIsKnown()
-      } else if (name === SCHEMA_ENTRY && !schema) {
-        if (!signatureKnown) await signatureIsKnown()
-        const body = await readSmall(entry as unknown as Readable, file)
-        if (sha256(body) !== manifest.schema.sha256) throw damaged(file, `${SCHEMA_ENTRY} does not match its checksum`)
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(body.toString('utf8'))
-        } catch (err) {
-          throw damaged(file, `${SCHEMA_ENTRY} is not JSON`, err)
-        }
-        schema = parseSchemaDoc(parsed, `Archive ${file}`)
-        await handlers.onSchema?.(schema)
-      } else if (name === TRAILER_ENTRY) {
-        trailerAt = at
-        trailer = (await readSmall(entry as unknown as Readable, file)).toString('utf8').trim()
+
+  return {
+    close,
+    head: () => step(async () => {
+      if (head) throw new Error('head() was already read')
+      const first = await entries.next()
+      if (first.done) {
+        await feeding
+        if (feedError) throw feedError
+        throw damaged(file, 'no manifest')
+      }
+      const name = first.value.header.name
+      offset += entryBytes(first.value.header.size ?? 0)
+      if (name !== MANIFEST_ENTRY) throw damaged(file, `first entry is ${name}, not ${MANIFEST_ENTRY}`)
+      const manifestJson = await readSmall(first.value as unknown as Readable, file)
+      const manifestSha256 = sha256(manifestJson)
+      if (options.manifestSha256 && manifestSha256 !== options.manifestSha256) {
+        throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`, { actions: ['Nothing was changed. Run the restore again.'] })
+      }
+      const manifest = parseManifest(file, manifestJson)
+      let signature: ArchiveSignature | 'malformed' | undefined
+      const second = await entries.next()
+      if (!second.done && second.value.header.name === SIGNATURE_ENTRY) {
+        offset += entryBytes(second.value.header.size ?? 0)
+        signature = decodeSignature(await readSmall(second.value as unknown as Readable, file, 64 * 1024))
       } else {
-        const table = manifest.tables[next]
-        if (!schema) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
-        if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
-        next++
-        if (!handlers.onTable && options.dataCheck === 'compressed' && table.compressedSha256) {
-          await checkCompressed(file, table, entry as unknown as Readable)
+        pending = second
+      }
+      head = { manifest, manifestJson, manifestSha256, signature, bytes, encrypted }
+      return head
+    }),
+
+    rest: (handlers = {}) => step(async () => {
+      if (!head) throw new Error('rest() before head()')
+      const { manifest } = head
+      let trailerAt: number | undefined
+      let schema: SchemaDoc | undefined
+      let trailer: string | undefined
+      let next = 0
+      for (let result = await nextEntry(); !result.done; result = await nextEntry()) {
+        const entry = result.value
+        const name = entry.header.name
+        if (trailer !== undefined) throw damaged(file, `entry ${name} after the trailer`)
+        const at = offset
+        offset += entryBytes(entry.header.size ?? 0)
+        if (name === SCHEMA_ENTRY && !schema) {
+          // Small: buffered whole and checked against the manifest before any statement is used.
+          const body = await readSmall(entry as unknown as Readable, file)
+          if (sha256(body) !== manifest.schema.sha256) throw damaged(file, `${SCHEMA_ENTRY} does not match its checksum`)
+          let parsed: unknown
+          try {
+            parsed = JSON.parse(body.toString('utf8'))
+          } catch (err) {
+            throw damaged(file, `${SCHEMA_ENTRY} is not JSON`, err)
+          }
+          schema = parseSchemaDoc(parsed, `Archive ${file}`)
+          await handlers.onSchema?.(schema)
+        } else if (name === TRAILER_ENTRY) {
+          trailerAt = at
+          trailer = (await readSmall(entry as unknown as Readable, file)).toString('utf8').trim()
         } else {
+          const table = manifest.tables[next]
+          if (!schema) throw damaged(file, `${name} comes before ${SCHEMA_ENTRY}`)
+          if (!table || table.entry !== name) throw damaged(file, `unexpected entry ${name} (expected ${table?.entry ?? 'the trailer'})`)
+          next++
           await readTable(file, table, entry as unknown as Readable, handlers.onTable)
         }
       }
-    }
-    await feeding
-    if (feedError) throw feedError
-  } catch (err) {
-    extract.destroy()
-    await feeding
-    // Database errors and our own pass through; anything else came from reading the file.
-    if (isErpError(err) || sqlStateOf(err)) throw err
-    throw damaged(file, `cut short or unreadable (${(err as Error).message})`, err)
+      await feeding
+      if (feedError) throw feedError
+      if (!schema) throw damaged(file, `no ${SCHEMA_ENTRY}`)
+      if (next < manifest.tables.length) throw damaged(file, `${manifest.tables.length - next} of ${manifest.tables.length} tables missing (from ${manifest.tables[next].name} on)`)
+      if (trailer === undefined) throw damaged(file, 'no trailer: the file was cut short')
+      if (trailerAt !== seen - TRAILER_TAIL) throw damaged(file, `${seen - TRAILER_TAIL - trailerAt!} bytes after the trailer`)
+      if (trailer !== fileHash.digest('hex')) throw damaged(file, 'the trailer checksum does not match the file (altered or corrupted bytes)')
+      closed = true
+      return { file, manifest, manifestSha256: head.manifestSha256, manifestJson: head.manifestJson, signature: head.signature, schema, bytes, encrypted }
+    }),
   }
-  if (!manifest) throw damaged(file, 'no manifest')
-  if (!schema) throw damaged(file, `no ${SCHEMA_ENTRY}`)
-  if (next < manifest.tables.length) throw damaged(file, `${manifest.tables.length - next} of ${manifest.tables.length} tables missing (from ${manifest.tables[next].name} on)`)
-  if (trailer === undefined) throw damaged(file, 'no trailer: the file was cut short')
-  if (trailerAt !== seen - TRAILER_TAIL) throw damaged(file, `${seen - TRAILER_TAIL - trailerAt!} bytes after the trailer`)
-  if (trailer !== fileHash.digest('hex')) throw damaged(file, 'the trailer checksum does not match the file (altered or corrupted bytes)')
-  return { file, manifest, manifestSha256: sha256(manifestJson!), manifestJson: manifestJson!, signature, schema, bytes, encrypted }
 }
 
 /**
@@ -328,14 +401,6 @@ async function readHead(file: string, stat: { size: number; version?: string }):
   const chunks: Buffer[] = []
   for await (const chunk of await location.read(name, { start: 0, end: Math.min(stat.size, 32) - 1, version: stat.version })) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
-}
-
-async function checkCompressed(file: string, table: ManifestTable, entry: Readable): Promise<void> {
-  const tap = new DigestTap()
-  await pipeline(entry, tap, new Writable({ write: (_c, _e, done) => done() }))
-  if (tap.bytes !== table.compressedBytes || tap.hash.digest('hex') !== table.compressedSha256) {
-    throw damaged(file, `the data of table ${table.name} does not match its checksum`)
-  }
 }
 
 async function readTable(file: string, table: ManifestTable, entry: Readable, consume?: ReadHandlers['onTable']): Promise<void> {

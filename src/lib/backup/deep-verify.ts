@@ -19,10 +19,10 @@ import { verifyLevels } from '../stock/verify.js'
 import { DigestTap } from './archive.js'
 import { ENCRYPTED_SUFFIX, type DecryptionKey } from './encryption.js'
 import { ARCHIVE_SUFFIX, type Manifest } from './format.js'
-import { fillSchema } from './restore.js'
+import { fillSchema, type FillSource } from './restore.js'
 import type { SignatureStatus } from './signature.js'
 import { parseLocation } from './store.js'
-import { authenticateArchive } from './trust.js'
+import { openTrustedArchive, type TrustedArchive } from './trust.js'
 
 /**
  * Proof by restore (`backup verify --deep`): the archive is restored into a scratch schema under a
@@ -132,8 +132,18 @@ async function scratchServer(db: Db, url?: string): Promise<ScratchServer> {
 /** Restore `file` into a scratch schema, compare, check, drop: see the file's comment. */
 export async function deepVerifyArchive(db: Db, file: string, options: DeepVerifyOptions = {}): Promise<DeepVerifyResult> {
   const started = performance.now()
-  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned, decryptionKey: options.decryptionKey })
-  const { manifest } = trusted
+  // One pass, as a restore: the head (manifest, signature) is checked first, the rest is read into
+  // the scratch schema (restore.ts says why rows may reach COPY before their checksum is known).
+  const trusted = await openTrustedArchive(db, file, { trustUnsigned: options.trustUnsigned, decryptionKey: options.decryptionKey })
+  try {
+    return await deepVerifyOpen(db, file, trusted, options, started)
+  } finally {
+    trusted.reader.close()
+  }
+}
+
+async function deepVerifyOpen(db: Db, file: string, trusted: TrustedArchive, options: DeepVerifyOptions, started: number): Promise<DeepVerifyResult> {
+  const { manifest } = trusted.head
   const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
   if (unknown.length) {
     throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: manifest.tenant.schema, tenant: manifest.tenant.slug, unknown })
@@ -155,7 +165,7 @@ export async function deepVerifyArchive(db: Db, file: string, options: DeepVerif
     let failure: unknown
     const session = await createKnex({ connection: server.loginAs(names.ownerRole, password), poolMax: 1, applicationName: 'erp verify --deep' })
     try {
-      outcome = await restoreAndCheck(session, { file, manifest, manifestSha256: trusted.manifestSha256, decryptionKey: options.decryptionKey }, names, warnings)
+      outcome = await restoreAndCheck(session, { file, manifest, reader: trusted.reader }, names, warnings)
     } catch (err) {
       failure = err
     } finally {
@@ -178,7 +188,7 @@ export async function deepVerifyArchive(db: Db, file: string, options: DeepVerif
       tenant: manifest.tenant.slug,
       createdAt: manifest.createdAt,
       version: manifest.migrations.version,
-      encrypted: trusted.encrypted,
+      encrypted: trusted.head.encrypted,
       signature: trusted.signatureStatus,
       tables: manifest.tables.length,
       rows: manifest.totals.rows,
@@ -195,7 +205,7 @@ export async function deepVerifyArchive(db: Db, file: string, options: DeepVerif
 
 async function restoreAndCheck(
   session: Knex,
-  source: { file: string; manifest: Manifest; manifestSha256: string; decryptionKey?: DecryptionKey },
+  source: FillSource,
   names: TenantNames,
   warnings: string[],
 ): Promise<Pick<DeepVerifyResult, 'mismatched' | 'stock' | 'invoices' | 'migrationsApplied'>> {

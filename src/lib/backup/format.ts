@@ -48,8 +48,9 @@ export interface ManifestTable {
   /** Size of the compressed entry. */
   compressedBytes: number
   /**
-   * sha256 of the compressed entry (erp 0.1+): lets the check before a restore authenticate a table
-   * without decompressing it. Absent in older archives.
+   * sha256 of the compressed entry (erp 0.1+; absent in older archives). Readers check the
+   * uncompressed data's sha256 and row count, which cover it; it is kept for tools that look at an
+   * entry without decompressing it.
    */
   compressedSha256?: string
 }

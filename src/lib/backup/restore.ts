@@ -15,13 +15,13 @@ import { requireRegistryWrite } from '../db/registry.js'
 import { sqlStateOf, translateDbError } from '../db/sqlstate.js'
 import { explainCreateFailure, provision, registerTenant, terminateSessions } from '../tenants/provision.js'
 import { findTenant, type Tenant } from '../tenants/tenant.js'
-import { readArchive } from './archive.js'
+import type { ArchiveReader } from './archive.js'
 import { backupTenant, type BackupResult } from './create.js'
 import { type AclGrant, type RoleRef, type SchemaDoc } from './ddl.js'
 import type { Manifest, ManifestTable } from './format.js'
 import type { DecryptionKey } from './encryption.js'
 import type { SignatureStatus } from './signature.js'
-import { authenticateArchive } from './trust.js'
+import { openTrustedArchive } from './trust.js'
 
 export interface RestoreOptions {
   /** The slug to restore as; the archive's own by default. */
@@ -64,87 +64,116 @@ export interface RestoreResult {
  * schema committed first), then filled in ONE transaction on a session logged in as its owner
  * role: the DDL, the data through COPY, the grants and the migrations the archive predates; the
  * registry row follows. With --force the live tenant's schema is emptied and refilled in one
- * admin transaction, keeping its roles. The archive is checked as it is read, and nothing is
- * committed unless every checksum and the trailer match: a damaged archive, a failure or a killed
- * process leave no tenant behind (a killed run's reservation is reclaimed by the next one).
+ * admin transaction, keeping its roles.
+ *
+ * The archive is read ONCE (twice with --force: see below). Its head, the manifest and the
+ * signature right after it, is read and the signature checked before anything else: an invalid
+ * one is refused always, an unsigned or foreign one unless --trust-unsigned, and nothing else of
+ * the archive has been read then. schema.json is small: it is read whole and checked against the
+ * manifest's sha256 (and each statement against what erp backups write, schema-doc.ts) before any
+ * statement runs. Each table's data then streams into COPY while it is hashed and counted, and
+ * the entry list and the trailer are checked at the end: nothing is committed unless every
+ * checksum, the entry list and the trailer match, and a damaged archive, a failure or a killed
+ * process leave no tenant behind (provision's cleanup drops the reservation; a killed run's is
+ * reclaimed by the next one).
+ *
+ * Why rows may reach COPY before their checksum is known: they go only into the new tenant's own
+ * tables, whose DDL (triggers included) came from the checked schema.json, on a session logged in
+ * as the tenant's owner role (no more than the tenant's rights: no other schema, no file or
+ * program, no role), inside a transaction that is never committed before the whole archive has
+ * matched. A mismatch anywhere throws, and the throw rolls the transaction back and drops a new
+ * tenant's reservation (a --force replacement leaves the live tenant as it was), so altered rows
+ * are never seen outside that transaction and never kept. Nothing they could do there is more
+ * than an archive taken on --trust-unsigned may do anyway.
  */
 export async function restoreArchive(db: Db, file: string, options: RestoreOptions): Promise<RestoreResult> {
   await requireRegistryWrite(db, 'Restoring a tenant')
-  // Before any byte is used: a full pass checks the signature, every statement and every checksum.
-  const trusted = await authenticateArchive(db, file, { trustUnsigned: options.trustUnsigned, decryptionKey: options.decryptionKey })
-  const { manifest } = trusted
-  const slug = options.as ?? manifest.tenant.slug
-  const existing = await findTenant(db.knex, db.scope, slug)
-  if (existing && !options.force) {
-    throw conflict(`Tenant "${slug}" exists: a restore does not overwrite a live tenant`, {
-      actions: [
-        `Restore it under another slug: erp backup restore ${file} --as ${slug}_restored`,
-        `Or replace it (a backup of it is taken first): erp backup restore ${file} --force`,
-      ],
-      data: { tenant: slug },
-    })
-  }
-  const warnings: string[] = []
-  if (trusted.signatureStatus !== 'valid') {
-    warnings.push(`The archive is not signed by this registry (signature: ${trusted.signatureStatus}); restored on --trust-unsigned.`)
-  }
-  // An archive of a newer erp's schema: this erp would apply its own migrations around ones it
-  // does not know, and could not write to the tenant afterwards. Refused before anything is done.
-  const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
-  if (unknown.length) {
-    throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: tenantSchema(slug), tenant: slug, unknown })
-  }
-  let safety: BackupResult | undefined
-  if (existing) {
-    await options.confirmReplace?.(slug)
-    safety = await backupTenant(db, slug, { outDir: options.safetyDir, toolVersion: options.toolVersion })
-    options.onSafetyBackup?.(safety)
-  }
-
-  let rows = 0
-  const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<MigrationOutcome> => {
-    const filled = await fillSchema(trx, { file, manifest, manifestSha256: trusted.manifestSha256, decryptionKey: options.decryptionKey }, tenant, warnings)
-    rows = filled.rows
-    return migrateUp(trx, tenant.schema, 'tenant')
-  }
-
+  const trust = { trustUnsigned: options.trustUnsigned, decryptionKey: options.decryptionKey }
+  let trusted = await openTrustedArchive(db, file, trust)
   try {
-    const outcome = existing
-      ? await replaceTenant(db, existing, fill)
-      // A new tenant is filled on a session logged in as its owner role: whatever the archive's
-      // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
-      : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
-          const owner = await ownerLogin(db, reservation.tenant.ownerRole)
-          const outcome = await owner.transaction(async (trx) => {
-            await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
-            return fill(trx, reservation.tenant)
-          })
-          await reservation.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
-          return outcome
-        })
-    return {
-      tenant: slug,
-      schema: tenantSchema(slug),
-      from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
-      tables: manifest.tables.length,
-      rows,
-      migrationsApplied: outcome.applied,
-      replaced: Boolean(existing),
-      safetyBackup: safety?.file,
-      signature: trusted.signatureStatus,
-      warnings,
+    const { manifest, manifestSha256 } = trusted.head
+    const slug = options.as ?? manifest.tenant.slug
+    const existing = await findTenant(db.knex, db.scope, slug)
+    if (existing && !options.force) {
+      throw conflict(`Tenant "${slug}" exists: a restore does not overwrite a live tenant`, {
+        actions: [
+          `Restore it under another slug: erp backup restore ${file} --as ${slug}_restored`,
+          `Or replace it (a backup of it is taken first): erp backup restore ${file} --force`,
+        ],
+        data: { tenant: slug },
+      })
     }
-  } catch (err) {
-    throw explainCreateFailure(err, slug)
+    const warnings: string[] = []
+    if (trusted.signatureStatus !== 'valid') {
+      warnings.push(`The archive is not signed by this registry (signature: ${trusted.signatureStatus}); restored on --trust-unsigned.`)
+    }
+    // An archive of a newer erp's schema: this erp would apply its own migrations around ones it
+    // does not know, and could not write to the tenant afterwards. Refused before anything is done.
+    const unknown = await unknownMigrations('tenant', manifest.migrations.applied)
+    if (unknown.length) {
+      throw newerSchemaError({ what: `The archive's tenant "${manifest.tenant.slug}"`, set: 'tenant', schema: tenantSchema(slug), tenant: slug, unknown })
+    }
+    let safety: BackupResult | undefined
+    if (existing) {
+      // A live tenant is disturbed (its sessions ended, its tables locked, a safety backup taken)
+      // only for an archive known to be whole: --force reads and checks all of it first, as verify
+      // does. The prompt and the safety backup may take long, so it is not held open over them (an
+      // S3 GET would time out), but read again for the fill, pinned to the manifest checked here.
+      await trusted.reader.rest()
+      await options.confirmReplace?.(slug)
+      safety = await backupTenant(db, slug, { outDir: options.safetyDir, toolVersion: options.toolVersion })
+      options.onSafetyBackup?.(safety)
+      trusted = await openTrustedArchive(db, file, { ...trust, manifestSha256 })
+    }
+    const { reader } = trusted
+
+    let rows = 0
+    const fill = async (trx: Knex.Transaction, tenant: Tenant): Promise<MigrationOutcome> => {
+      const filled = await fillSchema(trx, { file, manifest, reader }, tenant, warnings)
+      rows = filled.rows
+      return migrateUp(trx, tenant.schema, 'tenant')
+    }
+
+    try {
+      const outcome = existing
+        ? await replaceTenant(db, existing, fill)
+        // A new tenant is filled on a session logged in as its owner role: whatever the archive's
+        // DDL says, it has no more than the tenant's rights. The registry row comes after the commit.
+        : await provision(db, { slug, name: options.name ?? manifest.tenant.name, plan: manifest.tenant.plan ?? undefined }, async (reservation) => {
+            const owner = await ownerLogin(db, reservation.tenant.ownerRole)
+            const outcome = await owner.transaction(async (trx) => {
+              await trx.raw(`set local search_path to ${quoteIdent(reservation.tenant.schema)}`)
+              return fill(trx, reservation.tenant)
+            })
+            await reservation.transaction((trx) => registerTenant(trx, reservation, outcome.migrations))
+            return outcome
+          })
+      return {
+        tenant: slug,
+        schema: tenantSchema(slug),
+        from: { file, tenant: manifest.tenant.slug, createdAt: manifest.createdAt, version: manifest.migrations.version },
+        tables: manifest.tables.length,
+        rows,
+        migrationsApplied: outcome.applied,
+        replaced: Boolean(existing),
+        safetyBackup: safety?.file,
+        signature: trusted.signatureStatus,
+        warnings,
+      }
+    } catch (err) {
+      throw explainCreateFailure(err, slug)
+    }
+  } finally {
+    trusted.reader.close()
   }
 }
 
 export interface FillSource {
   file: string
-  /** The manifest a first, full pass authenticated, and its sha256: the fill's pass is pinned to it. */
+  /** The manifest the reader's head holds, checked (its signature) before this is called. */
   manifest: Manifest
-  manifestSha256: string
-  decryptionKey?: DecryptionKey
+  /** The archive, open past its head (openTrustedArchive): the fill reads the rest of it, once. */
+  reader: ArchiveReader
 }
 
 /**
@@ -152,7 +181,8 @@ export interface FillSource {
  * rights only) from an archive: the pre-data DDL, every table through COPY, the post-data DDL, then
  * the grants rendered for `names`. `afterLoad` runs on the same session once all of it is in,
  * before the caller migrates or commits (deep verification compares the copy with the manifest
- * there). The archive is checked as it is read; the caller must not commit if this throws.
+ * there). The archive is checked as it is read (see restoreArchive for why rows may reach COPY
+ * before their table's checksum is known); the caller must not commit if this throws.
  */
 export async function fillSchema(
   trx: Knex.Transaction,
@@ -161,7 +191,6 @@ export async function fillSchema(
   warnings: string[],
   afterLoad?: (conn: pg.Client) => Promise<void>,
 ): Promise<{ rows: number }> {
-  const { file, manifest } = source
   await trx.raw('set local check_function_bodies = off')
   await trx.raw('set local standard_conforming_strings = on')
   await trx.raw("set local maintenance_work_mem = '256MB'")
@@ -170,12 +199,7 @@ export async function fillSchema(
   let doc: SchemaDoc | undefined
   let rows = 0
   try {
-    await readArchive(file, {
-      onManifest: (m) => {
-        if (m.createdAt !== manifest.createdAt || m.tenant.slug !== manifest.tenant.slug) {
-          throw new ErpError(ErrorKind.CONFLICT, `Archive ${file} changed while it was being restored`)
-        }
-      },
+    await source.reader.rest({
       onSchema: async (schema) => {
         doc = schema
         for (const s of schema.statements.filter((s) => s.phase === 'pre')) await run(conn, s.sql, `${s.kind} ${s.name}`)
@@ -183,7 +207,7 @@ export async function fillSchema(
       onTable: async (table, data) => {
         rows += await loadTable(conn, table, data)
       },
-    }, { manifestSha256: source.manifestSha256, decryptionKey: source.decryptionKey })
+    })
     for (const s of doc!.statements.filter((s) => s.phase === 'post')) await run(conn, s.sql, `${s.kind} ${s.name}`)
     for (const statement of await renderNamedStatements(conn, doc!, names, warnings)) await run(conn, statement, 'grants')
     await afterLoad?.(conn)

@@ -1,6 +1,6 @@
 import { ErpError, ErrorKind, notAllowed } from '../errors.js'
 import type { Db } from '../db/connect.js'
-import { readArchive, type ArchiveCheck, type ReadOptions } from './archive.js'
+import { openArchiveReader, readArchive, type ArchiveCheck, type ArchiveHead, type ArchiveReader, type ReadOptions } from './archive.js'
 import type { DecryptionKey } from './encryption.js'
 import { signatureStatus, type SignatureStatus } from './signature.js'
 import { verificationKey } from './signing-key.js'
@@ -22,7 +22,7 @@ export async function verifyArchive(db: Db, file: string, refuse?: (status: Sign
       status = await signatureStatus(signature, manifestJson, ours.registry, ours.key)
       refuse?.(status)
     },
-  }, { decryptionKey: options.decryptionKey, dataCheck: options.dataCheck })
+  }, { decryptionKey: options.decryptionKey })
   return { ...check, signatureStatus: status! }
 }
 
@@ -31,20 +31,38 @@ export interface TrustOptions {
   trustUnsigned?: boolean
   /** The private key of an encrypted archive. */
   decryptionKey?: DecryptionKey
+  /** Pin the read to a manifest checked before (a reopened archive must be the same one). */
+  manifestSha256?: string
+}
+
+export interface TrustedArchive {
+  /** Open, past the manifest and the signature: its rest() is the restore's one pass over the data. */
+  reader: ArchiveReader
+  head: ArchiveHead
+  signatureStatus: SignatureStatus
 }
 
 /**
- * The check before a restore uses any byte of an archive: one full pass, which refuses an invalid
- * signature always, and an unsigned or foreign one unless the operator said to trust it, before it
- * reads schema.json. The restore then reads the archive again, pinned to the manifest checked here.
+ * The check before a restore uses any byte of an archive: open it and read its head (the manifest
+ * and the SIGNATURE entry right after it), then refuse an invalid signature always, and an unsigned
+ * or foreign one unless the operator said to trust it. Nothing past the head has been read, let
+ * alone used, when this returns or throws; the caller goes on with `reader.rest()`, which checks
+ * schema.json, each table and the trailer against this (signed) manifest as it reads them, and
+ * must close the reader on every path.
  */
-export async function authenticateArchive(db: Db, file: string, options: TrustOptions = {}): Promise<VerifiedArchive> {
-  // The restore's own pass decompresses and checks every table before it commits; this one need
-  // only authenticate the compressed bytes against the signed manifest (older archives: in full).
-  return verifyArchive(db, file, (status) => {
+export async function openTrustedArchive(db: Db, file: string, options: TrustOptions = {}): Promise<TrustedArchive> {
+  const ours = await verificationKey(db)
+  const reader = await openArchiveReader(file, { decryptionKey: options.decryptionKey, manifestSha256: options.manifestSha256 })
+  try {
+    const head = await reader.head()
+    const status = await signatureStatus(head.signature, head.manifestJson, ours.registry, ours.key)
     if (status === 'invalid') throw invalidSignature(file)
     if (status !== 'valid' && !options.trustUnsigned) throw untrusted(file, status)
-  }, { decryptionKey: options.decryptionKey, dataCheck: 'compressed' })
+    return { reader, head, signatureStatus: status }
+  } catch (err) {
+    reader.close()
+    throw err
+  }
 }
 
 export function invalidSignature(file: string): ErpError {
