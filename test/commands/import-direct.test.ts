@@ -101,7 +101,11 @@ describe('direct load of an initial products import', function () {
   })
 
   it('SKUs differing only in case: the staged import answers (ASCII in the stream, beyond ASCII in the database)', async () => {
-    for (const [first, second] of [['CASE-1', 'case-1'], ['ÄRGER-1', 'ärger-1']]) {
+    // Beyond ASCII the database's lower() is the rule, and it depends on the cluster's ctype: the
+    // embedded server's C locale folds ASCII only, so there ÄRGER-1 and ärger-1 are two unrelated SKUs
+    // to both paths.
+    const { rows: [{ folds }] } = await query(`select lower('ÄRGER-1') = lower('ärger-1') as folds`)
+    for (const [first, second, sameInCase] of [['CASE-1', 'case-1', true], ['ÄRGER-1', 'ärger-1', folds]] as const) {
       const [direct, staged] = [await tenant(), await tenant()]
       const file = productsFile(ROWS, (lines) => {
         lines[100] = row(99, first)
@@ -110,9 +114,13 @@ describe('direct load of an initial products import', function () {
       const a = await imp(direct, file)
       const b = await imp(staged, file, '--no-bulk-load')
       expect(a.code, a.stderr).to.equal(0)
-      expect(a.aside, a.stderr).to.match(/SKU/)
+      if (sameInCase) {
+        expect(a.aside, a.stderr).to.match(/SKU/)
+        expect(a.json.result.warnings.join(' ')).to.include(`${first} / ${second}`)
+      } else {
+        expect(a.direct, a.stderr).to.equal(true)
+      }
       expect(a.json.result.warnings).to.deep.equal(b.json.result.warnings)
-      expect(a.json.result.warnings.join(' ')).to.include(`${first} / ${second}`)
       expect(await contents(direct)).to.deep.equal(await contents(staged))
     }
   })
