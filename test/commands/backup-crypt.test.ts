@@ -9,7 +9,7 @@ import type { SchemaDoc } from '../../src/lib/backup/ddl.js'
 import type { RegistryKey } from '../../src/lib/backup/signature.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
-import { craftArchive } from '../helpers/archive-craft.js'
+import { craftArchive, registrySigningKey } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli, spawnCli } from '../helpers/cli.js'
 import { keyPair, type KeyPair } from '../helpers/openpgp-keys.js'
 import { adminQuery, asTenantOwner, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
@@ -65,9 +65,7 @@ describe('backup encryption and verify --deep', function () {
     encrypted = made.tenants[0].file
     expect(made.tenants[0]).to.include({ signed: true })
     expect(made.tenants[0].encryptedTo).to.deep.equal([keys.right.fingerprint, keys.locked.fingerprint])
-    const exported = await runCli(['backup', 'key', 'export', '--stdout'])
-    const { rows } = await db.knex.raw('select id::text as id from erp.registry_info')
-    registryKey = { registry: rows[0].id, key: Buffer.from(exported.stdout.trim(), 'base64') }
+    registryKey = await registrySigningKey()
   })
   after(async () => {
     await db.close()

@@ -10,7 +10,7 @@ import { restoreArchive } from '../../src/lib/backup/restore.js'
 import type { RegistryKey } from '../../src/lib/backup/signature.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
-import { craftArchive } from '../helpers/archive-craft.js'
+import { craftArchive, registrySigningKey } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli } from '../helpers/cli.js'
 import { keyPair, type KeyPair } from '../helpers/openpgp-keys.js'
 import { adminQuery, asTenantOwner, namesFor, openTestDb, uniqueSlug } from '../helpers/database.js'
@@ -79,9 +79,7 @@ describe('backup restore reads the archive once, and refuses a bad one leaving n
     keys = await keyPair(tmpDir('keys'), 'pass')
     archive = okResult(await runCli(['backup', 'create', '--tenant', slug, '--out', tmpDir('plain'), '--json'])).tenants[0].file
     encrypted = okResult(await runCli(['backup', 'create', '--tenant', slug, '--out', tmpDir('enc'), '--encrypt-to', keys.pub, '--json'])).tenants[0].file
-    const exported = await runCli(['backup', 'key', 'export', '--stdout'])
-    const { rows } = await db.knex.raw('select id::text as id from erp.registry_info')
-    registryKey = { registry: rows[0].id, key: Buffer.from(exported.stdout.trim(), 'base64') }
+    registryKey = await registrySigningKey()
   })
   after(async () => {
     await db.close()

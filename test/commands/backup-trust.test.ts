@@ -9,7 +9,7 @@ import type { DdlStatement, SchemaDoc } from '../../src/lib/backup/ddl.js'
 import type { RegistryKey } from '../../src/lib/backup/signature.js'
 import type { Db } from '../../src/lib/db/connect.js'
 import { createTenant } from '../../src/lib/tenants/provision.js'
-import { craftArchive } from '../helpers/archive-craft.js'
+import { craftArchive, registrySigningKey } from '../helpers/archive-craft.js'
 import { failedWith, okResult, runCli } from '../helpers/cli.js'
 import { adminQuery, openTestDb, tenantTraces, uniqueSlug } from '../helpers/database.js'
 
@@ -45,10 +45,7 @@ describe('backup signatures and what restore runs (through bin/run.js)', functio
     expect(backup.tenants[0].signed).to.equal(true)
     archive = backup.tenants[0].file
     // The key, as someone holding it (another backup host) would sign with it.
-    const exported = await runCli(['backup', 'key', 'export', '--stdout'])
-    expect(exported.code, exported.stderr).to.equal(0)
-    const { rows } = await db.knex.raw('select id::text as id from erp.registry_info')
-    registryKey = { registry: rows[0].id, key: Buffer.from(exported.stdout.trim(), 'base64') }
+    registryKey = await registrySigningKey()
     expect(registryKey.key).to.have.length(32)
   })
   after(async () => {

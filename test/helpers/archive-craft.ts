@@ -8,6 +8,19 @@ import { sha256, writeArchive, type DataFile } from '../../src/lib/backup/archiv
 import type { SchemaDoc } from '../../src/lib/backup/ddl.js'
 import type { Manifest, ManifestTable } from '../../src/lib/backup/format.js'
 import { decodeSignature, signManifest, type ArchiveSignature, type RegistryKey } from '../../src/lib/backup/signature.js'
+import { runCli } from './cli.js'
+import { adminQuery } from './database.js'
+
+/**
+ * The registry's backup signing key, exported through the CLI as an operator would hand it to
+ * another backup host: what an attacker who stole it signs crafted archives with.
+ */
+export async function registrySigningKey(): Promise<RegistryKey> {
+  const exported = await runCli(['backup', 'key', 'export', '--stdout'])
+  if (exported.code !== 0) throw new Error(`backup key export failed: ${exported.stderr}`)
+  const { rows } = await adminQuery('select id::text as id from erp.registry_info')
+  return { registry: rows[0].id, key: Buffer.from(exported.stdout.trim(), 'base64') }
+}
 
 export interface CraftOptions {
   /** Change schema.json (any JSON: crafted archives need not be SchemaDocs). */
