@@ -157,10 +157,17 @@ describe('direct load of an initial products import', function () {
     expect(r.aside).to.match(/default price list/)
     expect(r.json.error.message).to.match(/no default price list/)
 
+    // Too few bytes to hold a bulk load's rows: staged without reading it twice; enough bytes but
+    // too few rows: counted, then staged.
     const small = await imp(await tenant(), productsFile(50))
     expect(small.code, small.stderr).to.equal(0)
-    expect(small.aside).to.match(/too few/)
+    expect(small.aside).to.match(/^\d+ bytes: too few/)
+    expect(small.stderr).not.to.match(/products copied/)
     expect(small.json.result).to.include({ inserted: 50 })
+    const fewer = await imp(await tenant(), productsFile(1000))
+    expect(fewer.code, fewer.stderr).to.equal(0)
+    expect(fewer.aside).to.equal('1000 rows: too few for a bulk load')
+    expect(fewer.json.result).to.include({ inserted: 1000 })
   })
 
   it('two initial imports at once into one tenant: one loads directly, the other waits and is staged; both land', async () => {

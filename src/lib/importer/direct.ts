@@ -8,6 +8,9 @@ import type { RowStream } from './row-stream.js'
 import type { ImportInput, ImportSummary } from './run.js'
 import { NeedsStaging, type DirectLoad, type EntitySpec } from './spec.js'
 
+/** A CSV row is at least one character and a line end. */
+const MIN_CSV_ROW_BYTES = 2
+
 /**
  * Direct load: the rows COPY'd straight into the target tables, with no staging table between.
  * Staging costs a second write of every row and an INSERT … SELECT that reads them back (1M
@@ -34,6 +37,14 @@ export async function importDirect<O>(
   trx: Knex.Transaction, spec: EntitySpec<O>, direct: DirectLoad<O>, input: ImportInput, options: O, clock: ImportClock,
 ): Promise<ImportSummary | undefined> {
   const opened = await openImport(trx, spec, input, options)
+  const { size, format } = opened.source
+  if (format === 'csv' && size !== null && size < BULK_LOAD_MIN_ROWS * MIN_CSV_ROW_BYTES) {
+    // Most files are small: staged at once rather than read and loaded to find it out.
+    clock.trace(`direct load stepped aside (${size} bytes: too few for a bulk load's ${BULK_LOAD_MIN_ROWS} rows)`)
+    opened.source.streams[0].destroy()
+    await opened.rejects.close()
+    return undefined
+  }
   await trx.raw('savepoint import_direct')
   const loader = await direct.open(trx, opened.fields, options, { trace: clock.trace }).catch(async (err) => {
     await opened.rejects.close().catch(() => undefined)
