@@ -84,6 +84,8 @@ export interface TableInfo {
   columns: string[]
   /** On-disk size, to hand the biggest tables out first. */
   size: number
+  /** Size of the table's own data file: 0 when it has never held a row (nothing to COPY). */
+  heapSize: number
 }
 
 export interface SchemaDescription {

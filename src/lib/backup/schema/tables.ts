@@ -12,7 +12,8 @@ import { reloption } from './reloption.js'
 export async function readTables(sql: Sql, m: Members, columnsOf: Map<number, any[]>, identityOf: Map<string, any>, out: Collected): Promise<TableInfo[]> {
   const { pre, late, post } = out
   const relations = await sql(
-    `select c.oid, c.relname, c.relpersistence, c.reloptions, pg_total_relation_size(c.oid) as size
+    `select c.oid, c.relname, c.relpersistence, c.reloptions, pg_total_relation_size(c.oid) as size,
+            pg_relation_size(c.oid) as heap_size
        from pg_class c where c.oid = any($1) and c.relkind = 'r' order by c.relname`,
     [m.relations],
   )
@@ -43,7 +44,7 @@ export async function readTables(sql: Sql, m: Members, columnsOf: Map<number, an
       phase: 'pre', kind: 'table', name: r.relname,
       sql: `CREATE ${unlogged}TABLE ${name} (\n  ${lines.join(',\n  ')}\n)${withOptions}`,
     })
-    tables.push({ oid: r.oid, name: r.relname, columns: cols.filter((a) => !a.attgenerated).map((a) => a.attname), size: Number(r.size) })
+    tables.push({ oid: r.oid, name: r.relname, columns: cols.filter((a) => !a.attgenerated).map((a) => a.attname), size: Number(r.size), heapSize: Number(r.heap_size) })
   }
   return tables
 }
