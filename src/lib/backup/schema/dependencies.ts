@@ -22,15 +22,19 @@ with objects(classid, objid, key) as (
   select 'pg_rewrite'::regclass, w.oid, 'rel:' || w.ev_class from pg_rewrite w where w.ev_class = any($2)
   union all
   select 'pg_attrdef'::regclass, d.oid, 'rel:' || d.adrelid
-    from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
-   where d.adrelid = any($2) and a.attgenerated <> ''
+    from pg_attrdef d
+   where d.adrelid = any($2)
+     and (select a.attgenerated from pg_attribute a where a.attrelid = d.adrelid and a.attnum = d.adnum) <> ''
   union all
   select 'pg_constraint'::regclass, k.oid, case when k.contypid <> 0 then 'type:' || k.contypid else 'rel:' || k.conrelid end
-    from pg_constraint k where (k.conrelid = any($2) or k.contypid = any($3)) and k.connamespace = $1 and k.contype = 'c'
+    from pg_constraint k where k.conrelid = any($2) and k.contype = 'c'
+  union all
+  select 'pg_constraint'::regclass, k.oid, 'type:' || k.contypid
+    from pg_constraint k where k.contypid = any($3) and k.contype = 'c'
 )
 select distinct a.key as dependent, b.key as referenced
-  from pg_depend d
-  join objects a on a.classid = d.classid and a.objid = d.objid
+  from objects a
+  cross join lateral (select * from pg_depend d where d.classid = a.classid and d.objid = a.objid) d
   join objects b on b.classid = d.refclassid and b.objid = d.refobjid
  where a.key <> b.key and not (d.deptype in ('a', 'i') and a.key like 'rel:%' and d.classid = 'pg_class'::regclass)`
 

@@ -24,13 +24,15 @@ export async function readMembers(sql: Sql, nsp: number): Promise<Members> {
 /**
  * Catalog lookups by oid rather than scans: transaction-local, so nothing outlives the caller's
  * transaction. The planner would otherwise pick scans and hash joins of catalogs holding every
- * tenant's rows, to answer for one tenant's hundred. Returns what puts the settings back.
+ * tenant's rows, to answer for one tenant's hundred, and start parallel workers (or JIT) for
+ * queries that take a millisecond. Returns what puts the settings back.
  */
 export async function preferIndexes(sql: Sql): Promise<() => Promise<void>> {
-  const names = ['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin', 'jit']
+  const wanted: Record<string, string> = { enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off', jit: 'off', max_parallel_workers_per_gather: '0' }
+  const names = Object.keys(wanted)
   const [before] = await sql<Record<string, string>>(
-    `select ${names.map((n, i) => `current_setting($${i + 1}) as ${n}, set_config($${i + 1}, 'off', true) as set_${n}`).join(', ')}`,
-    names,
+    `select ${names.map((n, i) => `current_setting($${2 * i + 1}) as ${n}, set_config($${2 * i + 1}, $${2 * i + 2}, true) as set_${n}`).join(', ')}`,
+    names.flatMap((n) => [n, wanted[n]]),
   )
   return async () => {
     await sql(`select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, names.flatMap((n) => [n, before[n]]))

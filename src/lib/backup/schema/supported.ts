@@ -13,7 +13,7 @@ export async function assertSupported(sql: Sql, m: Members, schema: string): Pro
         where p.pronamespace = $1 and (p.prokind = 'a' or l.lanname in ('c', 'internal'))
        union all select 'pg_type'::regclass, t.oid from pg_type t
         where t.oid = any($3) and t.typtype in ('b', 'r', 'm', 'p')
-          and not exists (select 1 from pg_type e where e.typarray = t.oid)
+          and not exists (select 1 from pg_type e where e.oid = t.typelem and e.typarray = t.oid)
        union all select 'pg_operator'::regclass, oid from pg_operator where oprnamespace = $1
        union all select 'pg_opclass'::regclass, oid from pg_opclass where opcnamespace = $1
        union all select 'pg_opfamily'::regclass, oid from pg_opfamily where opfnamespace = $1
