@@ -81,15 +81,11 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const main = await acquire(db.knex, connections)
     const q = sqlOn(main)
     await q('begin isolation level repeatable read, read only')
-    await q(`set local search_path to ${quoteIdent(tenant.schema)}`)
-    await pinCopySettings(q)
-    await q(`set local lock_timeout = ${Number(options.lockTimeoutMs ?? 60_000)}`)
-    await q('set local statement_timeout = 0')
-    await q('set local idle_in_transaction_session_timeout = 0')
+    const settings = transactionSettings(tenant.schema, { lock_timeout: String(Number(options.lockTimeoutMs ?? 60_000)), idle_in_transaction_session_timeout: '0' })
     const [info] = await q<{ now: Date; version: string; num: number }>(
-      `select now() as now, current_setting('server_version') as version, current_setting('server_version_num')::int as num`,
+      `select now() as now, current_setting('server_version') as version, current_setting('server_version_num')::int as num, ${settings.sql}`,
+      settings.values,
     )
-    const snapshot = jobs > 1 ? (await q<{ id: string }>('select pg_export_snapshot() as id'))[0].id : undefined
     await lockTables(q, tenant.schema)
     const { doc, tables } = await describeSchema(q, tenant.schema, tenant)
     refuseUnrestorable(doc, tenant.slug)
@@ -97,9 +93,17 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const ordered = [...tables].sort((a, b) => (a.name < b.name ? -1 : 1))
     const entries = new Map(ordered.map((t, i) => [t.name, dataEntryName(i)]))
 
-    // Workers take the biggest tables first; each has its own connection in the same snapshot.
-    const queue = [...tables].sort((a, b) => b.size - a.size)
+    // A table that never held a row has no data file to COPY from (ACCESS SHARE keeps TRUNCATE and
+    // VACUUM from shrinking one under the backup): its empty entry is written here, no query needed.
     const dumped = new Map<string, DataFile>()
+    for (const table of tables.filter((t) => t.heapSize === 0)) {
+      const file = path.join(staging, entries.get(table.name)!.replace('/', '_'))
+      dumped.set(table.name, { file, table: await emptyTable(table, entries.get(table.name)!, file) })
+    }
+    // Workers take the biggest tables first; each has its own connection in the same snapshot.
+    const queue = tables.filter((t) => t.heapSize > 0).sort((a, b) => b.size - a.size)
+    const helpers = Math.min(jobs, queue.length) - 1
+    const snapshot = helpers > 0 ? (await q<{ id: string }>('select pg_export_snapshot() as id'))[0].id : undefined
     const worker = async (conn: pg.Client) => {
       try {
         for (let table = queue.shift(); table; table = queue.shift()) {
@@ -118,14 +122,13 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
       return running
     }
     const workers = [start(main)]
-    for (let i = 1; i < Math.min(jobs, tables.length); i++) {
+    for (let i = 0; i < helpers; i++) {
       const conn = await acquire(db.knex, connections)
       const w = sqlOn(conn)
       await w('begin isolation level repeatable read, read only')
       await w(`set transaction snapshot ${quoteLiteralSnapshot(snapshot!)}`)
-      await w(`set local search_path to ${quoteIdent(tenant.schema)}`)
-      await pinCopySettings(w)
-      await w('set local statement_timeout = 0')
+      const pinned = transactionSettings(tenant.schema, {})
+      await w(`select ${pinned.sql}`, pinned.values)
       workers.push(start(conn))
     }
     await settleAll(workers)
@@ -213,6 +216,24 @@ async function dumpTable(conn: pg.Client, table: TableInfo, entry: string, file:
   }
 }
 
+let emptyGzip: Buffer | undefined
+
+/** The entry of a table with no rows: what dumpTable would write for it, without the COPY. */
+async function emptyTable(table: TableInfo, entry: string, file: string): Promise<ManifestTable> {
+  emptyGzip ??= zlib.gzipSync(Buffer.alloc(0), GZIP_OPTIONS)
+  await fs.writeFile(file, emptyGzip)
+  return {
+    name: table.name,
+    entry,
+    columns: table.columns,
+    rows: 0,
+    bytes: 0,
+    sha256: sha256(Buffer.alloc(0)),
+    compressedBytes: emptyGzip.length,
+    compressedSha256: sha256(emptyGzip),
+  }
+}
+
 /** A backup whose statements restore would refuse is useless: say so now, not on the day it is needed. */
 function refuseUnrestorable(doc: SchemaDoc, slug: string): void {
   try {
@@ -227,13 +248,27 @@ function refuseUnrestorable(doc: SchemaDoc, slug: string): void {
 }
 
 /**
- * The settings COPY's text output depends on, pinned (as pg_dump pins DateStyle and friends), so the
- * data reads back the same on any server and the manifest's checksums can be compared with a copy
- * restored elsewhere (backup verify --deep). Values are erp's own constants.
+ * A backup transaction's settings, set_config(…, true) each, in one round trip: the tenant's
+ * search_path, no statement timeout, `extra`, and the settings COPY's text output depends on,
+ * pinned (as pg_dump pins DateStyle and friends), so the data reads back the same on any server and
+ * the manifest's checksums can be compared with a copy restored elsewhere (backup verify --deep).
+ * Values are erp's own constants.
  */
-async function pinCopySettings(q: Sql): Promise<void> {
-  await q("select set_config('TimeZone', $1, true), set_config('DateStyle', $2, true), set_config('IntervalStyle', $3, true), set_config('extra_float_digits', $4, true)",
-    [COPY_SETTINGS.timeZone, COPY_SETTINGS.dateStyle, COPY_SETTINGS.intervalStyle, String(COPY_SETTINGS.extraFloatDigits)])
+function transactionSettings(schema: string, extra: Record<string, string>): { sql: string; values: string[] } {
+  const settings: Record<string, string> = {
+    search_path: quoteIdent(schema),
+    statement_timeout: '0',
+    TimeZone: COPY_SETTINGS.timeZone,
+    DateStyle: COPY_SETTINGS.dateStyle,
+    IntervalStyle: COPY_SETTINGS.intervalStyle,
+    extra_float_digits: String(COPY_SETTINGS.extraFloatDigits),
+    ...extra,
+  }
+  const names = Object.keys(settings)
+  return {
+    sql: names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', '),
+    values: names.flatMap((name) => [name, settings[name]]),
+  }
 }
 
 /** ACCESS SHARE locks on every table: DDL waits for the backup (and the backup for DDL under way). */

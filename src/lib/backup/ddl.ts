@@ -6,6 +6,7 @@ import { DEPENDENCIES_SQL, orderByDependencies } from './schema/dependencies.js'
 import { readFunctions } from './schema/functions.js'
 import { defaultAcls, objectAcls } from './schema/grants.js'
 import { readIndexes } from './schema/indexes.js'
+import { preferIndexes, readMembers, type Members } from './schema/members.js'
 import { readSequences } from './schema/sequences.js'
 import { assertSupported } from './schema/supported.js'
 import { readTables } from './schema/tables.js'
@@ -83,6 +84,8 @@ export interface TableInfo {
   columns: string[]
   /** On-disk size, to hand the biggest tables out first. */
   size: number
+  /** Size of the table's own data file: 0 when it has never held a row (nothing to COPY). */
+  heapSize: number
 }
 
 export interface SchemaDescription {
@@ -105,32 +108,39 @@ export async function describeSchema(sql: Sql, schema: string, roles: TenantRole
     [schema],
   )
   if (!ns) throw new ErpError(ErrorKind.NOT_FOUND, `Schema ${schema} does not exist`)
-  await assertSupported(sql, ns.oid, schema)
-  const nsp = ns.oid
+  // On failure the transaction is aborted, and the planner settings go with it.
+  const restoreSettings = await preferIndexes(sql)
+  const description = await describeMembers(sql, await readMembers(sql, ns.oid), schema, roles, ns.comment)
+  await restoreSettings()
+  return description
+}
+
+async function describeMembers(sql: Sql, m: Members, schema: string, roles: TenantRoles, schemaComment: string | null): Promise<SchemaDescription> {
+  await assertSupported(sql, m, schema)
   const roleRef = (name: string | null): RoleRef =>
     name === null ? { kind: 'public' } : name === roles.ownerRole ? { kind: 'owner' } : name === roles.loginRole ? { kind: 'login' } : { kind: 'role', name }
 
   const out = collected()
-  const columnsOf = await readColumns(sql, nsp)
-  await readTypes(sql, nsp, columnsOf, out)
-  const identityOf = await readSequences(sql, nsp, out)
-  const { functionSettings, functionTarget } = await readFunctions(sql, nsp, schema, out)
-  const tables = await readTables(sql, nsp, columnsOf, identityOf, out)
-  await readViews(sql, nsp, out)
-  await readIndexes(sql, nsp, out)
-  await readTriggers(sql, nsp, out)
-  out.post.comments.push(...(await comments(sql, nsp, functionTarget)))
+  const columnsOf = await readColumns(sql, m)
+  await readTypes(sql, m, columnsOf, out)
+  const identityOf = await readSequences(sql, m, out)
+  const { functionSettings, functionTarget } = await readFunctions(sql, m.nsp, schema, out)
+  const tables = await readTables(sql, m, columnsOf, identityOf, out)
+  await readViews(sql, m, out)
+  await readIndexes(sql, m, out)
+  await readTriggers(sql, m, out)
+  out.post.comments.push(...(await comments(sql, m, functionTarget)))
 
-  const edges = await sql<{ dependent: string; referenced: string }>(DEPENDENCIES_SQL, [nsp])
+  const edges = await sql<{ dependent: string; referenced: string }>(DEPENDENCIES_SQL, [m.nsp, m.relations, m.types])
   const statements = inRestoreOrder(out, orderByDependencies(out.pre, edges))
 
   return {
     doc: {
       statements,
-      acls: await objectAcls(sql, nsp, roleRef, functionTarget),
-      defaultAcls: await defaultAcls(sql, nsp, roleRef),
+      acls: await objectAcls(sql, m, roleRef, functionTarget),
+      defaultAcls: await defaultAcls(sql, m.nsp, roleRef),
       functionSettings,
-      schemaComment: ns.comment,
+      schemaComment,
     },
     tables,
   }

@@ -1,16 +1,17 @@
 import type { Sql } from '../ddl.js'
+import type { Members } from './members.js'
 
 /** The columns of the schema's tables, views and composite types, by relation oid, in their order. */
-export async function readColumns(sql: Sql, nsp: number): Promise<Map<number, any[]>> {
+export async function readColumns(sql: Sql, m: Members): Promise<Map<number, any[]>> {
   const attributes = await sql(
     `select a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull,
             a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid, true) as expr,
             ${collationExpr('a.attcollation', 't.typcollation')} as collation
        from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_type t on t.oid = a.atttypid
        left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-      where c.relnamespace = $1 and c.relkind in ('r', 'm', 'v', 'c') and a.attnum > 0 and not a.attisdropped
+      where a.attrelid = any($1) and c.relkind in ('r', 'm', 'v', 'c') and a.attnum > 0 and not a.attisdropped
       order by a.attrelid, a.attnum`,
-    [nsp],
+    [m.relations],
   )
   const columnsOf = new Map<number, any[]>()
   for (const a of attributes) {

@@ -1,15 +1,16 @@
 import { quoteIdent } from '../../db/identifiers.js'
 import type { DdlStatement, Sql } from '../ddl.js'
 import type { Collected } from './collected.js'
+import type { Members } from './members.js'
 
 /** The tables' check, primary key, unique, exclusion and foreign-key constraints, by table oid. */
-export async function readConstraints(sql: Sql, nsp: number): Promise<Map<number, any[]>> {
+export async function readConstraints(sql: Sql, m: Members): Promise<Map<number, any[]>> {
   const rows = await sql(
     `select k.conrelid, k.conname, pg_get_constraintdef(k.oid, true) as def, k.contype, k.convalidated
-       from pg_constraint k join pg_class c on c.oid = k.conrelid
-      where c.relnamespace = $1 and k.contype in ('c', 'p', 'u', 'x', 'f')
+       from pg_constraint k
+      where k.conrelid = any($1) and k.contype in ('c', 'p', 'u', 'x', 'f')
       order by k.conrelid, k.conname`,
-    [nsp],
+    [m.relations],
   )
   const byTable = new Map<number, any[]>()
   for (const k of rows) byTable.set(k.conrelid, [...(byTable.get(k.conrelid) ?? []), k])

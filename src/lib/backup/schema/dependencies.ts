@@ -5,11 +5,11 @@ import type { DdlStatement } from '../ddl.js'
  * Dependencies among the pre-data objects, each end resolved to the object that is created:
  * a view's rewrite rule to the view, a generated column's expression or a CHECK to its table, a
  * row or array type to its table or element type. Ordinary column defaults are left out: they are
- * set after every object exists.
+ * set after every object exists. $1 is the namespace, $2 and $3 its relations and types (members.ts).
  */
 export const DEPENDENCIES_SQL = `
 with objects(classid, objid, key) as (
-  select 'pg_class'::regclass, c.oid, 'rel:' || c.oid from pg_class c where c.relnamespace = $1 and c.relkind in ('r', 'v', 'm', 'c', 'S')
+  select 'pg_class'::regclass, c.oid, 'rel:' || c.oid from pg_class c where c.oid = any($2) and c.relkind in ('r', 'v', 'm', 'c', 'S')
   union all
   select 'pg_proc'::regclass, p.oid, 'fn:' || p.oid from pg_proc p where p.pronamespace = $1
   union all
@@ -17,20 +17,24 @@ with objects(classid, objid, key) as (
          case when e.oid is not null then (case when e.typrelid <> 0 then 'rel:' || e.typrelid else 'type:' || e.oid end)
               when t.typrelid <> 0 then 'rel:' || t.typrelid else 'type:' || t.oid end
     from pg_type t left join pg_type e on e.oid = t.typelem and e.typarray = t.oid
-   where t.typnamespace = $1
+   where t.oid = any($3)
   union all
-  select 'pg_rewrite'::regclass, w.oid, 'rel:' || w.ev_class from pg_rewrite w join pg_class c on c.oid = w.ev_class where c.relnamespace = $1
+  select 'pg_rewrite'::regclass, w.oid, 'rel:' || w.ev_class from pg_rewrite w where w.ev_class = any($2)
   union all
   select 'pg_attrdef'::regclass, d.oid, 'rel:' || d.adrelid
-    from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum join pg_class c on c.oid = d.adrelid
-   where c.relnamespace = $1 and a.attgenerated <> ''
+    from pg_attrdef d
+   where d.adrelid = any($2)
+     and (select a.attgenerated from pg_attribute a where a.attrelid = d.adrelid and a.attnum = d.adnum) <> ''
   union all
   select 'pg_constraint'::regclass, k.oid, case when k.contypid <> 0 then 'type:' || k.contypid else 'rel:' || k.conrelid end
-    from pg_constraint k where k.connamespace = $1 and k.contype = 'c'
+    from pg_constraint k where k.conrelid = any($2) and k.contype = 'c'
+  union all
+  select 'pg_constraint'::regclass, k.oid, 'type:' || k.contypid
+    from pg_constraint k where k.contypid = any($3) and k.contype = 'c'
 )
 select distinct a.key as dependent, b.key as referenced
-  from pg_depend d
-  join objects a on a.classid = d.classid and a.objid = d.objid
+  from objects a
+  cross join lateral (select * from pg_depend d where d.classid = a.classid and d.objid = a.objid) d
   join objects b on b.classid = d.refclassid and b.objid = d.refobjid
  where a.key <> b.key and not (d.deptype in ('a', 'i') and a.key like 'rel:%' and d.classid = 'pg_class'::regclass)`
 

@@ -1,25 +1,26 @@
 import { quoteIdent } from '../../db/identifiers.js'
 import type { DefaultAcl, ObjectAcl, RoleRef, Sql } from '../ddl.js'
+import type { Members } from './members.js'
 
 /** The privileges granted on the schema and its objects, grantees as role references. */
-export async function objectAcls(sql: Sql, nsp: number, roleRef: (name: string | null) => RoleRef, functionTarget: Map<number, string>): Promise<ObjectAcl[]> {
+export async function objectAcls(sql: Sql, m: Members, roleRef: (name: string | null) => RoleRef, functionTarget: Map<number, string>): Promise<ObjectAcl[]> {
   const rows = await sql(
     `select 'schema' as what, null as kind, null as name, null as col, null::oid as oid, case when x.grantee = 0 then null else pg_get_userbyid(x.grantee) end as grantee, x.privilege_type, x.is_grantable
        from pg_namespace n, aclexplode(n.nspacl) x where n.oid = $1
      union all
      select 'rel', c.relkind::text, c.relname, null, null, case when x.grantee = 0 then null else pg_get_userbyid(x.grantee) end as grantee, x.privilege_type, x.is_grantable
-       from pg_class c, aclexplode(c.relacl) x where c.relnamespace = $1 and c.relkind in ('r', 'v', 'm', 'S')
+       from pg_class c, aclexplode(c.relacl) x where c.oid = any($2) and c.relkind in ('r', 'v', 'm', 'S')
      union all
      select 'column', c.relkind::text, c.relname, a.attname, null, case when x.grantee = 0 then null else pg_get_userbyid(x.grantee) end as grantee, x.privilege_type, x.is_grantable
        from pg_class c join pg_attribute a on a.attrelid = c.oid, aclexplode(a.attacl) x
-      where c.relnamespace = $1 and c.relkind in ('r', 'v', 'm') and a.attnum > 0 and not a.attisdropped
+      where c.oid = any($2) and c.relkind in ('r', 'v', 'm') and a.attnum > 0 and not a.attisdropped
      union all
      select 'function', null, null, null, p.oid, case when x.grantee = 0 then null else pg_get_userbyid(x.grantee) end as grantee, x.privilege_type, x.is_grantable from pg_proc p, aclexplode(p.proacl) x where p.pronamespace = $1
      union all
      select 'type', t.typtype::text, t.typname, null, null, case when x.grantee = 0 then null else pg_get_userbyid(x.grantee) end as grantee, x.privilege_type, x.is_grantable
-       from pg_type t, aclexplode(t.typacl) x where t.typnamespace = $1 and t.typtype in ('e', 'd', 'c')
+       from pg_type t, aclexplode(t.typacl) x where t.oid = any($3) and t.typtype in ('e', 'd', 'c')
      order by 1, 3, 4, 5`,
-    [nsp],
+    [m.nsp, m.relations, m.types],
   )
   const byTarget = new Map<string, ObjectAcl>()
   for (const r of rows) {

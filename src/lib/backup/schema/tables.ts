@@ -2,20 +2,22 @@ import { quoteIdent } from '../../db/identifiers.js'
 import type { Sql, TableInfo } from '../ddl.js'
 import type { Collected } from './collected.js'
 import { placeConstraint, readConstraints } from './constraints.js'
+import type { Members } from './members.js'
 import { reloption } from './reloption.js'
 
 /**
  * Tables: columns (identity columns with their sequence's name and options), validated checks
  * inline, defaults set once every object exists, the other constraints after the data.
  */
-export async function readTables(sql: Sql, nsp: number, columnsOf: Map<number, any[]>, identityOf: Map<string, any>, out: Collected): Promise<TableInfo[]> {
+export async function readTables(sql: Sql, m: Members, columnsOf: Map<number, any[]>, identityOf: Map<string, any>, out: Collected): Promise<TableInfo[]> {
   const { pre, late, post } = out
   const relations = await sql(
-    `select c.oid, c.relname, c.relpersistence, c.reloptions, pg_total_relation_size(c.oid) as size
-       from pg_class c where c.relnamespace = $1 and c.relkind = 'r' order by c.relname`,
-    [nsp],
+    `select c.oid, c.relname, c.relpersistence, c.reloptions, pg_total_relation_size(c.oid) as size,
+            pg_relation_size(c.oid) as heap_size
+       from pg_class c where c.oid = any($1) and c.relkind = 'r' order by c.relname`,
+    [m.relations],
   )
-  const constraintsOf = await readConstraints(sql, nsp)
+  const constraintsOf = await readConstraints(sql, m)
   const tables: TableInfo[] = []
   for (const r of relations) {
     const name = quoteIdent(r.relname)
@@ -42,7 +44,7 @@ export async function readTables(sql: Sql, nsp: number, columnsOf: Map<number, a
       phase: 'pre', kind: 'table', name: r.relname,
       sql: `CREATE ${unlogged}TABLE ${name} (\n  ${lines.join(',\n  ')}\n)${withOptions}`,
     })
-    tables.push({ oid: r.oid, name: r.relname, columns: cols.filter((a) => !a.attgenerated).map((a) => a.attname), size: Number(r.size) })
+    tables.push({ oid: r.oid, name: r.relname, columns: cols.filter((a) => !a.attgenerated).map((a) => a.attname), size: Number(r.size), heapSize: Number(r.heap_size) })
   }
   return tables
 }

@@ -1,15 +1,16 @@
 import { quoteIdent } from '../../db/identifiers.js'
 import type { Sql } from '../ddl.js'
 import type { Collected } from './collected.js'
+import type { Members } from './members.js'
 
 /** Triggers, and the state of those not simply enabled. */
-export async function readTriggers(sql: Sql, nsp: number, out: Collected): Promise<void> {
+export async function readTriggers(sql: Sql, m: Members, out: Collected): Promise<void> {
   const { post } = out
   const triggers = await sql(
     `select t.tgname, c.relname, t.tgenabled, pg_get_triggerdef(t.oid, true) as def
        from pg_trigger t join pg_class c on c.oid = t.tgrelid
-      where c.relnamespace = $1 and not t.tgisinternal order by c.relname, t.tgname`,
-    [nsp],
+      where t.tgrelid = any($1) and not t.tgisinternal order by c.relname, t.tgname`,
+    [m.relations],
   )
   for (const t of triggers) {
     post.triggers.push({ phase: 'post', kind: 'trigger', name: t.tgname, sql: t.def })

@@ -2,9 +2,10 @@ import { quoteIdent, quoteLiteral } from '../../db/identifiers.js'
 import type { Sql } from '../ddl.js'
 import type { Collected } from './collected.js'
 import { collationExpr } from './columns.js'
+import type { Members } from './members.js'
 
 /** Enums, domains (their unvalidated checks after the data) and standalone composite types. */
-export async function readTypes(sql: Sql, nsp: number, columnsOf: Map<number, any[]>, out: Collected): Promise<void> {
+export async function readTypes(sql: Sql, m: Members, columnsOf: Map<number, any[]>, out: Collected): Promise<void> {
   const { pre, post } = out
   const types = await sql(
     `select t.oid, t.typname, t.typtype, t.typnotnull, t.typdefault, t.typrelid,
@@ -12,15 +13,16 @@ export async function readTypes(sql: Sql, nsp: number, columnsOf: Map<number, an
             (select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) as labels,
             ${collationExpr('t.typcollation', '(select b.typcollation from pg_type b where b.oid = t.typbasetype)')} as collation
        from pg_type t left join pg_class c on c.oid = t.typrelid
-      where t.typnamespace = $1 and (t.typtype in ('e', 'd') or (t.typtype = 'c' and c.relkind = 'c'))
+      where t.oid = any($1) and (t.typtype in ('e', 'd') or (t.typtype = 'c' and c.relkind = 'c'))
       order by t.typname`,
-    [nsp],
+    [m.types],
   )
-  const domainChecks = await sql(
+  const domains = types.filter((t) => t.typtype === 'd').map((t) => t.oid)
+  const domainChecks = domains.length === 0 ? [] : await sql(
     `select k.contypid, k.conname, pg_get_constraintdef(k.oid, true) as def, k.convalidated
-       from pg_constraint k join pg_type t on t.oid = k.contypid
-      where t.typnamespace = $1 and k.contype = 'c' order by k.conname`,
-    [nsp],
+       from pg_constraint k
+      where k.contypid = any($1) and k.contype = 'c' order by k.conname`,
+    [domains],
   )
   for (const t of types) {
     const name = quoteIdent(t.typname)

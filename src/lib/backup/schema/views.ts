@@ -2,14 +2,15 @@ import { quoteIdent } from '../../db/identifiers.js'
 import type { Sql } from '../ddl.js'
 import type { Collected } from './collected.js'
 import { reloption } from './reloption.js'
+import type { Members } from './members.js'
 
 /** Views, and materialized views created empty and refreshed after the data when they were populated. */
-export async function readViews(sql: Sql, nsp: number, out: Collected): Promise<void> {
+export async function readViews(sql: Sql, m: Members, out: Collected): Promise<void> {
   const { pre, post } = out
   const views = await sql(
     `select c.oid, c.relname, c.relkind, c.reloptions, c.relispopulated, pg_get_viewdef(c.oid, true) as viewdef
-       from pg_class c where c.relnamespace = $1 and c.relkind in ('v', 'm') order by c.relname`,
-    [nsp],
+       from pg_class c where c.oid = any($1) and c.relkind in ('v', 'm') order by c.relname`,
+    [m.relations],
   )
   for (const r of views) {
     const name = quoteIdent(r.relname)
