@@ -93,12 +93,17 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const ordered = [...tables].sort((a, b) => (a.name < b.name ? -1 : 1))
     const entries = new Map(ordered.map((t, i) => [t.name, dataEntryName(i)]))
 
-    // A table that never held a row has no data file to COPY from (ACCESS SHARE keeps TRUNCATE and
-    // VACUUM from shrinking one under the backup): its empty entry is written here, no query needed.
+    const stagedAs = (table: TableInfo) => {
+      const entry = entries.get(table.name)!
+      return { entry, file: path.join(staging, entry.replace('/', '_')) }
+    }
+    // A table whose data file is empty (it never held a row, or was truncated) has no row to COPY
+    // (ACCESS SHARE keeps TRUNCATE and VACUUM from changing that under the backup): its empty entry
+    // is written here, no query needed.
     const dumped = new Map<string, DataFile>()
     for (const table of tables.filter((t) => t.heapSize === 0)) {
-      const file = path.join(staging, entries.get(table.name)!.replace('/', '_'))
-      dumped.set(table.name, { file, table: await emptyTable(table, entries.get(table.name)!, file) })
+      const { entry, file } = stagedAs(table)
+      dumped.set(table.name, { file, table: await emptyTable(table, entry, file) })
     }
     // Workers take the biggest tables first; each has its own connection in the same snapshot.
     const queue = tables.filter((t) => t.heapSize > 0).sort((a, b) => b.size - a.size)
@@ -107,8 +112,8 @@ export async function backupTenant(db: Db, slug: string, options: BackupOptions)
     const worker = async (conn: pg.Client) => {
       try {
         for (let table = queue.shift(); table; table = queue.shift()) {
-          const file = path.join(staging, entries.get(table.name)!.replace('/', '_'))
-          dumped.set(table.name, { file, table: await dumpTable(conn, table, entries.get(table.name)!, file) })
+          const { entry, file } = stagedAs(table)
+          dumped.set(table.name, { file, table: await dumpTable(conn, table, entry, file) })
         }
       } catch (err) {
         queue.length = 0
